@@ -1,0 +1,81 @@
+// The config file: where it is found, its shape, and validation that names the bad key path.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libqueue/time.hpp"
+
+namespace libqueue {
+
+struct RetrySettings {
+    Milliseconds base{30'000};     // queue.retry.base
+    Milliseconds max{3'600'000};   // queue.retry.max
+};
+
+struct WorkerSettings {
+    Milliseconds delay{0};                  // pause between jobs (the seed's worker.delay)
+    std::optional<std::uint64_t> max_jobs;  // stop after this many jobs
+    std::optional<Milliseconds> timeout;    // stop after running this long
+    unsigned concurrency = 1;
+};
+
+// handlers.NAME: an external command run for every job of that name.
+struct CommandSpec {
+    std::vector<std::string> command;  // argv; executed directly, never through a shell
+    std::optional<Milliseconds> timeout;
+    std::map<std::string, std::string> env;
+    std::optional<std::filesystem::path> cwd;  // resolved against the config file's folder
+};
+
+struct Config {
+    std::string driver = "sqlite";
+    // Each driver's section as written (queue.sqlite, queue.postgres, ...), with relative paths
+    // already resolved against the config file's folder. Drivers read their own keys from here.
+    nlohmann::json driver_sections = nlohmann::json::object();
+    RetrySettings retry;
+    Milliseconds stale_after{300'000};
+    bool keep_completed = true;
+    WorkerSettings worker;
+    std::map<std::string, CommandSpec> handlers;
+
+    std::filesystem::path source;    // the file it was read from; empty when none was found
+    std::filesystem::path base_dir;  // relative paths resolve from here
+
+    // The section for `driver_name`, or an empty object.
+    const nlohmann::json& section(const std::string& driver_name) const;
+};
+
+// Lookup order: explicit path, then $Q_CONFIG, then ./q.json, then $XDG_CONFIG_HOME/q/config.json
+// (~/.config when unset). nullopt when none exists (an explicit or $Q_CONFIG path that does not
+// exist is a ConfigError).
+std::optional<std::filesystem::path> find_config_file(
+    const std::optional<std::filesystem::path>& explicit_path);
+
+// Reads and validates. Throws ConfigError "PATH: queue.retry.base: bad duration 'x' ..." naming the
+// file and key path, for unreadable files, invalid JSON (with line/column), unknown keys and wrong
+// types. Keys of driver sections are checked for the built-in drivers; a section named after a
+// driver registered by the application is passed through unchecked.
+Config load_config(const std::filesystem::path& file);
+
+// From an already parsed document (tests, embedding). base_dir resolves relative paths.
+Config parse_config(const nlohmann::json& document, const std::filesystem::path& base_dir,
+                    const std::string& origin = "config");
+
+// find_config_file + load_config; with no file, the default: SQLite at
+// $XDG_DATA_HOME/q/queue.db (~/.local/share when unset).
+Config resolve_config(const std::optional<std::filesystem::path>& explicit_path);
+
+// The resolved config as JSON, with passwords in DSNs and URLs replaced by "***".
+nlohmann::json redacted_json(const Config& config);
+
+// Replaces the password in a URL ("redis://:pw@h" / "postgresql://u:pw@h/db") or a libpq
+// key=value DSN ("password=pw") by "***". Used for every message that names a connection.
+std::string redact_secrets(const std::string& text);
+
+}  // namespace libqueue

@@ -1,0 +1,128 @@
+// The storage interface every driver implements, and the guarantees each method keeps.
+// LIFECYCLE.md is the contract; every state change
+// below names the row of its table it implements.
+//
+// Thread safety: a driver object may be called from several threads at once (a worker with
+// concurrency N shares one driver). Drivers serialize internally or use a connection per thread.
+// Atomicity: every method is all or nothing. When it throws, nothing was changed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libqueue/job.hpp"
+#include "libqueue/stats.hpp"
+#include "libqueue/time.hpp"
+
+namespace libqueue {
+
+// What a driver cannot do. Conformance tests that need a capability skip for drivers without it.
+struct Capabilities {
+    bool stores_jobs = true;     // false for sync: push runs the job and keeps nothing
+    bool delayed_jobs = true;    // can hold a job until a due time
+    bool shared_between_processes = true;  // several processes may use one queue (not memory)
+    bool persistent = true;      // survives a restart of the process (not memory)
+};
+
+struct PushResult {
+    std::string id;
+    bool created = true;  // false: unique_key matched a pending/processing job; id is that job's
+};
+
+// The identity of one claim: outcomes apply only while the row is processing with this token.
+struct Claim {
+    std::string id;
+    std::string token;
+};
+
+struct ClaimRequest {
+    std::vector<std::string> queues{"default"};  // strict priority: later queues only while the
+                                                 // earlier have nothing due
+    std::string worker_id;                       // tokens are new_claim_token(worker_id)
+    std::size_t limit = 1;                       // claim up to this many due jobs
+};
+
+struct ListFilter {
+    std::optional<Status> status;
+    std::optional<std::string> queue;
+    std::optional<std::string> name;
+    std::optional<TimePoint> finished_before;  // only jobs with finished_at < this
+    std::size_t limit = 100;                   // 0: no limit
+    std::string after_id;  // keyset paging: only ids > after_id, ordered by id ascending
+};
+
+class QueueDriver {
+public:
+    virtual ~QueueDriver() = default;
+
+    virtual std::string name() const = 0;
+    virtual Capabilities capabilities() const = 0;
+
+    // The driver's clock (the server's where there is one).
+    virtual TimePoint now() = 0;
+
+    // push (now / delayed): a pending row, attempts 0, available_at = now + delay or run_at.
+    // With unique_key: returns the existing job (created=false) while one with that key is
+    // pending or processing. Throws DataError for an invalid NewJob (validate_new_job).
+    virtual PushResult push(const NewJob& job) = 0;
+
+    // All or none: every job is validated first; on any error nothing is stored.
+    virtual std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) = 0;
+
+    // claim: up to request.limit due jobs, oldest due first (available_at, created_at, id), queues
+    // in the given priority. Each becomes processing, attempts+1, available_at = now,
+    // reserved_by = a fresh claim token. Two concurrent claims never return the same job.
+    virtual std::vector<Job> claim(const ClaimRequest& request) = 0;
+
+    // The outcomes. Each applies only where status is processing and reserved_by == claim.token,
+    // and returns false (changing nothing) otherwise: the job was recovered and is not ours.
+    // heartbeat: available_at = now.
+    virtual bool heartbeat(const Claim& claim) = 0;
+    // complete: completed, finished_at = now, reserved_by NULL (or the row is deleted where
+    // keep_completed is false). ran_for feeds Totals::processing_ms.
+    virtual bool complete(const Claim& claim, Milliseconds ran_for) = 0;
+    // release (retry): pending, available_at = now + delay, last_error = error.
+    virtual bool release(const Claim& claim, Milliseconds delay, const std::string& error) = 0;
+    // put back (graceful shutdown): pending, attempts-1, available_at = now.
+    virtual bool put_back(const Claim& claim) = 0;
+    // fail (dead): failed, finished_at = now, last_error = error.
+    virtual bool fail(const Claim& claim, const std::string& error) = 0;
+
+    // Any state. nullopt when no such job is stored.
+    virtual std::optional<Job> find(const std::string& id) = 0;
+    // Jobs matching filter, ordered by id (which is creation order for q's ids).
+    virtual std::vector<Job> list(const ListFilter& filter) = 0;
+    // Pending jobs in the queue (due and delayed).
+    virtual std::uint64_t size(const std::string& queue) = 0;
+    // Deletes every job of the queue that is not processing; returns how many.
+    virtual std::uint64_t clear(const std::string& queue) = 0;
+    // cancel: a pending job becomes failed with last_error "cancelled". False if not pending.
+    virtual bool cancel(const std::string& id) = 0;
+
+    // dead-letter retry: failed -> pending, attempts 0, available_at = now, last_error kept.
+    // retry_dead returns false when the job is not a dead letter.
+    virtual bool retry_dead(const std::string& id) = 0;
+    // Retries up to filter.limit dead letters matching filter (status is forced to failed);
+    // returns how many. Callers page with limit to bound memory.
+    virtual std::uint64_t retry_dead_matching(const ListFilter& filter) = 0;
+    // Deletes up to filter.limit dead letters matching filter; returns how many.
+    virtual std::uint64_t clear_dead(const ListFilter& filter) = 0;
+
+    // recover stale: processing jobs whose available_at is older than now - stale_after become
+    // pending (available_at now), or failed ("worker lost") when attempts > max_retries.
+    // With dry_run nothing changes. Returns the jobs as they were before recovery.
+    virtual std::vector<Job> recover_stale(Milliseconds stale_after, bool dry_run) = 0;
+
+    // prune: deletes up to `limit` completed and failed jobs finished before now - older_than.
+    virtual std::uint64_t prune(Milliseconds older_than, std::size_t limit) = 0;
+
+    virtual Stats stats() = 0;
+
+    // Blocks up to `timeout` or until a push may have made a job due in one of `queues`.
+    // Drivers without a wake-up signal just sleep. Spurious wake-ups are fine.
+    virtual void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout);
+};
+
+}  // namespace libqueue

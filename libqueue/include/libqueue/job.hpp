@@ -1,0 +1,61 @@
+// The job record every driver stores: the columns of the seed's kronix_jobs table.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "libqueue/time.hpp"
+
+namespace libqueue {
+
+enum class Status { pending, processing, completed, failed };
+
+std::string_view to_string(Status s);
+// Throws DataError for anything but the four names.
+Status status_from_string(std::string_view s);
+
+struct Job {
+    std::string id;
+    std::string name;
+    std::string queue = "default";
+    Status status = Status::pending;
+    int attempts = 0;     // claims so far; Q_ATTEMPT after a claim
+    int max_retries = 3;  // a job runs at most 1 + max_retries times
+    std::string payload = "{}";  // JSON text as pushed (rows from other programs: any text)
+    std::optional<std::string> last_error;
+    TimePoint created_at{};
+    // Pending: when it is due (nullopt only for rows other programs wrote: due now).
+    // Processing: the reservation time, refreshed by heartbeats.
+    std::optional<TimePoint> available_at;
+    std::optional<TimePoint> finished_at;
+    std::optional<std::string> reserved_by;  // the claim token while processing
+};
+
+// What a caller asks to store. Drivers fill in id (when empty), status, times.
+struct NewJob {
+    std::string name;
+    std::string queue = "default";
+    std::string payload = "{}";  // must be valid JSON; validate_new_job() checks
+    int max_retries = 3;
+    std::optional<TimePoint> run_at;       // absolute due time
+    Milliseconds delay{0};                 // or: due this long after the driver's now
+    std::optional<std::string> unique_key; // while a job with this key is pending or processing,
+                                           // push returns that job's id and adds nothing
+    std::string id;                        // empty: generated
+};
+
+// Throws DataError when the name is empty, the queue name is empty, the payload is not JSON, or
+// max_retries is negative. The message names the field.
+void validate_new_job(const NewJob& job);
+
+// A new, unique, time-ordered id (26 chars, Crockford base32: 48-bit ms time + 80 random bits).
+std::string new_job_id();
+
+// A claim token: the worker id plus a per-claim unique part.
+std::string new_claim_token(std::string_view worker_id);
+
+// "host:pid:random": identifies one worker process in reserved_by.
+std::string default_worker_id();
+
+}  // namespace libqueue

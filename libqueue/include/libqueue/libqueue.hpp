@@ -1,0 +1,16 @@
+// Everything libqueue offers, in one include.
+#pragma once
+
+#include "libqueue/backoff.hpp"
+#include "libqueue/config.hpp"
+#include "libqueue/driver.hpp"
+#include "libqueue/duration.hpp"
+#include "libqueue/errors.hpp"
+#include "libqueue/handler.hpp"
+#include "libqueue/job.hpp"
+#include "libqueue/manager.hpp"
+#include "libqueue/metrics.hpp"
+#include "libqueue/registry.hpp"
+#include "libqueue/stats.hpp"
+#include "libqueue/time.hpp"
+#include "libqueue/worker.hpp"

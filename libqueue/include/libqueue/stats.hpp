@@ -1,0 +1,47 @@
+// What `q stats` and Manager::metrics() read from a driver.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libqueue/time.hpp"
+
+namespace libqueue {
+
+// Jobs in each state right now.
+struct StateCounts {
+    std::uint64_t due = 0;         // pending, available_at <= now (or NULL)
+    std::uint64_t delayed = 0;     // pending, available_at > now
+    std::uint64_t processing = 0;
+    std::uint64_t completed = 0;   // completed rows still stored (see keep_completed)
+    std::uint64_t failed = 0;      // dead letters
+};
+
+// Lifetime counters, kept by the driver across restarts where it persists anything
+// (SQL: a side table; file: in the file; redis: a hash). Survive pruning and keep_completed=false.
+struct Totals {
+    std::uint64_t pushed = 0;
+    std::uint64_t completed = 0;
+    std::uint64_t dead = 0;     // jobs that went to the dead letters (cancel included)
+    std::uint64_t retries = 0;  // failed attempts that were released for another try
+    std::uint64_t processing_ms = 0;  // summed run time of completed jobs
+};
+
+struct QueueStats {
+    std::string queue;
+    StateCounts counts;
+    Totals totals;
+    std::optional<Milliseconds> oldest_due_age;  // how long the oldest due job has waited
+    std::map<std::string, StateCounts> by_name;
+    std::map<std::string, Totals> totals_by_name;
+};
+
+struct Stats {
+    TimePoint now{};  // the driver's clock when read
+    std::vector<QueueStats> queues;  // sorted by queue name; queues with no jobs and no totals omitted
+};
+
+}  // namespace libqueue

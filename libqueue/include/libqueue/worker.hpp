@@ -1,0 +1,85 @@
+// The worker loop: claim due jobs, run each with its handler, record the outcome on the same claim.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libqueue/config.hpp"
+#include "libqueue/driver.hpp"
+#include "libqueue/handler.hpp"
+#include "libqueue/metrics.hpp"
+
+namespace libqueue {
+
+struct WorkerOptions {
+    std::vector<std::string> queues{"default"};  // strict priority
+    unsigned concurrency = 1;                    // jobs run at once
+    std::optional<std::uint64_t> max_jobs;       // stop after finishing this many
+    std::optional<Milliseconds> max_time;        // stop claiming after this long
+    Milliseconds idle_sleep{1'000};              // longest wait between polls when nothing is due
+    Milliseconds delay{0};                       // pause after each job (the seed's worker.delay)
+    bool stop_when_empty = false;  // exit once nothing is due and our own jobs have finished
+    Milliseconds stale_after{300'000};  // heartbeat every third of it; recover others' stale jobs
+    RetrySettings retry;
+    Milliseconds shutdown_grace{30'000};  // after stop(): how long running jobs may finish
+    std::string worker_id;                // empty: default_worker_id()
+};
+
+struct WorkerCallbacks {
+    std::function<void(const Job&)> on_job_start;
+    std::function<void(const Job&, Milliseconds ran_for)> on_job_complete;
+    std::function<void(const Job&, const Outcome&, Milliseconds retry_in)> on_job_retry;
+    std::function<void(const Job&, const Outcome&)> on_job_dead;
+    std::function<void(const Job&)> on_job_put_back;
+    // The outcome was refused: the claim had been recovered (stale) and is someone else's now.
+    std::function<void(const Job&)> on_claim_lost;
+    // An error outside any job (backend down, ...). The worker keeps going, backing off.
+    std::function<void(const std::exception&)> on_worker_error;
+    // Stale jobs this worker recovered from others.
+    std::function<void(const std::vector<Job>&)> on_recovered;
+};
+
+struct WorkerSummary {
+    std::uint64_t completed = 0;
+    std::uint64_t retried = 0;
+    std::uint64_t dead = 0;
+    std::uint64_t put_back = 0;
+    std::uint64_t claims_lost = 0;
+    Milliseconds elapsed{0};
+    std::string stop_reason;  // "empty", "max_jobs", "max_time", "stopped"
+
+    std::uint64_t finished() const { return completed + retried + dead; }
+};
+
+// Runs one claimed job and records its outcome (complete / release with backoff / fail / put
+// back). Used by the worker, Manager::process_one and `q run`.
+Outcome run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const Job& job,
+                        const RetrySettings& retry, const WorkerCallbacks& callbacks,
+                        Metrics* metrics, std::stop_token stop = {});
+
+class Worker {
+public:
+    Worker(QueueDriver& driver, const JobExecutor& executor, WorkerOptions options,
+           WorkerCallbacks callbacks = {}, Metrics* metrics = nullptr);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Blocks until a stop condition holds or stop() is called.
+    WorkerSummary run();
+
+    // Stop claiming; running jobs get shutdown_grace to finish, then are interrupted and put back.
+    // Safe to call from any thread (not from a signal handler: use a signal-watching thread).
+    void stop();
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace libqueue

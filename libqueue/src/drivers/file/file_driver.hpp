@@ -1,0 +1,12 @@
+// The file driver: only its factory is visible outside this folder.
+#pragma once
+
+#include <memory>
+
+#include "libqueue/registry.hpp"
+
+namespace libqueue {
+
+std::unique_ptr<QueueDriver> make_file_driver(const DriverContext& context);
+
+}  // namespace libqueue

@@ -1,0 +1,12 @@
+// The postgres driver: only its factory is visible outside this folder.
+#pragma once
+
+#include <memory>
+
+#include "libqueue/registry.hpp"
+
+namespace libqueue {
+
+std::unique_ptr<QueueDriver> make_postgres_driver(const DriverContext& context);
+
+}  // namespace libqueue

@@ -1,0 +1,1 @@
+#include "libqueue/metrics.hpp"

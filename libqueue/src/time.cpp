@@ -1,0 +1,79 @@
+#include "libqueue/time.hpp"
+
+#include <date/date.h>
+
+#include <ctime>
+#include <optional>
+#include <sstream>
+
+#include "libqueue/errors.hpp"
+
+namespace libqueue {
+
+TimePoint system_now() {
+    return std::chrono::floor<Milliseconds>(std::chrono::system_clock::now());
+}
+
+std::string format_iso8601(TimePoint t) { return date::format("%FT%TZ", t); }
+
+namespace {
+
+// Tries the accepted layouts in turn; date::parse leaves the stream failed when one does not fit.
+std::optional<TimePoint> parse_with_offset(std::string_view text) {
+    std::string normalized(text);
+    if (normalized.size() > 10 && normalized[10] == ' ') normalized[10] = 'T';
+    for (const char* layout : {"%FT%T%Ez", "%FT%TZ", "%FT%T%z"}) {
+        std::istringstream in(normalized);
+        date::sys_time<Milliseconds> parsed;
+        in >> date::parse(layout, parsed);
+        if (!in.fail() && in.peek() == std::char_traits<char>::eof()) return parsed;
+    }
+    return std::nullopt;
+}
+
+std::optional<date::local_time<Milliseconds>> parse_local(std::string_view text) {
+    std::string normalized(text);
+    if (normalized.size() > 10 && normalized[10] == ' ') normalized[10] = 'T';
+    for (const char* layout : {"%FT%T", "%FT%R", "%F"}) {
+        std::istringstream in(normalized);
+        date::local_time<Milliseconds> parsed;
+        in >> date::parse(layout, parsed);
+        if (!in.fail() && in.peek() == std::char_traits<char>::eof()) return parsed;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+TimePoint parse_iso8601(std::string_view text) {
+    if (auto t = parse_with_offset(text)) return *t;
+    throw DataError("bad time '" + std::string(text) +
+                    "' (expected ISO 8601 such as 2026-11-23T17:00:00.000Z)");
+}
+
+TimePoint parse_user_time(std::string_view text) {
+    if (auto t = parse_with_offset(text)) return *t;
+    if (auto local = parse_local(text)) {
+        // The machine's zone, through the C library, which reads TZ and /etc/localtime.
+        auto seconds = std::chrono::floor<std::chrono::seconds>(*local);
+        auto days = date::floor<date::days>(seconds);
+        date::year_month_day ymd{days};
+        date::hh_mm_ss<std::chrono::seconds> hms{seconds - days};
+        std::tm tm{};
+        tm.tm_year = int(ymd.year()) - 1900;
+        tm.tm_mon = int(unsigned(ymd.month())) - 1;
+        tm.tm_mday = int(unsigned(ymd.day()));
+        tm.tm_hour = int(hms.hours().count());
+        tm.tm_min = int(hms.minutes().count());
+        tm.tm_sec = int(hms.seconds().count());
+        tm.tm_isdst = -1;
+        std::time_t epoch = std::mktime(&tm);
+        if (epoch != -1) {
+            return TimePoint{std::chrono::seconds{epoch}} + (*local - seconds);
+        }
+    }
+    throw UsageError("bad time '" + std::string(text) +
+                     "' (expected e.g. 2026-11-23T17:00, 2026-11-23 17:00:00, or with Z/+01:00)");
+}
+
+}  // namespace libqueue
