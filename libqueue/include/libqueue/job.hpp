@@ -1,6 +1,7 @@
 // The job record every driver stores: the columns of the seed's kronix_jobs table.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,12 @@ struct NewJob {
 // Throws DataError when the name is empty, the queue name is empty, the payload is not JSON, or
 // max_retries is negative. The message names the field.
 void validate_new_job(const NewJob& job);
+
+// The job as JSON, the shape `q show --json` prints and scripts read: every column, times as
+// ISO 8601 text (null when unset), status as its name, payload parsed when it is JSON (else a string).
+nlohmann::json job_to_json(const Job& job);
+// The inverse; throws DataError naming the field that is missing or of the wrong type.
+Job job_from_json(const nlohmann::json& value);
 
 // A new, unique, time-ordered id (26 chars, Crockford base32: 48-bit ms time + 80 random bits).
 std::string new_job_id();

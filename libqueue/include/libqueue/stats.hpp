@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,5 +44,9 @@ struct Stats {
     TimePoint now{};  // the driver's clock when read
     std::vector<QueueStats> queues;  // sorted by queue name; queues with no jobs and no totals omitted
 };
+
+// The shape `q stats --json` prints: per queue, counts, totals, success_rate, average_processing_ms,
+// oldest_due_age_ms, by_name.
+nlohmann::json stats_to_json(const Stats& stats);
 
 }  // namespace libqueue

@@ -1,0 +1,1 @@
+#include "libqueue/job.hpp"
