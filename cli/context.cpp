@@ -1,27 +1,69 @@
 #include "context.hpp"
 
+#include <fmt/format.h>
+
 namespace q {
 
 const libqueue::Config& Context::config() {
     if (!config_) {
-        config_ = libqueue::resolve_config(options.config_path);
-        if (options.driver) config_->driver = *options.driver;
+        auto config = libqueue::resolve_config(options.config_path);
+        if (options.driver)
+            config.driver = *options.driver;
+        config_ = std::move(config);
     }
     return *config_;
 }
 
+libqueue::Handlers& Context::handlers() {
+    if (!handlers_) {
+        libqueue::CommandOptions command_options;
+        command_options.output_fd = 2;  // stdout stays for results and --json events
+        handlers_ = std::make_unique<libqueue::Handlers>(
+            libqueue::handlers_from_config(config(), command_options));
+    }
+    return *handlers_;
+}
+
 libqueue::QueueDriver& Context::driver() {
     if (!driver_) {
-        if (config().driver == "memory") {
+        const auto& name = config().driver;
+        // The memory driver forgets everything when this process exits: a `q push` into it would
+        // be lost silently, so only `q run` (push and work in one process) may use it.
+        if (name == "memory" && !allow_in_process_driver) {
             throw libqueue::UsageError(
-                "the memory driver lives in one process: use `q run` to work jobs in memory");
+                "driver 'memory' keeps jobs inside one process: use `q run` to push and work "
+                "in memory");
         }
-        handlers_ = std::make_unique<libqueue::Handlers>(libqueue::handlers_from_config(config()));
-        driver_ = libqueue::create_driver(config(), handlers_.get());
+        driver_ = libqueue::create_driver(config(), &handlers());
     }
     return *driver_;
 }
 
-std::string Context::queue() const { return options.queue.value_or("default"); }
+std::vector<std::string> Context::queues() const {
+    std::vector<std::string> result;
+    const std::string text = options.queue.value_or("default");
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto comma = text.find(',', start);
+        if (comma == std::string::npos)
+            comma = text.size();
+        auto part = text.substr(start, comma - start);
+        if (part.empty()) {
+            throw libqueue::UsageError(fmt::format("--queue '{}': empty queue name", text));
+        }
+        result.push_back(std::move(part));
+        start = comma + 1;
+    }
+    return result;
+}
+
+std::string Context::queue() const {
+    auto names = queues();
+    if (names.size() != 1) {
+        throw libqueue::UsageError(fmt::format(
+            "--queue '{}': this command takes one queue (lists are for `q work`)", *options.queue));
+    }
+    return names.front();
+}
 
 }  // namespace q

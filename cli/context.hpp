@@ -1,10 +1,12 @@
-// What every subcommand shares: the global options and the way to open the configured driver.
+// What every subcommand shares: the global options, the config and driver (opened lazily, once),
+// and the exit status a command asks for.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "libqueue/libqueue.hpp"
 
@@ -13,24 +15,41 @@ namespace q {
 struct GlobalOptions {
     std::optional<std::filesystem::path> config_path;  // --config
     std::optional<std::string> driver;                 // --driver overrides queue.driver
-    std::optional<std::string> queue;                  // --queue (default "default")
+    std::optional<std::string> queue;                  // --queue (default "default"; "a,b" lists)
     bool json = false;                                 // --json
     bool quiet = false;                                // -q
     int verbose = 0;                                   // -v, -vv
 };
 
 class Context {
-public:
+  public:
     GlobalOptions options;
 
-    // The config found by the lookup order, with --driver applied. Loaded once.
-    const libqueue::Config& config();
-    // The configured driver, created once. Refuses `memory` outside `q run` (UsageError).
-    libqueue::QueueDriver& driver();
-    // The queue named by --queue, or "default".
-    std::string queue() const;
+    // What main() returns when the command finishes without throwing. A command that ran fine
+    // but has to report "the job failed" / "threshold breached" sets 1 here (errors throw).
+    int exit_code = 0;
 
-private:
+    // Set by `q run` (before calling driver()) so the in-process drivers (memory) are allowed.
+    bool allow_in_process_driver = false;
+
+    // The config found by the lookup order (LIFECYCLE.md), with --driver applied. Loaded once.
+    const libqueue::Config& config();
+    // The handlers of the config (handlers.NAME commands), built once. Job output goes to stderr.
+    libqueue::Handlers& handlers();
+    // The configured driver, created once. Refuses `memory` unless allow_in_process_driver
+    // (UsageError pointing to `q run`).
+    libqueue::QueueDriver& driver();
+
+    // The queue named by --queue, or "default". UsageError when --queue lists several.
+    std::string queue() const;
+    // --queue split at commas ("a,b" = strict priority), or {"default"}.
+    std::vector<std::string> queues() const;
+
+    bool json() const { return options.json; }
+    bool quiet() const { return options.quiet; }
+    int verbose() const { return options.verbose; }
+
+  private:
     std::optional<libqueue::Config> config_;
     std::unique_ptr<libqueue::Handlers> handlers_;
     std::unique_ptr<libqueue::QueueDriver> driver_;

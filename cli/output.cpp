@@ -1,0 +1,200 @@
+#include "output.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <iostream>
+
+namespace q {
+
+using libqueue::Job;
+using libqueue::TimePoint;
+
+void emit_json(const nlohmann::json& value) {
+    // Invalid UTF-8 in a payload from another program must not abort the output.
+    std::cout << value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n'
+              << std::flush;
+}
+
+void emit_json_pretty(const nlohmann::json& value) {
+    std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n'
+              << std::flush;
+}
+
+void print_line(const std::string& text) {
+    std::cout << text << '\n' << std::flush;
+}
+
+void note(const Context& context, const std::string& text) {
+    if (!context.quiet())
+        std::cerr << "q: " << text << '\n';
+}
+
+void debug(const Context& context, int level, const std::string& text) {
+    if (context.verbose() >= level)
+        std::cerr << "q: " << text << '\n';
+}
+
+std::string format_time(const std::optional<TimePoint>& t) {
+    return t ? libqueue::format_iso8601(*t) : "-";
+}
+
+std::string format_relative(TimePoint t, TimePoint now) {
+    if (t >= now)
+        return "in " + libqueue::format_duration(t - now);
+    // Whole seconds are enough for "how long ago"; milliseconds are noise here.
+    auto ago = std::chrono::duration_cast<std::chrono::seconds>(now - t);
+    return libqueue::format_duration(ago) + " ago";
+}
+
+std::string one_line(const std::string& text, std::size_t max_chars) {
+    std::string line = text.substr(0, text.find('\n'));
+    // Trailing whitespace and a lone '\r' from the handler's output are noise in a table.
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    bool cut = line.size() < text.size() &&
+               text.find_first_not_of(" \t\r\n", line.size()) != std::string::npos;
+    if (line.size() > max_chars) {
+        line.resize(max_chars > 3 ? max_chars - 3 : max_chars);
+        cut = true;
+    }
+    return cut ? line + "..." : line;
+}
+
+namespace {
+
+// "due in 30s", "due 2s ago", "finished 5m ago", "running since ..."
+std::string when_column(const Job& job, TimePoint now) {
+    switch (job.status) {
+        case libqueue::Status::pending:
+            return job.available_at ? "due " + format_relative(*job.available_at, now) : "due now";
+        case libqueue::Status::processing:
+            return job.available_at ? "seen " + format_relative(*job.available_at, now) : "-";
+        case libqueue::Status::completed:
+        case libqueue::Status::failed:
+            return job.finished_at ? "finished " + format_relative(*job.finished_at, now) : "-";
+    }
+    return "-";
+}
+
+}  // namespace
+
+void print_job_table(const Context& context, const std::vector<Job>& jobs) {
+    if (jobs.empty()) {
+        note(context, "no jobs");
+        return;
+    }
+    const auto now = libqueue::system_now();
+    const std::vector<std::string> header{"ID",    "NAME", "QUEUE",     "STATUS",
+                                          "TRIES", "WHEN", "LAST ERROR"};
+    std::vector<std::vector<std::string>> rows;
+    rows.reserve(jobs.size());
+    for (const auto& job : jobs) {
+        rows.push_back({job.id, job.name, job.queue, std::string(libqueue::to_string(job.status)),
+                        fmt::format("{}/{}", job.attempts, job.max_retries + 1),
+                        when_column(job, now),
+                        job.last_error ? one_line(*job.last_error, 60) : ""});
+    }
+    std::vector<std::size_t> widths(header.size());
+    for (std::size_t c = 0; c < header.size(); ++c) {
+        widths[c] = header[c].size();
+        for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
+    }
+    auto print_row = [&](const std::vector<std::string>& row) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            if (c + 1 == row.size()) {
+                line += row[c];  // no padding after the last column
+            } else {
+                line += fmt::format("{:<{}}  ", row[c], widths[c]);
+            }
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        std::cout << line << '\n';
+    };
+    print_row(header);
+    for (const auto& row : rows) print_row(row);
+    std::cout << std::flush;
+}
+
+void print_jobs_json(const std::vector<Job>& jobs) {
+    for (const auto& job : jobs) emit_json(libqueue::job_to_json(job));
+}
+
+void print_jobs(const Context& context, const std::vector<Job>& jobs) {
+    if (context.json()) {
+        print_jobs_json(jobs);
+    } else {
+        print_job_table(context, jobs);
+    }
+}
+
+void print_job_details(const Job& job) {
+    const auto now = libqueue::system_now();
+    auto with_relative = [&](const std::optional<TimePoint>& t) {
+        return t ? fmt::format("{} ({})", format_time(t), format_relative(*t, now)) : "-";
+    };
+    std::cout << fmt::format("id:           {}\n", job.id)
+              << fmt::format("name:         {}\n", job.name)
+              << fmt::format("queue:        {}\n", job.queue)
+              << fmt::format("status:       {}\n", libqueue::to_string(job.status))
+              << fmt::format("attempts:     {} of {} (max_retries {})\n", job.attempts,
+                             job.max_retries + 1, job.max_retries)
+              << fmt::format("created_at:   {}\n", with_relative(job.created_at))
+              << fmt::format("available_at: {}\n", with_relative(job.available_at))
+              << fmt::format("finished_at:  {}\n", with_relative(job.finished_at))
+              << fmt::format("reserved_by:  {}\n", job.reserved_by.value_or("-"));
+    std::string payload = job.payload;
+    auto parsed = nlohmann::json::parse(job.payload, nullptr, false);
+    if (!parsed.is_discarded()) {
+        payload = parsed.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    std::cout << "payload:      " << payload << '\n';
+    if (job.last_error) {
+        std::cout << "last_error:\n";
+        std::string text = *job.last_error;
+        std::size_t start = 0;
+        while (start < text.size()) {
+            auto end = text.find('\n', start);
+            if (end == std::string::npos)
+                end = text.size();
+            std::cout << "  " << text.substr(start, end - start) << '\n';
+            start = end + 1;
+        }
+    } else {
+        std::cout << "last_error:   -\n";
+    }
+    std::cout << std::flush;
+}
+
+void print_job(const Context& context, const Job& job) {
+    if (context.json()) {
+        emit_json(libqueue::job_to_json(job));
+    } else {
+        print_job_details(job);
+    }
+}
+
+bool stdin_is_tty() {
+    return ::isatty(STDIN_FILENO) == 1;
+}
+bool stderr_is_tty() {
+    return ::isatty(STDERR_FILENO) == 1;
+}
+
+bool confirm(const std::string& question, bool assume_yes, const std::string& what_for) {
+    if (assume_yes)
+        return true;
+    if (!stdin_is_tty()) {
+        throw libqueue::UsageError(what_for + ": not a terminal; pass --yes to confirm");
+    }
+    std::cerr << question << " [y/N] " << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer))
+        return false;
+    return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES" || answer == "Yes";
+}
+
+}  // namespace q
