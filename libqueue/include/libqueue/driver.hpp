@@ -44,6 +44,11 @@ struct ClaimRequest {
     std::size_t limit = 1;                       // claim up to this many due jobs
 };
 
+// `q migrate`: what a driver may do to an existing store beyond creating what is missing.
+struct MigrateOptions {
+    bool indexes = false;  // also add the driver's recommended indexes to an existing table
+};
+
 struct ListFilter {
     std::optional<Status> status;
     std::optional<std::string> queue;
@@ -123,6 +128,15 @@ public:
     // Blocks up to `timeout` or until a push may have made a job due in one of `queues`.
     // Drivers without a wake-up signal just sleep. Spurious wake-ups are fine.
     virtual void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout);
+
+    // `q migrate`: creates whatever storage is missing (tables, side tables, indexes of a new
+    // table) and, with options.indexes, the driver's recommended indexes on an existing table.
+    // Never changes an existing table otherwise. Returns one line per action taken (empty:
+    // nothing to do). Drivers without a schema keep this default.
+    virtual std::vector<std::string> migrate(const MigrateOptions& options) {
+        (void)options;
+        return {};
+    }
 };
 
 }  // namespace libqueue
