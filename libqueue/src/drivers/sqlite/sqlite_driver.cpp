@@ -1,11 +1,702 @@
+// The sqlite driver: q's embedded default. One file shared by any number of processes; SQLite's
+// write lock (BEGIN IMMEDIATE) makes every claim and outcome atomic across them.
 #include "drivers/sqlite/sqlite_driver.hpp"
 
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
+#include "drivers/sqlite/connection.hpp"
+#include "drivers/sqlite/rows.hpp"
+#include "drivers/sqlite/schema.hpp"
+#include "drivers/sqlite/settings.hpp"
+#include "drivers/sqlite/totals.hpp"
 #include "libqueue/errors.hpp"
 
 namespace libqueue {
 
-std::unique_ptr<QueueDriver> make_sqlite_driver(const DriverContext&) {
-    throw ConfigError("the sqlite driver is not built yet");
+namespace {
+
+using sqlite::Connection;
+using sqlite::Query;
+using sqlite::time_text;
+using sqlite::TotalsDelta;
+using sqlite::WriteTransaction;
+
+// How often an idle wait_for_jobs looks for commits by other processes (PRAGMA data_version).
+constexpr Milliseconds kPollInterval{5};
+// prune deletes at most this many rows per write transaction, so writers never wait long.
+constexpr std::size_t kPruneBatch = 1000;
+
+const std::string kColumns = sqlite::kJobColumns;
+
+const std::string kInsert =
+    "INSERT INTO kronix_jobs(id, name, queue, status, attempts, max_retries, payload, last_error, "
+    "created_at, available_at, finished_at, reserved_by) "
+    "VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, NULL, ?6, ?7, NULL, NULL)";
+const std::string kKeyHolder =
+    "SELECT k.job_id FROM q_unique_keys k JOIN kronix_jobs j ON j.id = k.job_id "
+    "WHERE k.key = ?1 AND j.status IN ('pending', 'processing')";
+const std::string kTakeKey = "INSERT OR REPLACE INTO q_unique_keys(key, job_id) VALUES (?1, ?2)";
+const std::string kForgetKey = "DELETE FROM q_unique_keys WHERE job_id = ?1";
+
+// Due rows in two index range scans: NULL available_at (rows of other programs; NULL sorts
+// first, as in ORDER BY available_at) and then available_at <= now. One query with OR would
+// walk every delayed row of the queue before giving up.
+const std::string kAnyDue =
+    "SELECT 1 FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at IS NULL "
+    "UNION ALL SELECT 1 FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' "
+    "AND available_at <= ?2 LIMIT 1";
+const std::string kDueWithoutTime =
+    "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at IS NULL "
+    "ORDER BY created_at, id LIMIT ?2";
+const std::string kDue =
+    "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at <= ?2 "
+    "ORDER BY available_at, created_at, id LIMIT ?3";
+const std::string kTake =
+    "UPDATE kronix_jobs SET status = 'processing', attempts = attempts + 1, available_at = ?2, "
+    "reserved_by = ?3 WHERE id = ?1 AND status = 'pending' RETURNING " +
+    kColumns;
+
+// Outcomes: ?1 id, ?2 claim token; each returns the job's queue and name for q_totals.
+const std::string kClaimed =
+    " WHERE id = ?1 AND status = 'processing' AND reserved_by = ?2 RETURNING queue, name";
+const std::string kHeartbeat = "UPDATE kronix_jobs SET available_at = ?3" + kClaimed;
+const std::string kComplete =
+    "UPDATE kronix_jobs SET status = 'completed', finished_at = ?3, reserved_by = NULL" + kClaimed;
+const std::string kCompleteAndDelete = "DELETE FROM kronix_jobs" + kClaimed;
+const std::string kRelease =
+    "UPDATE kronix_jobs SET status = 'pending', available_at = ?3, last_error = ?4, "
+    "reserved_by = NULL" +
+    kClaimed;
+const std::string kPutBack =
+    "UPDATE kronix_jobs SET status = 'pending', attempts = max(attempts - 1, 0), "
+    "available_at = ?3, reserved_by = NULL" +
+    kClaimed;
+const std::string kFail =
+    "UPDATE kronix_jobs SET status = 'failed', finished_at = ?3, last_error = ?4, "
+    "reserved_by = NULL" +
+    kClaimed;
+
+const std::string kFind = "SELECT " + kColumns + " FROM kronix_jobs WHERE id = ?1";
+const std::string kSize =
+    "SELECT count(*) FROM kronix_jobs WHERE queue = ?1 AND status = 'pending'";
+const std::string kClear = "DELETE FROM kronix_jobs WHERE queue = ?1 AND status <> 'processing'";
+const std::string kForgetOrphanKeys =
+    "DELETE FROM q_unique_keys WHERE job_id NOT IN (SELECT id FROM kronix_jobs)";
+const std::string kCancel =
+    "UPDATE kronix_jobs SET status = 'failed', last_error = 'cancelled', finished_at = ?2, "
+    "reserved_by = NULL WHERE id = ?1 AND status = 'pending' RETURNING queue, name";
+const std::string kRetryDead =
+    "UPDATE kronix_jobs SET status = 'pending', attempts = 0, available_at = ?2, "
+    "finished_at = NULL, reserved_by = NULL WHERE id = ?1 AND status = 'failed'";
+// Every queue name, one index seek each (a loose index scan), instead of a full scan.
+const std::string kQueues =
+    "WITH RECURSIVE q(name) AS (SELECT min(queue) FROM kronix_jobs UNION ALL "
+    "SELECT (SELECT min(queue) FROM kronix_jobs WHERE queue > q.name) FROM q "
+    "WHERE q.name IS NOT NULL) SELECT name FROM q WHERE name IS NOT NULL";
+const std::string kStale = "SELECT " + kColumns +
+                           " FROM kronix_jobs WHERE queue = ?1 AND status = 'processing' AND "
+                           "(available_at IS NULL OR available_at < ?2)";
+const std::string kRecoverToPending =
+    "UPDATE kronix_jobs SET status = 'pending', available_at = ?2, reserved_by = NULL "
+    "WHERE id = ?1 AND status = 'processing'";
+const std::string kRecoverToFailed =
+    "UPDATE kronix_jobs SET status = 'failed', last_error = 'worker lost', available_at = ?2, "
+    "finished_at = ?2, reserved_by = NULL WHERE id = ?1 AND status = 'processing'";
+const std::string kPrune =
+    "DELETE FROM kronix_jobs WHERE id IN (SELECT id FROM kronix_jobs WHERE queue = ?1 AND "
+    "status = ?2 AND finished_at < ?3 LIMIT ?4)";
+const std::string kNextDue =
+    "SELECT min(available_at) FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND "
+    "available_at > ?2";
+const std::string kDataVersion = "PRAGMA data_version";
+
+struct QueueAndName {
+    std::string queue;
+    std::string name;
+};
+
+// A ListFilter as SQL conditions with '?' parameters, bound in order.
+struct FilterSql {
+    std::string where = "1";
+    std::vector<std::string> values;
+
+    explicit FilterSql(const ListFilter& filter) {
+        if (filter.status)
+            add("status = ?", std::string(to_string(*filter.status)));
+        if (filter.queue)
+            add("queue = ?", *filter.queue);
+        if (filter.name)
+            add("name = ?", *filter.name);
+        if (filter.finished_before)
+            add("finished_at < ?", time_text(*filter.finished_before));
+        if (!filter.after_id.empty())
+            add("id > ?", filter.after_id);
+    }
+    // Binds the values from index `first`; returns the next free index.
+    int bind(SQLite::Statement& statement, int first) const {
+        for (const auto& value : values) statement.bind(first++, value);
+        return first;
+    }
+
+  private:
+    void add(const char* condition, std::string value) {
+        where += " AND ";
+        where += condition;
+        values.push_back(std::move(value));
+    }
+};
+
+// LIMIT's value: SQLite reads a negative limit as none.
+std::int64_t sql_limit(std::size_t limit) {
+    return limit == 0 ? -1 : std::int64_t(limit);
+}
+
+class SqliteDriver final : public QueueDriver {
+  public:
+    explicit SqliteDriver(sqlite::Settings settings)
+        : settings_(std::move(settings)), connection_(settings_.path, settings_.synchronous) {
+        sqlite::ensure_schema(connection_);
+    }
+
+    std::string name() const override { return "sqlite"; }
+    Capabilities capabilities() const override { return {}; }
+    TimePoint now() override { return system_now(); }
+
+    PushResult push(const NewJob& job) override {
+        validate_new_job(job);
+        auto result = locked([&] {
+            TimePoint now = system_now();
+            TotalsDelta totals;
+            WriteTransaction transaction(connection_);
+            PushResult pushed = insert(job, now, time_text(now), totals);
+            totals.apply(connection_);
+            transaction.commit();
+            return pushed;
+        });
+        if (result.created)
+            wake_waiters();
+        return result;
+    }
+
+    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) override {
+        for (const auto& job : jobs) validate_new_job(job);
+        if (jobs.empty())
+            return {};
+        auto results = locked([&] {
+            TimePoint now = system_now();
+            const std::string now_text = time_text(now);
+            TotalsDelta totals;
+            std::vector<PushResult> pushed;
+            pushed.reserve(jobs.size());
+            WriteTransaction transaction(connection_);
+            for (const auto& job : jobs) pushed.push_back(insert(job, now, now_text, totals));
+            totals.apply(connection_);
+            transaction.commit();
+            return pushed;
+        });
+        wake_waiters();
+        return results;
+    }
+
+    std::vector<Job> claim(const ClaimRequest& request) override {
+        if (request.limit == 0 || request.queues.empty())
+            return {};
+        return locked([&] {
+            const std::string now_text = time_text(system_now());
+            std::vector<Job> jobs;
+            // A read first: an idle poller never takes the write lock.
+            if (!any_due(request.queues, now_text))
+                return jobs;
+            WriteTransaction transaction(connection_);
+            for (const auto& queue : request.queues) {
+                for (const auto& id : due_ids(queue, now_text, request.limit)) {
+                    Query take(connection_, kTake);
+                    take->bind(1, id);
+                    take->bind(2, now_text);
+                    take->bind(3, new_claim_token(request.worker_id));
+                    if (take->executeStep())
+                        jobs.push_back(sqlite::read_job(*take));
+                }
+                if (!jobs.empty())
+                    break;  // strict priority: later queues only when this is empty
+            }
+            transaction.commit();
+            return jobs;
+        });
+    }
+
+    bool heartbeat(const Claim& claim) override {
+        return locked([&] {
+            return change_claimed(kHeartbeat, claim,
+                                  [&](SQLite::Statement& s) { s.bind(3, time_text(system_now())); })
+                .has_value();
+        });
+    }
+
+    bool complete(const Claim& claim, Milliseconds ran_for) override {
+        return locked([&] {
+            WriteTransaction transaction(connection_);
+            auto job = change_claimed(settings_.keep_completed ? kComplete : kCompleteAndDelete,
+                                      claim, [&](SQLite::Statement& s) {
+                                          if (settings_.keep_completed)
+                                              s.bind(3, time_text(system_now()));
+                                      });
+            if (!job)
+                return false;
+            TotalsDelta totals;
+            Totals& t = totals.at(job->queue, job->name);
+            t.completed = 1;
+            t.processing_ms = std::uint64_t(std::max<std::int64_t>(0, ran_for.count()));
+            totals.apply(connection_);
+            forget_key(claim.id);
+            transaction.commit();
+            return true;
+        });
+    }
+
+    bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
+        return locked([&] {
+            WriteTransaction transaction(connection_);
+            auto job = change_claimed(kRelease, claim, [&](SQLite::Statement& s) {
+                s.bind(3, time_text(system_now() + std::max(delay, Milliseconds{0})));
+                s.bind(4, error);
+            });
+            if (!job)
+                return false;
+            TotalsDelta totals;
+            totals.at(job->queue, job->name).retries = 1;
+            totals.apply(connection_);
+            transaction.commit();
+            return true;
+        });
+    }
+
+    bool put_back(const Claim& claim) override {
+        bool done = locked([&] {
+            return change_claimed(kPutBack, claim,
+                                  [&](SQLite::Statement& s) { s.bind(3, time_text(system_now())); })
+                .has_value();
+        });
+        if (done)
+            wake_waiters();
+        return done;
+    }
+
+    bool fail(const Claim& claim, const std::string& error) override {
+        return locked([&] {
+            WriteTransaction transaction(connection_);
+            auto job = change_claimed(kFail, claim, [&](SQLite::Statement& s) {
+                s.bind(3, time_text(system_now()));
+                s.bind(4, error);
+            });
+            if (!job)
+                return false;
+            TotalsDelta totals;
+            totals.at(job->queue, job->name).dead = 1;
+            totals.apply(connection_);
+            forget_key(claim.id);
+            transaction.commit();
+            return true;
+        });
+    }
+
+    std::optional<Job> find(const std::string& id) override {
+        return locked([&]() -> std::optional<Job> {
+            Query query(connection_, kFind);
+            query->bind(1, id);
+            if (!query->executeStep())
+                return std::nullopt;
+            return sqlite::read_job(*query);
+        });
+    }
+
+    std::vector<Job> list(const ListFilter& filter) override {
+        FilterSql where(filter);
+        const std::string sql = "SELECT " + kColumns + " FROM kronix_jobs WHERE " + where.where +
+                                " ORDER BY id LIMIT ?";
+        return locked([&] {
+            std::vector<Job> jobs;
+            Query query(connection_, sql);
+            int next = where.bind(*query, 1);
+            query->bind(next, sql_limit(filter.limit));
+            while (query->executeStep()) jobs.push_back(sqlite::read_job(*query));
+            return jobs;
+        });
+    }
+
+    std::uint64_t size(const std::string& queue) override {
+        return locked([&] {
+            Query query(connection_, kSize);
+            query->bind(1, queue);
+            query->executeStep();
+            return std::uint64_t(query->getColumn(0).getInt64());
+        });
+    }
+
+    std::uint64_t clear(const std::string& queue) override {
+        return locked([&] {
+            WriteTransaction transaction(connection_);
+            Query query(connection_, kClear);
+            query->bind(1, queue);
+            auto removed = std::uint64_t(query->exec());
+            if (removed > 0)
+                connection_.run(kForgetOrphanKeys);
+            transaction.commit();
+            return removed;
+        });
+    }
+
+    bool cancel(const std::string& id) override {
+        return locked([&] {
+            WriteTransaction transaction(connection_);
+            std::optional<QueueAndName> job;
+            {
+                Query query(connection_, kCancel);
+                query->bind(1, id);
+                query->bind(2, time_text(system_now()));
+                if (query->executeStep()) {
+                    job = QueueAndName{query->getColumn(0).getString(),
+                                       query->getColumn(1).getString()};
+                }
+            }
+            if (!job)
+                return false;
+            TotalsDelta totals;
+            totals.at(job->queue, job->name).dead = 1;
+            totals.apply(connection_);
+            forget_key(id);
+            transaction.commit();
+            return true;
+        });
+    }
+
+    bool retry_dead(const std::string& id) override {
+        bool done = locked([&] {
+            Query query(connection_, kRetryDead);
+            query->bind(1, id);
+            query->bind(2, time_text(system_now()));
+            return query->exec() == 1;
+        });
+        if (done)
+            wake_waiters();
+        return done;
+    }
+
+    std::uint64_t retry_dead_matching(const ListFilter& filter) override {
+        ListFilter dead = filter;
+        dead.status = Status::failed;
+        FilterSql where(dead);
+        const std::string sql =
+            "UPDATE kronix_jobs SET status = 'pending', attempts = 0, available_at = ?, "
+            "finished_at = NULL, reserved_by = NULL WHERE id IN (SELECT id FROM kronix_jobs "
+            "WHERE " +
+            where.where + " ORDER BY id LIMIT ?)";
+        auto retried = locked([&] {
+            Query query(connection_, sql);
+            query->bind(1, time_text(system_now()));
+            int next = where.bind(*query, 2);
+            query->bind(next, sql_limit(filter.limit));
+            return std::uint64_t(query->exec());
+        });
+        if (retried > 0)
+            wake_waiters();
+        return retried;
+    }
+
+    std::uint64_t clear_dead(const ListFilter& filter) override {
+        ListFilter dead = filter;
+        dead.status = Status::failed;
+        FilterSql where(dead);
+        const std::string sql =
+            "DELETE FROM kronix_jobs WHERE id IN (SELECT id FROM kronix_jobs WHERE " + where.where +
+            " ORDER BY id LIMIT ?)";
+        return locked([&] {
+            Query query(connection_, sql);
+            int next = where.bind(*query, 1);
+            query->bind(next, sql_limit(filter.limit));
+            return std::uint64_t(query->exec());
+        });
+    }
+
+    std::vector<Job> recover_stale(Milliseconds stale_after, bool dry_run) override {
+        std::vector<Job> stale;
+        locked([&] {
+            TimePoint now = system_now();
+            const std::string now_text = time_text(now);
+            const std::string cutoff = time_text(now - stale_after);
+            std::optional<WriteTransaction> transaction;
+            if (!dry_run)
+                transaction.emplace(connection_);
+            for (const auto& queue : queue_names()) {
+                Query query(connection_, kStale);
+                query->bind(1, queue);
+                query->bind(2, cutoff);
+                while (query->executeStep()) stale.push_back(sqlite::read_job(*query));
+            }
+            if (dry_run)
+                return;
+            TotalsDelta totals;
+            for (const auto& job : stale) {
+                bool dead = job.attempts > job.max_retries;
+                Query query(connection_, dead ? kRecoverToFailed : kRecoverToPending);
+                query->bind(1, job.id);
+                query->bind(2, now_text);
+                query->exec();
+                // The lost run was a failed attempt, counted like any other.
+                Totals& t = totals.at(job.queue, job.name);
+                (dead ? t.dead : t.retries) += 1;
+                if (dead)
+                    forget_key(job.id);
+            }
+            totals.apply(connection_);
+            transaction->commit();
+        });
+        if (!dry_run && !stale.empty())
+            wake_waiters();
+        return stale;
+    }
+
+    std::uint64_t prune(Milliseconds older_than, std::size_t limit) override {
+        const std::string cutoff = time_text(system_now() - older_than);
+        std::uint64_t removed = 0;
+        auto queues = locked([&] { return queue_names(); });
+        for (const auto& queue : queues) {
+            for (const char* status : {"completed", "failed"}) {
+                // One bounded transaction per batch; the lock is let go between batches.
+                while (limit == 0 || removed < limit) {
+                    std::size_t batch =
+                        limit == 0 ? kPruneBatch : std::min(kPruneBatch, limit - removed);
+                    auto n = locked([&] {
+                        Query query(connection_, kPrune);
+                        query->bind(1, queue);
+                        query->bind(2, status);
+                        query->bind(3, cutoff);
+                        query->bind(4, std::int64_t(batch));
+                        return std::uint64_t(query->exec());
+                    });
+                    removed += n;
+                    if (n < batch)
+                        break;
+                }
+            }
+        }
+        return removed;
+    }
+
+    Stats stats() override {
+        return locked([&] { return sqlite::read_stats(connection_, system_now()); });
+    }
+
+    void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout) override {
+        using Clock = std::chrono::steady_clock;
+        if (timeout <= Milliseconds{0})
+            return;
+        auto deadline = Clock::now() + timeout;
+        std::uint64_t generation = 0;
+        {
+            std::lock_guard lock(wake_mutex_);
+            generation = wakes_;
+        }
+        std::int64_t version = 0;
+        {
+            std::lock_guard lock(watch_mutex_);
+            if (!watch_)
+                watch_ = std::make_unique<Connection>(settings_.path, "NORMAL");
+            try {
+                version = data_version();
+                if (auto next = next_due_in(queues))
+                    deadline = std::min(deadline, Clock::now() + *next);
+            } catch (const SQLite::Exception& e) {
+                watch_->raise(e);
+            }
+        }
+        // Pushes from this process wake at once; commits by other processes show as a new
+        // data_version within one poll interval.
+        while (true) {
+            auto until = std::min(deadline, Clock::now() + kPollInterval);
+            {
+                std::unique_lock lock(wake_mutex_);
+                if (wake_.wait_until(lock, until, [&] { return wakes_ != generation; }))
+                    return;
+            }
+            if (Clock::now() >= deadline)
+                return;
+            std::lock_guard lock(watch_mutex_);
+            try {
+                if (data_version() != version)
+                    return;
+            } catch (const SQLite::Exception& e) {
+                watch_->raise(e);
+            }
+        }
+    }
+
+  private:
+    // Runs f holding the connection, with SQLite's errors turned into libqueue's.
+    template <class F>
+    auto locked(F&& f) -> decltype(f()) {
+        std::lock_guard lock(mutex_);
+        try {
+            return f();
+        } catch (const SQLite::Exception& e) {
+            connection_.raise(e);
+        }
+    }
+
+    PushResult insert(const NewJob& job, TimePoint now, const std::string& now_text,
+                      TotalsDelta& totals) {
+        if (job.unique_key) {
+            Query holder(connection_, kKeyHolder);
+            holder->bind(1, *job.unique_key);
+            if (holder->executeStep()) {
+                PushResult existing;
+                existing.id = holder->getColumn(0).getString();
+                existing.created = false;
+                return existing;
+            }
+        }
+        PushResult result;
+        result.id = job.id.empty() ? new_job_id() : job.id;
+        TimePoint due = job.run_at ? *job.run_at : now + job.delay;
+        {
+            Query insert(connection_, kInsert);
+            insert->bind(1, result.id);
+            insert->bind(2, job.name);
+            insert->bind(3, job.queue);
+            insert->bind(4, job.max_retries);
+            insert->bind(5, job.payload);
+            insert->bind(6, now_text);
+            insert->bind(7, time_text(due));
+            try {
+                insert->exec();
+            } catch (const SQLite::Exception& e) {
+                if ((e.getErrorCode() & 0xff) == SQLITE_CONSTRAINT) {
+                    throw DataError("job id '" + result.id + "' already exists");
+                }
+                throw;
+            }
+        }
+        if (job.unique_key) {
+            Query take(connection_, kTakeKey);
+            take->bind(1, *job.unique_key);
+            take->bind(2, result.id);
+            take->exec();
+        }
+        totals.at(job.queue, job.name).pushed += 1;
+        return result;
+    }
+
+    bool any_due(const std::vector<std::string>& queues, const std::string& now_text) {
+        for (const auto& queue : queues) {
+            Query query(connection_, kAnyDue);
+            query->bind(1, queue);
+            query->bind(2, now_text);
+            if (query->executeStep())
+                return true;
+        }
+        return false;
+    }
+
+    std::vector<std::string> due_ids(const std::string& queue, const std::string& now_text,
+                                     std::size_t limit) {
+        std::vector<std::string> ids;
+        {
+            Query query(connection_, kDueWithoutTime);
+            query->bind(1, queue);
+            query->bind(2, std::int64_t(limit));
+            while (query->executeStep()) ids.push_back(query->getColumn(0).getString());
+        }
+        if (ids.size() < limit) {
+            Query query(connection_, kDue);
+            query->bind(1, queue);
+            query->bind(2, now_text);
+            query->bind(3, std::int64_t(limit - ids.size()));
+            while (query->executeStep()) ids.push_back(query->getColumn(0).getString());
+        }
+        return ids;
+    }
+
+    // Runs an outcome statement for claim; nullopt when the job is not processing under it.
+    template <class Bind>
+    std::optional<QueueAndName> change_claimed(const std::string& sql, const Claim& claim,
+                                               Bind&& bind_rest) {
+        Query query(connection_, sql);
+        query->bind(1, claim.id);
+        query->bind(2, claim.token);
+        bind_rest(*query);
+        if (!query->executeStep())
+            return std::nullopt;
+        return QueueAndName{query->getColumn(0).getString(), query->getColumn(1).getString()};
+    }
+
+    void forget_key(const std::string& id) {
+        Query query(connection_, kForgetKey);
+        query->bind(1, id);
+        query->exec();
+    }
+
+    std::vector<std::string> queue_names() {
+        std::vector<std::string> names;
+        Query query(connection_, kQueues);
+        while (query->executeStep()) names.push_back(query->getColumn(0).getString());
+        return names;
+    }
+
+    // Watch connection only (watch_mutex_ held).
+    std::int64_t data_version() {
+        Query query(*watch_, kDataVersion);
+        query->executeStep();
+        return query->getColumn(0).getInt64();
+    }
+
+    // How long until the earliest delayed job of queues becomes due (watch_mutex_ held).
+    std::optional<Milliseconds> next_due_in(const std::vector<std::string>& queues) {
+        TimePoint now = system_now();
+        std::optional<TimePoint> earliest;
+        for (const auto& queue : queues) {
+            Query query(*watch_, kNextDue);
+            query->bind(1, queue);
+            query->bind(2, time_text(now));
+            if (query->executeStep() && !query->isColumnNull(0)) {
+                TimePoint due = sqlite::parse_time_text(query->getColumn(0).getText());
+                earliest = earliest ? std::min(*earliest, due) : due;
+            }
+        }
+        if (!earliest)
+            return std::nullopt;
+        return std::max(Milliseconds{0}, *earliest - now) + Milliseconds{1};
+    }
+
+    void wake_waiters() {
+        {
+            std::lock_guard lock(wake_mutex_);
+            ++wakes_;
+        }
+        wake_.notify_all();
+    }
+
+    sqlite::Settings settings_;
+    std::mutex mutex_;
+    Connection connection_;
+
+    // wait_for_jobs polls on a connection of its own, so waiting never holds mutex_.
+    std::mutex watch_mutex_;
+    std::unique_ptr<Connection> watch_;
+
+    std::mutex wake_mutex_;
+    std::condition_variable wake_;
+    std::uint64_t wakes_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<QueueDriver> make_sqlite_driver(const DriverContext& context) {
+    return std::make_unique<SqliteDriver>(sqlite::read_settings(context));
 }
 
 }  // namespace libqueue

@@ -1,0 +1,122 @@
+#include "drivers/sqlite/connection.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "libqueue/errors.hpp"
+
+namespace libqueue::sqlite {
+
+namespace {
+
+// sqlite3 creates the -wal and -shm files with the database file's mode, so creating the
+// database file ourselves is enough to keep all three private.
+void create_private_file(const std::filesystem::path& path) {
+    std::error_code error;
+    if (path.has_parent_path()) {
+        std::filesystem::create_directories(path.parent_path(), error);
+        if (error) {
+            throw UnavailableError(path.string() + ": cannot create folder " +
+                                   path.parent_path().string() + ": " + error.message());
+        }
+    }
+    int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);
+    } else if (errno != EEXIST) {
+        throw UnavailableError(path.string() +
+                               ": cannot create database file: " + std::strerror(errno));
+    }
+}
+
+SQLite::Database open_database(const std::string& path) {
+    if (path != ":memory:")
+        create_private_file(path);
+    try {
+        return SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+    } catch (const SQLite::Exception& e) {
+        throw UnavailableError(path + ": cannot open database: " + e.what());
+    }
+}
+
+}  // namespace
+
+Connection::Connection(const std::filesystem::path& path, const std::string& synchronous)
+    : path_(path.string()), db_(open_database(path_)) {
+    try {
+        // The first statement reads the header: a file that is not a database fails here.
+        db_.exec("PRAGMA journal_mode=WAL");
+        db_.exec("PRAGMA synchronous=" + synchronous);
+        db_.exec("PRAGMA foreign_keys=OFF");
+        db_.exec("PRAGMA temp_store=MEMORY");
+    } catch (const SQLite::Exception& e) {
+        raise(e);
+    }
+}
+
+SQLite::Statement& Connection::statement(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+        it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+    } else {
+        it->second->tryReset();
+    }
+    return *it->second;
+}
+
+int Connection::run(const std::string& sql) {
+    Query query(*this, sql);
+    return query->exec();
+}
+
+void Connection::raise(const SQLite::Exception& error) const {
+    const std::string what = path_ + ": " + error.what();
+    switch (error.getErrorCode() & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            throw TemporaryError(path_ + ": database is locked (gave up after " +
+                                 std::to_string(kBusyTimeoutMs / 1000) + "s)");
+        case SQLITE_FULL:
+            throw TemporaryError(path_ + ": disk or database full");
+        case SQLITE_NOTADB:
+            throw DataError(path_ + ": file is not a database");
+        case SQLITE_CORRUPT:
+            throw DataError(path_ + ": database is corrupt: " + error.what());
+        case SQLITE_CANTOPEN:
+        case SQLITE_PERM:
+        case SQLITE_READONLY:
+        case SQLITE_IOERR:
+        case SQLITE_AUTH:
+            throw UnavailableError(what);
+        default:
+            throw InternalError("sqlite " + what);
+    }
+}
+
+WriteTransaction::WriteTransaction(Connection& connection) : connection_(connection) {
+    connection_.run("BEGIN IMMEDIATE");
+}
+
+WriteTransaction::~WriteTransaction() {
+    if (open_)
+        sqlite3_exec(connection_.db().getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void WriteTransaction::commit() {
+    connection_.run("COMMIT");
+    open_ = false;
+}
+
+ReadTransaction::ReadTransaction(Connection& connection) : connection_(connection) {
+    connection_.run("BEGIN");
+}
+
+ReadTransaction::~ReadTransaction() {
+    sqlite3_exec(connection_.db().getHandle(), "COMMIT", nullptr, nullptr, nullptr);
+}
+
+}  // namespace libqueue::sqlite

@@ -1,0 +1,88 @@
+// One SQLite connection: opening with q's pragmas, a cache of prepared statements, write
+// transactions, and the translation of SQLite errors into libqueue's.
+#pragma once
+
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace libqueue::sqlite {
+
+// How long a writer waits for another connection's lock before giving up (TemporaryError).
+inline constexpr int kBusyTimeoutMs = 5000;
+
+class Connection {
+  public:
+    // Creates the parent folders and the file (mode 0600) when missing, opens it in WAL mode with
+    // the given synchronous level. Throws UnavailableError for a path that cannot be opened,
+    // DataError for a file that is not a database.
+    Connection(const std::filesystem::path& path, const std::string& synchronous);
+
+    // A cached prepared statement for sql, reset and ready for binding.
+    SQLite::Statement& statement(const std::string& sql);
+
+    // Runs a statement that returns no rows; returns the number of changed rows.
+    int run(const std::string& sql);
+
+    SQLite::Database& db() { return db_; }
+    const std::string& path() const { return path_; }
+
+    // The libqueue error for a SQLite failure on this database.
+    [[noreturn]] void raise(const SQLite::Exception& error) const;
+
+  private:
+    std::string path_;
+    SQLite::Database db_;
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+};
+
+// Use of one cached statement; resets it when done so no read snapshot stays open.
+class Query {
+  public:
+    Query(Connection& connection, const std::string& sql) : statement_(connection.statement(sql)) {}
+    ~Query() { statement_.tryReset(); }
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+
+    SQLite::Statement* operator->() { return &statement_; }
+    SQLite::Statement& operator*() { return statement_; }
+
+  private:
+    SQLite::Statement& statement_;
+};
+
+// BEGIN IMMEDIATE: takes the write lock up front, so a transaction that reads and then writes
+// never fails halfway with a stale snapshot. Rolls back unless committed.
+class WriteTransaction {
+  public:
+    explicit WriteTransaction(Connection& connection);
+    ~WriteTransaction();
+    WriteTransaction(const WriteTransaction&) = delete;
+    WriteTransaction& operator=(const WriteTransaction&) = delete;
+
+    void commit();
+
+  private:
+    Connection& connection_;
+    bool open_ = true;
+};
+
+// A consistent snapshot for several reads (BEGIN DEFERRED); ends when destroyed.
+class ReadTransaction {
+  public:
+    explicit ReadTransaction(Connection& connection);
+    ~ReadTransaction();
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+  private:
+    Connection& connection_;
+};
+
+}  // namespace libqueue::sqlite

@@ -1,0 +1,122 @@
+#include "drivers/sqlite/rows.hpp"
+
+#include <date/date.h>
+
+#include "libqueue/errors.hpp"
+
+namespace libqueue::sqlite {
+
+namespace {
+
+void put_digits(char* out, long value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        out[i] = char('0' + value % 10);
+        value /= 10;
+    }
+}
+
+// Digits at text[pos, pos+width), or -1 when any is not a digit.
+int read_digits(std::string_view text, std::size_t pos, int width) {
+    int value = 0;
+    for (int i = 0; i < width; ++i) {
+        char c = text[pos + std::size_t(i)];
+        if (c < '0' || c > '9')
+            return -1;
+        value = value * 10 + (c - '0');
+    }
+    return value;
+}
+
+// Only the exact form time_text writes; nullopt sends everything else to parse_iso8601.
+std::optional<TimePoint> parse_fixed(std::string_view t) {
+    if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' ||
+        t[16] != ':' || t[19] != '.' || t[23] != 'Z') {
+        return std::nullopt;
+    }
+    int year = read_digits(t, 0, 4), month = read_digits(t, 5, 2), day = read_digits(t, 8, 2);
+    int hour = read_digits(t, 11, 2), minute = read_digits(t, 14, 2);
+    int second = read_digits(t, 17, 2), milli = read_digits(t, 20, 3);
+    if (year < 0 || month < 1 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+        second < 0 || second > 59 || milli < 0) {
+        return std::nullopt;
+    }
+    date::year_month_day ymd{date::year{year}, date::month{unsigned(month)},
+                             date::day{unsigned(day)}};
+    if (!ymd.ok())
+        return std::nullopt;
+    return TimePoint{date::sys_days{ymd}} + std::chrono::hours{hour} +
+           std::chrono::minutes{minute} + std::chrono::seconds{second} + Milliseconds{milli};
+}
+
+std::optional<TimePoint> optional_time(const SQLite::Statement& row, int column,
+                                       const std::string& id, const char* name) {
+    if (row.isColumnNull(column))
+        return std::nullopt;
+    try {
+        return parse_time_text(row.getColumn(column).getText());
+    } catch (const DataError& e) {
+        throw DataError("job " + id + ": column " + name + ": " + e.what());
+    }
+}
+
+std::optional<std::string> optional_text(const SQLite::Statement& row, int column) {
+    if (row.isColumnNull(column))
+        return std::nullopt;
+    return row.getColumn(column).getString();
+}
+
+}  // namespace
+
+std::string time_text(TimePoint t) {
+    auto days = date::floor<date::days>(t);
+    date::year_month_day ymd{days};
+    auto in_day = t - days;
+    long ms = long(in_day.count());
+    std::string out = "0000-00-00T00:00:00.000Z";
+    put_digits(out.data(), int(ymd.year()), 4);
+    put_digits(out.data() + 5, long(unsigned(ymd.month())), 2);
+    put_digits(out.data() + 8, long(unsigned(ymd.day())), 2);
+    put_digits(out.data() + 11, ms / 3'600'000, 2);
+    put_digits(out.data() + 14, ms / 60'000 % 60, 2);
+    put_digits(out.data() + 17, ms / 1000 % 60, 2);
+    put_digits(out.data() + 20, ms % 1000, 3);
+    return out;
+}
+
+TimePoint parse_time_text(std::string_view text) {
+    if (auto t = parse_fixed(text))
+        return *t;
+    return parse_iso8601(text);
+}
+
+Job read_job(const SQLite::Statement& row) {
+    Job job;
+    job.id = row.getColumn(0).getString();
+    job.name = row.getColumn(1).getString();
+    job.queue = row.getColumn(2).getString();
+    try {
+        job.status = status_from_string(row.getColumn(3).getText());
+    } catch (const DataError& e) {
+        throw DataError("job " + job.id + ": " + e.what());
+    }
+    job.attempts = row.getColumn(4).getInt();
+    job.max_retries = row.getColumn(5).getInt();
+    // A NULL payload (other programs may write one) reads as JSON null, the closest truth.
+    job.payload = row.isColumnNull(6) ? "null" : row.getColumn(6).getString();
+    job.last_error = optional_text(row, 7);
+    job.created_at = optional_time(row, 8, job.id, "created_at").value_or(TimePoint{});
+    job.available_at = optional_time(row, 9, job.id, "available_at");
+    job.finished_at = optional_time(row, 10, job.id, "finished_at");
+    job.reserved_by = optional_text(row, 11);
+    return job;
+}
+
+void bind_optional(SQLite::Statement& statement, int index, const std::optional<std::string>& v) {
+    if (v) {
+        statement.bind(index, *v);
+    } else {
+        statement.bind(index);
+    }
+}
+
+}  // namespace libqueue::sqlite

@@ -1,0 +1,106 @@
+#include "drivers/sqlite/schema.hpp"
+
+#include <set>
+#include <string>
+
+#include "libqueue/errors.hpp"
+
+namespace libqueue::sqlite {
+
+namespace {
+
+// The seed's table in SQLite types. created_at's default writes the same text form q does.
+constexpr const char* kCreateStatements[] = {
+    R"(CREATE TABLE IF NOT EXISTS kronix_jobs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  queue TEXT NOT NULL DEFAULT 'default',
+  status TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_retries INTEGER NOT NULL DEFAULT 3,
+  payload TEXT,
+  last_error TEXT,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  available_at TEXT,
+  finished_at TEXT,
+  reserved_by TEXT
+))",
+    "CREATE INDEX IF NOT EXISTS idx_kronix_jobs_pop ON kronix_jobs(queue, status, available_at)",
+    "CREATE TABLE IF NOT EXISTS q_unique_keys (key TEXT PRIMARY KEY, job_id TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS idx_q_unique_keys_job ON q_unique_keys(job_id)",
+    R"(CREATE TABLE IF NOT EXISTS q_totals (
+  queue TEXT NOT NULL,
+  name TEXT NOT NULL,
+  pushed INTEGER NOT NULL DEFAULT 0,
+  completed INTEGER NOT NULL DEFAULT 0,
+  dead INTEGER NOT NULL DEFAULT 0,
+  retries INTEGER NOT NULL DEFAULT 0,
+  processing_ms INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (queue, name)
+))",
+    "CREATE TABLE IF NOT EXISTS q_schema (version INTEGER NOT NULL)",
+};
+
+constexpr const char* kSeedColumns[] = {"id",         "name",         "queue",       "status",
+                                        "attempts",   "max_retries",  "payload",     "last_error",
+                                        "created_at", "available_at", "finished_at", "reserved_by"};
+
+// Every open runs this; a read answers it without taking the write lock.
+bool schema_complete(Connection& connection) {
+    Query query(connection,
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('kronix_jobs', "
+                "'idx_kronix_jobs_pop', 'q_unique_keys', 'idx_q_unique_keys_job', 'q_totals', "
+                "'q_schema')");
+    query->executeStep();
+    if (query->getColumn(0).getInt() != 6)
+        return false;
+    Query version(connection, "SELECT count(*) FROM q_schema");
+    version->executeStep();
+    return version->getColumn(0).getInt() > 0;
+}
+
+void create_schema(Connection& connection) {
+    WriteTransaction transaction(connection);
+    for (const char* sql : kCreateStatements) connection.db().exec(sql);
+    connection.db().exec("INSERT INTO q_schema(version) SELECT " + std::to_string(kSchemaVersion) +
+                         " WHERE NOT EXISTS (SELECT 1 FROM q_schema)");
+    transaction.commit();
+}
+
+void check_schema(Connection& connection) {
+    std::set<std::string> present;
+    {
+        Query columns(connection, "SELECT name FROM pragma_table_info('kronix_jobs')");
+        while (columns->executeStep()) present.insert(columns->getColumn(0).getString());
+    }
+    std::string missing;
+    for (const char* column : kSeedColumns) {
+        if (!present.count(column))
+            missing += (missing.empty() ? "" : ", ") + std::string(column);
+    }
+    if (!missing.empty()) {
+        throw DataError(connection.path() + ": table kronix_jobs lacks column(s) " + missing);
+    }
+    Query version(connection, "SELECT max(version) FROM q_schema");
+    version->executeStep();
+    int found = version->getColumn(0).getInt();
+    if (found > kSchemaVersion) {
+        throw DataError(connection.path() + ": written by a newer q (schema version " +
+                        std::to_string(found) + ", this q knows " + std::to_string(kSchemaVersion) +
+                        ")");
+    }
+}
+
+}  // namespace
+
+void ensure_schema(Connection& connection) {
+    try {
+        if (!schema_complete(connection))
+            create_schema(connection);
+        check_schema(connection);
+    } catch (const SQLite::Exception& e) {
+        connection.raise(e);
+    }
+}
+
+}  // namespace libqueue::sqlite

@@ -1,0 +1,119 @@
+#include "drivers/sqlite/totals.hpp"
+
+#include <algorithm>
+
+#include "drivers/sqlite/rows.hpp"
+
+namespace libqueue::sqlite {
+
+namespace {
+
+void add(Totals& into, const Totals& more) {
+    into.pushed += more.pushed;
+    into.completed += more.completed;
+    into.dead += more.dead;
+    into.retries += more.retries;
+    into.processing_ms += more.processing_ms;
+}
+
+void add(StateCounts& into, const StateCounts& more) {
+    into.due += more.due;
+    into.delayed += more.delayed;
+    into.processing += more.processing;
+    into.completed += more.completed;
+    into.failed += more.failed;
+}
+
+void count_into(StateCounts& counts, const std::string& status, bool due, std::uint64_t n) {
+    if (status == "pending") {
+        (due ? counts.due : counts.delayed) += n;
+    } else if (status == "processing") {
+        counts.processing += n;
+    } else if (status == "completed") {
+        counts.completed += n;
+    } else if (status == "failed") {
+        counts.failed += n;
+    }
+}
+
+}  // namespace
+
+void TotalsDelta::apply(Connection& connection) const {
+    for (const auto& [key, totals] : deltas_) {
+        Query upsert(
+            connection,
+            "INSERT INTO q_totals(queue, name, pushed, completed, dead, retries, "
+            "processing_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+            "ON CONFLICT(queue, name) DO UPDATE SET "
+            "pushed = pushed + excluded.pushed, completed = completed + excluded.completed, "
+            "dead = dead + excluded.dead, retries = retries + excluded.retries, "
+            "processing_ms = processing_ms + excluded.processing_ms");
+        upsert->bind(1, key.first);
+        upsert->bind(2, key.second);
+        upsert->bind(3, int64_t(totals.pushed));
+        upsert->bind(4, int64_t(totals.completed));
+        upsert->bind(5, int64_t(totals.dead));
+        upsert->bind(6, int64_t(totals.retries));
+        upsert->bind(7, int64_t(totals.processing_ms));
+        upsert->exec();
+    }
+}
+
+Stats read_stats(Connection& connection, TimePoint now) {
+    std::map<std::string, QueueStats> queues;
+    std::map<std::string, TimePoint> oldest_due;
+    const std::string now_text = time_text(now);
+    ReadTransaction snapshot(connection);
+    {
+        Query counts(connection,
+                     "SELECT queue, name, status, due, count(*), "
+                     "min(CASE WHEN due THEN coalesce(available_at, created_at) END) FROM ("
+                     "SELECT queue, name, status, available_at, created_at, "
+                     "(status = 'pending' AND (available_at IS NULL OR available_at <= ?1)) AS due "
+                     "FROM kronix_jobs) GROUP BY queue, name, status, due");
+        counts->bind(1, now_text);
+        while (counts->executeStep()) {
+            std::string queue = counts->getColumn(0).getString();
+            std::string name = counts->getColumn(1).getString();
+            bool due = counts->getColumn(3).getInt() != 0;
+            auto n = std::uint64_t(counts->getColumn(4).getInt64());
+            QueueStats& stats = queues[queue];
+            count_into(stats.by_name[name], counts->getColumn(2).getString(), due, n);
+            if (due && !counts->isColumnNull(5)) {
+                TimePoint since = parse_time_text(counts->getColumn(5).getText());
+                auto [it, fresh] = oldest_due.emplace(queue, since);
+                if (!fresh)
+                    it->second = std::min(it->second, since);
+            }
+        }
+    }
+    {
+        Query totals(connection,
+                     "SELECT queue, name, pushed, completed, dead, retries, processing_ms "
+                     "FROM q_totals");
+        while (totals->executeStep()) {
+            QueueStats& stats = queues[totals->getColumn(0).getString()];
+            Totals& t = stats.totals_by_name[totals->getColumn(1).getString()];
+            t.pushed = std::uint64_t(totals->getColumn(2).getInt64());
+            t.completed = std::uint64_t(totals->getColumn(3).getInt64());
+            t.dead = std::uint64_t(totals->getColumn(4).getInt64());
+            t.retries = std::uint64_t(totals->getColumn(5).getInt64());
+            t.processing_ms = std::uint64_t(totals->getColumn(6).getInt64());
+        }
+    }
+
+    Stats stats;
+    stats.now = now;
+    for (auto& [queue, entry] : queues) {
+        entry.queue = queue;
+        for (const auto& [_, counts] : entry.by_name) add(entry.counts, counts);
+        for (const auto& [_, totals] : entry.totals_by_name) add(entry.totals, totals);
+        if (auto it = oldest_due.find(queue); it != oldest_due.end()) {
+            entry.oldest_due_age = std::max(Milliseconds{0}, now - it->second);
+        }
+        stats.queues.push_back(std::move(entry));
+    }
+    return stats;
+}
+
+}  // namespace libqueue::sqlite
