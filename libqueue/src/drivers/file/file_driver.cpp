@@ -1,11 +1,552 @@
+// The file driver: every operation reads the queue file, changes it and writes it back whole
+// under the file's lock (see file_store.hpp). The simple-persistence driver, not the fast one.
 #include "drivers/file/file_driver.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+#include "drivers/file/file_store.hpp"
 #include "libqueue/errors.hpp"
 
 namespace libqueue {
 
-std::unique_ptr<QueueDriver> make_file_driver(const DriverContext&) {
-    throw ConfigError("the file driver is not built yet");
+namespace {
+
+using namespace file_queue;
+
+// Completed jobs leave the file; their identity is remembered this long, this many at most.
+constexpr Milliseconds kRememberCompletedFor{24 * 3'600'000};
+constexpr std::size_t kRememberCompletedMax = 1000;
+
+bool in_list(const std::vector<std::string>& list, const std::string& value) {
+    return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+bool matches(const Job& job, const ListFilter& filter) {
+    if (filter.status && job.status != *filter.status)
+        return false;
+    if (filter.queue && job.queue != *filter.queue)
+        return false;
+    if (filter.name && job.name != *filter.name)
+        return false;
+    if (filter.finished_before && !(job.finished_at && *job.finished_at < *filter.finished_before))
+        return false;
+    if (!filter.after_id.empty() && !(job.id > filter.after_id))
+        return false;
+    return true;
+}
+
+bool is_due(const Job& job, TimePoint now) {
+    return job.status == Status::pending && (!job.available_at || *job.available_at <= now);
+}
+
+class FileDriver final : public QueueDriver {
+  public:
+    FileDriver(StoreSettings settings, bool keep_completed)
+        : store_(std::move(settings)), keep_completed_(keep_completed) {}
+
+    std::string name() const override { return "file"; }
+    Capabilities capabilities() const override { return {}; }
+    TimePoint now() override { return system_now(); }
+
+    PushResult push(const NewJob& job) override { return push_batch({job}).front(); }
+
+    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) override {
+        for (const auto& job : jobs) validate_new_job(job);
+        auto lock = store_.lock_exclusive();
+        QueueFile& file = store_.modify();
+        TimePoint now = system_now();
+        std::vector<PushResult> results;
+        for (const auto& job : jobs) {
+            if (job.unique_key) {
+                auto existing = std::find_if(file.jobs.begin(), file.jobs.end(), [&](auto& s) {
+                    return s.unique_key == job.unique_key &&
+                           (s.job.status == Status::pending || s.job.status == Status::processing);
+                });
+                if (existing != file.jobs.end()) {
+                    results.push_back({existing->job.id, false});
+                    continue;
+                }
+            }
+            StoredJob stored;
+            Job& j = stored.job;
+            j.id = job.id.empty() ? new_job_id() : job.id;
+            if (!job.id.empty() && contains_id(file, j.id)) {
+                throw DataError("job id '" + j.id + "' already exists in " +
+                                store_.settings().path.string());
+            }
+            j.name = job.name;
+            j.queue = job.queue;
+            j.status = Status::pending;
+            j.max_retries = job.max_retries;
+            j.payload = job.payload;
+            j.created_at = now;
+            j.available_at = job.run_at ? *job.run_at : now + job.delay;
+            stored.unique_key = job.unique_key;
+            file.totals[{j.queue, j.name}].pushed++;
+            results.push_back({j.id, true});
+            file.jobs.push_back(std::move(stored));
+        }
+        if (std::none_of(results.begin(), results.end(), [](auto& r) { return r.created; })) {
+            store_.unchanged();
+        } else {
+            store_.save(true);
+        }
+        return results;
+    }
+
+    std::vector<Job> claim(const ClaimRequest& request) override {
+        auto lock = store_.lock_exclusive();
+        QueueFile& file = store_.modify();
+        TimePoint now = system_now();
+        std::vector<Job> claimed;
+        for (const auto& queue : request.queues) {
+            if (claimed.size() >= request.limit)
+                break;
+            std::vector<StoredJob*> due;
+            for (auto& s : file.jobs) {
+                if (s.job.queue == queue && is_due(s.job, now))
+                    due.push_back(&s);
+            }
+            auto order = [](const StoredJob* a, const StoredJob* b) {
+                auto key = [](const Job& j) {
+                    return std::tie(j.available_at, j.created_at, j.id);
+                };
+                return key(a->job) < key(b->job);
+            };
+            std::size_t take = std::min(due.size(), request.limit - claimed.size());
+            std::partial_sort(due.begin(), due.begin() + std::ptrdiff_t(take), due.end(), order);
+            for (std::size_t i = 0; i < take; ++i) {
+                Job& j = due[i]->job;
+                j.status = Status::processing;
+                j.attempts++;
+                j.available_at = now;
+                j.reserved_by = new_claim_token(request.worker_id);
+                claimed.push_back(j);
+            }
+        }
+        if (claimed.empty()) {
+            store_.unchanged();
+        } else {
+            store_.save(false);
+        }
+        return claimed;
+    }
+
+    bool heartbeat(const Claim& claim) override {
+        return with_claim(claim,
+                          [&](QueueFile&, std::size_t, Job& j) { j.available_at = system_now(); });
+    }
+
+    bool complete(const Claim& claim, Milliseconds ran_for) override {
+        return with_claim(claim, [&](QueueFile& file, std::size_t index, Job& j) {
+            TimePoint now = system_now();
+            auto& totals = file.totals[{j.queue, j.name}];
+            totals.completed++;
+            totals.processing_ms += std::uint64_t(std::max<std::int64_t>(0, ran_for.count()));
+            if (keep_completed_) {
+                Job done = j;
+                done.status = Status::completed;
+                done.finished_at = now;
+                done.available_at = now;
+                done.reserved_by.reset();
+                done.last_error.reset();
+                done.payload = "null";
+                file.completed.push_back(std::move(done));
+                forget_old_completions(file, now);
+            }
+            file.jobs.erase(file.jobs.begin() + std::ptrdiff_t(index));
+        });
+    }
+
+    bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
+        return with_claim(claim, [&](QueueFile& file, std::size_t, Job& j) {
+            j.status = Status::pending;
+            j.available_at = system_now() + delay;
+            j.last_error = error;
+            j.reserved_by.reset();
+            file.totals[{j.queue, j.name}].retries++;
+        });
+    }
+
+    bool put_back(const Claim& claim) override {
+        return with_claim(claim, [&](QueueFile&, std::size_t, Job& j) {
+            j.status = Status::pending;
+            j.attempts = std::max(0, j.attempts - 1);
+            j.available_at = system_now();
+            j.reserved_by.reset();
+        });
+    }
+
+    bool fail(const Claim& claim, const std::string& error) override {
+        return with_claim(claim, [&](QueueFile& file, std::size_t, Job& j) {
+            j.status = Status::failed;
+            j.finished_at = system_now();
+            j.last_error = error;
+            j.reserved_by.reset();
+            file.totals[{j.queue, j.name}].dead++;
+        });
+    }
+
+    std::optional<Job> find(const std::string& id) override {
+        auto lock = store_.lock_shared();
+        const QueueFile& file = store_.read();
+        for (const auto& s : file.jobs) {
+            if (s.job.id == id)
+                return s.job;
+        }
+        for (const auto& j : file.completed) {
+            if (j.id == id)
+                return j;
+        }
+        return std::nullopt;
+    }
+
+    std::vector<Job> list(const ListFilter& filter) override {
+        auto lock = store_.lock_shared();
+        const QueueFile& file = store_.read();
+        std::vector<Job> out;
+        for (const auto& s : file.jobs) {
+            if (matches(s.job, filter))
+                out.push_back(s.job);
+        }
+        for (const auto& j : file.completed) {
+            if (matches(j, filter))
+                out.push_back(j);
+        }
+        std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.id < b.id; });
+        if (filter.limit != 0 && out.size() > filter.limit)
+            out.resize(filter.limit);
+        return out;
+    }
+
+    std::uint64_t size(const std::string& queue) override {
+        auto lock = store_.lock_shared();
+        const QueueFile& file = store_.read();
+        return std::uint64_t(std::count_if(file.jobs.begin(), file.jobs.end(), [&](auto& s) {
+            return s.job.queue == queue && s.job.status == Status::pending;
+        }));
+    }
+
+    std::uint64_t clear(const std::string& queue) override {
+        auto lock = store_.lock_exclusive();
+        QueueFile& file = store_.modify();
+        auto before = file.jobs.size() + file.completed.size();
+        std::erase_if(file.jobs, [&](auto& s) {
+            return s.job.queue == queue && s.job.status != Status::processing;
+        });
+        std::erase_if(file.completed, [&](auto& j) { return j.queue == queue; });
+        auto removed = before - file.jobs.size() - file.completed.size();
+        finish_change(removed != 0);
+        return removed;
+    }
+
+    bool cancel(const std::string& id) override {
+        return with_job(id, Status::pending, [&](QueueFile& file, Job& j) {
+            j.status = Status::failed;
+            j.last_error = "cancelled";
+            j.finished_at = system_now();
+            j.reserved_by.reset();
+            file.totals[{j.queue, j.name}].dead++;
+        });
+    }
+
+    bool retry_dead(const std::string& id) override {
+        return with_job(id, Status::failed, [&](QueueFile&, Job& j) { revive(j, system_now()); });
+    }
+
+    std::uint64_t retry_dead_matching(const ListFilter& filter) override {
+        return change_dead(filter, [&](QueueFile& file, std::vector<std::string> ids) {
+            TimePoint now = system_now();
+            for (auto& s : file.jobs) {
+                if (std::binary_search(ids.begin(), ids.end(), s.job.id))
+                    revive(s.job, now);
+            }
+        });
+    }
+
+    std::uint64_t clear_dead(const ListFilter& filter) override {
+        return change_dead(filter, [&](QueueFile& file, std::vector<std::string> ids) {
+            std::erase_if(file.jobs, [&](auto& s) {
+                return s.job.status == Status::failed &&
+                       std::binary_search(ids.begin(), ids.end(), s.job.id);
+            });
+        });
+    }
+
+    std::vector<Job> recover_stale(Milliseconds stale_after, bool dry_run) override {
+        auto lock = store_.lock_exclusive();
+        QueueFile& file = store_.modify();
+        TimePoint now = system_now();
+        std::vector<Job> stale;
+        for (auto& s : file.jobs) {
+            Job& j = s.job;
+            if (j.status != Status::processing)
+                continue;
+            if (j.available_at && *j.available_at >= now - stale_after)
+                continue;
+            stale.push_back(j);
+            if (dry_run)
+                continue;
+            j.reserved_by.reset();
+            if (j.attempts > j.max_retries) {
+                j.status = Status::failed;
+                j.last_error = "worker lost";
+                j.finished_at = now;
+                file.totals[{j.queue, j.name}].dead++;
+            } else {
+                j.status = Status::pending;
+            }
+            j.available_at = now;
+        }
+        finish_change(!dry_run && !stale.empty());
+        return stale;
+    }
+
+    std::uint64_t prune(Milliseconds older_than, std::size_t limit) override {
+        auto lock = store_.lock_exclusive();
+        QueueFile& file = store_.modify();
+        TimePoint cutoff = system_now() - older_than;
+        std::uint64_t removed = 0;
+        auto old_enough = [&](const Job& j) {
+            bool room = limit == 0 || removed < limit;
+            if (room && j.finished_at && *j.finished_at < cutoff) {
+                ++removed;
+                return true;
+            }
+            return false;
+        };
+        std::erase_if(file.completed, old_enough);
+        std::erase_if(file.jobs,
+                      [&](auto& s) { return s.job.status == Status::failed && old_enough(s.job); });
+        finish_change(removed != 0);
+        return removed;
+    }
+
+    Stats stats() override {
+        auto lock = store_.lock_shared();
+        const QueueFile& file = store_.read();
+        Stats stats;
+        stats.now = system_now();
+        std::map<std::string, QueueStats> queues;
+        auto queue_stats = [&](const std::string& name) -> QueueStats& {
+            auto& q = queues[name];
+            q.queue = name;
+            return q;
+        };
+        auto count = [&](const Job& j) {
+            QueueStats& q = queue_stats(j.queue);
+            for (StateCounts* c : {&q.counts, &q.by_name[j.name]}) {
+                switch (j.status) {
+                    case Status::pending:
+                        (is_due(j, stats.now) ? c->due : c->delayed)++;
+                        break;
+                    case Status::processing:
+                        c->processing++;
+                        break;
+                    case Status::completed:
+                        c->completed++;
+                        break;
+                    case Status::failed:
+                        c->failed++;
+                        break;
+                }
+            }
+            if (is_due(j, stats.now) && j.available_at) {
+                auto age = stats.now - *j.available_at;
+                if (!q.oldest_due_age || age > *q.oldest_due_age)
+                    q.oldest_due_age = age;
+            }
+        };
+        for (const auto& s : file.jobs) count(s.job);
+        for (const auto& j : file.completed) count(j);
+        for (const auto& [key, t] : file.totals) {
+            QueueStats& q = queue_stats(key.first);
+            q.totals_by_name[key.second] = t;
+            q.totals.pushed += t.pushed;
+            q.totals.completed += t.completed;
+            q.totals.dead += t.dead;
+            q.totals.retries += t.retries;
+            q.totals.processing_ms += t.processing_ms;
+        }
+        for (auto& [_, q] : queues) stats.queues.push_back(std::move(q));
+        return stats;
+    }
+
+    // No wake-up signal across processes: poll the file's signature (a stat, no read), and
+    // wake when it changes or when the earliest delayed job falls due.
+    void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout) override {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        FileSignature seen = store_.signature();
+        std::optional<TimePoint> next_due;
+        {
+            auto lock = store_.lock_shared();
+            const QueueFile& file = store_.read();
+            TimePoint now = system_now();
+            for (const auto& s : file.jobs) {
+                const Job& j = s.job;
+                if (j.status != Status::pending || !in_list(queues, j.queue))
+                    continue;
+                if (is_due(j, now))
+                    return;
+                if (!next_due || *j.available_at < *next_due)
+                    next_due = *j.available_at;
+            }
+        }
+        if (next_due) {
+            auto until_due = *next_due - system_now();
+            deadline = std::min(deadline, std::chrono::steady_clock::now() + until_due);
+        }
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto left = deadline - std::chrono::steady_clock::now();
+            std::this_thread::sleep_for(
+                std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
+            if (!(store_.signature() == seen))
+                return;
+        }
+    }
+
+  private:
+    static bool contains_id(const QueueFile& file, const std::string& id) {
+        return std::any_of(file.jobs.begin(), file.jobs.end(),
+                           [&](auto& s) { return s.job.id == id; }) ||
+               std::any_of(file.completed.begin(), file.completed.end(),
+                           [&](auto& j) { return j.id == id; });
+    }
+
+    static void revive(Job& j, TimePoint now) {
+        j.status = Status::pending;
+        j.attempts = 0;
+        j.available_at = now;
+        j.finished_at.reset();
+        j.reserved_by.reset();
+    }
+
+    static void forget_old_completions(QueueFile& file, TimePoint now) {
+        std::erase_if(file.completed, [&](const Job& j) {
+            return j.finished_at && *j.finished_at < now - kRememberCompletedFor;
+        });
+        if (file.completed.size() > kRememberCompletedMax) {
+            file.completed.erase(file.completed.begin(),
+                                 file.completed.end() - std::ptrdiff_t(kRememberCompletedMax));
+        }
+    }
+
+    void finish_change(bool changed) {
+        if (changed) {
+            store_.save(false);
+        } else {
+            store_.unchanged();
+        }
+    }
+
+    // The outcomes: apply only while the job is processing under this claim token.
+    template <class Change>
+    bool with_claim(const Claim& claim, Change change) {
+        auto lock = store_.lock_exclusive();
+        QueueFile& file = store_.modify();
+        for (std::size_t i = 0; i < file.jobs.size(); ++i) {
+            Job& j = file.jobs[i].job;
+            if (j.id != claim.id)
+                continue;
+            if (j.status != Status::processing || j.reserved_by != claim.token)
+                break;
+            change(file, i, j);
+            store_.save(false);
+            return true;
+        }
+        store_.unchanged();
+        return false;
+    }
+
+    template <class Change>
+    bool with_job(const std::string& id, Status required, Change change) {
+        auto lock = store_.lock_exclusive();
+        QueueFile& file = store_.modify();
+        for (auto& s : file.jobs) {
+            if (s.job.id != id)
+                continue;
+            if (s.job.status != required)
+                break;
+            change(file, s.job);
+            store_.save(false);
+            return true;
+        }
+        store_.unchanged();
+        return false;
+    }
+
+    // Dead letters matching filter, by id, up to filter.limit: changed together in one write.
+    template <class Change>
+    std::uint64_t change_dead(ListFilter filter, Change change) {
+        filter.status = Status::failed;
+        auto lock = store_.lock_exclusive();
+        QueueFile& file = store_.modify();
+        std::vector<std::string> ids;
+        for (const auto& s : file.jobs) {
+            if (matches(s.job, filter))
+                ids.push_back(s.job.id);
+        }
+        std::sort(ids.begin(), ids.end());
+        if (filter.limit != 0 && ids.size() > filter.limit)
+            ids.resize(filter.limit);
+        if (!ids.empty())
+            change(file, ids);
+        finish_change(!ids.empty());
+        return ids.size();
+    }
+
+    FileStore store_;
+    bool keep_completed_;
+};
+
+std::uint64_t unsigned_setting(const nlohmann::json& section, const char* key,
+                               std::uint64_t fallback) {
+    auto it = section.find(key);
+    if (it == section.end() || it->is_null())
+        return fallback;
+    if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<std::int64_t>() >= 0)) {
+        throw ConfigError(std::string("queue.file.") + key + ": expected a non-negative integer");
+    }
+    return it->get<std::uint64_t>();
+}
+
+std::filesystem::path default_path() {
+    const char* data_home = std::getenv("XDG_DATA_HOME");
+    if (data_home && *data_home)
+        return std::filesystem::path(data_home) / "q" / "jobs.json";
+    const char* home = std::getenv("HOME");
+    return std::filesystem::path(home ? home : ".") / ".local" / "share" / "q" / "jobs.json";
+}
+
+}  // namespace
+
+std::unique_ptr<QueueDriver> make_file_driver(const DriverContext& context) {
+    const nlohmann::json& section = context.section;
+    if (!section.is_object())
+        throw ConfigError("queue.file: expected an object");
+    for (const auto& [key, _] : section.items()) {
+        if (key != "path" && key != "max_file_size" && key != "max_backups") {
+            throw ConfigError("queue.file." + key +
+                              ": unknown key (known: path, max_file_size, max_backups)");
+        }
+    }
+    StoreSettings settings;
+    if (auto it = section.find("path"); it != section.end()) {
+        if (!it->is_string() || it->get<std::string>().empty()) {
+            throw ConfigError("queue.file.path: expected a non-empty string");
+        }
+        settings.path = it->get<std::string>();
+        if (settings.path.is_relative() && !context.config.base_dir.empty()) {
+            settings.path = context.config.base_dir / settings.path;
+        }
+    } else {
+        settings.path = default_path();
+    }
+    settings.max_file_size = unsigned_setting(section, "max_file_size", settings.max_file_size);
+    settings.max_backups = unsigned(unsigned_setting(section, "max_backups", settings.max_backups));
+    return std::make_unique<FileDriver>(std::move(settings), context.config.keep_completed);
 }
 
 }  // namespace libqueue

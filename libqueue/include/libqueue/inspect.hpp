@@ -1,0 +1,65 @@
+// Looking inside a queue file without changing it (`q inspect-file`): q's own file driver
+// format, and the seed's layouts (a JSON array of {id, type, payload, scheduledAt, createdAt,
+// attempts, maxRetries}, or {"jobs": [...]} of the same). Corrupt entries are reported by
+// index; the readable ones are still shown.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "libqueue/job.hpp"
+#include "libqueue/time.hpp"
+
+namespace libqueue {
+
+enum class FileLayout {
+    q_queue_file,  // q's file driver ("format": "q-queue-file")
+    seed_array,    // [ {id, type, payload, scheduledAt, ...} ]
+    seed_object,   // {"jobs": [ ... ]}
+};
+std::string_view to_string(FileLayout layout);
+
+struct InspectedJob {
+    std::string entry;  // where it sits in the file: "jobs[3]", "[3]", "completed[0]"
+    Job job;
+    bool due = false;  // pending and available_at <= now
+};
+
+struct EntryProblem {
+    std::string entry;  // "jobs[3]"
+    std::string error;  // what is wrong with it
+};
+
+struct FileInspection {
+    std::filesystem::path path;
+    FileLayout layout = FileLayout::q_queue_file;
+    TimePoint now{};
+    std::vector<InspectedJob> jobs;  // in file order
+    std::vector<EntryProblem> problems;
+};
+
+// Reads PATH once, under a shared flock on PATH.lock when that exists (never creating it), so
+// writers are held up for one read at most. Throws NotFoundError when PATH does not exist and
+// DataError (with line/column) when it is not JSON or in no known layout.
+FileInspection inspect_queue_file(const std::filesystem::path& path);
+
+// From text already read (tests). origin names it in errors.
+FileInspection inspect_queue_text(std::string_view text, const std::string& origin, TimePoint now);
+
+// Jobs per status ("pending" split into "due" and "delayed"), and per name.
+struct InspectionSummary {
+    std::uint64_t total = 0;
+    std::map<std::string, std::uint64_t> by_status;  // due, delayed, processing, completed, failed
+    std::map<std::string, std::map<std::string, std::uint64_t>> by_name;  // name -> status -> n
+};
+InspectionSummary summarize(const FileInspection& inspection);
+
+// `q inspect-file --json`: {path, layout, now, total, shown, jobs: [job_to_json + entry, due],
+// problems: [{entry, error}], summary: {by_status, by_name}}. limit 0: every job.
+nlohmann::json inspection_to_json(const FileInspection& inspection, std::size_t limit);
+
+}  // namespace libqueue
