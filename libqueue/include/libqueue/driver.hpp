@@ -29,6 +29,11 @@ struct Capabilities {
 struct PushResult {
     std::string id;
     bool created = true;  // false: unique_key matched a pending/processing job; id is that job's
+    // Drivers that run the job at push (sync) report how it ended: status completed or failed,
+    // attempts used, last_error; and the handler's last exit status (commands: exit code or
+    // 128+signal). Storing drivers leave both empty.
+    std::optional<Job> ran{};
+    std::optional<int> exit_status{};
 };
 
 // The identity of one claim: outcomes apply only while the row is processing with this token.
