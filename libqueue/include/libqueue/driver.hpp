@@ -130,6 +130,10 @@ public:
 
     virtual Stats stats() = 0;
 
+    // Things about the backend an operator should know, one line each, for `q stats` to print
+    // (e.g. redis running without persistence, so a restart loses the queue). Default: none.
+    virtual std::vector<std::string> warnings() { return {}; }
+
     // Blocks up to `timeout` or until a push may have made a job due in one of `queues`.
     // Drivers without a wake-up signal just sleep. Spurious wake-ups are fine.
     virtual void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout);

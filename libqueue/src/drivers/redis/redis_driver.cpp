@@ -1,11 +1,579 @@
+// The redis driver: every state change is one Lua script (scripts.hpp, lua_sources.cpp), so it
+// is atomic on the server; connections come from a pool that reconnects (pool.hpp).
 #include "drivers/redis/redis_driver.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "drivers/redis/job_hash.hpp"
+#include "drivers/redis/pool.hpp"
+#include "drivers/redis/redis_stats.hpp"
+#include "drivers/redis/redis_url.hpp"
+#include "drivers/redis/scripts.hpp"
+#include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
 
 namespace libqueue {
 
-std::unique_ptr<QueueDriver> make_redis_driver(const DriverContext&) {
-    throw ConfigError("the redis driver is not built yet");
+namespace {
+
+using redis::Command;
+using redis::Connection;
+using redis::ReplyPtr;
+using redis::ScriptId;
+
+constexpr std::size_t kBatchChunk = 100;    // jobs per push script call inside a batch
+constexpr std::size_t kPipelineChunk = 64;  // commands sent before their replies are read
+constexpr std::size_t kScanChunk = 500;     // ids read per round trip when listing
+constexpr std::int64_t kSweepChunk = 1000;  // jobs per clear/prune/recover script call
+
+struct Settings {
+    redis::RedisUrl url;
+    std::string prefix = "q";
+    Milliseconds stale_after{300'000};
+    bool keep_completed = true;
+};
+
+Settings read_settings(const DriverContext& context) {
+    Settings settings;
+    const auto& section = context.section;
+    auto string_key = [&](const char* key) -> std::optional<std::string> {
+        auto it = section.find(key);
+        if (it == section.end() || it->is_null())
+            return std::nullopt;
+        if (!it->is_string())
+            throw ConfigError(std::string("queue.redis.") + key + ": expected a string");
+        return it->get<std::string>();
+    };
+    settings.url = redis::parse_redis_url(string_key("url").value_or("redis://127.0.0.1:6379/0"));
+    if (!settings.url.password) {
+        if (const char* password = std::getenv("Q_REDIS_PASSWORD"); password && *password) {
+            settings.url.password = password;
+        }
+    }
+    settings.prefix = string_key("prefix").value_or("q");
+    if (settings.prefix.empty())
+        throw ConfigError("queue.redis.prefix: must not be empty");
+    settings.stale_after = context.config.stale_after;
+    // The seed's visibility timeout, read as stale_after.
+    if (auto it = section.find("retry_after"); it != section.end() && !it->is_null()) {
+        try {
+            settings.stale_after = duration_from_json(*it);
+        } catch (const UsageError& error) {
+            throw ConfigError(std::string("queue.redis.retry_after: ") + error.what());
+        }
+    }
+    settings.keep_completed = context.config.keep_completed;
+    return settings;
+}
+
+std::string ms_text(Milliseconds d) {
+    return std::to_string(d.count());
+}
+
+// Restores a connection's reply timeout after a blocking or long command.
+class TimeoutScope {
+  public:
+    TimeoutScope(Connection& connection, Milliseconds timeout) : connection_(connection) {
+        connection_.set_command_timeout(timeout);
+    }
+    ~TimeoutScope() {
+        if (!connection_.broken()) {
+            try {
+                connection_.set_command_timeout(connection_.default_command_timeout());
+            } catch (const std::exception&) {
+                // The connection is marked broken and will not be reused.
+            }
+        }
+    }
+    TimeoutScope(const TimeoutScope&) = delete;
+    TimeoutScope& operator=(const TimeoutScope&) = delete;
+
+  private:
+    Connection& connection_;
+};
+
+class RedisDriver final : public QueueDriver {
+  public:
+    explicit RedisDriver(Settings settings)
+        : settings_(std::move(settings)), pool_(settings_.url, redis::PoolSettings{}) {
+        pool_.run([&](Connection& c, int) { scripts_.load_all(c); });
+    }
+
+    std::string name() const override { return "redis"; }
+    Capabilities capabilities() const override { return {}; }
+
+    TimePoint now() override {
+        return pool_.run([](Connection& c, int) { return redis::server_now(c); });
+    }
+
+    PushResult push(const NewJob& job) override {
+        validate_new_job(job);
+        std::string id = job.id.empty() ? new_job_id() : job.id;
+        std::vector<std::string> args{settings_.prefix, "0", "1"};
+        append_push_args(args, job, id);
+        bool retried = false;
+        auto reply = pool_.run([&](Connection& c, int attempt) {
+            retried = attempt > 0;
+            args[1] = retried ? "1" : "0";
+            return scripts_.run(c, ScriptId::push, args);
+        });
+        return push_result(*reply, 0, id, retried);
+    }
+
+    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) override {
+        if (jobs.empty())
+            return {};
+        // Validate everything before writing anything.
+        std::vector<std::string> ids;
+        std::set<std::string> given;
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            try {
+                validate_new_job(jobs[i]);
+            } catch (const DataError& error) {
+                throw DataError("batch job " + std::to_string(i + 1) + ": " + error.what());
+            }
+            if (!jobs[i].id.empty() && !given.insert(jobs[i].id).second) {
+                throw DataError("batch job " + std::to_string(i + 1) + ": id '" + jobs[i].id +
+                                "' appears twice in the batch");
+            }
+            ids.push_back(jobs[i].id.empty() ? new_job_id() : jobs[i].id);
+        }
+        if (!given.empty())
+            refuse_taken_ids(given);
+
+        return pool_.run([&](Connection& c, int attempt) {
+            return run_batch_transaction(c, jobs, ids, attempt > 0);
+        });
+    }
+
+    std::vector<Job> claim(const ClaimRequest& request) override {
+        if (request.queues.empty() || request.limit == 0)
+            return {};
+        std::vector<std::string> args{settings_.prefix, ms_text(settings_.stale_after),
+                                      std::to_string(request.limit),
+                                      std::to_string(request.queues.size())};
+        args.insert(args.end(), request.queues.begin(), request.queues.end());
+        for (std::size_t i = 0; i < request.limit; ++i) {
+            args.push_back(new_claim_token(request.worker_id));
+        }
+        // A claim whose reply was lost reserved jobs nobody runs: they come back once stale
+        // (at least once), so a retry simply claims again.
+        auto reply = run_script(ScriptId::claim, args);
+        std::vector<Job> jobs;
+        for (std::size_t i = 0; i < redis::size(*reply); ++i) {
+            jobs.push_back(redis::job_from_hash(redis::element(*reply, i)));
+        }
+        return jobs;
+    }
+
+    bool heartbeat(const Claim& claim) override { return outcome(ScriptId::heartbeat, claim, {}); }
+
+    bool complete(const Claim& claim, Milliseconds ran_for) override {
+        return outcome(
+            ScriptId::complete, claim,
+            {ms_text(std::max(ran_for, Milliseconds{0})), settings_.keep_completed ? "1" : "0"});
+    }
+
+    bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
+        return outcome(ScriptId::release, claim,
+                       {ms_text(std::max(delay, Milliseconds{0})), error});
+    }
+
+    bool put_back(const Claim& claim) override { return outcome(ScriptId::put_back, claim, {}); }
+
+    bool fail(const Claim& claim, const std::string& error) override {
+        return outcome(ScriptId::fail, claim, {error});
+    }
+
+    std::optional<Job> find(const std::string& id) override {
+        auto reply = run_script(ScriptId::find, {settings_.prefix, id});
+        if (redis::size(*reply) == 0)
+            return std::nullopt;
+        return redis::job_from_hash(*reply);
+    }
+
+    std::vector<Job> list(const ListFilter& filter) override {
+        return pool_.run([&](Connection& c, int) { return list_on(c, filter); });
+    }
+
+    std::uint64_t size(const std::string& queue) override {
+        return pool_.run([&](Connection& c, int) {
+            auto reply = c.command({"ZCARD", base(queue) + "pending"});
+            return std::uint64_t(redis::integer(c.expect(reply, "ZCARD")));
+        });
+    }
+
+    std::uint64_t clear(const std::string& queue) override {
+        std::uint64_t total = 0;
+        for (;;) {
+            auto reply =
+                run_script(ScriptId::clear, {settings_.prefix, queue, std::to_string(kSweepChunk)});
+            auto n = redis::integer(*reply);
+            total += std::uint64_t(n);
+            if (n < kSweepChunk)
+                return total;
+        }
+    }
+
+    bool cancel(const std::string& id) override {
+        return redis::integer(*run_script(ScriptId::cancel, {settings_.prefix, id})) == 1;
+    }
+
+    bool retry_dead(const std::string& id) override {
+        return redis::integer(*run_script(ScriptId::retry_dead, {settings_.prefix, id})) == 1;
+    }
+
+    std::uint64_t retry_dead_matching(const ListFilter& filter) override {
+        return for_each_dead(filter, ScriptId::retry_dead);
+    }
+
+    std::uint64_t clear_dead(const ListFilter& filter) override {
+        return for_each_dead(filter, ScriptId::delete_dead);
+    }
+
+    std::vector<Job> recover_stale(Milliseconds stale_after, bool dry_run) override {
+        std::vector<Job> out;
+        for (const auto& queue : queues()) {
+            for (;;) {
+                auto reply =
+                    run_script(ScriptId::recover,
+                               {settings_.prefix, queue, ms_text(stale_after),
+                                dry_run ? "-1" : std::to_string(kSweepChunk), dry_run ? "1" : "0"});
+                for (std::size_t i = 0; i < redis::size(*reply); ++i) {
+                    out.push_back(redis::job_from_hash(redis::element(*reply, i)));
+                }
+                if (dry_run || std::int64_t(redis::size(*reply)) < kSweepChunk)
+                    break;
+            }
+        }
+        return out;
+    }
+
+    std::uint64_t prune(Milliseconds older_than, std::size_t limit) override {
+        std::uint64_t total = 0;
+        for (const auto& queue : queues()) {
+            for (;;) {
+                std::int64_t chunk = kSweepChunk;
+                if (limit != 0)
+                    chunk = std::min<std::int64_t>(chunk, std::int64_t(limit - total));
+                if (chunk <= 0)
+                    return total;
+                auto reply = run_script(
+                    ScriptId::prune,
+                    {settings_.prefix, queue, ms_text(older_than), std::to_string(chunk)});
+                auto n = redis::integer(*reply);
+                total += std::uint64_t(n);
+                if (n < chunk)
+                    break;
+            }
+        }
+        return total;
+    }
+
+    Stats stats() override {
+        return pool_.run(
+            [&](Connection& c, int) { return redis::read_stats(c, settings_.prefix); });
+    }
+
+    std::vector<std::string> warnings() override {
+        return pool_.run([](Connection& c, int) { return redis::persistence_warnings(c); });
+    }
+
+    // Blocks in BLPOP on the queues' wake-up lists (push and release signal them), but never past
+    // the due time of the earliest delayed job.
+    void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout) override {
+        if (queues.empty() || timeout <= Milliseconds{0})
+            return;
+        pool_.run([&](Connection& c, int) {
+            std::vector<Command> peek{{"TIME"}};
+            for (const auto& queue : queues) {
+                peek.push_back({"ZRANGE", base(queue) + "pending", "0", "0", "WITHSCORES"});
+            }
+            auto replies = c.pipeline(peek);
+            const auto& time = c.expect(replies[0], "TIME");
+            std::int64_t now = redis::integer(redis::element(time, 0)) * 1000 +
+                               redis::integer(redis::element(time, 1)) / 1000;
+            auto wait = timeout;
+            for (std::size_t i = 1; i < replies.size(); ++i) {
+                const auto& first = c.expect(replies[i], "ZRANGE");
+                if (redis::size(first) < 2)
+                    continue;
+                auto due =
+                    std::int64_t(std::stod(std::string(redis::text(redis::element(first, 1)))));
+                if (due <= now)
+                    return;  // something is due already
+                wait = std::min(wait, Milliseconds(due - now));
+            }
+            Command blpop{"BLPOP"};
+            for (const auto& queue : queues) blpop.push_back(base(queue) + "wake");
+            // BLPOP takes seconds with decimals (Redis >= 6).
+            blpop.push_back(std::to_string(double(wait.count()) / 1000.0));
+            TimeoutScope scope(c, wait + Milliseconds{5'000});
+            c.expect(c.command(blpop), "BLPOP");
+        });
+    }
+
+  private:
+    std::string base(const std::string& queue) const {
+        return redis::queue_base(settings_.prefix, queue);
+    }
+
+    ReplyPtr run_script(ScriptId id, const std::vector<std::string>& args) {
+        return pool_.run([&](Connection& c, int) { return scripts_.run(c, id, args); });
+    }
+
+    // The outcomes: a retry after a lost connection tells the script so, and it then accepts
+    // that the same outcome under the same token already happened.
+    bool outcome(ScriptId id, const Claim& claim, std::vector<std::string> extra) {
+        std::vector<std::string> args{settings_.prefix, claim.id, claim.token, "0"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return pool_.run([&](Connection& c, int attempt) {
+            args[3] = attempt > 0 ? "1" : "0";
+            return redis::integer(*scripts_.run(c, id, args)) == 1;
+        });
+    }
+
+    std::vector<std::string> queues() {
+        return pool_.run([&](Connection& c, int) {
+            auto reply = c.command({"SMEMBERS", settings_.prefix + ":queues"});
+            const auto& members = c.expect(reply, "SMEMBERS");
+            std::vector<std::string> out;
+            for (std::size_t i = 0; i < redis::size(members); ++i) {
+                out.emplace_back(redis::text(redis::element(members, i)));
+            }
+            std::sort(out.begin(), out.end());
+            return out;
+        });
+    }
+
+    static void append_push_args(std::vector<std::string>& args, const NewJob& job,
+                                 const std::string& id) {
+        args.push_back(id);
+        args.push_back(job.name);
+        args.push_back(job.queue);
+        args.push_back(job.payload);
+        args.push_back(std::to_string(job.max_retries));
+        args.push_back(job.run_at ? std::to_string(redis::epoch_ms(*job.run_at)) : "");
+        args.push_back(ms_text(job.delay));
+        args.push_back(job.unique_key ? "1" : "0");
+        args.push_back(job.unique_key.value_or(""));
+    }
+
+    // One {id, code} pair of a push script's reply (see ScriptId::push).
+    static PushResult push_result(const redisReply& reply, std::size_t j, const std::string& id,
+                                  bool retried) {
+        std::string got(redis::text(redis::element(reply, j * 2)));
+        auto code = redis::integer(redis::element(reply, j * 2 + 1));
+        if (code == 1)
+            return {got, true};
+        if (code == 0)
+            return {got, retried && got == id};  // our own job, if we ran before
+        if (retried)
+            return {id, true};  // the first try stored it; its reply was lost
+        throw DataError("job id '" + id + "' already exists");
+    }
+
+    void refuse_taken_ids(const std::set<std::string>& ids) {
+        std::vector<std::string> all(ids.begin(), ids.end());
+        pool_.run([&](Connection& c, int) {
+            for (std::size_t start = 0; start < all.size(); start += kScanChunk) {
+                Command hmget{"HMGET", settings_.prefix + ":index"};
+                auto end = std::min(all.size(), start + kScanChunk);
+                hmget.insert(hmget.end(), all.begin() + long(start), all.begin() + long(end));
+                auto reply = c.command(hmget);
+                const auto& found = c.expect(reply, "HMGET");
+                for (std::size_t i = 0; i < redis::size(found); ++i) {
+                    if (!redis::is_nil(redis::element(found, i))) {
+                        throw DataError("job id '" + all[start + i] + "' already exists");
+                    }
+                }
+            }
+        });
+    }
+
+    // MULTI, SCRIPT LOAD, one push script call per chunk of jobs, EXEC: all stored or none. The
+    // commands go out a few dozen at a time so neither side buffers the whole batch twice.
+    std::vector<PushResult> run_batch_transaction(Connection& c, const std::vector<NewJob>& jobs,
+                                                  const std::vector<std::string>& ids,
+                                                  bool retried) {
+        std::vector<PushResult> results;
+        results.reserve(jobs.size());
+        try {
+            TimeoutScope scope(c, std::max(c.default_command_timeout(), Milliseconds{120'000}));
+            std::size_t unread = 0;
+            auto send = [&](const Command& command) {
+                c.append(command);
+                if (++unread == kPipelineChunk) {
+                    for (; unread > 0; --unread) c.expect(c.read_reply(), "queueing a batch");
+                }
+            };
+            send({"MULTI"});
+            send(scripts_.load(ScriptId::push));
+            for (std::size_t start = 0; start < jobs.size(); start += kBatchChunk) {
+                auto end = std::min(jobs.size(), start + kBatchChunk);
+                std::vector<std::string> args{settings_.prefix, retried ? "1" : "0",
+                                              std::to_string(end - start)};
+                for (std::size_t i = start; i < end; ++i) append_push_args(args, jobs[i], ids[i]);
+                send(scripts_.evalsha(ScriptId::push, args));
+            }
+            for (; unread > 0; --unread) c.expect(c.read_reply(), "queueing a batch");
+            auto exec = c.command({"EXEC"});
+            const auto& replies = c.expect(exec, "EXEC");
+            if (redis::is_nil(replies))
+                throw InternalError(c.where() + ": the batch was aborted");
+            // Element 0 is SCRIPT LOAD's answer; then one reply per chunk of kBatchChunk jobs.
+            for (std::size_t i = 1; i < redis::size(replies); ++i) {
+                const auto& chunk = redis::element(replies, i);
+                if (redis::is_error(chunk)) {
+                    throw InternalError(c.where() +
+                                        ": batch push: " + std::string(redis::text(chunk)));
+                }
+                for (std::size_t j = 0; j * 2 < redis::size(chunk); ++j) {
+                    results.push_back(
+                        push_result(chunk, j, ids[(i - 1) * kBatchChunk + j], retried));
+                }
+            }
+        } catch (const redis::ConnectionLost&) {
+            throw;
+        } catch (...) {
+            // A half-sent transaction must not go back to the pool.
+            c.mark_broken();
+            throw;
+        }
+        return results;
+    }
+
+    // Jobs of one queue in id order after `after`, matching the filter, at most `limit` (0: all).
+    std::vector<Job> list_queue(Connection& c, const std::string& queue, const ListFilter& filter,
+                                std::size_t limit) {
+        static const std::map<Status, std::string> kSets{{Status::pending, "pending"},
+                                                         {Status::processing, "reserved"},
+                                                         {Status::completed, "completed"},
+                                                         {Status::failed, "dead"}};
+        std::vector<Job> out;
+        auto matches = [&](const Job& job) {
+            if (filter.status && job.status != *filter.status)
+                return false;
+            if (filter.name && job.name != *filter.name)
+                return false;
+            if (filter.finished_before &&
+                (!job.finished_at || *job.finished_at >= *filter.finished_before)) {
+                return false;
+            }
+            return true;
+        };
+        // Reads the hashes of `ids` and keeps the matches; false once the limit is reached.
+        auto take = [&](const std::vector<std::string>& ids) {
+            std::vector<Command> gets;
+            for (const auto& id : ids) gets.push_back({"HGETALL", base(queue) + "job:" + id});
+            for (const auto& reply : c.pipeline(gets)) {
+                const auto& hash = c.expect(reply, "HGETALL");
+                if (redis::size(hash) == 0)
+                    continue;  // deleted meanwhile
+                auto job = redis::job_from_hash(hash);
+                if (!matches(job))
+                    continue;
+                out.push_back(std::move(job));
+                if (limit != 0 && out.size() >= limit)
+                    return false;
+            }
+            return true;
+        };
+
+        if (filter.status) {
+            // The state's set holds only those jobs: read its ids, then page through them sorted.
+            auto reply = c.command({"ZRANGE", base(queue) + kSets.at(*filter.status), "0", "-1"});
+            const auto& members = c.expect(reply, "ZRANGE");
+            std::vector<std::string> ids;
+            for (std::size_t i = 0; i < redis::size(members); ++i) {
+                std::string id(redis::text(redis::element(members, i)));
+                if (id > filter.after_id)
+                    ids.push_back(std::move(id));
+            }
+            std::sort(ids.begin(), ids.end());
+            for (std::size_t start = 0; start < ids.size(); start += kScanChunk) {
+                auto end = std::min(ids.size(), start + kScanChunk);
+                if (!take({ids.begin() + long(start), ids.begin() + long(end)}))
+                    break;
+            }
+            return out;
+        }
+        // Every id of the queue, in order, from the lexicographic index.
+        std::string from = filter.after_id.empty() ? "-" : "(" + filter.after_id;
+        for (;;) {
+            auto reply = c.command({"ZRANGEBYLEX", base(queue) + "ids", from, "+", "LIMIT", "0",
+                                    std::to_string(kScanChunk)});
+            const auto& members = c.expect(reply, "ZRANGEBYLEX");
+            std::vector<std::string> ids;
+            for (std::size_t i = 0; i < redis::size(members); ++i) {
+                ids.emplace_back(redis::text(redis::element(members, i)));
+            }
+            if (ids.empty() || !take(ids) || ids.size() < kScanChunk)
+                break;
+            from = "(" + ids.back();
+        }
+        return out;
+    }
+
+    std::vector<Job> list_on(Connection& c, const ListFilter& filter) {
+        std::vector<std::string> names;
+        if (filter.queue) {
+            names.push_back(*filter.queue);
+        } else {
+            auto reply = c.command({"SMEMBERS", settings_.prefix + ":queues"});
+            const auto& members = c.expect(reply, "SMEMBERS");
+            for (std::size_t i = 0; i < redis::size(members); ++i) {
+                names.emplace_back(redis::text(redis::element(members, i)));
+            }
+        }
+        std::vector<Job> out;
+        for (const auto& queue : names) {
+            auto jobs = list_queue(c, queue, filter, filter.limit);
+            out.insert(out.end(), std::make_move_iterator(jobs.begin()),
+                       std::make_move_iterator(jobs.end()));
+        }
+        std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) { return a.id < b.id; });
+        if (filter.limit != 0 && out.size() > filter.limit)
+            out.resize(filter.limit);
+        return out;
+    }
+
+    // Runs a per-job dead-letter script on the dead letters matching filter (status forced).
+    std::uint64_t for_each_dead(const ListFilter& filter, ScriptId id) {
+        ListFilter dead = filter;
+        dead.status = Status::failed;
+        auto jobs = list(dead);
+        std::uint64_t done = 0;
+        for (std::size_t start = 0; start < jobs.size(); start += kScanChunk) {
+            auto end = std::min(jobs.size(), start + kScanChunk);
+            done += pool_.run([&](Connection& c, int) {
+                std::vector<Command> commands{scripts_.load(id)};
+                for (std::size_t i = start; i < end; ++i) {
+                    commands.push_back(scripts_.evalsha(id, {settings_.prefix, jobs[i].id}));
+                }
+                auto replies = c.pipeline(commands);
+                std::uint64_t n = 0;
+                for (std::size_t i = 1; i < replies.size(); ++i) {
+                    n += redis::integer(c.expect(replies[i], "dead letters")) == 1 ? 1 : 0;
+                }
+                return n;
+            });
+        }
+        return done;
+    }
+
+    Settings settings_;
+    redis::Pool pool_;
+    redis::Scripts scripts_;
+};
+
+}  // namespace
+
+std::unique_ptr<QueueDriver> make_redis_driver(const DriverContext& context) {
+    return std::make_unique<RedisDriver>(read_settings(context));
 }
 
 }  // namespace libqueue

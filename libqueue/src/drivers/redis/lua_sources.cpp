@@ -1,0 +1,371 @@
+// The Lua text of every script (see scripts.hpp for the keys and each script's arguments).
+// Times are the server's clock (TIME; Redis 7 replicates script effects, so TIME is allowed
+// before writes). Numbers stored in hashes go through num(): Lua would print 1.7e+12.
+#include "drivers/redis/lua_sources.hpp"
+
+namespace libqueue::redis {
+
+namespace {
+
+// Helpers shared by every script: each script is this text followed by its body.
+constexpr const char* kPrelude = R"lua(
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function num(x) return string.format('%.0f', x) end
+local function base_of(prefix, queue) return prefix .. ':{' .. queue .. '}:' end
+local SETS = {pending = 'pending', processing = 'reserved', completed = 'completed', failed = 'dead'}
+
+-- Jobs per state and name, for stats by name.
+local function count(base, name, state, delta)
+  if not name then return end
+  local key, field = base .. 'counts', state .. ':' .. name
+  if redis.call('HINCRBY', key, field, delta) <= 0 then redis.call('HDEL', key, field) end
+end
+-- Lifetime totals of the queue and of the name.
+local function add_total(base, name, counter, delta)
+  if tonumber(delta) == 0 then return end
+  redis.call('HINCRBY', base .. 'totals', counter, delta)
+  if name then redis.call('HINCRBY', base .. 'totals', counter .. ':' .. name, delta) end
+end
+-- From one state's set to another's (to = nil: out of every set), keeping the counts.
+local function move(base, id, name, from, to, score)
+  redis.call('ZREM', base .. SETS[from], id)
+  count(base, name, from, -1)
+  if to then
+    redis.call('ZADD', base .. SETS[to], score, id)
+    count(base, name, to, 1)
+  end
+end
+-- A unique key is held only while its job is pending or processing.
+local function release_unique(base, job, id)
+  local key = redis.call('HGET', job, 'unique_key')
+  if key and redis.call('HGET', base .. 'unique', key) == id then
+    redis.call('HDEL', base .. 'unique', key)
+  end
+end
+-- Deletes the job's hash and index entries (not its state set: see move).
+local function forget(prefix, base, id)
+  redis.call('DEL', base .. 'job:' .. id)
+  redis.call('ZREM', base .. 'ids', id)
+  redis.call('HDEL', prefix .. ':index', id)
+end
+-- Idle workers BLPOP this list; it is capped so that signals nobody took stay cheap.
+local function wake(base, n)
+  for i = 1, math.min(n, 64) do redis.call('LPUSH', base .. 'wake', '1') end
+  redis.call('LTRIM', base .. 'wake', 0, 63)
+end
+local function locate(prefix, id)
+  local queue = redis.call('HGET', prefix .. ':index', id)
+  if not queue then return nil, nil end
+  local base = base_of(prefix, queue)
+  return base, base .. 'job:' .. id
+end
+local function owned(job, token)
+  local f = redis.call('HMGET', job, 'status', 'reserved_by')
+  return f[1] == 'processing' and f[2] == token
+end
+-- An outcome sent again after its reply was lost: it already happened, under this token.
+local function done_before(job, token, op)
+  local f = redis.call('HMGET', job, 'last_token', 'last_op')
+  return f[1] == token and f[2] == op
+end
+-- recover stale: processing jobs whose available_at is older than now - stale go back to
+-- pending, or dead ("worker lost") when their attempts are used up. Returns them as they were.
+local function recover(prefix, base, now, stale, limit, dry)
+  local ids = redis.call('ZRANGEBYSCORE', base .. 'reserved', '-inf', '(' .. num(now - stale),
+    'LIMIT', 0, limit)
+  local out, back = {}, 0
+  for _, id in ipairs(ids) do
+    local job = base .. 'job:' .. id
+    local before = redis.call('HGETALL', job)
+    if #before == 0 then
+      if not dry then redis.call('ZREM', base .. 'reserved', id) end
+    else
+      out[#out + 1] = before
+      if not dry then
+        local f = redis.call('HMGET', job, 'name', 'attempts', 'max_retries')
+        redis.call('HDEL', job, 'reserved_by')
+        if tonumber(f[2]) > tonumber(f[3]) then
+          redis.call('HSET', job, 'status', 'failed', 'available_at', num(now),
+            'finished_at', num(now), 'last_error', 'worker lost')
+          move(base, id, f[1], 'processing', 'failed', now)
+          release_unique(base, job, id)
+          add_total(base, f[1], 'dead', 1)
+        else
+          redis.call('HSET', job, 'status', 'pending', 'available_at', num(now))
+          move(base, id, f[1], 'processing', 'pending', now)
+          back = back + 1
+        end
+      end
+    end
+  end
+  if back > 0 then wake(base, back) end
+  return out
+end
+)lua";
+
+constexpr const char* kPush = R"lua(
+local prefix, retry, n = ARGV[1], ARGV[2] == '1', tonumber(ARGV[3])
+local now = now_ms()
+local index = prefix .. ':index'
+local out, woken = {}, {}
+for i = 0, n - 1 do
+  local a = 3 + i * 9
+  local id, name, queue, payload = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  local max_retries, run_at, delay = ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
+  local has_unique, unique = ARGV[a + 8] == '1', ARGV[a + 9]
+  local base = base_of(prefix, queue)
+  local holder = false
+  if has_unique then
+    holder = redis.call('HGET', base .. 'unique', unique)
+    if holder then
+      local status = redis.call('HGET', base .. 'job:' .. holder, 'status')
+      if status ~= 'pending' and status ~= 'processing' then holder = false end
+    end
+  end
+  if holder then
+    out[#out + 1] = holder
+    out[#out + 1] = 0
+  elseif redis.call('HEXISTS', index, id) == 1 then
+    out[#out + 1] = id
+    out[#out + 1] = 2
+  else
+    local due = now + tonumber(delay)
+    if run_at ~= '' then due = tonumber(run_at) end
+    local job = base .. 'job:' .. id
+    redis.call('HSET', job, 'id', id, 'name', name, 'queue', queue, 'status', 'pending',
+      'attempts', '0', 'max_retries', max_retries, 'payload', payload,
+      'created_at', num(now), 'available_at', num(due))
+    if has_unique then
+      redis.call('HSET', job, 'unique_key', unique)
+      redis.call('HSET', base .. 'unique', unique, id)
+    end
+    redis.call('ZADD', base .. 'pending', due, id)
+    redis.call('ZADD', base .. 'ids', 0, id)
+    redis.call('HSET', index, id, queue)
+    redis.call('SADD', prefix .. ':queues', queue)
+    count(base, name, 'pending', 1)
+    add_total(base, name, 'pushed', 1)
+    woken[base] = (woken[base] or 0) + 1
+    out[#out + 1] = id
+    out[#out + 1] = 1
+  end
+end
+for base, k in pairs(woken) do wake(base, k) end
+return out
+)lua";
+
+// Strict priority: later queues only fill what the earlier left of the limit. Every queue's
+// reserved jobs past their deadline are reclaimed on the way (at most 100 per queue and call).
+constexpr const char* kClaim = R"lua(
+local prefix, stale, limit, nq = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local now = now_ms()
+local out, used = {}, 0
+for q = 1, nq do
+  local base = base_of(prefix, ARGV[4 + q])
+  recover(prefix, base, now, stale, 100, false)
+  if #out < limit then
+    local ids = redis.call('ZRANGEBYSCORE', base .. 'pending', '-inf', num(now),
+      'LIMIT', 0, limit - #out)
+    for _, id in ipairs(ids) do
+      local job = base .. 'job:' .. id
+      local name = redis.call('HGET', job, 'name')
+      if not name then
+        redis.call('ZREM', base .. 'pending', id)
+      else
+        used = used + 1
+        redis.call('HINCRBY', job, 'attempts', 1)
+        redis.call('HSET', job, 'status', 'processing', 'available_at', num(now),
+          'reserved_by', ARGV[4 + nq + used])
+        move(base, id, name, 'pending', 'processing', now)
+        out[#out + 1] = redis.call('HGETALL', job)
+      end
+    end
+  end
+end
+return out
+)lua";
+
+constexpr const char* kHeartbeat = R"lua(
+local prefix, id, token = ARGV[1], ARGV[2], ARGV[3]
+local base, job = locate(prefix, id)
+if not base or not owned(job, token) then return 0 end
+local now = now_ms()
+redis.call('HSET', job, 'available_at', num(now))
+redis.call('ZADD', base .. 'reserved', now, id)
+return 1
+)lua";
+
+constexpr const char* kComplete = R"lua(
+local prefix, id, token, retry, keep = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', ARGV[6] == '1'
+local base, job = locate(prefix, id)
+if not base then return (retry and not keep) and 1 or 0 end
+if not owned(job, token) then return (retry and done_before(job, token, 'complete')) and 1 or 0 end
+local now = now_ms()
+local name = redis.call('HGET', job, 'name')
+release_unique(base, job, id)
+add_total(base, name, 'completed', 1)
+add_total(base, name, 'processing_ms', ARGV[5])
+if keep then
+  redis.call('HSET', job, 'status', 'completed', 'finished_at', num(now),
+    'last_token', token, 'last_op', 'complete')
+  redis.call('HDEL', job, 'reserved_by')
+  move(base, id, name, 'processing', 'completed', now)
+else
+  move(base, id, name, 'processing', nil, 0)
+  forget(prefix, base, id)
+end
+return 1
+)lua";
+
+constexpr const char* kRelease = R"lua(
+local prefix, id, token, retry = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
+local base, job = locate(prefix, id)
+if not base then return 0 end
+if not owned(job, token) then return (retry and done_before(job, token, 'release')) and 1 or 0 end
+local now = now_ms()
+local due = now + tonumber(ARGV[5])
+local name = redis.call('HGET', job, 'name')
+redis.call('HSET', job, 'status', 'pending', 'available_at', num(due), 'last_error', ARGV[6],
+  'last_token', token, 'last_op', 'release')
+redis.call('HDEL', job, 'reserved_by')
+move(base, id, name, 'processing', 'pending', due)
+add_total(base, name, 'retries', 1)
+wake(base, 1)
+return 1
+)lua";
+
+constexpr const char* kPutBack = R"lua(
+local prefix, id, token, retry = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
+local base, job = locate(prefix, id)
+if not base then return 0 end
+if not owned(job, token) then return (retry and done_before(job, token, 'put_back')) and 1 or 0 end
+local now = now_ms()
+local name = redis.call('HGET', job, 'name')
+redis.call('HINCRBY', job, 'attempts', -1)
+redis.call('HSET', job, 'status', 'pending', 'available_at', num(now),
+  'last_token', token, 'last_op', 'put_back')
+redis.call('HDEL', job, 'reserved_by')
+move(base, id, name, 'processing', 'pending', now)
+wake(base, 1)
+return 1
+)lua";
+
+constexpr const char* kFail = R"lua(
+local prefix, id, token, retry = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
+local base, job = locate(prefix, id)
+if not base then return 0 end
+if not owned(job, token) then return (retry and done_before(job, token, 'fail')) and 1 or 0 end
+local now = now_ms()
+local name = redis.call('HGET', job, 'name')
+redis.call('HSET', job, 'status', 'failed', 'finished_at', num(now), 'last_error', ARGV[5],
+  'last_token', token, 'last_op', 'fail')
+redis.call('HDEL', job, 'reserved_by')
+move(base, id, name, 'processing', 'failed', now)
+release_unique(base, job, id)
+add_total(base, name, 'dead', 1)
+return 1
+)lua";
+
+constexpr const char* kCancel = R"lua(
+local prefix, id = ARGV[1], ARGV[2]
+local base, job = locate(prefix, id)
+if not base or redis.call('HGET', job, 'status') ~= 'pending' then return 0 end
+local now = now_ms()
+local name = redis.call('HGET', job, 'name')
+redis.call('HSET', job, 'status', 'failed', 'last_error', 'cancelled', 'finished_at', num(now))
+move(base, id, name, 'pending', 'failed', now)
+release_unique(base, job, id)
+add_total(base, name, 'dead', 1)
+return 1
+)lua";
+
+constexpr const char* kRetryDead = R"lua(
+local prefix, id = ARGV[1], ARGV[2]
+local base, job = locate(prefix, id)
+if not base or redis.call('HGET', job, 'status') ~= 'failed' then return 0 end
+local now = now_ms()
+local name = redis.call('HGET', job, 'name')
+redis.call('HSET', job, 'status', 'pending', 'attempts', '0', 'available_at', num(now))
+redis.call('HDEL', job, 'finished_at', 'reserved_by')
+move(base, id, name, 'failed', 'pending', now)
+local key = redis.call('HGET', job, 'unique_key')
+if key then redis.call('HSETNX', base .. 'unique', key, id) end
+wake(base, 1)
+return 1
+)lua";
+
+constexpr const char* kDeleteDead = R"lua(
+local prefix, id = ARGV[1], ARGV[2]
+local base, job = locate(prefix, id)
+if not base or redis.call('HGET', job, 'status') ~= 'failed' then return 0 end
+move(base, id, redis.call('HGET', job, 'name'), 'failed', nil, 0)
+forget(prefix, base, id)
+return 1
+)lua";
+
+constexpr const char* kRecover = R"lua(
+local prefix = ARGV[1]
+return recover(prefix, base_of(prefix, ARGV[2]), now_ms(), tonumber(ARGV[3]), tonumber(ARGV[4]),
+  ARGV[5] == '1')
+)lua";
+
+constexpr const char* kPrune = R"lua(
+local prefix = ARGV[1]
+local base = base_of(prefix, ARGV[2])
+local cutoff = now_ms() - tonumber(ARGV[3])
+local limit, n = tonumber(ARGV[4]), 0
+for _, state in ipairs({'completed', 'failed'}) do
+  if n < limit then
+    local ids = redis.call('ZRANGEBYSCORE', base .. SETS[state], '-inf', '(' .. num(cutoff),
+      'LIMIT', 0, limit - n)
+    for _, id in ipairs(ids) do
+      move(base, id, redis.call('HGET', base .. 'job:' .. id, 'name'), state, nil, 0)
+      forget(prefix, base, id)
+      n = n + 1
+    end
+  end
+end
+return n
+)lua";
+
+constexpr const char* kClear = R"lua(
+local prefix = ARGV[1]
+local base = base_of(prefix, ARGV[2])
+local limit, n = tonumber(ARGV[3]), 0
+for _, state in ipairs({'pending', 'completed', 'failed'}) do
+  if n < limit then
+    local ids = redis.call('ZRANGE', base .. SETS[state], 0, limit - n - 1)
+    for _, id in ipairs(ids) do
+      local job = base .. 'job:' .. id
+      release_unique(base, job, id)
+      move(base, id, redis.call('HGET', job, 'name'), state, nil, 0)
+      forget(prefix, base, id)
+      n = n + 1
+    end
+  end
+end
+return n
+)lua";
+
+constexpr const char* kFind = R"lua(
+local base, job = locate(ARGV[1], ARGV[2])
+if not base then return {} end
+return redis.call('HGETALL', job)
+)lua";
+
+}  // namespace
+
+std::array<std::string, kScriptCount> lua_sources() {
+    // In ScriptId order.
+    const char* bodies[kScriptCount] = {kPush,    kClaim, kHeartbeat, kComplete,  kRelease,
+                                        kPutBack, kFail,  kCancel,    kRetryDead, kDeleteDead,
+                                        kRecover, kPrune, kClear,     kFind};
+    std::array<std::string, kScriptCount> out;
+    for (std::size_t i = 0; i < kScriptCount; ++i) out[i] = std::string(kPrelude) + bodies[i];
+    return out;
+}
+
+}  // namespace libqueue::redis

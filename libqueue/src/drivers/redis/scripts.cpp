@@ -1,0 +1,64 @@
+#include "drivers/redis/scripts.hpp"
+
+#include "libqueue/errors.hpp"
+
+namespace libqueue::redis {
+
+namespace {
+
+constexpr const char* kNames[kScriptCount] = {
+    "push",   "claim",      "heartbeat",   "complete", "release", "put_back", "fail",
+    "cancel", "retry_dead", "delete_dead", "recover",  "prune",   "clear",    "find"};
+
+std::size_t index_of(ScriptId id) {
+    return static_cast<std::size_t>(id);
+}
+
+bool is_noscript(const redisReply& reply) {
+    return is_error(reply) && text(reply).substr(0, 8) == "NOSCRIPT";
+}
+
+}  // namespace
+
+Scripts::Scripts() : sources_(lua_sources()) {}
+
+void Scripts::load_all(Connection& connection) {
+    std::vector<Command> loads;
+    for (std::size_t i = 0; i < kScriptCount; ++i) loads.push_back({"SCRIPT", "LOAD", sources_[i]});
+    auto replies = connection.pipeline(loads);
+    for (std::size_t i = 0; i < kScriptCount; ++i) {
+        const auto& reply =
+            connection.expect(replies[i], std::string("loading script ") + kNames[i]);
+        shas_[i] = std::string(text(reply));
+    }
+}
+
+Command Scripts::evalsha(ScriptId id, const std::vector<std::string>& args) const {
+    Command command;
+    command.reserve(args.size() + 3);
+    command.push_back("EVALSHA");
+    command.push_back(shas_[index_of(id)]);
+    command.push_back("0");
+    command.insert(command.end(), args.begin(), args.end());
+    return command;
+}
+
+Command Scripts::load(ScriptId id) const {
+    return {"SCRIPT", "LOAD", sources_[index_of(id)]};
+}
+
+ReplyPtr Scripts::run(Connection& connection, ScriptId id,
+                      const std::vector<std::string>& args) const {
+    auto command = evalsha(id, args);
+    auto reply = connection.command(command);
+    if (is_noscript(*reply)) {
+        // The server forgot its scripts (a restart, SCRIPT FLUSH): load this one and run again.
+        connection.expect(connection.command(load(id)),
+                          std::string("loading script ") + kNames[index_of(id)]);
+        reply = connection.command(command);
+    }
+    connection.expect(reply, std::string("script ") + kNames[index_of(id)]);
+    return reply;
+}
+
+}  // namespace libqueue::redis

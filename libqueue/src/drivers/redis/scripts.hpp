@@ -1,0 +1,52 @@
+// The Lua scripts that make every state change atomic, and running them with EVALSHA (loading a
+// script again when the server answers NOSCRIPT, e.g. after a restart emptied its script cache).
+//
+// Keys (P = queue.redis.prefix, Q = the queue; all keys of one queue share the hash tag {Q}):
+//   P:{Q}:job:ID     hash: the LIFECYCLE columns (times as epoch ms), unique_key,
+//   last_token/last_op P:{Q}:pending    zset id -> available_at: due (score <= now) and delayed
+//   jobs in one set, so
+//                    "oldest due first" is one ZRANGEBYSCORE and no job waits for a mover
+//   P:{Q}:reserved   zset id -> available_at of processing jobs (claim/heartbeat time); a job is
+//                    past its deadline when the score is older than now - stale_after
+//   P:{Q}:completed  zset id -> finished_at;  P:{Q}:dead  zset id -> finished_at
+//   P:{Q}:ids        zset of every id with score 0: id-ordered paging for list (ZRANGEBYLEX)
+//   P:{Q}:unique     hash unique_key -> id, while that job is pending or processing
+//   P:{Q}:totals     hash COUNTER and COUNTER:NAME -> lifetime totals (pushed, completed, dead,
+//                    retries, processing_ms)
+//   P:{Q}:counts     hash STATE:NAME -> jobs in that state now (stats by name)
+//   P:{Q}:wake       list: push and release signal idle workers blocked in BLPOP
+//   P:index          hash id -> queue (find, outcomes by id);  P:queues  set of queue names
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "drivers/redis/connection.hpp"
+#include "drivers/redis/lua_sources.hpp"
+
+namespace libqueue::redis {
+
+class Scripts {
+  public:
+    Scripts();
+
+    // SCRIPT LOAD of every script; the server's answers are the SHA1s EVALSHA uses.
+    void load_all(Connection& connection);
+
+    // EVALSHA with no declared keys (see the comment at the top about the key layout); on
+    // NOSCRIPT loads the script and runs it again. Error replies are thrown (Connection::expect).
+    ReplyPtr run(Connection& connection, ScriptId id, const std::vector<std::string>& args) const;
+
+    // For pipelines and transactions: the EVALSHA command, and the SCRIPT LOAD that makes sure
+    // the script is there (send it first in the same pipeline or MULTI).
+    Command evalsha(ScriptId id, const std::vector<std::string>& args) const;
+    Command load(ScriptId id) const;
+
+  private:
+    std::array<std::string, kScriptCount> sources_;
+    std::array<std::string, kScriptCount> shas_;
+};
+
+}  // namespace libqueue::redis
