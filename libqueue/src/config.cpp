@@ -1,15 +1,599 @@
 #include "libqueue/config.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/registry.hpp"
 
 namespace libqueue {
 
-const nlohmann::json& Config::section(const std::string& driver_name) const {
-    static const nlohmann::json empty = nlohmann::json::object();
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const json& Config::section(const std::string& driver_name) const {
+    static const json empty = json::object();
     auto it = driver_sections.find(driver_name);
     return it == driver_sections.end() ? empty : *it;
 }
 
-Config resolve_config(const std::optional<std::filesystem::path>&) { return Config{}; }
+namespace {
+
+std::string env_or_empty(const char* name) {
+    const char* value = std::getenv(name);
+    return value ? std::string(value) : std::string();
+}
+
+// $XDG_<kind>_HOME, else ~/<fallback>; nullopt when neither variable is set.
+std::optional<fs::path> xdg_dir(const char* variable, const char* home_fallback) {
+    if (auto dir = env_or_empty(variable); !dir.empty())
+        return fs::path(dir);
+    if (auto home = env_or_empty("HOME"); !home.empty())
+        return fs::path(home) / home_fallback;
+    return std::nullopt;
+}
+
+// "string \"abc\"", "number 5": what a wrong value was, kept short for one-line messages.
+std::string describe(const json& value) {
+    std::string text = value.dump();
+    if (text.size() > 40)
+        text = text.substr(0, 37) + "...";
+    return std::string(value.type_name()) + " " + text;
+}
+
+std::string join(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+    return out;
+}
+
+// Every check names the file and the key path, so a message alone says what to fix.
+class Checker {
+  public:
+    Checker(std::string origin, fs::path base_dir)
+        : origin_(std::move(origin)), base_dir_(std::move(base_dir)) {}
+
+    [[noreturn]] void fail(const std::string& path, const std::string& why) const {
+        throw ConfigError(origin_ + ": " + path + ": " + why);
+    }
+
+    void unknown_key(const std::string& path, const std::vector<std::string>& known) const {
+        fail(path, "unknown key (known: " + join(known) + ")");
+    }
+
+    void require_object(const json& value, const std::string& path) const {
+        if (!value.is_object())
+            fail(path, "expected an object, got " + describe(value));
+    }
+
+    std::string string(const json& value, const std::string& path, bool allow_empty = false) const {
+        if (!value.is_string())
+            fail(path, "expected a string, got " + describe(value));
+        auto text = value.get<std::string>();
+        if (text.empty() && !allow_empty)
+            fail(path, "must not be empty");
+        return text;
+    }
+
+    bool boolean(const json& value, const std::string& path) const {
+        if (!value.is_boolean())
+            fail(path, "expected true or false, got " + describe(value));
+        return value.get<bool>();
+    }
+
+    std::uint64_t count(const json& value, const std::string& path, std::uint64_t min,
+                        std::uint64_t max) const {
+        const bool integral = value.is_number_unsigned() ||
+                              (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+        if (!integral || value.get<std::uint64_t>() < min || value.get<std::uint64_t>() > max) {
+            fail(path, "expected a whole number from " + std::to_string(min) + " to " +
+                           std::to_string(max) + ", got " + describe(value));
+        }
+        return value.get<std::uint64_t>();
+    }
+
+    Milliseconds duration(const json& value, const std::string& path) const {
+        try {
+            return duration_from_json(value);
+        } catch (const UsageError& e) {
+            fail(path, e.what());
+        }
+    }
+
+    // Relative paths resolve from the config file's folder; "~/" from $HOME. SQLite's special
+    // names (":memory:", "file:" URIs) are not paths and stay as written.
+    std::string path(const json& value, const std::string& key_path) const {
+        std::string text = string(value, key_path);
+        if (text == ":memory:" || text.rfind("file:", 0) == 0)
+            return text;
+        fs::path resolved(text);
+        if (text == "~" || text.rfind("~/", 0) == 0) {
+            auto home = env_or_empty("HOME");
+            if (home.empty())
+                fail(key_path, "'" + text + "' starts with ~ but HOME is not set");
+            resolved = fs::path(home) / text.substr(std::min<std::size_t>(2, text.size()));
+        } else if (resolved.is_relative() && !base_dir_.empty()) {
+            resolved = base_dir_ / resolved;
+        }
+        resolved = resolved.lexically_normal();
+        // "." normalizes to "dir/"; drop the trailing separator so paths compare and print plainly.
+        if (!resolved.has_filename() && resolved.has_relative_path())
+            resolved = resolved.parent_path();
+        return resolved.string();
+    }
+
+  private:
+    std::string origin_;
+    fs::path base_dir_;
+};
+
+bool is_identifier(const std::string& text) {
+    if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0])))
+        return false;
+    return std::all_of(text.begin(), text.end(),
+                       [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+json check_sqlite(const Checker& check, const json& section) {
+    json out = section;
+    for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.sqlite." + key;
+        if (key == "path") {
+            out[key] = check.path(value, path);
+        } else if (key == "synchronous") {
+            std::string mode = check.string(value, path);
+            std::transform(mode.begin(), mode.end(), mode.begin(),
+                           [](unsigned char c) { return char(std::toupper(c)); });
+            if (mode != "FULL" && mode != "NORMAL" && mode != "OFF") {
+                check.fail(path,
+                           "expected \"FULL\", \"NORMAL\" or \"OFF\", got " + describe(value));
+            }
+        } else {
+            check.unknown_key(path, {"path", "synchronous"});
+        }
+    }
+    return out;
+}
+
+json check_file(const Checker& check, const json& section) {
+    json out = section;
+    for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.file." + key;
+        if (key == "path") {
+            out[key] = check.path(value, path);
+        } else if (key == "max_file_size") {
+            check.count(value, path, 1, UINT64_MAX);
+        } else if (key == "max_backups") {
+            check.count(value, path, 0, 1000);
+        } else {
+            check.unknown_key(path, {"path", "max_file_size", "max_backups"});
+        }
+    }
+    return out;
+}
+
+json check_postgres(const Checker& check, const json& section) {
+    for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.postgres." + key;
+        if (key == "dsn") {
+            check.string(value, path, true);  // empty: libpq's defaults and PG* variables
+        } else if (key == "table" || key == "schema") {
+            // Interpolated into SQL as identifiers, so only plain names are allowed.
+            auto name = check.string(value, path);
+            if (!is_identifier(name)) {
+                check.fail(path, "'" + name + "' is not a plain SQL name (letters, digits, _)");
+            }
+        } else if (key == "auto_migrate") {
+            check.boolean(value, path);
+        } else {
+            check.unknown_key(path, {"dsn", "table", "schema", "auto_migrate"});
+        }
+    }
+    return section;
+}
+
+json check_redis(const Checker& check, const json& section) {
+    for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.redis." + key;
+        if (key == "url") {
+            check.string(value, path);
+        } else if (key == "prefix") {
+            check.string(value, path, true);
+        } else if (key == "retry_after") {
+            check.duration(value, path);
+        } else {
+            check.unknown_key(path, {"url", "prefix", "retry_after"});
+        }
+    }
+    return section;
+}
+
+RetrySettings check_retry(const Checker& check, const json& section) {
+    RetrySettings retry;
+    for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.retry." + key;
+        if (key == "base") {
+            retry.base = check.duration(value, path);
+        } else if (key == "max") {
+            retry.max = check.duration(value, path);
+        } else {
+            check.unknown_key(path, {"base", "max"});
+        }
+    }
+    return retry;
+}
+
+WorkerSettings check_worker(const Checker& check, const json& section) {
+    WorkerSettings worker;
+    for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.worker." + key;
+        if (key == "delay") {
+            worker.delay = check.duration(value, path);
+        } else if (key == "max_jobs") {
+            worker.max_jobs = check.count(value, path, 1, UINT64_MAX);
+        } else if (key == "timeout") {
+            worker.timeout = check.duration(value, path);
+        } else if (key == "concurrency") {
+            worker.concurrency = unsigned(check.count(value, path, 1, 1024));
+        } else {
+            check.unknown_key(path, {"delay", "max_jobs", "timeout", "concurrency"});
+        }
+    }
+    return worker;
+}
+
+const std::set<std::string> kCheckedSections = {"sqlite", "file", "postgres", "redis"};
+
+void check_queue(const Checker& check, const json& queue, Config& config) {
+    check.require_object(queue, "queue");
+    const auto registered = driver_names();
+    std::optional<Milliseconds> stale_after;
+    std::optional<Milliseconds> redis_retry_after;
+
+    for (const auto& [key, value] : queue.items()) {
+        const std::string path = "queue." + key;
+        if (key == "driver") {
+            config.driver = check.string(value, path);
+        } else if (key == "retry") {
+            check.require_object(value, path);
+            config.retry = check_retry(check, value);
+        } else if (key == "stale_after") {
+            stale_after = check.duration(value, path);
+        } else if (key == "keep_completed") {
+            config.keep_completed = check.boolean(value, path);
+        } else if (key == "worker") {
+            check.require_object(value, path);
+            config.worker = check_worker(check, value);
+        } else if (kCheckedSections.count(key)) {
+            check.require_object(value, path);
+            if (key == "sqlite")
+                config.driver_sections[key] = check_sqlite(check, value);
+            if (key == "file")
+                config.driver_sections[key] = check_file(check, value);
+            if (key == "postgres")
+                config.driver_sections[key] = check_postgres(check, value);
+            if (key == "redis") {
+                config.driver_sections[key] = check_redis(check, value);
+                if (value.contains("retry_after")) {
+                    redis_retry_after = duration_from_json(value["retry_after"]);
+                }
+            }
+        } else if (std::find(registered.begin(), registered.end(), key) != registered.end()) {
+            // An application's own driver reads and checks its own section.
+            config.driver_sections[key] = value;
+        } else {
+            std::vector<std::string> known = {"driver",         "retry",    "stale_after",
+                                              "keep_completed", "worker",   "sqlite",
+                                              "file",           "postgres", "redis"};
+            check.unknown_key(path, known);
+        }
+    }
+    // The seed's redis.retry_after means stale_after; an explicit queue.stale_after wins.
+    if (stale_after) {
+        config.stale_after = *stale_after;
+    } else if (redis_retry_after) {
+        config.stale_after = *redis_retry_after;
+    }
+    if (config.stale_after.count() <= 0) {
+        check.fail(stale_after ? "queue.stale_after" : "queue.redis.retry_after",
+                   "must be longer than 0s (every running job would be stale at once)");
+    }
+}
+
+CommandSpec check_handler(const Checker& check, const json& spec, const std::string& base) {
+    check.require_object(spec, base);
+    CommandSpec out;
+    for (const auto& [key, value] : spec.items()) {
+        const std::string path = base + "." + key;
+        if (key == "command") {
+            if (value.is_string()) {
+                check.fail(path,
+                           "expected an array such as [\"prog\", \"arg\"], got a string: q runs "
+                           "the command directly, never through a shell (for a shell, write "
+                           "[\"sh\", \"-c\", \"...\"])");
+            }
+            if (!value.is_array())
+                check.fail(path, "expected an array of strings, got " + describe(value));
+            if (value.empty())
+                check.fail(path, "must not be empty (the program to run comes first)");
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                const std::string item = path + "[" + std::to_string(i) + "]";
+                out.command.push_back(check.string(value[i], item, i > 0));
+            }
+        } else if (key == "timeout") {
+            out.timeout = check.duration(value, path);
+        } else if (key == "env") {
+            check.require_object(value, path);
+            for (const auto& [name, text] : value.items()) {
+                if (name.empty() || name.find('=') != std::string::npos) {
+                    check.fail(path, "bad variable name '" + name + "'");
+                }
+                out.env[name] = check.string(text, path + "." + name, true);
+            }
+        } else if (key == "cwd") {
+            out.cwd = fs::path(check.path(value, path));
+        } else {
+            check.unknown_key(path, {"command", "timeout", "env", "cwd"});
+        }
+    }
+    if (out.command.empty()) {
+        check.fail(base + ".command", "missing (the program to run, e.g. [\"./bin/send-mail\"])");
+    }
+    return out;
+}
+
+void check_handlers(const Checker& check, const json& handlers, Config& config) {
+    check.require_object(handlers, "handlers");
+    for (const auto& [name, spec] : handlers.items()) {
+        if (name.empty())
+            check.fail("handlers", "a handler's job name must not be empty");
+        config.handlers[name] = check_handler(check, spec, "handlers." + name);
+    }
+}
+
+std::optional<fs::path> default_sqlite_path() {
+    if (auto data = xdg_dir("XDG_DATA_HOME", ".local/share"))
+        return *data / "q" / "queue.db";
+    return std::nullopt;
+}
+
+// nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5:
+// syntax error ..."; the file, line and column are said by us, so keep only the reason.
+std::string parse_error_reason(const std::string& what) {
+    auto column = what.find("column ");
+    auto colon = what.find(": ", column == std::string::npos ? 0 : column);
+    return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std::size_t byte) {
+    // byte is 1-based: the position of the character that broke the parse.
+    const std::size_t index = std::min(byte == 0 ? 0 : byte - 1, text.size());
+    std::size_t line = 1, line_start = 0;
+    for (std::size_t i = 0; i < index; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            line_start = i + 1;
+        }
+    }
+    return {line, index - line_start + 1};
+}
+
+json redact_strings(const json& value) {
+    if (value.is_string())
+        return redact_secrets(value.get<std::string>());
+    if (value.is_array() || value.is_object()) {
+        json out = value;
+        for (auto& item : out) item = redact_strings(item);
+        return out;
+    }
+    return value;
+}
+
+}  // namespace
+
+std::optional<fs::path> find_config_file(const std::optional<fs::path>& explicit_path) {
+    auto must_exist = [](const fs::path& file, const std::string& how) {
+        std::error_code ec;
+        if (!fs::exists(file, ec)) {
+            throw ConfigError(file.string() + ": no such config file (given by " + how + ")");
+        }
+        if (fs::is_directory(file, ec)) {
+            throw ConfigError(file.string() + ": is a directory, not a config file (given by " +
+                              how + ")");
+        }
+        return file;
+    };
+    if (explicit_path && !explicit_path->empty())
+        return must_exist(*explicit_path, "--config");
+    if (auto from_env = env_or_empty("Q_CONFIG"); !from_env.empty()) {
+        return must_exist(from_env, "$Q_CONFIG");
+    }
+    std::error_code ec;
+    if (fs::is_regular_file("q.json", ec))
+        return fs::path("q.json");
+    if (auto dir = xdg_dir("XDG_CONFIG_HOME", ".config")) {
+        fs::path file = *dir / "q" / "config.json";
+        if (fs::is_regular_file(file, ec))
+            return file;
+    }
+    return std::nullopt;
+}
+
+Config load_config(const fs::path& file) {
+    const std::string origin = file.string();
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw ConfigError(origin + ": cannot read (" + std::strerror(errno) + ")");
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    const std::string text = buffer.str();
+
+    json document;
+    try {
+        document = json::parse(text);
+    } catch (const json::parse_error& e) {
+        auto [line, column] = line_and_column(text, e.byte);
+        throw ConfigError(origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                          ": invalid JSON: " + parse_error_reason(e.what()));
+    }
+    const fs::path absolute = fs::absolute(file).lexically_normal();
+    Config config = parse_config(document, absolute.parent_path(), origin);
+    config.source = absolute;
+    return config;
+}
+
+Config parse_config(const json& document, const fs::path& base_dir, const std::string& origin) {
+    Checker check(origin, base_dir);
+    if (!document.is_object()) {
+        throw ConfigError(origin + ": expected a JSON object ({\"queue\": {...}}), got " +
+                          describe(document));
+    }
+    Config config;
+    config.base_dir = base_dir;
+    for (const auto& [key, value] : document.items()) {
+        if (key == "queue") {
+            check_queue(check, value, config);
+        } else if (key == "handlers") {
+            check_handlers(check, value, config);
+        } else {
+            check.unknown_key(key, {"queue", "handlers"});
+        }
+    }
+    return config;
+}
+
+Config resolve_config(const std::optional<fs::path>& explicit_path) {
+    Config config;
+    if (auto file = find_config_file(explicit_path))
+        config = load_config(*file);
+    // Spelled out here (rather than left to the driver) so `q config` shows where the queue is.
+    if (config.driver == "sqlite" && !config.section("sqlite").contains("path")) {
+        if (auto path = default_sqlite_path()) {
+            config.driver_sections["sqlite"]["path"] = path->string();
+        }
+    }
+    return config;
+}
+
+json redacted_json(const Config& config) {
+    json queue = {{"driver", config.driver}};
+    for (const auto& [name, section] : config.driver_sections.items()) {
+        queue[name] = redact_strings(section);
+    }
+    queue["retry"] = {{"base", format_duration(config.retry.base)},
+                      {"max", format_duration(config.retry.max)}};
+    queue["stale_after"] = format_duration(config.stale_after);
+    queue["keep_completed"] = config.keep_completed;
+    json worker = {{"delay", format_duration(config.worker.delay)},
+                   {"concurrency", config.worker.concurrency}};
+    if (config.worker.max_jobs)
+        worker["max_jobs"] = *config.worker.max_jobs;
+    if (config.worker.timeout)
+        worker["timeout"] = format_duration(*config.worker.timeout);
+    queue["worker"] = worker;
+
+    json handlers = json::object();
+    for (const auto& [name, spec] : config.handlers) {
+        json out = {{"command", redact_strings(spec.command)}};
+        if (spec.timeout)
+            out["timeout"] = format_duration(*spec.timeout);
+        if (!spec.env.empty())
+            out["env"] = redact_strings(spec.env);
+        if (spec.cwd)
+            out["cwd"] = spec.cwd->string();
+        handlers[name] = out;
+    }
+    return {{"queue", queue}, {"handlers", handlers}};
+}
+
+namespace {
+
+// scheme://user:SECRET@host and scheme://:SECRET@host: the part between the first ':' of the
+// authority's userinfo and its last '@'.
+std::string redact_url_passwords(std::string text) {
+    std::size_t from = 0;
+    while ((from = text.find("://", from)) != std::string::npos) {
+        const std::size_t start = from + 3;
+        std::size_t end = start;
+        while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) &&
+               text[end] != '/' && text[end] != '?' && text[end] != '#' && text[end] != '\'' &&
+               text[end] != '"') {
+            ++end;
+        }
+        const std::size_t at = text.rfind('@', end == 0 ? 0 : end - 1);
+        if (at != std::string::npos && at >= start && at < end) {
+            const std::size_t colon = text.find(':', start);
+            if (colon < at) {
+                const std::size_t secret_length = at - colon - 1;
+                text.replace(colon + 1, secret_length, "***");
+                end = end - secret_length + 3;
+            }
+        }
+        from = end;
+    }
+    return text;
+}
+
+// password=SECRET, password = 'SE CR\'ET' (libpq key=value), and ?password=SECRET / &password=
+// (libpq URI parameters).
+std::string redact_password_parameters(std::string text) {
+    static const std::string key = "password";
+    std::size_t from = 0;
+    while (from < text.size()) {
+        std::size_t found = std::string::npos;
+        for (std::size_t i = from; i + key.size() <= text.size(); ++i) {
+            if (std::equal(key.begin(), key.end(), text.begin() + long(i), [](char a, char b) {
+                    return a == std::tolower(static_cast<unsigned char>(b));
+                })) {
+                found = i;
+                break;
+            }
+        }
+        if (found == std::string::npos)
+            break;
+        const char before = found == 0 ? ' ' : text[found - 1];
+        const bool in_uri = before == '?' || before == '&';
+        std::size_t pos = found + key.size();
+        from = pos;
+        if (!in_uri && !std::isspace(static_cast<unsigned char>(before)))
+            continue;
+        while (pos < text.size() && text[pos] == ' ') ++pos;
+        if (pos >= text.size() || text[pos] != '=')
+            continue;
+        ++pos;
+        while (pos < text.size() && text[pos] == ' ') ++pos;
+        std::size_t value_start = pos, value_end = pos;
+        if (!in_uri && pos < text.size() && text[pos] == '\'') {
+            value_start = pos + 1;
+            value_end = value_start;
+            while (value_end < text.size() && text[value_end] != '\'') {
+                value_end += text[value_end] == '\\' && value_end + 1 < text.size() ? 2 : 1;
+            }
+            value_end = std::min(value_end, text.size());
+        } else {
+            while (value_end < text.size() &&
+                   !std::isspace(static_cast<unsigned char>(text[value_end])) &&
+                   !(in_uri && (text[value_end] == '&' || text[value_end] == '#'))) {
+                ++value_end;
+            }
+        }
+        text.replace(value_start, value_end - value_start, "***");
+        from = value_start + 3;
+    }
+    return text;
+}
+
+}  // namespace
+
+std::string redact_secrets(const std::string& text) {
+    return redact_password_parameters(redact_url_passwords(text));
+}
 
 }  // namespace libqueue
