@@ -1,1 +1,143 @@
 #include "libqueue/manager.hpp"
+
+#include <algorithm>
+
+#include "exec/claim_keeper.hpp"
+#include "libqueue/errors.hpp"
+#include "libqueue/registry.hpp"
+
+namespace libqueue {
+
+namespace {
+
+// One worker id per process, as the seed's worker ids name a process.
+const std::string& process_worker_id() {
+    static const std::string id = default_worker_id();
+    return id;
+}
+
+}  // namespace
+
+// handlers_ is declared before driver_, so the sync driver gets handlers that already exist.
+Manager::Manager(Config config)
+    : config_(std::move(config)),
+      handlers_(handlers_from_config(config_)),
+      driver_(create_driver(config_, &handlers_)) {}
+
+Manager::Manager(std::unique_ptr<QueueDriver> driver, Config config)
+    : config_(std::move(config)),
+      handlers_(handlers_from_config(config_)),
+      driver_(std::move(driver)) {
+    if (!driver_)
+        throw UsageError("Manager: no driver given");
+}
+
+Manager::~Manager() = default;
+
+QueueDriver& Manager::driver() {
+    return *driver_;
+}
+Handlers& Manager::handlers() {
+    return handlers_;
+}
+const Config& Manager::config() const {
+    return config_;
+}
+
+PushResult Manager::dispatch(NewJob job) {
+    PushResult result = driver_->push(job);
+    if (result.created)
+        metrics_.queued(job.name);
+    if (result.ran) {
+        // The sync driver ran it during push; its run time is not reported, so it counts as 0ms.
+        metrics_.started();
+        if (result.ran->status == Status::completed) {
+            metrics_.completed(job.name, Milliseconds{0});
+        } else {
+            metrics_.dead(job.name);
+        }
+    }
+    return result;
+}
+
+PushResult Manager::dispatch(const QueueJob& job, const DispatchOptions& options) {
+    NewJob new_job;
+    new_job.name = job.job_name();
+    new_job.queue = options.queue;
+    new_job.payload = job.to_json().dump();
+    new_job.max_retries = job.max_retries();
+    new_job.run_at = options.run_at;
+    new_job.delay = options.delay;
+    new_job.unique_key = options.unique_key;
+    return dispatch(std::move(new_job));
+}
+
+std::vector<PushResult> Manager::dispatch_batch(std::vector<NewJob> jobs) {
+    auto results = driver_->push_batch(jobs);
+    for (std::size_t i = 0; i < results.size() && i < jobs.size(); ++i) {
+        if (results[i].created)
+            metrics_.queued(jobs[i].name);
+    }
+    return results;
+}
+
+bool Manager::process_one(const std::vector<std::string>& queues) {
+    auto jobs = driver_->claim(ClaimRequest{queues, process_worker_id(), 1});
+    if (jobs.empty())
+        return false;
+    const Job& job = jobs.front();
+    // A long job keeps its claim alive like a worker's does.
+    std::stop_source lost;
+    auto& keeper = exec::shared_claim_keeper();
+    const auto kept = keeper.add(*driver_, Claim{job.id, job.reserved_by.value_or("")},
+                                 std::max(config_.stale_after / 3, Milliseconds{1}), lost, nullptr);
+    try {
+        run_claimed_job(*driver_, handlers_, job, config_.retry, {}, &metrics_, lost.get_token());
+    } catch (...) {
+        keeper.remove(kept);
+        throw;
+    }
+    keeper.remove(kept);
+    return true;
+}
+
+WorkerOptions Manager::default_worker_options() const {
+    WorkerOptions options;
+    options.concurrency = std::max(config_.worker.concurrency, 1u);
+    options.max_jobs = config_.worker.max_jobs;
+    options.max_time = config_.worker.timeout;
+    options.delay = config_.worker.delay;
+    options.stale_after = config_.stale_after;
+    options.retry = config_.retry;
+    return options;
+}
+
+WorkerSummary Manager::work(WorkerOptions options, WorkerCallbacks callbacks) {
+    const WorkerOptions defaults;
+    const WorkerOptions configured = default_worker_options();
+    if (options.concurrency == defaults.concurrency)
+        options.concurrency = configured.concurrency;
+    if (!options.max_jobs)
+        options.max_jobs = configured.max_jobs;
+    if (!options.max_time)
+        options.max_time = configured.max_time;
+    if (options.delay == defaults.delay)
+        options.delay = configured.delay;
+    if (options.stale_after == defaults.stale_after)
+        options.stale_after = configured.stale_after;
+    if (options.retry.base == defaults.retry.base && options.retry.max == defaults.retry.max) {
+        options.retry = configured.retry;
+    }
+    Worker worker(*driver_, handlers_, std::move(options), std::move(callbacks), &metrics_);
+    return worker.run();
+}
+
+MetricsSnapshot Manager::metrics() const {
+    return metrics_.snapshot();
+}
+
+void Manager::reset_metrics() {
+    metrics_.reset();
+}
+
+}  // namespace libqueue

@@ -1,1 +1,92 @@
 #include "libqueue/metrics.hpp"
+
+namespace libqueue {
+
+namespace {
+
+// A job leaves "processing" however it ends; never below zero even when a caller reports an
+// outcome for a job it did not mark started.
+void leave_processing(MetricsSnapshot& data) {
+    if (data.currently_processing > 0)
+        --data.currently_processing;
+}
+
+}  // namespace
+
+nlohmann::json MetricsSnapshot::to_json() const {
+    return {
+        {"total_queued", total_queued},
+        {"total_completed", total_completed},
+        {"total_failed", total_failed},
+        {"total_retried", total_retried},
+        {"currently_processing", currently_processing},
+        {"success_rate", success_rate},
+        {"failure_rate", failure_rate},
+        {"average_processing_time_ms", average_processing_time_ms},
+        {"queued_by_type", queued_by_name},
+        {"completed_by_type", completed_by_name},
+        {"failed_by_type", failed_by_name},
+    };
+}
+
+void Metrics::queued(const std::string& name, std::uint64_t count) {
+    std::lock_guard lock(mutex_);
+    data_.total_queued += count;
+    data_.queued_by_name[name] += count;
+}
+
+void Metrics::started() {
+    std::lock_guard lock(mutex_);
+    ++data_.currently_processing;
+}
+
+void Metrics::completed(const std::string& name, Milliseconds ran_for) {
+    std::lock_guard lock(mutex_);
+    leave_processing(data_);
+    ++data_.total_completed;
+    ++data_.completed_by_name[name];
+    processing_ms_ += std::uint64_t(std::max<Milliseconds::rep>(ran_for.count(), 0));
+}
+
+void Metrics::retried(const std::string&) {
+    std::lock_guard lock(mutex_);
+    leave_processing(data_);
+    ++data_.total_retried;
+}
+
+void Metrics::dead(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    leave_processing(data_);
+    ++data_.total_failed;
+    ++data_.failed_by_name[name];
+}
+
+void Metrics::put_back() {
+    std::lock_guard lock(mutex_);
+    leave_processing(data_);
+}
+
+MetricsSnapshot Metrics::snapshot() const {
+    std::lock_guard lock(mutex_);
+    MetricsSnapshot copy = data_;
+    const double finished = double(copy.total_completed + copy.total_failed);
+    if (finished > 0) {
+        copy.success_rate = double(copy.total_completed) / finished;
+        copy.failure_rate = double(copy.total_failed) / finished;
+    }
+    if (copy.total_completed > 0) {
+        copy.average_processing_time_ms = double(processing_ms_) / double(copy.total_completed);
+    }
+    return copy;
+}
+
+void Metrics::reset() {
+    std::lock_guard lock(mutex_);
+    // currently_processing is a gauge of jobs still running, not a counter: it survives a reset.
+    const auto processing = data_.currently_processing;
+    data_ = MetricsSnapshot{};
+    data_.currently_processing = processing;
+    processing_ms_ = 0;
+}
+
+}  // namespace libqueue

@@ -1,0 +1,78 @@
+// Keeps running jobs' claims alive: one background thread refreshes each registered claim with
+// driver.heartbeat every interval, so a live job is never taken for stale however long it runs.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+#include "libqueue/driver.hpp"
+
+namespace libqueue::exec {
+
+class ClaimKeeper {
+  public:
+    using ErrorFn = std::function<void(const std::exception&)>;
+
+    ClaimKeeper() = default;
+    ~ClaimKeeper();
+    ClaimKeeper(const ClaimKeeper&) = delete;
+    ClaimKeeper& operator=(const ClaimKeeper&) = delete;
+
+    // Refreshes `claim` every `interval` (first one interval from now) until remove(). When the
+    // driver refuses, the job was recovered and is someone else's now: `lost` gets a stop request.
+    // Exceptions from the driver go to on_error (may be empty) and the refresh is tried next time.
+    std::uint64_t add(QueueDriver& driver, Claim claim, Milliseconds interval,
+                      std::stop_source lost, ErrorFn on_error);
+    // Once this returns, the keeper no longer touches the entry (nor its driver).
+    void remove(std::uint64_t id);
+
+    // Runs `task` on the keeper's thread at once and then every `period` (the worker's stale
+    // recovery). The task must not throw.
+    void every(Milliseconds period, std::function<void()> task);
+
+    // Stops the thread after the call in progress; entries are dropped.
+    void shutdown();
+
+  private:
+    struct Entry {
+        QueueDriver* driver;
+        Claim claim;
+        Milliseconds interval;
+        std::chrono::steady_clock::time_point due;
+        std::stop_source lost;
+        ErrorFn on_error;
+    };
+    struct Periodic {
+        Milliseconds period;
+        std::function<void()> task;
+        std::chrono::steady_clock::time_point due;
+    };
+
+    void start_locked();
+    void loop(std::stop_token stop);
+
+    std::mutex mutex_;
+    std::condition_variable_any wake_;
+    std::condition_variable idle_;  // remove() waits here while its entry is being refreshed
+    std::map<std::uint64_t, Entry> entries_;
+    std::uint64_t next_id_ = 1;
+    std::uint64_t in_flight_ = 0;
+    std::uint64_t generation_ = 0;  // bumped when the thread must recompute its wake-up time
+    // The thread wakes at least this often, so a new entry (due one interval after it is added)
+    // never needs to wake it: adding stays a map insert.
+    Milliseconds tick_{60'000};
+    std::optional<Periodic> periodic_;
+    std::jthread thread_;
+};
+
+// One keeper for callers that run a single job at a time (Manager::process_one), so they need
+// no thread of their own per job.
+ClaimKeeper& shared_claim_keeper();
+
+}  // namespace libqueue::exec

@@ -1,0 +1,138 @@
+// run_claimed_job (declared in worker.hpp): run one claimed job, then record its outcome on the
+// same claim. The outcome is recorded at least once: a backend that is down is retried.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "libqueue/backoff.hpp"
+#include "libqueue/errors.hpp"
+#include "libqueue/worker.hpp"
+
+namespace libqueue {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr Milliseconds first_retry{100};
+constexpr Milliseconds last_retry{5'000};
+// Once the worker is shutting down, recording gives up after this many more tries; the job then
+// stays processing and stale recovery hands it out again (at least once, never lost).
+constexpr int tries_after_stop = 3;
+
+enum class Recorded { yes, refused, gave_up };
+
+// Sleeps `d`, or less when `stop` is requested (unless it already was).
+void pause(Milliseconds d, const std::stop_token& stop) {
+    if (stop.stop_requested()) {
+        std::this_thread::sleep_for(d);
+        return;
+    }
+    std::mutex mutex;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, stop, d, [] { return false; });
+}
+
+template <class Op>
+Recorded record(Op op, const WorkerCallbacks& callbacks, const std::stop_token& stop) {
+    Milliseconds wait = first_retry;
+    int tries_left = tries_after_stop;
+    while (true) {
+        try {
+            return op() ? Recorded::yes : Recorded::refused;
+        } catch (const std::exception& e) {
+            if (callbacks.on_worker_error)
+                callbacks.on_worker_error(e);
+            if (stop.stop_requested() && tries_left-- <= 0)
+                return Recorded::gave_up;
+        }
+        pause(wait, stop);
+        wait = std::min(wait * 2, last_retry);
+    }
+}
+
+Outcome execute_safely(const JobExecutor& executor, const Job& job, std::stop_token stop) {
+    try {
+        return executor.execute(job, std::move(stop));
+    } catch (const DataError& e) {
+        return Outcome::bad_data(e.what());
+    } catch (const std::exception& e) {
+        return Outcome::failure(e.what());
+    } catch (...) {
+        return Outcome::failure("the handler threw a non-standard exception");
+    }
+}
+
+}  // namespace
+
+Outcome run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const Job& job,
+                        const RetrySettings& retry, const WorkerCallbacks& callbacks,
+                        Metrics* metrics, std::stop_token stop) {
+    if (metrics)
+        metrics->started();
+    if (callbacks.on_job_start)
+        callbacks.on_job_start(job);
+    const auto started = Clock::now();
+    const Outcome outcome = execute_safely(executor, job, stop);
+    const auto ran_for = std::chrono::duration_cast<Milliseconds>(Clock::now() - started);
+    const Claim claim{job.id, job.reserved_by.value_or("")};
+
+    auto recorded = Recorded::yes;
+    auto dead = [&] {
+        recorded = record([&] { return driver.fail(claim, outcome.error); }, callbacks, stop);
+        if (recorded != Recorded::yes)
+            return;
+        if (metrics)
+            metrics->dead(job.name);
+        if (callbacks.on_job_dead)
+            callbacks.on_job_dead(job, outcome);
+    };
+    switch (outcome.kind) {
+        case Outcome::Kind::success:
+            recorded = record([&] { return driver.complete(claim, ran_for); }, callbacks, stop);
+            if (recorded != Recorded::yes)
+                break;
+            if (metrics)
+                metrics->completed(job.name, ran_for);
+            if (callbacks.on_job_complete)
+                callbacks.on_job_complete(job, ran_for);
+            break;
+        case Outcome::Kind::failure:
+            if (job.attempts <= job.max_retries) {
+                const Milliseconds delay = backoff_delay(retry, std::max(job.attempts, 1));
+                recorded = record([&] { return driver.release(claim, delay, outcome.error); },
+                                  callbacks, stop);
+                if (recorded != Recorded::yes)
+                    break;
+                if (metrics)
+                    metrics->retried(job.name);
+                if (callbacks.on_job_retry)
+                    callbacks.on_job_retry(job, outcome, delay);
+            } else {
+                dead();
+            }
+            break;
+        case Outcome::Kind::bad_data:
+            dead();
+            break;
+        case Outcome::Kind::interrupted:
+            recorded = record([&] { return driver.put_back(claim); }, callbacks, stop);
+            if (recorded != Recorded::yes)
+                break;
+            if (metrics)
+                metrics->put_back();
+            if (callbacks.on_job_put_back)
+                callbacks.on_job_put_back(job);
+            break;
+    }
+    if (recorded != Recorded::yes && metrics)
+        metrics->put_back();  // no longer ours to count
+    if (recorded == Recorded::refused && callbacks.on_claim_lost)
+        callbacks.on_claim_lost(job);
+    return outcome;
+}
+
+}  // namespace libqueue
