@@ -1,11 +1,568 @@
+// The postgres driver: the seed's kronix_jobs table shared by any number of workers on any number
+// of hosts. Claims are one UPDATE over a FOR UPDATE SKIP LOCKED pick, every outcome is fenced by
+// the claim token, all times come from the server's now(), and idle workers wake on NOTIFY.
 #include "drivers/postgres/postgres_driver.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "drivers/postgres/pg_connection.hpp"
+#include "drivers/postgres/pg_schema.hpp"
+#include "drivers/postgres/pg_settings.hpp"
+#include "drivers/postgres/pg_statements.hpp"
 #include "libqueue/errors.hpp"
 
 namespace libqueue {
 
-std::unique_ptr<QueueDriver> make_postgres_driver(const DriverContext&) {
-    throw ConfigError("the postgres driver is not built yet");
+namespace {
+
+using namespace pg;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxConnections = 32;
+constexpr long long kRecoverBatch = 1000;
+constexpr std::size_t kPruneBatch = 500;
+// Rows other programs wrote with available_at NULL are looked for at most this often.
+constexpr auto kNullDueProbeEvery = std::chrono::milliseconds(1000);
+
+std::optional<std::string> optional_ms(const std::optional<TimePoint>& t) {
+    if (!t)
+        return std::nullopt;
+    return std::to_string(t->time_since_epoch().count());
+}
+
+std::optional<std::string> optional_limit(std::size_t limit) {
+    if (limit == 0)
+        return std::nullopt;
+    return std::to_string(limit);
+}
+
+class PostgresDriver final : public QueueDriver {
+  public:
+    explicit PostgresDriver(Settings settings)
+        : settings_(std::move(settings)),
+          names_(make_names(settings_)),
+          pool_(
+              make_target(settings_.dsn),
+              [this](Connection& c) {
+                  prepare_statements(*c.db, names_, settings_.keep_completed);
+              },
+              kMaxConnections) {
+        pool_.check_connection();  // a dead server is reported now, not at the first job
+    }
+
+    std::string name() const override { return "postgres"; }
+    Capabilities capabilities() const override { return {}; }
+
+    TimePoint now() override {
+        return pool_.run("now", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            return TimePoint(Milliseconds(tx.exec_prepared1(stmt::now)[0].as<long long>()));
+        });
+    }
+
+    PushResult push(const NewJob& job) override { return push_batch({job}).front(); }
+
+    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) override {
+        if (jobs.empty())
+            return {};
+        for (const auto& job : jobs) validate_new_job(job);
+        ensure_schema();
+
+        std::vector<PushResult> results(jobs.size());
+        bool any_unique = false;
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            results[i].id = jobs[i].id.empty() ? new_job_id() : jobs[i].id;
+            any_unique = any_unique || jobs[i].unique_key.has_value();
+        }
+
+        return pool_.run("push", [&](Connection& c, int attempt) {
+            try {
+                if (!any_unique) {
+                    // One statement, no transaction block: one round trip for the whole batch.
+                    pqxx::nontransaction tx(*c.db);
+                    insert_jobs(tx, c, jobs, results, std::vector<bool>(jobs.size(), true));
+                    return results;
+                }
+                pqxx::work tx(*c.db);
+                auto out = push_unique(tx, c, jobs, results);
+                tx.commit();
+                return out;
+            } catch (const pqxx::unique_violation&) {
+                // Ids are chosen before the first attempt, so a retry after a lost connection
+                // that meets its own rows knows the first attempt committed.
+                if (attempt > 0)
+                    return results;
+                throw DataError("push: a job with one of these ids already exists in " +
+                                names_.display);
+            }
+        });
+    }
+
+    std::vector<Job> claim(const ClaimRequest& request) override {
+        if (request.limit == 0 || request.queues.empty())
+            return {};
+        ensure_schema();
+        fix_null_due(request.queues);
+        const std::string worker =
+            request.worker_id.empty() ? default_worker_id() : request.worker_id;
+        return pool_.run("claim", [&](Connection& c, int) {
+            std::vector<Job> claimed;
+            auto claim_queue = [&](pqxx::transaction_base& tx, const std::string& queue,
+                                   std::size_t want) {
+                std::vector<std::string> tokens;
+                for (std::size_t i = 0; i < want; ++i) tokens.push_back(new_claim_token(worker));
+                auto rows = tx.exec_prepared(stmt::claim, queue, want, text_array(tokens));
+                // RETURNING has no order: put the jobs back in claim order (due, created, id).
+                std::vector<std::pair<long long, Job>> batch;
+                for (const auto& row : rows)
+                    batch.emplace_back(row[12].as<long long>(), job_from_row(row));
+                std::sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
+                    return std::tie(a.first, a.second.created_at, a.second.id) <
+                           std::tie(b.first, b.second.created_at, b.second.id);
+                });
+                for (auto& [due, job] : batch) claimed.push_back(std::move(job));
+            };
+            if (request.queues.size() == 1) {
+                pqxx::nontransaction tx(*c.db);
+                claim_queue(tx, request.queues.front(), request.limit);
+            } else {
+                // Strict priority: a later queue only fills what the earlier ones left.
+                pqxx::work tx(*c.db);
+                for (const auto& queue : request.queues) {
+                    if (claimed.size() >= request.limit)
+                        break;
+                    claim_queue(tx, queue, request.limit - claimed.size());
+                }
+                tx.commit();
+            }
+            return claimed;
+        });
+    }
+
+    bool heartbeat(const Claim& claim) override {
+        return affected("heartbeat", stmt::heartbeat, claim.id, claim.token);
+    }
+
+    bool complete(const Claim& claim, Milliseconds ran_for) override {
+        return counted("complete", [&](pqxx::transaction_base& tx, Connection& c) {
+            return tx.exec_prepared1(
+                stmt::complete, claim.id, claim.token, c.shard,
+                static_cast<long long>(std::max<long long>(0, ran_for.count())));
+        });
+    }
+
+    bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
+        return counted("release", [&](pqxx::transaction_base& tx, Connection& c) {
+            return tx.exec_prepared1(stmt::release, claim.id, claim.token,
+                                     static_cast<long long>(std::max<long long>(0, delay.count())),
+                                     error, c.shard);
+        });
+    }
+
+    bool put_back(const Claim& claim) override {
+        return counted("put back", [&](pqxx::transaction_base& tx, Connection&) {
+            return tx.exec_prepared1(stmt::put_back, claim.id, claim.token, names_.channel);
+        });
+    }
+
+    bool fail(const Claim& claim, const std::string& error) override {
+        return counted("fail", [&](pqxx::transaction_base& tx, Connection& c) {
+            return tx.exec_prepared1(stmt::fail, claim.id, claim.token, error, c.shard);
+        });
+    }
+
+    std::optional<Job> find(const std::string& id) override {
+        ensure_schema();
+        return pool_.run("find", [&](Connection& c, int) -> std::optional<Job> {
+            pqxx::nontransaction tx(*c.db);
+            auto rows = tx.exec_prepared(stmt::find, id);
+            if (rows.empty())
+                return std::nullopt;
+            return job_from_row(rows[0]);
+        });
+    }
+
+    std::vector<Job> list(const ListFilter& filter) override {
+        ensure_schema();
+        std::optional<std::string> status;
+        if (filter.status)
+            status = std::string(to_string(*filter.status));
+        auto before = optional_ms(filter.finished_before);
+        auto limit = optional_limit(filter.limit);
+        return pool_.run("list", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            auto rows = tx.exec_prepared(stmt::list, nullable(status), nullable(filter.queue),
+                                         nullable(filter.name), nullable(before), filter.after_id,
+                                         nullable(limit));
+            std::vector<Job> jobs;
+            jobs.reserve(rows.size());
+            for (const auto& row : rows) jobs.push_back(job_from_row(row));
+            return jobs;
+        });
+    }
+
+    std::uint64_t size(const std::string& queue) override {
+        ensure_schema();
+        return pool_.run("size", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            return tx.exec_prepared1(stmt::size, queue)[0].as<std::uint64_t>();
+        });
+    }
+
+    std::uint64_t clear(const std::string& queue) override {
+        ensure_schema();
+        return pool_.run("clear", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            return static_cast<std::uint64_t>(tx.exec_prepared(stmt::clear, queue).affected_rows());
+        });
+    }
+
+    bool cancel(const std::string& id) override {
+        return counted("cancel", [&](pqxx::transaction_base& tx, Connection& c) {
+            return tx.exec_prepared1(stmt::cancel, id, c.shard);
+        });
+    }
+
+    bool retry_dead(const std::string& id) override {
+        return counted("retry dead letter", [&](pqxx::transaction_base& tx, Connection&) {
+            return tx.exec_prepared1(stmt::retry_dead, id, names_.channel);
+        });
+    }
+
+    std::uint64_t retry_dead_matching(const ListFilter& filter) override {
+        ensure_schema();
+        auto before = optional_ms(filter.finished_before);
+        auto limit = optional_limit(filter.limit);
+        return pool_.run("retry dead letters", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            return tx
+                .exec_prepared1(stmt::retry_dead_matching, nullable(filter.queue),
+                                nullable(filter.name), nullable(before), filter.after_id,
+                                nullable(limit), names_.channel)[0]
+                .as<std::uint64_t>();
+        });
+    }
+
+    std::uint64_t clear_dead(const ListFilter& filter) override {
+        ensure_schema();
+        auto before = optional_ms(filter.finished_before);
+        auto limit = optional_limit(filter.limit);
+        return pool_.run("clear dead letters", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            return tx
+                .exec_prepared1(stmt::clear_dead, nullable(filter.queue), nullable(filter.name),
+                                nullable(before), filter.after_id, nullable(limit))[0]
+                .as<std::uint64_t>();
+        });
+    }
+
+    std::vector<Job> recover_stale(Milliseconds stale_after, bool dry_run) override {
+        ensure_schema();
+        long long stale_ms = std::max<long long>(0, stale_after.count());
+        if (dry_run) {
+            return pool_.run("list stale jobs", [&](Connection& c, int) {
+                pqxx::nontransaction tx(*c.db);
+                std::vector<Job> jobs;
+                for (const auto& row : tx.exec_prepared(stmt::list_stale, stale_ms)) {
+                    jobs.push_back(job_from_row(row));
+                }
+                return jobs;
+            });
+        }
+        // In batches, so one call never holds thousands of row locks for long.
+        std::vector<Job> recovered;
+        for (;;) {
+            auto batch = pool_.run("recover stale jobs", [&](Connection& c, int) {
+                pqxx::nontransaction tx(*c.db);
+                std::vector<Job> jobs;
+                for (const auto& row :
+                     tx.exec_prepared(stmt::recover_stale, stale_ms, c.shard, kRecoverBatch)) {
+                    jobs.push_back(job_from_row(row));
+                }
+                return jobs;
+            });
+            bool more = static_cast<long long>(batch.size()) == kRecoverBatch;
+            for (auto& job : batch) recovered.push_back(std::move(job));
+            if (!more)
+                break;
+        }
+        return recovered;
+    }
+
+    std::uint64_t prune(Milliseconds older_than, std::size_t limit) override {
+        ensure_schema();
+        long long older_ms = std::max<long long>(0, older_than.count());
+        std::uint64_t total = 0;
+        // Small batches: short transactions, few row locks, and vacuum keeps up.
+        for (;;) {
+            std::size_t want = kPruneBatch;
+            if (limit != 0)
+                want = std::min<std::size_t>(want, limit - total);
+            if (want == 0)
+                break;
+            auto deleted = pool_.run("prune", [&](Connection& c, int) {
+                pqxx::nontransaction tx(*c.db);
+                return tx.exec_prepared1(stmt::prune, older_ms, want)[0].as<std::uint64_t>();
+            });
+            total += deleted;
+            if (deleted < want)
+                break;
+        }
+        pool_.run("prune unique keys", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            tx.exec_prepared(stmt::prune_keys);
+        });
+        return total;
+    }
+
+    Stats stats() override {
+        ensure_schema();
+        return pool_.run("stats", [&](Connection& c, int) {
+            // One snapshot for counts and totals, so they agree with each other.
+            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*c.db);
+            Stats stats;
+            stats.now = TimePoint(Milliseconds(tx.exec_prepared1(stmt::now)[0].as<long long>()));
+            std::map<std::string, QueueStats> queues;
+            for (const auto& row : tx.exec_prepared(stmt::stats_counts)) {
+                auto queue = row[0].as<std::string>();
+                auto name = row[1].as<std::string>();
+                auto status = row[2].as<std::string>();
+                bool due = !row[3].is_null() && row[3].as<bool>();
+                auto count = row[4].as<std::uint64_t>();
+                auto& q = queues[queue];
+                q.queue = queue;
+                auto add = [&](StateCounts& counts) {
+                    if (status == "pending")
+                        (due ? counts.due : counts.delayed) += count;
+                    else if (status == "processing")
+                        counts.processing += count;
+                    else if (status == "completed")
+                        counts.completed += count;
+                    else if (status == "failed")
+                        counts.failed += count;
+                };
+                add(q.counts);
+                add(q.by_name[name]);
+                if (due && !row[5].is_null()) {
+                    Milliseconds age(std::max<long long>(0, row[5].as<long long>()));
+                    if (!q.oldest_due_age || age > *q.oldest_due_age)
+                        q.oldest_due_age = age;
+                }
+            }
+            for (const auto& row : tx.exec_prepared(stmt::stats_totals)) {
+                auto queue = row[0].as<std::string>();
+                auto& q = queues[queue];
+                q.queue = queue;
+                Totals t;
+                t.pushed = row[2].as<std::uint64_t>();
+                t.completed = row[3].as<std::uint64_t>();
+                t.dead = row[4].as<std::uint64_t>();
+                t.retries = row[5].as<std::uint64_t>();
+                t.processing_ms = row[6].as<std::uint64_t>();
+                q.totals_by_name[row[1].as<std::string>()] = t;
+                q.totals.pushed += t.pushed;
+                q.totals.completed += t.completed;
+                q.totals.dead += t.dead;
+                q.totals.retries += t.retries;
+                q.totals.processing_ms += t.processing_ms;
+            }
+            tx.commit();
+            for (auto& [_, q] : queues) stats.queues.push_back(std::move(q));
+            return stats;
+        });
+    }
+
+    void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout) override;
+
+    std::vector<std::string> migrate(const MigrateOptions& options) override {
+        auto actions = pool_.run(
+            "migrate", [&](Connection& c, int) { return pg::migrate(*c.db, names_, options); });
+        schema_ready_ = true;
+        return actions;
+    }
+
+  private:
+    // First use: the tables exist (created when auto_migrate is on), or a ConfigError says how
+    // to create them. Checked once per driver.
+    void ensure_schema() {
+        if (schema_ready_)
+            return;
+        std::lock_guard lock(schema_mutex_);
+        if (schema_ready_)
+            return;
+        pool_.run("schema check", [&](Connection& c, int) {
+            if (schema_ready(*c.db, names_))
+                return;
+            if (!settings_.auto_migrate) {
+                throw ConfigError("PostgreSQL table " + names_.display +
+                                  " or q's side tables are missing: run `q migrate`, or set "
+                                  "queue.postgres.auto_migrate to true");
+            }
+            pg::migrate(*c.db, names_, {});
+        });
+        schema_ready_ = true;
+    }
+
+    // Inserts the jobs marked in `insert` (one statement, one NOTIFY).
+    void insert_jobs(pqxx::transaction_base& tx, Connection& c, const std::vector<NewJob>& jobs,
+                     const std::vector<PushResult>& results, const std::vector<bool>& insert) {
+        std::vector<std::string> ids, names, queues, payloads;
+        std::vector<long long> max_retries, delays;
+        std::vector<std::optional<long long>> run_at;
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            if (!insert[i])
+                continue;
+            const auto& job = jobs[i];
+            ids.push_back(results[i].id);
+            names.push_back(job.name);
+            queues.push_back(job.queue);
+            payloads.push_back(job.payload);
+            max_retries.push_back(job.max_retries);
+            delays.push_back(std::max<long long>(0, job.delay.count()));
+            run_at.push_back(job.run_at
+                                 ? std::optional<long long>(job.run_at->time_since_epoch().count())
+                                 : std::nullopt);
+        }
+        if (ids.empty())
+            return;
+        tx.exec_prepared(stmt::push, text_array(ids), text_array(names), text_array(queues),
+                         int_array(max_retries), text_array(payloads), nullable_int_array(run_at),
+                         int_array(delays), c.shard, names_.channel);
+    }
+
+    // Pushes with unique keys, in the caller's transaction: per key, an advisory lock makes
+    // concurrent pushes take turns, then the key is free unless its job is pending/processing.
+    std::vector<PushResult> push_unique(pqxx::transaction_base& tx, Connection& c,
+                                        const std::vector<NewJob>& jobs,
+                                        std::vector<PushResult> results) {
+        std::set<std::string> key_set;
+        for (const auto& job : jobs) {
+            if (job.unique_key)
+                key_set.insert(*job.unique_key);
+        }
+        std::vector<std::string> keys(key_set.begin(), key_set.end());  // sorted: one lock order
+        tx.exec_prepared(stmt::lock_keys, names_.lock_key + ":unique:", text_array(keys));
+        std::map<std::string, std::string> holder;
+        for (const auto& row : tx.exec_prepared(stmt::active_keys, text_array(keys))) {
+            holder[row[0].as<std::string>()] = row[1].as<std::string>();
+        }
+        std::vector<bool> insert(jobs.size(), true);
+        std::vector<std::string> taken_keys, taken_ids;
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            if (!jobs[i].unique_key)
+                continue;
+            const auto& key = *jobs[i].unique_key;
+            if (auto it = holder.find(key); it != holder.end()) {
+                results[i].id = it->second;
+                results[i].created = false;
+                insert[i] = false;
+            } else {
+                holder[key] = results[i].id;
+                taken_keys.push_back(key);
+                taken_ids.push_back(results[i].id);
+            }
+        }
+        insert_jobs(tx, c, jobs, results, insert);
+        if (!taken_keys.empty()) {
+            tx.exec_prepared(stmt::take_keys, text_array(taken_keys), text_array(taken_ids));
+        }
+        return results;
+    }
+
+    // Rows with available_at NULL (other programs' rows) get their created_at, at most once a
+    // second, so the claim itself stays an ordered index scan over available_at.
+    void fix_null_due(const std::vector<std::string>& queues) {
+        auto now = SteadyClock::now().time_since_epoch().count();
+        auto last = last_null_probe_.load();
+        if (last != 0 &&
+            now - last <
+                std::chrono::duration_cast<SteadyClock::duration>(kNullDueProbeEvery).count()) {
+            return;
+        }
+        if (!last_null_probe_.compare_exchange_strong(last, now))
+            return;  // another thread does it
+        pool_.run("claim", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            tx.exec_prepared(stmt::fix_null_due, text_array(queues));
+        });
+    }
+
+    template <class... Args>
+    bool affected(const char* what, const char* statement, const Args&... args) {
+        ensure_schema();
+        return pool_.run(what, [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            return tx.exec_prepared(statement, args...).affected_rows() > 0;
+        });
+    }
+
+    // Statements that return their count as the first column of one row.
+    template <class Fn>
+    bool counted(const char* what, Fn fn) {
+        ensure_schema();
+        return pool_.run(what, [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            return fn(tx, c)[0].template as<long long>() > 0;
+        });
+    }
+
+    Settings settings_;
+    Names names_;
+    Pool pool_;
+    std::mutex schema_mutex_;
+    std::atomic<bool> schema_ready_{false};
+    std::atomic<SteadyClock::rep> last_null_probe_{0};
+
+    // The LISTEN connection: one per driver, used by one waiting thread at a time.
+    std::timed_mutex listen_mutex_;
+    std::unique_ptr<pqxx::connection> listen_db_;
+};
+
+void PostgresDriver::wait_for_jobs(const std::vector<std::string>&, Milliseconds timeout) {
+    // Notifications name the queues that got jobs, but a wake-up for another queue costs one
+    // empty claim, so any notification on this table's channel ends the wait.
+    auto deadline = SteadyClock::now() + timeout;
+    std::unique_lock lock(listen_mutex_, std::defer_lock);
+    if (!lock.try_lock_for(timeout))
+        return;
+    try {
+        if (!listen_db_ || !listen_db_->is_open()) {
+            listen_db_.reset();
+            auto db = pool_.connect_once();
+            pqxx::nontransaction tx(*db);
+            tx.exec("LISTEN " + tx.quote_name(names_.channel));
+            listen_db_ = std::move(db);
+        }
+        for (;;) {
+            if (listen_db_->get_notifs() > 0)
+                return;
+            auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline -
+                                                                              SteadyClock::now());
+            if (left.count() <= 0)
+                return;
+            if (listen_db_->await_notification(left.count() / 1'000'000, left.count() % 1'000'000) >
+                0) {
+                return;
+            }
+            if (!listen_db_->is_open())
+                throw pqxx::broken_connection("LISTEN connection lost");
+        }
+    } catch (const std::exception&) {
+        // Polling is the fallback: the caller claims again after the timeout.
+        listen_db_.reset();
+        std::this_thread::sleep_until(deadline);
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<QueueDriver> make_postgres_driver(const DriverContext& context) {
+    return std::make_unique<PostgresDriver>(read_settings(context));
 }
 
 }  // namespace libqueue

@@ -1,0 +1,200 @@
+// The postgres driver's tables.
+//
+// The jobs table is the seed's kronix_jobs, column for column, with the seed's index:
+//
+//   CREATE TABLE kronix_jobs (
+//     id TEXT PRIMARY KEY, name TEXT NOT NULL, queue TEXT NOT NULL DEFAULT 'default',
+//     status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+//     max_retries INTEGER NOT NULL DEFAULT 3, payload TEXT, last_error TEXT,
+//     created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), available_at TIMESTAMPTZ,
+//     finished_at TIMESTAMPTZ, reserved_by TEXT);
+//   CREATE INDEX idx_kronix_jobs_pop ON kronix_jobs(queue, status, available_at);
+//
+// q's recommended indexes (created with a new table; `q migrate --indexes` adds them to an
+// existing one). Partial indexes stay small because each covers one state:
+//   idx_<table>_q_due   (queue, available_at, created_at, id) WHERE status = 'pending'
+//       the claim's exact order, so a claim reads only the rows it takes;
+//   idx_<table>_q_stale (available_at) WHERE status = 'processing'   stale recovery;
+//   idx_<table>_q_done  (finished_at) WHERE status IN ('completed', 'failed')   prune.
+//
+// What q needs beyond the seed's columns lives in side tables of its own, named after the jobs
+// table, which the seed's programs never read:
+//   <table>_q_unique (unique_key TEXT PRIMARY KEY, job_id TEXT NOT NULL)
+//       the job that last took a unique key; the key is taken while that job is pending or
+//       processing (pushes of one key are serialized by an advisory lock on the key).
+//   <table>_q_totals (queue, name, shard, pushed, completed, dead, retries, processing_ms)
+//       lifetime counters for `q stats`, kept through pruning; `shard` (0-7, one per
+//       connection) spreads the increments so concurrent workers do not wait on one row lock.
+//   <table>_q_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)   schema_version = 1.
+#include "drivers/postgres/pg_schema.hpp"
+
+#include <set>
+
+#include "libqueue/errors.hpp"
+
+namespace libqueue::pg {
+
+namespace {
+
+const char* const kSeedColumns[] = {"id",         "name",         "queue",       "status",
+                                    "attempts",   "max_retries",  "payload",     "last_error",
+                                    "created_at", "available_at", "finished_at", "reserved_by"};
+
+std::string create_jobs_table_sql(const Names& n) {
+    return "CREATE TABLE IF NOT EXISTS " + n.jobs +
+           " (\n"
+           "  id TEXT PRIMARY KEY,\n"
+           "  name TEXT NOT NULL,\n"
+           "  queue TEXT NOT NULL DEFAULT 'default',\n"
+           "  status TEXT NOT NULL DEFAULT 'pending',\n"
+           "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+           "  max_retries INTEGER NOT NULL DEFAULT 3,\n"
+           "  payload TEXT,\n"
+           "  last_error TEXT,\n"
+           "  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),\n"
+           "  available_at TIMESTAMPTZ,\n"
+           "  finished_at TIMESTAMPTZ,\n"
+           "  reserved_by TEXT\n"
+           ")";
+}
+
+struct IndexSpec {
+    std::string name;        // quoted, unqualified
+    std::string definition;  // after "ON table"
+};
+
+std::vector<IndexSpec> seed_indexes(const Names& n) {
+    return {{n.pop_index, "(queue, status, available_at)"}};
+}
+
+std::vector<IndexSpec> recommended_indexes(const Names& n) {
+    return {
+        {n.due_index, "(queue, available_at, created_at, id) WHERE status = 'pending'"},
+        {n.stale_index, "(available_at) WHERE status = 'processing'"},
+        {n.done_index, "(finished_at) WHERE status IN ('completed', 'failed')"},
+    };
+}
+
+std::string qualified(const Names& n, const std::string& quoted_name) {
+    return n.schema.empty() ? quoted_name : n.schema + "." + quoted_name;
+}
+
+bool exists(pqxx::transaction_base& tx, const std::string& qualified_name) {
+    return tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", qualified_name)[0].as<bool>();
+}
+
+// Throws ConfigError when the existing jobs table lacks a seed column.
+void check_columns(pqxx::transaction_base& tx, const Names& n) {
+    auto rows = tx.exec_params(
+        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 "
+        "AND NOT attisdropped",
+        n.jobs);
+    std::set<std::string> present;
+    for (const auto& row : rows) present.insert(row[0].as<std::string>());
+    for (const char* column : kSeedColumns) {
+        if (!present.count(column)) {
+            throw ConfigError("PostgreSQL table " + n.display + " has no column '" + column +
+                              "': it is not a kronix_jobs table (queue.postgres.table)");
+        }
+    }
+}
+
+std::string unquoted(const std::string& quoted_name) {
+    std::string out;
+    for (char c : quoted_name) {
+        if (c != '"')
+            out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+bool schema_ready(pqxx::connection& db, const Names& n) {
+    pqxx::nontransaction tx(db);
+    auto row = tx.exec_params1(
+        "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, "
+        "to_regclass($3) IS NOT NULL, to_regclass($4) IS NOT NULL",
+        n.jobs, n.unique, n.totals, n.meta);
+    bool jobs = row[0].as<bool>();
+    if (jobs)
+        check_columns(tx, n);
+    return jobs && row[1].as<bool>() && row[2].as<bool>() && row[3].as<bool>();
+}
+
+std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
+                                 const MigrateOptions& options) {
+    std::vector<std::string> actions;
+    bool table_existed = true;
+    {
+        pqxx::work tx(db);
+        // Eight workers starting at once would race on CREATE ... IF NOT EXISTS (which is not
+        // atomic against itself); one lock per table makes them take turns.
+        tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                       n.lock_key + ":migrate");
+        if (!n.schema.empty() &&
+            tx.exec_params1("SELECT count(*) FROM pg_namespace WHERE nspname = $1",
+                            unquoted(n.schema))[0]
+                    .as<int>() == 0) {
+            tx.exec("CREATE SCHEMA IF NOT EXISTS " + n.schema);
+            actions.push_back("created schema " + unquoted(n.schema));
+        }
+        table_existed = exists(tx, n.jobs);
+        if (!table_existed) {
+            tx.exec(create_jobs_table_sql(n));
+            actions.push_back("created table " + n.display);
+            for (const auto& index : seed_indexes(n)) {
+                tx.exec("CREATE INDEX IF NOT EXISTS " + index.name + " ON " + n.jobs + " " +
+                        index.definition);
+                actions.push_back("created index " + unquoted(index.name));
+            }
+            for (const auto& index : recommended_indexes(n)) {
+                tx.exec("CREATE INDEX IF NOT EXISTS " + index.name + " ON " + n.jobs + " " +
+                        index.definition);
+                actions.push_back("created index " + unquoted(index.name));
+            }
+        } else {
+            check_columns(tx, n);
+        }
+        if (!exists(tx, n.unique)) {
+            tx.exec("CREATE TABLE IF NOT EXISTS " + n.unique +
+                    " (unique_key TEXT PRIMARY KEY, job_id TEXT NOT NULL)");
+            actions.push_back("created table " + unquoted(n.unique));
+        }
+        if (!exists(tx, n.totals)) {
+            tx.exec("CREATE TABLE IF NOT EXISTS " + n.totals +
+                    " (queue TEXT NOT NULL, name TEXT NOT NULL, shard SMALLINT NOT NULL,"
+                    " pushed BIGINT NOT NULL DEFAULT 0, completed BIGINT NOT NULL DEFAULT 0,"
+                    " dead BIGINT NOT NULL DEFAULT 0, retries BIGINT NOT NULL DEFAULT 0,"
+                    " processing_ms BIGINT NOT NULL DEFAULT 0,"
+                    " PRIMARY KEY (queue, name, shard))");
+            actions.push_back("created table " + unquoted(n.totals));
+        }
+        if (!exists(tx, n.meta)) {
+            tx.exec("CREATE TABLE IF NOT EXISTS " + n.meta +
+                    " (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            actions.push_back("created table " + unquoted(n.meta));
+        }
+        tx.exec("INSERT INTO " + n.meta +
+                " (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING");
+        tx.commit();
+    }
+
+    if (table_existed && options.indexes) {
+        auto wanted = seed_indexes(n);
+        for (auto& index : recommended_indexes(n)) wanted.push_back(index);
+        for (const auto& index : wanted) {
+            pqxx::nontransaction tx(db);
+            if (exists(tx, qualified(n, index.name)))
+                continue;
+            // CONCURRENTLY: an existing table may be busy; a plain CREATE INDEX would block
+            // every push and claim until it finished.
+            tx.exec("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + index.name + " ON " + n.jobs +
+                    " " + index.definition);
+            actions.push_back("created index " + unquoted(index.name));
+        }
+    }
+    return actions;
+}
+
+}  // namespace libqueue::pg

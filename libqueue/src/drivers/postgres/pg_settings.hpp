@@ -1,0 +1,42 @@
+// The queue.postgres config section, checked, and the SQL names derived from it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "libqueue/registry.hpp"
+
+namespace libqueue::pg {
+
+struct Settings {
+    std::string dsn;  // libpq URI or key=value; empty: libpq's PG* environment variables
+    std::string table = "kronix_jobs";
+    std::optional<std::string> schema;  // unset: the connection's search_path decides
+    bool auto_migrate = true;
+    bool keep_completed = true;  // queue.keep_completed
+};
+
+// Throws ConfigError naming the key path (queue.postgres.KEY) for unknown keys, wrong types, and
+// table or schema names that are not plain identifiers ([A-Za-z_][A-Za-z0-9_]*, short enough
+// that q's side-table names fit PostgreSQL's 63 bytes).
+Settings read_settings(const DriverContext& context);
+
+// Every name q's SQL uses, already quoted ("schema"."table"), so statements are plain text.
+struct Names {
+    std::string jobs;         // the jobs table (the seed's kronix_jobs)
+    std::string unique;       // q's side table: unique keys
+    std::string totals;       // q's side table: lifetime counters
+    std::string meta;         // q's side table: schema version
+    std::string schema;       // quoted schema, empty when unset
+    std::string pop_index;    // the seed's index, unqualified and quoted
+    std::string due_index;    // q's recommended partial index for claims
+    std::string stale_index;  // q's recommended partial index for stale recovery
+    std::string done_index;   // q's recommended partial index for prune
+    std::string display;      // schema.table for messages
+    std::string lock_key;     // text hashed into advisory locks (migration, unique keys)
+    std::string channel;      // the LISTEN/NOTIFY channel of this table
+};
+
+Names make_names(const Settings& settings);
+
+}  // namespace libqueue::pg

@@ -1,0 +1,316 @@
+#include "drivers/postgres/pg_statements.hpp"
+
+#include "libqueue/errors.hpp"
+
+namespace libqueue::pg {
+
+namespace {
+
+// Times leave the server as epoch milliseconds (exact, no time zone or text parsing) and enter it
+// the same way. "now" is always the server's now().
+std::string ms(const std::string& expression) {
+    return "floor(extract(epoch FROM " + expression + ") * 1000)::int8";
+}
+std::string at(const std::string& parameter) {
+    return "(timestamptz 'epoch' + (" + parameter + ")::int8 * interval '1 millisecond')";
+}
+
+std::string job_columns(const std::string& a) {
+    return a + ".id, " + a + ".name, " + a + ".queue, " + a + ".status, " + a + ".attempts, " + a +
+           ".max_retries, " + a + ".payload, " + a + ".last_error, " + ms(a + ".created_at") +
+           ", " + ms(a + ".available_at") + ", " + ms(a + ".finished_at") + ", " + a +
+           ".reserved_by";
+}
+
+// Adds to q's counters for each (queue, name) of `source`: `columns` and `values` are parallel
+// lists ("completed, processing_ms" / "count(*), sum($4::int8)").
+std::string add_totals(const Names& n, const std::vector<std::pair<std::string, std::string>>& adds,
+                       const std::string& source, const std::string& shard_param) {
+    std::string columns, values, updates;
+    for (const auto& [column, value] : adds) {
+        columns += ", " + column;
+        values += ", " + value;
+        updates += std::string(updates.empty() ? "" : ", ") + column + " = t." + column +
+                   " + EXCLUDED." + column;
+    }
+    return "INSERT INTO " + n.totals + " AS t (queue, name, shard" + columns +
+           ") SELECT queue, name, " + shard_param + "::int2" + values + " FROM " + source +
+           " GROUP BY queue, name" + " ON CONFLICT (queue, name, shard) DO UPDATE SET " + updates;
+}
+
+// One NOTIFY per statement, naming the queues that got due jobs ('*': too many to list).
+std::string notify_queues(const std::string& source, const std::string& channel_param) {
+    return "(SELECT pg_notify(" + channel_param +
+           ", CASE WHEN length(q) > 7000 THEN '*' ELSE q END)::text FROM (SELECT "
+           "string_agg(DISTINCT queue, ',') AS q FROM " +
+           source + ") x WHERE q IS NOT NULL)";
+}
+
+// The outcome statements share this guard: the row is ours only while it is processing with our
+// claim token (LIFECYCLE.md, "Claim token").
+const char* const kOurs = "id = $1 AND status = 'processing' AND reserved_by = $2";
+
+std::string quote_element(const std::string& value) {
+    std::string out = "\"";
+    for (char c : value) {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+template <class T, class Format>
+std::string array_literal(const std::vector<T>& values, Format format) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i)
+            out += ',';
+        out += format(values[i]);
+    }
+    return out + "}";
+}
+
+}  // namespace
+
+void prepare_statements(pqxx::connection& db, const Names& n, bool keep_completed) {
+    const std::string J = n.jobs;
+
+    db.prepare(stmt::now, "SELECT " + ms("now()"));
+
+    // $1 ids, $2 names, $3 queues, $4 max_retries, $5 payloads, $6 run_at ms (NULL: use delay),
+    // $7 delay ms, $8 shard, $9 channel. All rows or none; returns how many.
+    db.prepare(stmt::push,
+               "WITH src AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], "
+               "$5::text[], $6::int8[], $7::int8[]) AS u(id, name, queue, max_retries, payload, "
+               "run_at, delay)), "
+               "ins AS (INSERT INTO " +
+                   J +
+                   " (id, name, queue, status, attempts, max_retries, payload, created_at, "
+                   "available_at) SELECT id, name, queue, 'pending', 0, max_retries, payload, "
+                   "now(), COALESCE(" +
+                   at("run_at") +
+                   ", now() + delay * interval '1 millisecond') FROM src RETURNING queue, name), "
+                   "tot AS (" +
+                   add_totals(n, {{"pushed", "count(*)"}}, "ins", "$8") +
+                   ") SELECT (SELECT count(*) FROM ins), " + notify_queues("ins", "$9"));
+
+    // $1 lock key prefix, $2 unique keys (sorted, so concurrent batches lock in one order).
+    db.prepare(stmt::lock_keys,
+               "SELECT count(pg_advisory_xact_lock(hashtextextended($1 || k, 0))::text) "
+               "FROM unnest($2::text[]) AS k");
+    // $1 unique keys -> (key, job id) where that job still holds the key.
+    db.prepare(stmt::active_keys, "SELECT u.unique_key, u.job_id FROM " + n.unique + " u JOIN " +
+                                      J +
+                                      " j ON j.id = u.job_id WHERE u.unique_key = ANY($1::text[]) "
+                                      "AND j.status IN ('pending', 'processing')");
+    // $1 keys, $2 job ids.
+    db.prepare(stmt::take_keys, "INSERT INTO " + n.unique +
+                                    " AS u (unique_key, job_id) SELECT * FROM unnest($1::text[], "
+                                    "$2::text[]) ON CONFLICT (unique_key) DO UPDATE SET job_id = "
+                                    "EXCLUDED.job_id");
+
+    // $1 queue, $2 limit, $3 claim tokens (one per job, text[]) -> job columns + the due time
+    // before the claim. SKIP LOCKED: concurrent claimers pass over each other's rows instead of
+    // waiting. (FOR UPDATE cannot share a query level with row_number(), hence two steps.)
+    db.prepare(stmt::claim,
+               "WITH picked AS (SELECT id, available_at AS due FROM " + J +
+                   " WHERE queue = $1 AND status = 'pending' AND available_at <= now() "
+                   "ORDER BY available_at, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED), "
+                   "numbered AS (SELECT id, due, row_number() OVER () AS n FROM picked) "
+                   "UPDATE " +
+                   J +
+                   " AS j SET status = 'processing', attempts = j.attempts + 1, available_at = "
+                   "now(), reserved_by = ($3::text[])[p.n] FROM numbered p WHERE j.id = p.id "
+                   "RETURNING " +
+                   job_columns("j") + ", " + ms("p.due"));
+    // $1 queues. Rows other programs wrote with available_at NULL are due now; giving them their
+    // created_at keeps the claim an ordered index scan and their place in line. Returns how many.
+    db.prepare(stmt::fix_null_due,
+               "WITH fixed AS (UPDATE " + J +
+                   " SET available_at = created_at WHERE id IN (SELECT " + "id FROM " + J +
+                   " WHERE queue = ANY($1::text[]) AND status = 'pending' AND available_at IS "
+                   "NULL LIMIT 1000 FOR UPDATE SKIP LOCKED) RETURNING 1) SELECT count(*) FROM "
+                   "fixed");
+
+    // $1 id, $2 token.
+    db.prepare(stmt::heartbeat, "UPDATE " + J + " SET available_at = now() WHERE " + kOurs);
+
+    // $1 id, $2 token, $3 shard, $4 ran for (ms) -> count (0: not ours).
+    std::string finish =
+        keep_completed ? "UPDATE " + J +
+                             " SET status = 'completed', finished_at = now(), reserved_by = NULL "
+                             "WHERE " +
+                             kOurs + " RETURNING queue, name"
+                       : "DELETE FROM " + J + " WHERE " + kOurs + " RETURNING queue, name";
+    db.prepare(stmt::complete,
+               "WITH done AS (" + finish + "), tot AS (" +
+                   add_totals(n, {{"completed", "count(*)"}, {"processing_ms", "sum($4::int8)"}},
+                              "done", "$3") +
+                   ") SELECT count(*) FROM done");
+    // $1 id, $2 token, $3 delay ms, $4 error, $5 shard -> count.
+    db.prepare(stmt::release,
+               "WITH done AS (UPDATE " + J +
+                   " SET status = 'pending', available_at = now() + $3::int8 * interval '1 "
+                   "millisecond', last_error = $4, reserved_by = NULL WHERE " +
+                   kOurs + " RETURNING queue, name), tot AS (" +
+                   add_totals(n, {{"retries", "count(*)"}}, "done", "$5") +
+                   ") SELECT count(*) FROM done");
+    // $1 id, $2 token, $3 channel -> count. The attempt is given back: a graceful shutdown is not
+    // a failed run.
+    db.prepare(stmt::put_back, "WITH done AS (UPDATE " + J +
+                                   " SET status = 'pending', attempts = GREATEST(attempts - 1, 0), "
+                                   "available_at = now(), reserved_by = NULL WHERE " +
+                                   kOurs + " RETURNING queue) SELECT count(*), " +
+                                   notify_queues("done", "$3") + " FROM done");
+    // $1 id, $2 token, $3 error, $4 shard -> count.
+    db.prepare(stmt::fail, "WITH done AS (UPDATE " + J +
+                               " SET status = 'failed', finished_at = now(), last_error = $3, "
+                               "reserved_by = NULL WHERE " +
+                               kOurs + " RETURNING queue, name), tot AS (" +
+                               add_totals(n, {{"dead", "count(*)"}}, "done", "$4") +
+                               ") SELECT count(*) FROM done");
+
+    db.prepare(stmt::find, "SELECT " + job_columns("j") + " FROM " + J + " j WHERE j.id = $1");
+    // $1 status, $2 queue, $3 name, $4 finished before (ms), $5 after id, $6 limit (NULL: all).
+    db.prepare(stmt::list, "SELECT " + job_columns("j") + " FROM " + J +
+                               " j WHERE ($1::text IS NULL OR j.status = $1) AND ($2::text IS NULL "
+                               "OR j.queue = $2) AND ($3::text IS NULL OR j.name = $3) AND "
+                               "($4::int8 IS NULL OR j.finished_at < " +
+                               at("$4") + ") AND j.id > $5 ORDER BY j.id LIMIT $6::int8");
+    db.prepare(stmt::size,
+               "SELECT count(*) FROM " + J + " WHERE queue = $1 AND status = 'pending'");
+    db.prepare(stmt::clear, "DELETE FROM " + J + " WHERE queue = $1 AND status <> 'processing'");
+    // $1 id, $2 shard -> count.
+    db.prepare(stmt::cancel, "WITH done AS (UPDATE " + J +
+                                 " SET status = 'failed', last_error = 'cancelled', finished_at = "
+                                 "now(), reserved_by = NULL WHERE id = $1 AND status = 'pending' "
+                                 "RETURNING queue, name), tot AS (" +
+                                 add_totals(n, {{"dead", "count(*)"}}, "done", "$2") +
+                                 ") SELECT count(*) FROM done");
+
+    const std::string dead_retried =
+        " SET status = 'pending', attempts = 0, available_at = now(), finished_at = NULL, "
+        "reserved_by = NULL";
+    // $1 id, $2 channel -> count.
+    db.prepare(stmt::retry_dead, "WITH done AS (UPDATE " + J + dead_retried +
+                                     " WHERE id = $1 AND status = 'failed' RETURNING queue) "
+                                     "SELECT count(*), " +
+                                     notify_queues("done", "$2") + " FROM done");
+    const std::string dead_matching =
+        "SELECT id FROM " + J +
+        " WHERE status = 'failed' AND ($1::text IS NULL OR queue = $1) AND ($2::text IS NULL OR "
+        "name = $2) AND ($3::int8 IS NULL OR finished_at < " +
+        at("$3") + ") AND id > $4 ORDER BY id LIMIT $5::int8 FOR UPDATE SKIP LOCKED";
+    // $1 queue, $2 name, $3 finished before (ms), $4 after id, $5 limit, $6 channel -> count.
+    db.prepare(stmt::retry_dead_matching,
+               "WITH pick AS (" + dead_matching + "), done AS (UPDATE " + J + " AS j" +
+                   dead_retried +
+                   " FROM pick p WHERE j.id = p.id RETURNING j.queue) SELECT "
+                   "count(*), " +
+                   notify_queues("done", "$6") + " FROM done");
+    // $1 queue, $2 name, $3 finished before (ms), $4 after id, $5 limit -> count.
+    db.prepare(stmt::clear_dead, "WITH pick AS (" + dead_matching + "), done AS (DELETE FROM " + J +
+                                     " j USING pick p WHERE j.id = p.id RETURNING 1) "
+                                     "SELECT count(*) FROM done");
+
+    // $1 stale after (ms), $2 shard, $3 limit -> the jobs as they were. A lost run is a failed
+    // attempt: counted as a retry, or as dead when no attempt is left. A heartbeat that commits
+    // first moves available_at, and the row no longer matches when it is re-checked under lock.
+    const std::string stale_where =
+        " WHERE status = 'processing' AND available_at < now() - $1::int8 * interval '1 "
+        "millisecond'";
+    db.prepare(stmt::recover_stale,
+               "WITH stale AS (SELECT * FROM " + J + stale_where +
+                   " ORDER BY available_at LIMIT $3 FOR UPDATE SKIP LOCKED), "
+                   "upd AS (UPDATE " +
+                   J +
+                   " AS j SET status = CASE WHEN s.attempts > s.max_retries THEN 'failed' ELSE "
+                   "'pending' END, available_at = now(), reserved_by = NULL, finished_at = CASE "
+                   "WHEN s.attempts > s.max_retries THEN now() END, last_error = CASE WHEN "
+                   "s.attempts > s.max_retries THEN 'worker lost' ELSE j.last_error END FROM stale "
+                   "s WHERE j.id = s.id RETURNING j.queue, j.name, j.status), "
+                   "tot AS (" +
+                   add_totals(n,
+                              {{"dead", "count(*) FILTER (WHERE status = 'failed')"},
+                               {"retries", "count(*) FILTER (WHERE status = 'pending')"}},
+                              "upd", "$2") +
+                   ") SELECT " + job_columns("s") + " FROM stale s ORDER BY s.available_at");
+    db.prepare(stmt::list_stale, "SELECT " + job_columns("s") + " FROM " + J + " s" + stale_where +
+                                     " ORDER BY s.available_at");
+
+    // $1 older than (ms), $2 batch size -> count.
+    db.prepare(stmt::prune,
+               "WITH pick AS (SELECT id FROM " + J +
+                   " WHERE status IN ('completed', 'failed') AND finished_at < now() - $1::int8 * "
+                   "interval '1 millisecond' LIMIT $2 FOR UPDATE SKIP LOCKED), done AS (DELETE "
+                   "FROM " +
+                   J +
+                   " j USING pick p WHERE j.id = p.id RETURNING 1) SELECT count(*) "
+                   "FROM done");
+    db.prepare(stmt::prune_keys, "DELETE FROM " + n.unique +
+                                     " WHERE unique_key IN (SELECT u.unique_key FROM " + n.unique +
+                                     " u WHERE NOT EXISTS (SELECT 1 FROM " + J +
+                                     " j WHERE j.id = u.job_id AND j.status IN ('pending', "
+                                     "'processing')) LIMIT 1000)");
+
+    // queue, name, status, due, count, age of the oldest due job (ms).
+    db.prepare(stmt::stats_counts,
+               "SELECT queue, name, status, due, count(*), " + ms("now()") + " - min(" +
+                   ms("COALESCE(available_at, created_at)") +
+                   ") FILTER (WHERE due) FROM (SELECT queue, name, status, status = 'pending' AND "
+                   "(available_at IS NULL OR available_at <= now()) AS due, available_at, "
+                   "created_at FROM " +
+                   J + ") x GROUP BY queue, name, status, due");
+    db.prepare(stmt::stats_totals,
+               "SELECT queue, name, sum(pushed)::int8, sum(completed)::int8, sum(dead)::int8, "
+               "sum(retries)::int8, sum(processing_ms)::int8 FROM " +
+                   n.totals + " GROUP BY queue, name");
+}
+
+Job job_from_row(const pqxx::row& row, int first) {
+    auto at_ms = [](const pqxx::field& f) -> std::optional<TimePoint> {
+        if (f.is_null())
+            return std::nullopt;
+        return TimePoint(Milliseconds(f.as<long long>()));
+    };
+    Job job;
+    job.id = row[first + 0].as<std::string>();
+    job.name = row[first + 1].as<std::string>();
+    job.queue = row[first + 2].as<std::string>();
+    job.status = status_from_string(row[first + 3].as<std::string>());
+    job.attempts = row[first + 4].as<int>();
+    job.max_retries = row[first + 5].as<int>();
+    // Other programs may leave payload NULL: that is JSON null, not an empty string.
+    job.payload = row[first + 6].is_null() ? "null" : row[first + 6].as<std::string>();
+    if (!row[first + 7].is_null())
+        job.last_error = row[first + 7].as<std::string>();
+    job.created_at = at_ms(row[first + 8]).value_or(TimePoint{});
+    job.available_at = at_ms(row[first + 9]);
+    job.finished_at = at_ms(row[first + 10]);
+    if (!row[first + 11].is_null())
+        job.reserved_by = row[first + 11].as<std::string>();
+    return job;
+}
+
+std::string text_array(const std::vector<std::string>& values) {
+    return array_literal(values, quote_element);
+}
+
+std::string nullable_text_array(const std::vector<std::optional<std::string>>& values) {
+    return array_literal(values, [](const std::optional<std::string>& v) {
+        return v ? quote_element(*v) : std::string("NULL");
+    });
+}
+
+std::string int_array(const std::vector<long long>& values) {
+    return array_literal(values, [](long long v) { return std::to_string(v); });
+}
+
+std::string nullable_int_array(const std::vector<std::optional<long long>>& values) {
+    return array_literal(values, [](const std::optional<long long>& v) {
+        return v ? std::to_string(*v) : std::string("NULL");
+    });
+}
+
+}  // namespace libqueue::pg

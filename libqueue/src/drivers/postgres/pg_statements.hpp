@@ -1,0 +1,64 @@
+// The driver's SQL, prepared once on every connection, and the conversions between rows and Jobs.
+#pragma once
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "drivers/postgres/pg_settings.hpp"
+#include "libqueue/job.hpp"
+
+namespace libqueue::pg {
+
+// Prepared statement names. Parameters are listed in pg_statements.cpp beside each statement.
+namespace stmt {
+inline constexpr const char* now = "q_now";
+inline constexpr const char* push = "q_push";
+inline constexpr const char* lock_keys = "q_lock_keys";
+inline constexpr const char* active_keys = "q_active_keys";
+inline constexpr const char* take_keys = "q_take_keys";
+inline constexpr const char* claim = "q_claim";
+inline constexpr const char* fix_null_due = "q_fix_null_due";
+inline constexpr const char* heartbeat = "q_heartbeat";
+inline constexpr const char* complete = "q_complete";
+inline constexpr const char* release = "q_release";
+inline constexpr const char* put_back = "q_put_back";
+inline constexpr const char* fail = "q_fail";
+inline constexpr const char* find = "q_find";
+inline constexpr const char* list = "q_list";
+inline constexpr const char* size = "q_size";
+inline constexpr const char* clear = "q_clear";
+inline constexpr const char* cancel = "q_cancel";
+inline constexpr const char* retry_dead = "q_retry_dead";
+inline constexpr const char* retry_dead_matching = "q_retry_dead_matching";
+inline constexpr const char* clear_dead = "q_clear_dead";
+inline constexpr const char* recover_stale = "q_recover_stale";
+inline constexpr const char* list_stale = "q_list_stale";
+inline constexpr const char* prune = "q_prune";
+inline constexpr const char* prune_keys = "q_prune_keys";
+inline constexpr const char* stats_counts = "q_stats_counts";
+inline constexpr const char* stats_totals = "q_stats_totals";
+}  // namespace stmt
+
+// Registers every statement on the connection (libpqxx prepares each on first use).
+// keep_completed picks complete's form: mark the row completed, or delete it.
+void prepare_statements(pqxx::connection& db, const Names& names, bool keep_completed);
+
+// Rows selected with the job column list: the seed's columns, times as epoch milliseconds.
+// `first` is the index of the id column.
+Job job_from_row(const pqxx::row& row, int first = 0);
+
+// PostgreSQL array literals ('{"a","b",NULL}'), passed as one text parameter and cast in SQL:
+// libpqxx 6.4 has no array parameters, and a literal keeps a whole batch in one statement.
+std::string text_array(const std::vector<std::string>& values);
+std::string nullable_text_array(const std::vector<std::optional<std::string>>& values);
+std::string int_array(const std::vector<long long>& values);
+std::string nullable_int_array(const std::vector<std::optional<long long>>& values);
+
+// A nullable parameter: nullptr is SQL NULL for libpqxx.
+inline const char* nullable(const std::optional<std::string>& value) {
+    return value ? value->c_str() : nullptr;
+}
+
+}  // namespace libqueue::pg
