@@ -20,6 +20,11 @@ std::int64_t to_int(std::string_view value, std::string_view field, const std::s
 
 }  // namespace
 
+std::string_view id_of_pending_member(std::string_view member) {
+    auto bar = member.find('|');
+    return bar == std::string_view::npos ? member : member.substr(bar + 1);
+}
+
 std::int64_t epoch_ms(TimePoint t) {
     return t.time_since_epoch().count();
 }

@@ -29,12 +29,20 @@ local function add_total(base, name, counter, delta)
   redis.call('HINCRBY', base .. 'totals', counter, delta)
   if name then redis.call('HINCRBY', base .. 'totals', counter .. ':' .. name, delta) end
 end
+-- Members of the pending set are "CREATED|ID" (created_at zero-padded to 15 digits): within
+-- one due time (the score) they sort by created_at, then id, as LIFECYCLE.md orders claims.
+local function member(base, state, id)
+  if state ~= 'pending' then return id end
+  local created = redis.call('HGET', base .. 'job:' .. id, 'created_at') or '0'
+  return string.rep('0', 15 - #created) .. created .. '|' .. id
+end
+local function id_of(pending_member) return string.sub(pending_member, 17) end
 -- From one state's set to another's (to = nil: out of every set), keeping the counts.
 local function move(base, id, name, from, to, score)
-  redis.call('ZREM', base .. SETS[from], id)
+  redis.call('ZREM', base .. SETS[from], member(base, from, id))
   count(base, name, from, -1)
   if to then
-    redis.call('ZADD', base .. SETS[to], score, id)
+    redis.call('ZADD', base .. SETS[to], score, member(base, to, id))
     count(base, name, to, 1)
   end
 end
@@ -142,7 +150,7 @@ for i = 0, n - 1 do
       redis.call('HSET', job, 'unique_key', unique)
       redis.call('HSET', base .. 'unique', unique, id)
     end
-    redis.call('ZADD', base .. 'pending', due, id)
+    redis.call('ZADD', base .. 'pending', due, member(base, 'pending', id))
     redis.call('ZADD', base .. 'ids', 0, id)
     redis.call('HSET', index, id, queue)
     redis.call('SADD', prefix .. ':queues', queue)
@@ -169,11 +177,12 @@ for q = 1, nq do
   if #out < limit then
     local ids = redis.call('ZRANGEBYSCORE', base .. 'pending', '-inf', num(now),
       'LIMIT', 0, limit - #out)
-    for _, id in ipairs(ids) do
+    for _, m in ipairs(ids) do
+      local id = id_of(m)
       local job = base .. 'job:' .. id
       local name = redis.call('HGET', job, 'name')
       if not name then
-        redis.call('ZREM', base .. 'pending', id)
+        redis.call('ZREM', base .. 'pending', m)
       else
         used = used + 1
         redis.call('HINCRBY', job, 'attempts', 1)
@@ -337,11 +346,14 @@ local base = base_of(prefix, ARGV[2])
 local limit, n = tonumber(ARGV[3]), 0
 for _, state in ipairs({'pending', 'completed', 'failed'}) do
   if n < limit then
-    local ids = redis.call('ZRANGE', base .. SETS[state], 0, limit - n - 1)
-    for _, id in ipairs(ids) do
+    local members = redis.call('ZRANGE', base .. SETS[state], 0, limit - n - 1)
+    for _, m in ipairs(members) do
+      local id = m
+      if state == 'pending' then id = id_of(m) end
       local job = base .. 'job:' .. id
       release_unique(base, job, id)
-      move(base, id, redis.call('HGET', job, 'name'), state, nil, 0)
+      redis.call('ZREM', base .. SETS[state], m)
+      count(base, redis.call('HGET', job, 'name'), state, -1)
       forget(prefix, base, id)
       n = n + 1
     end

@@ -489,7 +489,10 @@ class RedisDriver final : public QueueDriver {
             const auto& members = c.expect(reply, "ZRANGE");
             std::vector<std::string> ids;
             for (std::size_t i = 0; i < redis::size(members); ++i) {
-                std::string id(redis::text(redis::element(members, i)));
+                auto member = redis::text(redis::element(members, i));
+                std::string id(*filter.status == Status::pending
+                                   ? redis::id_of_pending_member(member)
+                                   : member);
                 if (id > filter.after_id)
                     ids.push_back(std::move(id));
             }

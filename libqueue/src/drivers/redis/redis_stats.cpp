@@ -79,7 +79,8 @@ void split_delayed_by_name(Connection& connection, const std::string& base, std:
             break;
         std::vector<Command> gets;
         for (std::size_t i = 0; i < size(ids); ++i) {
-            gets.push_back({"HGET", base + "job:" + std::string(text(element(ids, i))), "name"});
+            auto id = id_of_pending_member(text(element(ids, i)));
+            gets.push_back({"HGET", base + "job:" + std::string(id), "name"});
         }
         for (const auto& reply : connection.pipeline(gets)) {
             if (!is_nil(*reply) && !is_error(*reply))

@@ -2,17 +2,19 @@
 // script again when the server answers NOSCRIPT, e.g. after a restart emptied its script cache).
 //
 // Keys (P = queue.redis.prefix, Q = the queue; all keys of one queue share the hash tag {Q}):
-//   P:{Q}:job:ID     hash: the LIFECYCLE columns (times as epoch ms), unique_key,
-//   last_token/last_op P:{Q}:pending    zset id -> available_at: due (score <= now) and delayed
-//   jobs in one set, so
-//                    "oldest due first" is one ZRANGEBYSCORE and no job waits for a mover
-//   P:{Q}:reserved   zset id -> available_at of processing jobs (claim/heartbeat time); a job is
-//                    past its deadline when the score is older than now - stale_after
+//   P:{Q}:job:ID     hash: the LIFECYCLE columns (times as epoch ms), unique_key, and
+//                    last_token/last_op (an outcome resent after a lost reply is recognized)
+//   P:{Q}:pending    zset "CREATED|ID" -> available_at: due (score <= now) and delayed jobs in
+//                    one set, so "oldest due first" is one ZRANGEBYSCORE and no job waits for a
+//                    mover; the member (created_at padded to 15 digits, then the id) breaks
+//                    ties of the due time by created_at, then id
+//   P:{Q}:reserved   zset id -> available_at of processing jobs (claim/heartbeat time); a job
+//                    is past its deadline when the score is older than now - stale_after
 //   P:{Q}:completed  zset id -> finished_at;  P:{Q}:dead  zset id -> finished_at
 //   P:{Q}:ids        zset of every id with score 0: id-ordered paging for list (ZRANGEBYLEX)
 //   P:{Q}:unique     hash unique_key -> id, while that job is pending or processing
-//   P:{Q}:totals     hash COUNTER and COUNTER:NAME -> lifetime totals (pushed, completed, dead,
-//                    retries, processing_ms)
+//   P:{Q}:totals     hash COUNTER and COUNTER:NAME -> lifetime totals (pushed, completed,
+//                    dead, retries, processing_ms)
 //   P:{Q}:counts     hash STATE:NAME -> jobs in that state now (stats by name)
 //   P:{Q}:wake       list: push and release signal idle workers blocked in BLPOP
 //   P:index          hash id -> queue (find, outcomes by id);  P:queues  set of queue names
