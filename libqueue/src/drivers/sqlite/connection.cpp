@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
+#include <thread>
 
 #include "libqueue/errors.hpp"
 
@@ -47,6 +49,7 @@ SQLite::Database open_database(const std::string& path) {
 
 Connection::Connection(const std::filesystem::path& path, const std::string& synchronous)
     : path_(path.string()), db_(open_database(path_)) {
+    sqlite3_busy_handler(db_.getHandle(), &Connection::on_busy, this);
     try {
         // The first statement reads the header: a file that is not a database fails here.
         db_.exec("PRAGMA journal_mode=WAL");
@@ -56,6 +59,22 @@ Connection::Connection(const std::filesystem::path& path, const std::string& syn
     } catch (const SQLite::Exception& e) {
         raise(e);
     }
+}
+
+// SQLite's own busy_timeout sleeps up to 100ms between tries, so under steady contention (several
+// processes committing with fsync) a long waiter keeps missing the short gaps between other
+// writers and starves past its timeout. Short, jittered sleeps give every waiter a fair chance.
+int Connection::on_busy(void* self, int attempt) {
+    auto& connection = *static_cast<Connection*>(self);
+    auto now = std::chrono::steady_clock::now();
+    if (attempt == 0)
+        connection.busy_since_ = now;
+    if (now - connection.busy_since_ >= std::chrono::milliseconds(kBusyTimeoutMs))
+        return 0;
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    auto pause = attempt < 10 ? 100 + int(jitter() % 400) : 500 + int(jitter() % 1500);
+    std::this_thread::sleep_for(std::chrono::microseconds(pause));
+    return 1;
 }
 
 SQLite::Statement& Connection::statement(const std::string& sql) {

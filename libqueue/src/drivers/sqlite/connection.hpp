@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -23,6 +24,9 @@ class Connection {
     // the given synchronous level. Throws UnavailableError for a path that cannot be opened,
     // DataError for a file that is not a database.
     Connection(const std::filesystem::path& path, const std::string& synchronous);
+    // The busy handler holds `this`.
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
 
     // A cached prepared statement for sql, reset and ready for binding.
     SQLite::Statement& statement(const std::string& sql);
@@ -37,8 +41,11 @@ class Connection {
     [[noreturn]] void raise(const SQLite::Exception& error) const;
 
   private:
+    static int on_busy(void* self, int attempt);
+
     std::string path_;
     SQLite::Database db_;
+    std::chrono::steady_clock::time_point busy_since_;
     std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
 };
 

@@ -26,6 +26,12 @@ constexpr const char* kCreateStatements[] = {
   reserved_by TEXT
 ))",
     "CREATE INDEX IF NOT EXISTS idx_kronix_jobs_pop ON kronix_jobs(queue, status, available_at)",
+    // q's own claim index: only pending rows, in exactly the claim order (available_at, created_at,
+    // id). The seed's index alone leaves a sort of every row sharing one available_at (a 10k batch)
+    // to each claim; this keeps a claim a single index seek. NULL available_at sorts first here
+    // as in ORDER BY. Completed and failed rows (often most of the table) are not in it.
+    "CREATE INDEX IF NOT EXISTS idx_q_kronix_jobs_due ON kronix_jobs(queue, available_at, "
+    "created_at, id) WHERE status = 'pending'",
     "CREATE TABLE IF NOT EXISTS q_unique_keys (key TEXT PRIMARY KEY, job_id TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS idx_q_unique_keys_job ON q_unique_keys(job_id)",
     R"(CREATE TABLE IF NOT EXISTS q_totals (
@@ -49,10 +55,10 @@ constexpr const char* kSeedColumns[] = {"id",         "name",         "queue",  
 bool schema_complete(Connection& connection) {
     Query query(connection,
                 "SELECT count(*) FROM sqlite_master WHERE name IN ('kronix_jobs', "
-                "'idx_kronix_jobs_pop', 'q_unique_keys', 'idx_q_unique_keys_job', 'q_totals', "
-                "'q_schema')");
+                "'idx_kronix_jobs_pop', 'idx_q_kronix_jobs_due', 'q_unique_keys', "
+                "'idx_q_unique_keys_job', 'q_totals', 'q_schema')");
     query->executeStep();
-    if (query->getColumn(0).getInt() != 6)
+    if (query->getColumn(0).getInt() != 7)
         return false;
     Query version(connection, "SELECT count(*) FROM q_schema");
     version->executeStep();

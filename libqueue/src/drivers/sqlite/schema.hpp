@@ -1,6 +1,7 @@
 // The tables q keeps in a SQLite file: the seed's kronix_jobs (exactly its columns) and q's own
-// side tables.
+// side tables and index.
 //
+//   idx_q_kronix_jobs_due                   pending rows in claim order (a partial index)
 //   q_unique_keys(key PRIMARY KEY, job_id)  the job that holds a unique key; the key is held only
 //                                           while that job is pending or processing
 //   q_totals(queue, name, pushed, completed, dead, retries, processing_ms)  lifetime counters
