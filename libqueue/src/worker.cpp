@@ -44,6 +44,8 @@ struct Worker::State {
 
     std::mutex mutex;
     std::condition_variable changed;
+    // run() waits here, apart from the slots, so the busy path never wakes it.
+    std::condition_variable stopped;
     std::mutex callback_mutex;  // callbacks never run concurrently
     std::deque<Job> ready;      // claimed, not started yet
     std::list<Running> running;
@@ -133,6 +135,7 @@ struct Worker::State {
             summary.stop_reason = reason;
         }
         changed.notify_all();
+        stopped.notify_all();
     }
 
     std::optional<Clock::time_point> max_time_deadline() const {
@@ -289,6 +292,8 @@ struct Worker::State {
         if (options.stop_when_empty)
             next_claim_at = Clock::now();
         changed.notify_all();
+        if (stopping && running.empty())
+            stopped.notify_all();
         if (options.delay.count() > 0 && !stopping) {
             ++pausing;
             changed.wait_for(lock, options.delay, [&] { return stopping; });
@@ -355,6 +360,10 @@ WorkerSummary Worker::run() {
         if (s.stop_pending)
             s.begin_stop_locked("stopped");
     }
+    // Recover before the first claim, so a run with stop_when_empty also does what dead workers
+    // left behind; then every stale_after/2.
+    if (!s.stopping)
+        s.recover_stale();
     keeper.every(std::max(s.options.stale_after / 2, Milliseconds{1}), [&s] { s.recover_stale(); });
 
     std::vector<std::jthread> slots;
@@ -364,9 +373,15 @@ WorkerSummary Worker::run() {
         // Running jobs get shutdown_grace once the worker stops (max_jobs and empty stop with
         // none running), then are asked to stop and are put back.
         std::unique_lock lock(s.mutex);
-        s.changed.wait(lock, [&] { return s.stopping; });
+        // max_time is also enforced here: every slot may be busy with a long job.
+        if (const auto deadline = s.max_time_deadline()) {
+            if (!s.stopped.wait_until(lock, *deadline, [&] { return s.stopping; })) {
+                s.begin_stop_locked("max_time");
+            }
+        }
+        s.stopped.wait(lock, [&] { return s.stopping; });
         const auto grace_end = s.stopping_since + s.options.shutdown_grace;
-        s.changed.wait_until(lock, grace_end, [&] { return s.running.empty(); });
+        s.stopped.wait_until(lock, grace_end, [&] { return s.running.empty(); });
         for (auto& job : s.running) job.stop.request_stop();
     }
     slots.clear();  // joins

@@ -439,3 +439,19 @@ TEST_CASE("blocked or ignored signals in the worker do not leak into the command
     CHECK(outcome.exit_status == 128 + SIGTERM);  // SIGTERM worked: no need for SIGKILL
     CHECK(seconds_since(start) < 2.0);
 }
+
+TEST_CASE("a worker that ignores SIGCHLD gets a failure, not a hang", "[command]") {
+    TempDir dir;
+    Output out(dir);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    struct sigaction previous {};
+    sigaction(SIGCHLD, &ignore, &previous);
+    const auto start = std::chrono::steady_clock::now();
+    auto outcome = run(command({"true"}), options_to(out));
+    sigaction(SIGCHLD, &previous, nullptr);
+
+    CHECK(seconds_since(start) < 2.0);
+    CHECK(outcome.kind == Outcome::Kind::failure);
+    CHECK(outcome.error == "exit status unknown: the worker ignores SIGCHLD");
+}

@@ -401,6 +401,32 @@ TEST_CASE("max_time ends the run", "[worker]") {
     CHECK(seconds_since(start) < 1.0);
 }
 
+TEST_CASE("max_time stops a worker whose slots are all busy", "[worker]") {
+    auto driver = memory_driver();
+    Handlers handlers;
+    handlers.on_outcome("endless", [](const Job&, std::stop_token stop) {
+        std::mutex mutex;
+        std::condition_variable_any cv;
+        std::unique_lock lock(mutex);
+        cv.wait_for(lock, stop, 10s, [] { return false; });
+        return Outcome::interrupted();
+    });
+    const auto id = driver->push(job_named("endless")).id;
+    auto options = fast_options();
+    options.max_time = 200ms;
+    options.shutdown_grace = 100ms;
+    const auto start = std::chrono::steady_clock::now();
+
+    const auto summary = Worker(*driver, handlers, options).run();
+
+    CHECK(summary.stop_reason == "max_time");
+    CHECK(summary.put_back == 1);
+    CHECK(seconds_since(start) >= 0.29);
+    CHECK(seconds_since(start) < 1.5);
+    CHECK(driver->find(id)->status == Status::pending);
+    CHECK(driver->find(id)->attempts == 0);
+}
+
 TEST_CASE("delay pauses each slot between jobs", "[worker]") {
     auto driver = memory_driver();
     Handlers handlers;
@@ -474,7 +500,7 @@ TEST_CASE("the worker recovers stale jobs of a worker that died", "[worker][stal
 
     auto options = fast_options();
     options.stale_after = 100ms;
-    options.max_jobs = 1;
+    options.stop_when_empty = true;  // recovery comes before the first claim
     std::vector<std::string> recovered;
     WorkerCallbacks callbacks;
     callbacks.on_recovered = [&](const std::vector<Job>& jobs) {

@@ -50,7 +50,8 @@ void ClaimKeeper::remove(std::uint64_t id) {
 
 void ClaimKeeper::every(Milliseconds period, std::function<void()> task) {
     std::lock_guard lock(mutex_);
-    periodic_ = Periodic{std::max(period, Milliseconds{1}), std::move(task), Clock::now()};
+    period = std::max(period, Milliseconds{1});
+    periodic_ = Periodic{period, std::move(task), Clock::now() + period};
     ++generation_;
     wake_.notify_all();
     start_locked();

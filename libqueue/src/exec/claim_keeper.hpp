@@ -32,8 +32,8 @@ class ClaimKeeper {
     // Once this returns, the keeper no longer touches the entry (nor its driver).
     void remove(std::uint64_t id);
 
-    // Runs `task` on the keeper's thread at once and then every `period` (the worker's stale
-    // recovery). The task must not throw.
+    // Runs `task` on the keeper's thread every `period`, first one period from now (the
+    // worker's stale recovery). The task must not throw.
     void every(Milliseconds period, std::function<void()> task);
 
     // Stops the thread after the call in progress; entries are dropped.

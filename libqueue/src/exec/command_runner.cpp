@@ -220,26 +220,31 @@ class Child {
     // True when the leader has exited; it is left a zombie so its group can still be signalled.
     bool has_exited() const {
         siginfo_t info{};
-        if (::waitid(P_PID, id_t(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0)
-            return false;
+        if (::waitid(P_PID, id_t(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+            return errno == ECHILD;  // already reaped by the system: SIGCHLD is ignored
+        }
         return info.si_pid == pid_;
     }
 
     void reap() {
         int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0) {
-            if (errno != EINTR)
-                break;  // ECHILD: someone reaped it for us (SIGCHLD ignored)
+        pid_t got;
+        while ((got = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
         }
+        status_known_ = got == pid_;
         status_ = status;
         reaped_ = true;
         pidfd_.reset();
     }
 
+    // False when the process ignores SIGCHLD: the kernel then reaps the child and keeps no status.
+    bool status_known() const { return status_known_; }
+
   private:
     pid_t pid_;
     UniqueFd pidfd_;
     bool reaped_ = false;
+    bool status_known_ = false;
     int status_ = 0;
 };
 
@@ -354,6 +359,9 @@ class Supervisor {
         }
         stdout_lines_.finish();
         stderr_lines_.finish();
+        if (!child_.status_known() && ending_ == Ending::none) {
+            return Outcome::failure("exit status unknown: the worker ignores SIGCHLD");
+        }
         return outcome_of(child_.status(), ending_, timeout_, tail_.text());
     }
 
