@@ -30,6 +30,8 @@ struct WorkerOptions {
     std::string worker_id;                // empty: default_worker_id()
 };
 
+// A Worker calls these from its threads, one call at a time (never concurrently). A callback may
+// call Worker::stop(); exceptions it throws are swallowed.
 struct WorkerCallbacks {
     std::function<void(const Job&)> on_job_start;
     std::function<void(const Job&, Milliseconds ran_for)> on_job_complete;
