@@ -39,7 +39,10 @@ SQLite::Database open_database(const std::string& path) {
     if (path != ":memory:")
         create_private_file(path);
     try {
-        return SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+        // NOMUTEX: the driver never lets two threads use one connection at once (its own mutex).
+        return SQLite::Database(path,
+                                SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+                                kBusyTimeoutMs);
     } catch (const SQLite::Exception& e) {
         throw UnavailableError(path + ": cannot open database: " + e.what());
     }

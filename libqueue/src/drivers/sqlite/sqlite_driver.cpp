@@ -497,41 +497,47 @@ class SqliteDriver final : public QueueDriver {
         if (timeout <= Milliseconds{0})
             return;
         auto deadline = Clock::now() + timeout;
-        std::uint64_t generation = 0;
-        {
-            std::lock_guard lock(wake_mutex_);
-            generation = wakes_;
-        }
-        std::int64_t version = 0;
-        {
-            std::lock_guard lock(watch_mutex_);
-            if (!watch_)
-                watch_ = std::make_unique<Connection>(settings_.path, "NORMAL");
-            try {
-                version = data_version();
-                if (auto next = next_due_in(queues))
-                    deadline = std::min(deadline, Clock::now() + *next);
-            } catch (const SQLite::Exception& e) {
-                watch_->raise(e);
+        if (auto next = watched([&] { return next_due_in(queues); }))
+            deadline = std::min(deadline, Clock::now() + *next);
+
+        // Pushes through this object wake at once. Commits by other processes show as a new
+        // data_version; one waiting thread (the poller) looks every kPollInterval and wakes the
+        // rest, so N idle threads cost what one does.
+        std::unique_lock lock(wake_mutex_);
+        const std::uint64_t generation = wakes_;
+        bool poller = false;
+        auto leave = [&] {
+            if (poller) {
+                polling_ = false;
+                wake_.notify_all();  // someone else takes over polling
             }
-        }
-        // Pushes from this process wake at once; commits by other processes show as a new
-        // data_version within one poll interval.
+        };
         while (true) {
-            auto until = std::min(deadline, Clock::now() + kPollInterval);
-            {
-                std::unique_lock lock(wake_mutex_);
-                if (wake_.wait_until(lock, until, [&] { return wakes_ != generation; }))
-                    return;
-            }
-            if (Clock::now() >= deadline)
+            if (wakes_ != generation || Clock::now() >= deadline) {
+                leave();
                 return;
-            std::lock_guard lock(watch_mutex_);
+            }
+            if (!poller && polling_) {
+                wake_.wait_until(lock, deadline);
+                continue;
+            }
+            poller = polling_ = true;
+            auto until = std::min(deadline, Clock::now() + kPollInterval);
+            if (wake_.wait_until(lock, until, [&] { return wakes_ != generation; }))
+                continue;
+            lock.unlock();
+            bool changed = false;
             try {
-                if (data_version() != version)
-                    return;
-            } catch (const SQLite::Exception& e) {
-                watch_->raise(e);
+                changed = watched([&] { return data_changed(); });
+            } catch (...) {
+                lock.lock();
+                leave();
+                throw;
+            }
+            lock.lock();
+            if (changed) {
+                ++wakes_;
+                wake_.notify_all();
             }
         }
     }
@@ -647,7 +653,29 @@ class SqliteDriver final : public QueueDriver {
         return names;
     }
 
-    // Watch connection only (watch_mutex_ held).
+    // Runs f on the watch connection (opened on first use), with SQLite's errors translated.
+    template <class F>
+    auto watched(F&& f) -> decltype(f()) {
+        std::lock_guard lock(watch_mutex_);
+        try {
+            if (!watch_) {
+                watch_ = std::make_unique<Connection>(settings_.path, "NORMAL");
+                seen_version_ = data_version();
+            }
+            return f();
+        } catch (const SQLite::Exception& e) {
+            watch_->raise(e);
+        }
+    }
+
+    // Whether any connection committed since the last look (watch_mutex_ held).
+    bool data_changed() {
+        std::int64_t version = data_version();
+        bool changed = version != seen_version_;
+        seen_version_ = version;
+        return changed;
+    }
+
     std::int64_t data_version() {
         Query query(*watch_, kDataVersion);
         query->executeStep();
@@ -687,10 +715,12 @@ class SqliteDriver final : public QueueDriver {
     // wait_for_jobs polls on a connection of its own, so waiting never holds mutex_.
     std::mutex watch_mutex_;
     std::unique_ptr<Connection> watch_;
+    std::int64_t seen_version_ = 0;  // data_version at the poller's last look
 
     std::mutex wake_mutex_;
     std::condition_variable wake_;
-    std::uint64_t wakes_ = 0;
+    std::uint64_t wakes_ = 0;  // bumped by every push and every commit the poller notices
+    bool polling_ = false;     // one waiting thread polls data_version at a time
 };
 
 }  // namespace
