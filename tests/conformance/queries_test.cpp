@@ -1,0 +1,248 @@
+// find, list (filters and keyset paging), size, clear, cancel.
+#include <algorithm>
+#include <set>
+
+#include "fixture.hpp"
+
+using namespace conformance;
+
+namespace {
+
+libqueue::ListFilter filter_all() {
+    libqueue::ListFilter filter;
+    filter.limit = 0;
+    return filter;
+}
+
+}  // namespace
+
+TEST_CASE("find returns a job in any state, nothing for an unknown id", "[find]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    CHECK_FALSE(d.find(libqueue::new_job_id()).has_value());
+    CHECK_FALSE(d.find("").has_value());
+    const auto id = push(d, a_job("found").payload(R"({"a": 1})"));
+    CHECK(stored(d, id).status == Status::pending);
+    Job running = claim_one(d);
+    CHECK(stored(d, id).status == Status::processing);
+    REQUIRE(d.fail(claim_of(running), "no"));
+    CHECK(stored(d, id).status == Status::failed);
+}
+
+TEST_CASE("list filters by status, queue, name and finish time, ordered by id", "[list]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    for (int i = 0; i < 12; ++i) push(d, a_job("x").queue("a"));
+    for (int i = 0; i < 8; ++i) push(d, a_job("y").queue("b"));
+
+    auto everything = d.list(filter_all());
+    REQUIRE(everything.size() == 20);
+    auto ids = ids_of(everything);
+    CHECK(std::is_sorted(ids.begin(), ids.end()));
+    CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 20);
+
+    auto by_queue = filter_all();
+    by_queue.queue = "a";
+    auto in_a = d.list(by_queue);
+    CHECK(in_a.size() == 12);
+    for (const auto& job : in_a) CHECK(job.queue == "a");
+
+    auto by_name = filter_all();
+    by_name.name = "y";
+    CHECK(d.list(by_name).size() == 8);
+    by_name.queue = "a";
+    CHECK(d.list(by_name).empty());
+
+    // One of each state in queue b.
+    Job done = claim_one(d, {"b"});
+    REQUIRE(d.complete(claim_of(done), 1ms));
+    let_time_pass(d, 30ms);
+    const TimePoint between = d.now();
+    let_time_pass(d, 30ms);
+    Job dead = claim_one(d, {"b"});
+    REQUIRE(d.fail(claim_of(dead), "bad"));
+    Job running = claim_one(d, {"b"});
+
+    auto with_status = [&](Status status) {
+        auto filter = filter_all();
+        filter.status = status;
+        return d.list(filter);
+    };
+    CHECK(ids_of(with_status(Status::completed)) == std::vector<std::string>{done.id});
+    CHECK(ids_of(with_status(Status::failed)) == std::vector<std::string>{dead.id});
+    CHECK(ids_of(with_status(Status::processing)) == std::vector<std::string>{running.id});
+    CHECK(with_status(Status::pending).size() == 17);
+
+    auto finished = filter_all();
+    finished.finished_before = between;
+    CHECK(ids_of(d.list(finished)) == std::vector<std::string>{done.id});
+    finished.finished_before = d.now() + 1s;
+    CHECK(d.list(finished).size() == 2);
+
+    auto limited = filter_all();
+    limited.limit = 5;
+    CHECK(ids_of(d.list(limited)) == std::vector<std::string>(ids.begin(), ids.begin() + 5));
+    CHECK(d.list(libqueue::ListFilter{}).size() == 20);  // the default limit is 100
+}
+
+TEST_CASE("list pages by id with after_id", "[list]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    std::vector<NewJob> batch;
+    for (int i = 0; i < 25; ++i) batch.push_back(a_job(i % 2 ? "odd" : "even"));
+    d.push_batch(batch);
+    const auto all = ids_of(d.list(filter_all()));
+    REQUIRE(all.size() == 25);
+
+    SECTION("every job once, in id order") {
+        std::vector<std::string> paged;
+        std::vector<std::size_t> sizes;
+        libqueue::ListFilter page;
+        page.limit = 10;
+        for (;;) {
+            auto chunk = d.list(page);
+            if (chunk.empty())
+                break;
+            sizes.push_back(chunk.size());
+            for (const auto& job : chunk) paged.push_back(job.id);
+            page.after_id = chunk.back().id;
+            REQUIRE(sizes.size() < 10);
+        }
+        CHECK(sizes == std::vector<std::size_t>{10, 10, 5});
+        CHECK(paged == all);
+    }
+    SECTION("paging combines with filters") {
+        libqueue::ListFilter page;
+        page.limit = 4;
+        page.name = "odd";
+        std::vector<std::string> paged;
+        for (;;) {
+            auto chunk = d.list(page);
+            if (chunk.empty())
+                break;
+            for (const auto& job : chunk) {
+                CHECK(job.name == "odd");
+                paged.push_back(job.id);
+            }
+            page.after_id = chunk.back().id;
+            REQUIRE(paged.size() <= 12);
+        }
+        CHECK(paged.size() == 12);
+        CHECK(std::is_sorted(paged.begin(), paged.end()));
+    }
+    SECTION("after the last id: nothing") {
+        libqueue::ListFilter page;
+        page.after_id = all.back();
+        CHECK(d.list(page).empty());
+    }
+}
+
+TEST_CASE("size counts a queue's pending jobs, due and delayed", "[size]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    push(d, a_job().queue("s"));
+    push(d, a_job().queue("s"));
+    push(d, a_job().queue("s"));
+    push(d, a_job().queue("elsewhere"));
+    if (f.caps().delayed_jobs)
+        push(d, a_job().queue("s").delay(1h));
+    const std::uint64_t pending = f.caps().delayed_jobs ? 4 : 3;
+    CHECK(d.size("s") == pending);
+
+    Job running = claim_one(d, {"s"});
+    CHECK(d.size("s") == pending - 1);
+    Job dead = claim_one(d, {"s"});
+    REQUIRE(d.fail(claim_of(dead), "x"));
+    REQUIRE(d.complete(claim_of(running), 1ms));
+    CHECK(d.size("s") == pending - 2);
+    CHECK(d.size("elsewhere") == 1);
+    CHECK(d.size("nothing-here") == 0);
+}
+
+TEST_CASE("clear deletes a queue's jobs except those processing", "[clear]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    const auto done = push(d, a_job().queue("c"));
+    REQUIRE(d.complete(claim_of(claim_one(d, {"c"})), 1ms));
+    const auto dead = push(d, a_job().queue("c"));
+    REQUIRE(d.fail(claim_of(claim_one(d, {"c"})), "x"));
+    const auto running_id = push(d, a_job().queue("c"));
+    Job running = claim_one(d, {"c"});
+    REQUIRE(running.id == running_id);
+    const auto waiting = push(d, a_job().queue("c"));
+    std::uint64_t expected = 3;
+    if (f.caps().delayed_jobs) {
+        push(d, a_job().queue("c").delay(1h));
+        ++expected;
+    }
+    const auto other = push(d, a_job().queue("other"));
+
+    CHECK(d.clear("c") == expected);
+    CHECK_FALSE(d.find(done).has_value());
+    CHECK_FALSE(d.find(dead).has_value());
+    CHECK_FALSE(d.find(waiting).has_value());
+    CHECK(stored(d, running_id).status == Status::processing);
+    CHECK(stored(d, other).status == Status::pending);
+    CHECK(d.size("c") == 0);
+    CHECK(d.size("other") == 1);
+    CHECK(d.complete(claim_of(running), 1ms));  // the running job is still its worker's
+    CHECK(d.clear("c") == 1);
+    CHECK(d.clear("c") == 0);
+}
+
+TEST_CASE("cancel turns a pending job into a dead letter", "[cancel]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    const auto id = push(d, a_job("unwanted"));
+    const TimePoint before = d.now();
+    CHECK(d.cancel(id));
+    const TimePoint after = d.now();
+    Job job = stored(d, id);
+    CHECK(job.status == Status::failed);
+    CHECK(job.last_error == "cancelled");
+    CHECK_TIME_WITHIN(job.finished_at, before, after);
+    CHECK_FALSE(job.reserved_by.has_value());
+    CHECK(job.attempts == 0);
+    CHECK(d.size("default") == 0);
+    CHECK(claim(d).empty());
+    CHECK(queue_stats(d, "default").totals.dead == 1);
+
+    CHECK_FALSE(d.cancel(id));  // already dead
+    CHECK_FALSE(d.cancel(libqueue::new_job_id()));
+
+    const auto busy = push(d, a_job("busy"));
+    Job running = claim_one(d);
+    REQUIRE(running.id == busy);
+    CHECK_FALSE(d.cancel(busy));
+    CHECK(stored(d, busy).status == Status::processing);
+    CHECK(d.complete(claim_of(running), 1ms));
+    CHECK_FALSE(d.cancel(busy));
+    CHECK(stored(d, busy).status == Status::completed);
+
+    // A cancelled job is retryable like any dead letter.
+    CHECK(d.retry_dead(id));
+    CHECK(claim_one(d).id == id);
+}
+
+TEST_CASE("cancel works on a delayed job", "[cancel][delayed]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    REQUIRE_CAPABILITY(f, delayed_jobs);
+    auto& d = f.driver();
+    const auto id = push(d, a_job().delay(1h));
+    CHECK(d.cancel(id));
+    CHECK(stored(d, id).status == Status::failed);
+    CHECK(d.size("default") == 0);
+}

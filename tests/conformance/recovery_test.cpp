@@ -1,0 +1,160 @@
+// recover_stale (dry run, back to pending, dead when out of attempts) and prune.
+#include "fixture.hpp"
+
+using namespace conformance;
+
+namespace {
+
+const Job* find_in(const std::vector<Job>& jobs, const std::string& id) {
+    for (const auto& job : jobs) {
+        if (job.id == id)
+            return &job;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "recover_stale returns stale jobs to pending, or to the dead letters when out of attempts",
+    "[recover]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    const auto keep = push(d, a_job("retryable").queue("r1").max_retries(3));
+    const auto doomed = push(d, a_job("last.chance").queue("r2").max_retries(0));
+    const auto fresh = push(d, a_job("fresh").queue("r3"));
+    const auto waiting = push(d, a_job("waiting").queue("r4"));
+    Job keep_run = claim_one(d, {"r1"}, "lost-worker");
+    Job doomed_run = claim_one(d, {"r2"}, "lost-worker");
+    let_time_pass(d, 250ms);
+    Job fresh_run = claim_one(d, {"r3"}, "live-worker");
+
+    // The fresh claim is stale too only if the machine stalled for the whole window.
+    auto fresh_may_be_stale = [&] { return d.now() >= *fresh_run.available_at + 150ms; };
+
+    SECTION("a dry run lists them and changes nothing") {
+        auto listed = d.recover_stale(150ms, true);
+        CHECK(contains_id(listed, keep));
+        CHECK(contains_id(listed, doomed));
+        CHECK_FALSE(contains_id(listed, waiting));
+        if (!fresh_may_be_stale())
+            CHECK_FALSE(contains_id(listed, fresh));
+        for (const auto& [id, run] : {std::pair{keep, keep_run}, std::pair{doomed, doomed_run}}) {
+            Job job = stored(d, id);
+            CHECK(job.status == Status::processing);
+            CHECK(job.reserved_by == run.reserved_by);
+            CHECK(job.available_at == run.available_at);
+            CHECK(job.attempts == 1);
+        }
+        CHECK(d.recover_stale(150ms, true).size() == listed.size());
+    }
+    SECTION("recovery") {
+        const TimePoint before = d.now();
+        auto recovered = d.recover_stale(150ms, false);
+        const TimePoint after = d.now();
+
+        // Returned as they were before recovery.
+        const Job* keep_before = find_in(recovered, keep);
+        const Job* doomed_before = find_in(recovered, doomed);
+        REQUIRE(keep_before != nullptr);
+        REQUIRE(doomed_before != nullptr);
+        CHECK(keep_before->status == Status::processing);
+        CHECK(keep_before->reserved_by == keep_run.reserved_by);
+        CHECK(doomed_before->status == Status::processing);
+        CHECK_FALSE(contains_id(recovered, waiting));
+
+        Job kept = stored(d, keep);
+        CHECK(kept.status == Status::pending);
+        CHECK(kept.attempts == 1);  // the lost run used up an attempt
+        CHECK_TIME_WITHIN(kept.available_at, before, after);
+        CHECK_FALSE(kept.reserved_by.has_value());
+        CHECK_FALSE(kept.finished_at.has_value());
+
+        Job dead = stored(d, doomed);
+        CHECK(dead.status == Status::failed);
+        CHECK(dead.last_error == "worker lost");
+        CHECK(dead.attempts == 1);
+        CHECK_TIME_WITHIN(dead.finished_at, before, after);
+        CHECK_FALSE(dead.reserved_by.has_value());
+        // Every lost run is a failed attempt: a retry where one is left, else dead.
+        CHECK(queue_stats(d, "r2").totals.dead == 1);
+        CHECK(queue_stats(d, "r2").totals.retries == 0);
+        CHECK(queue_stats(d, "r1").totals.dead == 0);
+        CHECK(queue_stats(d, "r1").totals.retries == 1);
+
+        if (!contains_id(recovered, fresh)) {
+            CHECK(stored(d, fresh).status == Status::processing);
+            CHECK(d.complete(claim_of(fresh_run), 1ms));
+        }
+        CHECK_FALSE(d.complete(claim_of(keep_run), 1ms));  // the lost worker's token is void
+
+        auto again = d.recover_stale(150ms, false);
+        CHECK_FALSE(contains_id(again, keep));
+        CHECK_FALSE(contains_id(again, doomed));
+
+        Job rerun = claim_one(d, {"r1"});
+        CHECK(rerun.id == keep);
+        CHECK(rerun.attempts == 2);
+    }
+}
+
+TEST_CASE("recover_stale leaves jobs alone that are younger than stale_after", "[recover]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+    const auto id = push(d, a_job());
+    Job running = claim_one(d);
+    CHECK(d.recover_stale(1h, false).empty());
+    CHECK(d.recover_stale(1h, true).empty());
+    CHECK(stored(d, id).status == Status::processing);
+    CHECK(d.complete(claim_of(running), 1ms));
+}
+
+TEST_CASE("prune deletes completed and failed jobs finished before the cutoff", "[prune]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    const auto old_done = push(d, a_job("p"));
+    REQUIRE(d.complete(claim_of(claim_one(d)), 1ms));
+    const auto old_dead = push(d, a_job("p"));
+    REQUIRE(d.fail(claim_of(claim_one(d)), "x"));
+    let_time_pass(d, 200ms);
+    const auto new_done = push(d, a_job("p"));
+    REQUIRE(d.complete(claim_of(claim_one(d)), 1ms));
+    const auto running_id = push(d, a_job("p"));
+    Job running = claim_one(d);
+    const auto waiting = push(d, a_job("p"));
+
+    CHECK(d.prune(100ms, 100) == 2);
+    CHECK_FALSE(d.find(old_done).has_value());
+    CHECK_FALSE(d.find(old_dead).has_value());
+    CHECK(stored(d, new_done).status == Status::completed);
+    CHECK(stored(d, running_id).status == Status::processing);
+    CHECK(stored(d, waiting).status == Status::pending);
+    CHECK(d.prune(1h, 100) == 0);
+
+    auto stats = queue_stats(d, "default");
+    CHECK(stats.totals.completed == 2);  // counters survive pruning
+    CHECK(stats.totals.dead == 1);
+    CHECK(d.complete(claim_of(running), 1ms));
+}
+
+TEST_CASE("prune deletes at most `limit` jobs per call", "[prune]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    for (int i = 0; i < 5; ++i) {
+        push(d, a_job("p"));
+        REQUIRE(d.complete(claim_of(claim_one(d)), 1ms));
+    }
+    let_time_pass(d, 50ms);
+    CHECK(d.prune(20ms, 2) == 2);
+    CHECK(d.prune(20ms, 2) == 2);
+    CHECK(d.prune(20ms, 2) == 1);
+    CHECK(d.prune(20ms, 2) == 0);
+    CHECK(all_jobs(d).empty());
+}
