@@ -1,7 +1,52 @@
+// q migrate: create the configured driver's tables where they are missing; with --indexes, add
+// q's recommended indexes to an existing table. Nothing else about an existing table changes.
+#include <memory>
+
 #include "commands/commands.hpp"
+#include "output.hpp"
 
 namespace q {
 
-void add_migrate_command(CLI::App&, Context&) {}
+void add_migrate_command(CLI::App& app, Context& context) {
+    auto* cmd = app.add_subcommand(
+        "migrate",
+        "Create the queue's tables where they are missing\n"
+        "\n"
+        "PostgreSQL: creates the jobs table (the seed's kronix_jobs shape, with its index and "
+        "q's recommended indexes) when it does not exist, and q's side tables (unique keys, "
+        "totals, schema version). An existing jobs table is never changed unless --indexes "
+        "asks for q's recommended indexes (built CONCURRENTLY, so workers keep running). "
+        "Drivers without a schema have nothing to do. With queue.postgres.auto_migrate (the "
+        "default) the first command does the same, without --indexes.");
+    auto indexes = std::make_shared<bool>(false);
+    cmd->add_flag("--indexes", *indexes,
+                  "also add q's recommended indexes to an existing jobs table");
+    cmd->footer(
+        "Examples:\n"
+        "  q migrate\n"
+        "  q migrate --indexes\n"
+        "\n"
+        "Output:\n"
+        "One line per action on stdout (\"created table kronix_jobs\"); with --json\n"
+        "{\"driver\": NAME, \"actions\": [...]}.\n"
+        "\n"
+        "Exit status:\n"
+        "  0   done (or nothing to do)\n"
+        "  69  the backend cannot be reached\n"
+        "  78  the config is wrong, or the existing table lacks a kronix_jobs column");
+    cmd->callback([&context, indexes] {
+        libqueue::MigrateOptions options;
+        options.indexes = *indexes;
+        auto& driver = context.driver();
+        const auto actions = driver.migrate(options);
+        if (context.json()) {
+            emit_json({{"driver", driver.name()}, {"actions", actions}});
+            return;
+        }
+        for (const auto& action : actions) print_line(action);
+        if (actions.empty())
+            note(context, "nothing to do: the " + driver.name() + " storage is up to date");
+    });
+}
 
 }  // namespace q
