@@ -1,1 +1,167 @@
-int main() { return 0; }
+// q: the command-line front end of libqueue. Parses the global options, runs one subcommand,
+// and maps every error to one stderr line and a sysexits.h code, here and nowhere else.
+#include <sysexits.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "commands/commands.hpp"
+#include "context.hpp"
+#include "help.hpp"
+
+#ifndef Q_VERSION
+#define Q_VERSION "unknown"
+#endif
+
+namespace {
+
+constexpr const char* description =
+    "Background job queues from the shell: push jobs, work them with handler commands\n"
+    "\n"
+    "q stores jobs in a queue backend (SQLite by default; a queue file, PostgreSQL or Redis by "
+    "configuration) and runs each job by executing the handler command the config names for "
+    "the job's name, with the payload on stdin. Failed jobs are retried with exponential "
+    "backoff; jobs that use up their retries become dead letters (see q dlq).";
+
+constexpr const char* footer =
+    "Configuration:\n"
+    "The config is found by --config FILE, then $Q_CONFIG, then ./q.json, then\n"
+    "$XDG_CONFIG_HOME/q/config.json; with none, jobs live in SQLite at\n"
+    "$XDG_DATA_HOME/q/queue.db. q config shows what is in effect.\n"
+    "\n"
+    "Examples:\n"
+    "  q push send_email '{\"to\": \"ada@example.com\"}'\n"
+    "  q work --concurrency 4\n"
+    "  q stats\n"
+    "\n"
+    "Exit status:\n"
+    "  0   success\n"
+    "  1   the job failed (q wait), a threshold was breached (q stats)\n"
+    "  64  usage: a bad option, argument or duration\n"
+    "  65  bad data: a payload, batch line or queue file\n"
+    "  66  no such job\n"
+    "  69  the backend cannot be reached\n"
+    "  70  internal error\n"
+    "  75  temporary failure (queue file full, lock timeout, q wait timed out): try again\n"
+    "  78  configuration error";
+
+int exit_code_of(libqueue::ErrorKind kind) {
+    switch (kind) {
+        case libqueue::ErrorKind::usage:
+            return EX_USAGE;
+        case libqueue::ErrorKind::data:
+            return EX_DATAERR;
+        case libqueue::ErrorKind::not_found:
+            return EX_NOINPUT;
+        case libqueue::ErrorKind::unavailable:
+            return EX_UNAVAILABLE;
+        case libqueue::ErrorKind::temporary:
+            return EX_TEMPFAIL;
+        case libqueue::ErrorKind::config:
+            return EX_CONFIG;
+        case libqueue::ErrorKind::internal:
+            return EX_SOFTWARE;
+    }
+    return EX_SOFTWARE;
+}
+
+// One line: messages from backends may carry newlines and passwords.
+std::string one_line_message(const std::string& text) {
+    std::string line = libqueue::redact_secrets(text);
+    for (auto& c : line) {
+        if (c == '\n' || c == '\r')
+            c = ' ';
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    return line;
+}
+
+int report(const std::string& message, int code) {
+    std::cerr << "q: " << one_line_message(message) << '\n';
+    return code;
+}
+
+// "q push" for a parse error inside push, to point at the right --help.
+std::string deepest_command(const CLI::App& app) {
+    std::string name = "q";
+    const CLI::App* current = &app;
+    for (;;) {
+        auto parsed = current->get_subcommands();
+        if (parsed.empty())
+            break;
+        current = parsed.front();
+        name += " " + current->get_name();
+    }
+    return name;
+}
+
+void add_global_options(CLI::App& app, q::Context& context) {
+    auto& o = context.options;
+    app.add_option("--config", o.config_path,
+                   "Read the config from FILE (else $Q_CONFIG, ./q.json, ...)")
+        ->type_name("FILE");
+    app.add_option("--driver", o.driver, "Use this backend instead of the config's queue.driver")
+        ->type_name("NAME");
+    app.add_option("--queue", o.queue, "The queue to use (default: default); q work takes a,b")
+        ->type_name("NAME");
+    app.add_flag("--json", o.json, "Machine-readable output: one JSON document per line");
+    app.add_flag("-q,--quiet", o.quiet, "Print only results and errors");
+    app.add_flag("-v,--verbose", o.verbose, "Say more on stderr (repeat for more)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    q::Context context;
+    CLI::App app{description, "q"};
+    q::install_help_formatter(app);
+    app.footer(footer);
+    app.set_version_flag("--version", "q " Q_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();  // global options may follow the subcommand: q push x --json
+    add_global_options(app, context);
+
+    q::add_push_command(app, context);
+    q::add_work_command(app, context);
+    q::add_run_command(app, context);
+    q::add_show_command(app, context);
+    q::add_wait_command(app, context);
+    q::add_cancel_command(app, context);
+    q::add_list_command(app, context);
+    q::add_size_command(app, context);
+    q::add_clear_command(app, context);
+    q::add_prune_command(app, context);
+    q::add_stats_command(app, context);
+    q::add_dlq_command(app, context);
+    q::add_recover_stale_command(app, context);
+    q::add_migrate_command(app, context);
+    q::add_inspect_file_command(app, context);
+    q::add_config_command(app, context);
+    q::add_version_command(app, context);
+    q::add_man_command(app, Q_VERSION);
+
+    try {
+        app.parse(argc, argv);
+        return context.exit_code;
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        auto where = deepest_command(app);
+        return report(std::string(e.what()) + " (try '" + where + " --help')", EX_USAGE);
+    } catch (const CLI::Error& e) {
+        // CLI::RuntimeError(code): a command asking for a plain exit status.
+        if (std::string(e.what()).empty())
+            return e.get_exit_code();
+        return report(e.what(), e.get_exit_code());
+    } catch (const libqueue::Error& e) {
+        return report(e.what(), exit_code_of(e.kind()));
+    } catch (const std::exception& e) {
+        return report(std::string("internal error: ") + e.what(), EX_SOFTWARE);
+    }
+}

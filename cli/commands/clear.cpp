@@ -1,7 +1,65 @@
+// q clear: empty a queue (everything but running jobs). Destructive, so it asks first.
+#include <fmt/format.h>
+
+#include <memory>
+
 #include "commands/commands.hpp"
+#include "output.hpp"
 
 namespace q {
 
-void add_clear_command(CLI::App&, Context&) {}
+namespace {
+
+struct ClearArgs {
+    std::string queue;
+    bool yes = false;
+};
+
+}  // namespace
+
+void add_clear_command(CLI::App& app, Context& context) {
+    auto args = std::make_shared<ClearArgs>();
+    auto* cmd = app.add_subcommand(
+        "clear",
+        "Delete every job of a queue that is not running\n"
+        "\n"
+        "Deletes the pending, completed and failed jobs of QUEUE; processing jobs are left to "
+        "finish. It asks for confirmation on a terminal; without a terminal (scripts, cron) it "
+        "refuses unless --yes is given.");
+    cmd->footer(
+        "Examples:\n"
+        "  q clear emails\n"
+        "  q clear --yes default\n"
+        "\n"
+        "Output:\n"
+        "\"deleted N jobs from queue NAME\" on stdout; with --json {\"queue\": NAME,\n"
+        "\"deleted\": N}.\n"
+        "\n"
+        "Exit status:\n"
+        "  0   cleared\n"
+        "  1   not confirmed: nothing deleted\n"
+        "  64  no terminal to ask and no --yes: nothing deleted");
+    cmd->add_option("QUEUE", args->queue, "The queue to empty")->required()->type_name("QUEUE");
+    cmd->add_flag("-y,--yes", args->yes, "Do not ask");
+    cmd->callback([&context, args] {
+        auto& driver = context.driver();
+        const bool confirmed =
+            confirm(fmt::format("Delete all {} pending and every finished job of queue '{}'?",
+                                driver.size(args->queue), args->queue),
+                    args->yes, "clear: refusing to delete without confirmation");
+        if (!confirmed) {
+            note(context, "nothing deleted");
+            context.exit_code = 1;
+            return;
+        }
+        const auto deleted = driver.clear(args->queue);
+        if (context.json()) {
+            emit_json({{"queue", args->queue}, {"deleted", deleted}});
+        } else {
+            print_line(fmt::format("deleted {} job{} from queue {}", deleted,
+                                   deleted == 1 ? "" : "s", args->queue));
+        }
+    });
+}
 
 }  // namespace q

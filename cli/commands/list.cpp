@@ -1,7 +1,67 @@
+// q list: jobs by state, name and queue, oldest first.
+#include <fmt/format.h>
+
+#include <memory>
+
 #include "commands/commands.hpp"
+#include "options.hpp"
+#include "output.hpp"
 
 namespace q {
 
-void add_list_command(CLI::App&, Context&) {}
+namespace {
+
+struct ListArgs {
+    std::string status;
+    std::string name;
+    std::size_t limit = 100;
+    std::string after;
+};
+
+}  // namespace
+
+void add_list_command(CLI::App& app, Context& context) {
+    auto args = std::make_shared<ListArgs>();
+    auto* cmd = app.add_subcommand(
+        "list",
+        "List jobs, oldest first\n"
+        "\n"
+        "Lists jobs of every queue, or of --queue when given, in creation order. --status, "
+        "--name and --queue narrow the list; --limit bounds it, and --after continues after "
+        "the last id of a previous page.");
+    cmd->footer(
+        "Examples:\n"
+        "  q list --status pending\n"
+        "  q --queue emails list --name send_email --limit 20\n"
+        "  q list --json --status failed | jq -r .id\n"
+        "\n"
+        "Output:\n"
+        "A table (ID NAME QUEUE STATUS TRIES WHEN LAST ERROR); with --json one job per line,\n"
+        "each as q show --json prints it.\n"
+        "\n"
+        "Exit status:\n"
+        "  0   listed (also when no job matches)\n"
+        "  64  bad option (unknown status)");
+    cmd->add_option("--status", args->status, "Only jobs in this state")
+        ->type_name("pending|processing|completed|failed");
+    cmd->add_option("--name", args->name, "Only jobs with this name")->type_name("NAME");
+    cmd->add_option("--limit", args->limit, "At most N jobs; 0 for all")
+        ->type_name("N")
+        ->capture_default_str();
+    cmd->add_option("--after", args->after, "Only jobs with ids after ID (the next page)")
+        ->type_name("ID");
+    cmd->callback([&context, args] {
+        libqueue::ListFilter filter;
+        if (!args->status.empty())
+            filter.status = parse_status_option("--status", args->status);
+        if (!args->name.empty())
+            filter.name = args->name;
+        if (context.options.queue)
+            filter.queue = context.queue();
+        filter.limit = args->limit;
+        filter.after_id = args->after;
+        print_jobs(context, context.driver().list(filter));
+    });
+}
 
 }  // namespace q

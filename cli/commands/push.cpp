@@ -1,7 +1,279 @@
+// q push: one job from the arguments, or many from an NDJSON batch (all or nothing).
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <sstream>
+
 #include "commands/commands.hpp"
+#include "options.hpp"
+#include "output.hpp"
 
 namespace q {
 
-void add_push_command(CLI::App&, Context&) {}
+namespace {
+
+struct PushArgs {
+    std::string name;
+    std::string payload;
+    std::string payload_file;
+    std::string delay;
+    std::string at;
+    int max_retries = 3;
+    std::string unique_key;
+    std::string batch;
+};
+
+constexpr const char* description =
+    "Add a job to a queue and print its id\n"
+    "\n"
+    "The job runs when a worker (q work) claims it: the handler the config names for NAME gets "
+    "PAYLOAD on stdin. PAYLOAD is JSON ({} when omitted); - reads it from stdin. A payload that "
+    "is not JSON is refused (exit 65) and nothing is stored.\n"
+    "\n"
+    "With --unique-key, while a job with the same key is pending or processing, q push adds "
+    "nothing and prints that job's id instead.\n"
+    "\n"
+    "With --batch, every line of FILE (- for stdin) is one job as a JSON object: {\"name\": ..., "
+    "\"payload\": any JSON, \"queue\": ..., \"delay\": \"30s\" or seconds, \"max_retries\": N, "
+    "\"unique_key\": ...}; only name is required. Every line is checked before anything is "
+    "stored, and then all jobs are stored together or none is: a bad line is reported with its "
+    "number (exit 65) and the queue is left as it was. The ids are printed one per line, in the "
+    "order of the lines.";
+
+constexpr const char* footer =
+    "Examples:\n"
+    "  q push send_email '{\"to\": \"ada@example.com\"}'\n"
+    "  echo '{\"order\": 1042}' | q push charge_card -\n"
+    "  q push --delay 10m --max-retries 5 reminder --payload-file reminder.json\n"
+    "  q push --at '2026-11-23 17:00' report\n"
+    "  q push --unique-key nightly-report report\n"
+    "  q push --batch jobs.ndjson\n"
+    "\n"
+    "Output:\n"
+    "The job id on stdout. With --json: {\"id\": \"...\", \"created\": true} (created is false\n"
+    "when --unique-key matched an existing job); with --batch, one such line per job.\n"
+    "With the sync driver the job runs at once: the line adds status, attempts,\n"
+    "exit_status and last_error, and a failed job makes q push exit 1.\n"
+    "\n"
+    "Exit status:\n"
+    "  0   stored (or matched by its unique key)\n"
+    "  1   the sync driver ran the job and it failed\n"
+    "  64  bad option: duration, time, missing NAME\n"
+    "  65  the payload is not JSON, or a batch line is bad: nothing was stored\n"
+    "  69  the backend cannot be reached\n"
+    "  78  configuration error";
+
+// "  {..}\n" -> "{..}": what the user gave, minus the newline echo and files add.
+std::string trimmed(const std::string& text) {
+    auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos)
+        return {};
+    auto last = text.find_last_not_of(" \t\r\n");
+    return text.substr(first, last - first + 1);
+}
+
+std::string checked_payload(const std::string& text, const std::string& origin) {
+    auto payload = trimmed(text);
+    if (payload.empty())
+        throw libqueue::DataError(origin + ": empty payload (use {} for none)");
+    try {
+        [[maybe_unused]] auto parsed = nlohmann::json::parse(payload);
+    } catch (const nlohmann::json::parse_error& e) {
+        // nlohmann's message starts "[json.exception.parse_error.101] parse error at line 1..."
+        std::string why = e.what();
+        auto pos = why.find("] ");
+        if (pos != std::string::npos)
+            why = why.substr(pos + 2);
+        throw libqueue::DataError(origin + ": not valid JSON: " + why);
+    }
+    return payload;
+}
+
+// Drivers that run a job at push (sync) report how it ended; a dead job fails the command.
+void print_result(Context& context, const libqueue::PushResult& result) {
+    if (context.json()) {
+        nlohmann::json line = {{"id", result.id}, {"created", result.created}};
+        if (result.ran) {
+            line["status"] = libqueue::to_string(result.ran->status);
+            line["attempts"] = result.ran->attempts;
+            line["exit_status"] =
+                result.exit_status ? nlohmann::json(*result.exit_status) : nlohmann::json();
+            line["last_error"] =
+                result.ran->last_error ? nlohmann::json(*result.ran->last_error) : nlohmann::json();
+        }
+        emit_json(line);
+    } else {
+        print_line(result.id);
+    }
+    if (!result.ran)
+        return;
+    if (result.ran->status == libqueue::Status::failed) {
+        std::cerr << fmt::format("q: job {} {} failed after {} attempt{}: {}\n", result.id,
+                                 result.ran->name, result.ran->attempts,
+                                 result.ran->attempts == 1 ? "" : "s",
+                                 one_line(result.ran->last_error.value_or("(no error)"), 500));
+        context.exit_code = 1;
+    } else {
+        note(context, fmt::format("job {} {} ran: {}", result.id, result.ran->name,
+                                  libqueue::to_string(result.ran->status)));
+    }
+}
+
+libqueue::NewJob job_from_args(Context& context, const PushArgs& args) {
+    libqueue::NewJob job;
+    job.name = args.name;
+    job.queue = context.queue();
+    if (!args.payload_file.empty()) {
+        job.payload =
+            checked_payload(read_input(args.payload_file), "--payload-file " + args.payload_file);
+    } else if (args.payload == "-") {
+        job.payload = checked_payload(read_input("-"), "payload from stdin");
+    } else if (!args.payload.empty()) {
+        job.payload = checked_payload(args.payload, "payload");
+    }
+    if (!args.delay.empty())
+        job.delay = parse_duration_option("--delay", args.delay);
+    if (!args.at.empty())
+        job.run_at = parse_time_option("--at", args.at);
+    job.max_retries = args.max_retries;
+    if (!args.unique_key.empty())
+        job.unique_key = args.unique_key;
+    libqueue::validate_new_job(job);
+    return job;
+}
+
+// One NDJSON line of a batch, checked; throws DataError without the line number.
+libqueue::NewJob job_from_line(const nlohmann::json& line, const std::string& default_queue) {
+    if (!line.is_object())
+        throw libqueue::DataError("expected a JSON object");
+    libqueue::NewJob job;
+    job.queue = default_queue;
+    auto string_field = [&](const char* key) {
+        const auto& value = line.at(key);
+        if (!value.is_string())
+            throw libqueue::DataError(fmt::format("{}: expected a string", key));
+        return value.get<std::string>();
+    };
+    for (const auto& [key, value] : line.items()) {
+        if (key == "name") {
+            job.name = string_field("name");
+        } else if (key == "payload") {
+            job.payload = value.dump();
+        } else if (key == "queue") {
+            job.queue = string_field("queue");
+        } else if (key == "delay") {
+            try {
+                job.delay = libqueue::duration_from_json(value);
+            } catch (const libqueue::Error& e) {
+                throw libqueue::DataError(std::string("delay: ") + e.what());
+            }
+        } else if (key == "max_retries") {
+            if (!value.is_number_integer() || value.get<long long>() < 0 ||
+                value.get<long long>() > 1'000'000) {
+                throw libqueue::DataError("max_retries: expected a whole number >= 0");
+            }
+            job.max_retries = value.get<int>();
+        } else if (key == "unique_key") {
+            if (!value.is_null())
+                job.unique_key = string_field("unique_key");
+        } else {
+            throw libqueue::DataError(fmt::format(
+                "unknown key '{}' (expected name, payload, queue, delay, max_retries, unique_key)",
+                key));
+        }
+    }
+    if (!line.contains("name"))
+        throw libqueue::DataError("name: missing");
+    libqueue::validate_new_job(job);
+    return job;
+}
+
+std::vector<libqueue::NewJob> read_batch(const std::string& source,
+                                         const std::string& default_queue) {
+    std::vector<libqueue::NewJob> jobs;
+    std::istringstream in(read_input(source));
+    std::size_t number = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++number;
+        if (trimmed(line).empty())
+            continue;  // a trailing blank line is not a job
+        try {
+            auto parsed = nlohmann::json::parse(line, nullptr, false);
+            if (parsed.is_discarded())
+                throw libqueue::DataError("not valid JSON");
+            jobs.push_back(job_from_line(parsed, default_queue));
+        } catch (const libqueue::Error& e) {
+            throw libqueue::DataError(fmt::format("batch line {}: {}", number, e.what()));
+        }
+    }
+    return jobs;
+}
+
+void run_push(Context& context, const PushArgs& args) {
+    if (!args.batch.empty()) {
+        if (!args.name.empty() || !args.payload.empty() || !args.payload_file.empty() ||
+            !args.delay.empty() || !args.at.empty() || !args.unique_key.empty()) {
+            throw libqueue::UsageError(
+                "--batch takes every job from its lines: no NAME, PAYLOAD or job options");
+        }
+        auto jobs = read_batch(args.batch, context.queue());
+        if (jobs.empty()) {
+            note(context, "batch is empty: nothing pushed");
+            return;
+        }
+        // One call: the driver stores all or none, whatever it does inside to keep statements
+        // small.
+        auto results = context.driver().push_batch(jobs);
+        for (const auto& result : results) print_result(context, result);
+        debug(context, 1, fmt::format("pushed {} jobs", results.size()));
+        return;
+    }
+    if (args.name.empty())
+        throw libqueue::UsageError("push: NAME is required (or --batch FILE)");
+    if (!args.payload.empty() && !args.payload_file.empty()) {
+        throw libqueue::UsageError("push: give PAYLOAD or --payload-file, not both");
+    }
+    if (!args.delay.empty() && !args.at.empty()) {
+        throw libqueue::UsageError("push: give --delay or --at, not both");
+    }
+    auto job = job_from_args(context, args);
+    auto result = context.driver().push(job);
+    if (!result.created) {
+        note(context, fmt::format("a job with unique key '{}' is already queued: {}",
+                                  job.unique_key.value_or(""), result.id));
+    }
+    print_result(context, result);
+}
+
+}  // namespace
+
+void add_push_command(CLI::App& app, Context& context) {
+    auto args = std::make_shared<PushArgs>();
+    auto* cmd = app.add_subcommand("push", description);
+    cmd->footer(footer);
+    cmd->add_option("NAME", args->name, "The job name: selects the handler")->type_name("NAME");
+    cmd->add_option("PAYLOAD", args->payload, "The payload JSON; - reads stdin (default: {})")
+        ->type_name("PAYLOAD");
+    cmd->add_option("--payload-file", args->payload_file,
+                    "Read the payload JSON from FILE (- for stdin)")
+        ->type_name("FILE");
+    cmd->add_option("--delay", args->delay, "Run no sooner than DURATION from now")
+        ->type_name("DURATION");
+    cmd->add_option("--at", args->at,
+                    "Run no sooner than TIME (ISO 8601; local time without an offset)")
+        ->type_name("TIME");
+    cmd->add_option("--max-retries", args->max_retries,
+                    "Retries after a failed attempt before the job goes dead")
+        ->check(CLI::Range(0, 1'000'000))
+        ->type_name("N")
+        ->capture_default_str();
+    cmd->add_option("--unique-key", args->unique_key,
+                    "Add nothing while a pending or processing job has KEY")
+        ->type_name("KEY");
+    cmd->add_option("--batch", args->batch, "Push every NDJSON line of FILE (- for stdin)")
+        ->type_name("FILE");
+    cmd->callback([&context, args] { run_push(context, *args); });
+}
 
 }  // namespace q

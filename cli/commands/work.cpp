@@ -1,7 +1,288 @@
+// q work: the worker loop with the config's handler commands, until stopped or a limit is hit.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <mutex>
+
 #include "commands/commands.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "signals.hpp"
 
 namespace q {
 
-void add_work_command(CLI::App&, Context&) {}
+namespace {
+
+struct WorkArgs {
+    std::optional<unsigned> concurrency;
+    std::optional<std::uint64_t> max_jobs;
+    std::string max_time;
+    std::string sleep;
+    std::string grace;
+    bool stop_when_empty = false;
+};
+
+constexpr const char* description =
+    "Run a worker: claim due jobs and run their handler commands\n"
+    "\n"
+    "Each job runs the command the config gives for its name (handlers.NAME.command), executed "
+    "directly without a shell, with the payload on stdin and Q_JOB_ID, Q_JOB_NAME, Q_QUEUE, "
+    "Q_ATTEMPT and Q_MAX_RETRIES in its environment. Exit 0 completes the job; exit 65 sends it "
+    "to the dead letters at once; any other exit, a signal or the handler's timeout is a failed "
+    "attempt, retried with exponential backoff until max_retries is used up. A job whose name "
+    "has no handler goes dead, never silently dropped. The handlers' output goes to stderr, each "
+    "line prefixed with the job id.\n"
+    "\n"
+    "--queue a,b is strict priority: jobs of b run only while a has none due. Defaults come from "
+    "the config's queue.worker section (concurrency, max_jobs, timeout, delay).\n"
+    "\n"
+    "SIGINT or SIGTERM stops claiming; running jobs get the --grace period to finish, then are "
+    "interrupted and put back as pending without using up an attempt. A second signal exits at "
+    "once (the running jobs are then recovered as stale later).";
+
+constexpr const char* footer =
+    "Examples:\n"
+    "  q work\n"
+    "  q work --queue urgent,default --concurrency 4\n"
+    "  q work --stop-when-empty --json | jq -c 'select(.event == \"dead\")'\n"
+    "\n"
+    "Output:\n"
+    "Events on stderr (\"completed ID NAME in 12ms\", \"retrying ID NAME in 30s: ERROR\",\n"
+    "\"dead ID NAME: ERROR\") and a summary when it stops; -q silences both. With --json the\n"
+    "events are NDJSON on stdout: {\"event\": \"started\"|\"completed\"|\"retrying\"|\"dead\"|\n"
+    "\"put_back\"|\"claim_lost\"|\"recovered\"|\"stopped\", \"id\", \"name\", \"queue\", "
+    "\"attempt\",\n"
+    "\"time\", ...}; completed adds duration_ms, retrying retry_in_ms and error, dead error\n"
+    "and exit_status, stopped the counts and the reason.\n"
+    "\n"
+    "Exit status:\n"
+    "  0   stopped cleanly (signal, --max-jobs, --max-time or --stop-when-empty)\n"
+    "  64  bad option\n"
+    "  69  the backend cannot be reached\n"
+    "  78  configuration error";
+
+// Workers call back from several threads at once; lines must not interleave.
+class EventPrinter {
+  public:
+    explicit EventPrinter(const Context& context) : context_(context) {}
+
+    void started(const libqueue::Job& job) {
+        emit(job, "started", {},
+             fmt::format("started {} {} (attempt {} of {})", job.id, job.name, job.attempts,
+                         job.max_retries + 1),
+             1);
+    }
+    void completed(const libqueue::Job& job, libqueue::Milliseconds ran_for) {
+        emit(job, "completed", {{"duration_ms", ran_for.count()}},
+             fmt::format("completed {} {} in {}", job.id, job.name,
+                         libqueue::format_duration(ran_for)));
+    }
+    void retrying(const libqueue::Job& job, const libqueue::Outcome& outcome,
+                  libqueue::Milliseconds retry_in) {
+        emit(job, "retrying",
+             {{"retry_in_ms", retry_in.count()},
+              {"error", outcome.error},
+              {"exit_status", status_json(outcome)}},
+             fmt::format("retrying {} {} in {} (attempt {} of {} failed): {}", job.id, job.name,
+                         libqueue::format_duration(retry_in), job.attempts, job.max_retries + 1,
+                         one_line(outcome.error, 200)));
+    }
+    void dead(const libqueue::Job& job, const libqueue::Outcome& outcome) {
+        emit(job, "dead", {{"error", outcome.error}, {"exit_status", status_json(outcome)}},
+             fmt::format("dead {} {} after {} attempt{}: {}", job.id, job.name, job.attempts,
+                         job.attempts == 1 ? "" : "s", one_line(outcome.error, 200)));
+    }
+    void put_back(const libqueue::Job& job) {
+        emit(job, "put_back", {},
+             fmt::format("put back {} {} (interrupted by shutdown)", job.id, job.name));
+    }
+    void claim_lost(const libqueue::Job& job) {
+        emit(job, "claim_lost", {},
+             fmt::format("claim lost {} {}: it was recovered as stale; its outcome was dropped",
+                         job.id, job.name));
+    }
+    void recovered(const std::vector<libqueue::Job>& jobs) {
+        std::lock_guard lock(mutex_);
+        if (context_.json()) {
+            nlohmann::json ids = nlohmann::json::array();
+            for (const auto& job : jobs) ids.push_back(job.id);
+            emit_json({{"event", "recovered"}, {"time", now()}, {"ids", ids}});
+        }
+        if (!context_.quiet()) {
+            std::cerr << fmt::format("recovered {} stale job{}\n", jobs.size(),
+                                     jobs.size() == 1 ? "" : "s");
+        }
+    }
+    void worker_error(const std::exception& e) {
+        std::lock_guard lock(mutex_);
+        // Always shown: the worker keeps going, but someone should know the backend hiccuped.
+        std::cerr << "q: worker: " << libqueue::redact_secrets(e.what()) << '\n';
+    }
+    void stopped(const libqueue::WorkerSummary& summary) {
+        std::lock_guard lock(mutex_);
+        if (context_.json()) {
+            emit_json({{"event", "stopped"},
+                       {"time", now()},
+                       {"reason", summary.stop_reason},
+                       {"completed", summary.completed},
+                       {"retried", summary.retried},
+                       {"dead", summary.dead},
+                       {"put_back", summary.put_back},
+                       {"claims_lost", summary.claims_lost},
+                       {"elapsed_ms", summary.elapsed.count()}});
+        }
+        if (!context_.quiet()) {
+            std::cerr << fmt::format(
+                "q: worker stopped ({}) after {}: {} completed, {} retried, {} dead, {} put back",
+                reason_text(summary.stop_reason), libqueue::format_duration(summary.elapsed),
+                summary.completed, summary.retried, summary.dead, summary.put_back);
+            if (summary.claims_lost > 0)
+                std::cerr << ", " << summary.claims_lost << " claims lost";
+            std::cerr << '\n';
+        }
+    }
+
+  private:
+    static nlohmann::json status_json(const libqueue::Outcome& outcome) {
+        return outcome.exit_status ? nlohmann::json(*outcome.exit_status) : nlohmann::json();
+    }
+    static std::string now() { return libqueue::format_iso8601(libqueue::system_now()); }
+    static std::string reason_text(const std::string& reason) {
+        if (reason == "empty")
+            return "nothing left to do";
+        if (reason == "max_jobs")
+            return "--max-jobs reached";
+        if (reason == "max_time")
+            return "--max-time reached";
+        if (reason == "stopped")
+            return "signal";
+        return reason;
+    }
+
+    // human_level: 0 shown unless -q; 1 only with -v.
+    void emit(const libqueue::Job& job, const char* event, nlohmann::json extra,
+              const std::string& human, int human_level = 0) {
+        std::lock_guard lock(mutex_);
+        if (context_.json()) {
+            nlohmann::json line = {{"event", event},     {"time", now()},
+                                   {"id", job.id},       {"name", job.name},
+                                   {"queue", job.queue}, {"attempt", job.attempts}};
+            for (auto& [key, value] : extra.items()) line[key] = value;
+            emit_json(line);
+        }
+        if (!context_.quiet() && context_.verbose() >= human_level)
+            std::cerr << human << '\n';
+    }
+
+    const Context& context_;
+    std::mutex mutex_;
+};
+
+libqueue::WorkerOptions worker_options(Context& context, const WorkArgs& args) {
+    const auto& config = context.config();
+    libqueue::WorkerOptions options;
+    options.queues = context.queues();
+    options.concurrency = args.concurrency.value_or(config.worker.concurrency);
+    options.max_jobs = args.max_jobs ? args.max_jobs : config.worker.max_jobs;
+    options.max_time = args.max_time.empty()
+                           ? config.worker.timeout
+                           : std::optional(parse_duration_option("--max-time", args.max_time));
+    if (!args.sleep.empty())
+        options.idle_sleep = parse_duration_option("--sleep", args.sleep);
+    if (!args.grace.empty())
+        options.shutdown_grace = parse_duration_option("--grace", args.grace);
+    options.delay = config.worker.delay;
+    options.stop_when_empty = args.stop_when_empty;
+    options.stale_after = config.stale_after;
+    options.retry = config.retry;
+    if (options.concurrency == 0)
+        throw libqueue::UsageError("--concurrency: must be at least 1");
+    return options;
+}
+
+void run_work(Context& context, const WorkArgs& args) {
+    // Before any thread exists, so every thread inherits the blocked signals.
+    // The mutex keeps the watcher from calling stop() on a worker that is being destroyed.
+    std::mutex running_mutex;
+    libqueue::Worker* running = nullptr;
+    SignalWatcher signals([&](int signo) {
+        if (!context.quiet()) {
+            std::cerr << fmt::format(
+                "q: {}: finishing running jobs, then stopping (again to quit now)\n",
+                signo == SIGINT ? "SIGINT" : "SIGTERM");
+        }
+        std::lock_guard lock(running_mutex);
+        if (running != nullptr)
+            running->stop();
+    });
+
+    auto options = worker_options(context, args);
+    auto& driver = context.driver();
+    auto& handlers = context.handlers();
+
+    EventPrinter printer(context);
+    libqueue::WorkerCallbacks callbacks;
+    callbacks.on_job_start = [&](const libqueue::Job& job) { printer.started(job); };
+    callbacks.on_job_complete = [&](const libqueue::Job& job, libqueue::Milliseconds ran_for) {
+        printer.completed(job, ran_for);
+    };
+    callbacks.on_job_retry = [&](const libqueue::Job& job, const libqueue::Outcome& outcome,
+                                 libqueue::Milliseconds retry_in) {
+        printer.retrying(job, outcome, retry_in);
+    };
+    callbacks.on_job_dead = [&](const libqueue::Job& job, const libqueue::Outcome& outcome) {
+        printer.dead(job, outcome);
+    };
+    callbacks.on_job_put_back = [&](const libqueue::Job& job) { printer.put_back(job); };
+    callbacks.on_claim_lost = [&](const libqueue::Job& job) { printer.claim_lost(job); };
+    callbacks.on_worker_error = [&](const std::exception& e) { printer.worker_error(e); };
+    callbacks.on_recovered = [&](const std::vector<libqueue::Job>& jobs) {
+        if (!jobs.empty())
+            printer.recovered(jobs);
+    };
+
+    debug(context, 1,
+          fmt::format("worker on {} ({}), concurrency {}", driver.name(),
+                      fmt::join(options.queues, ","), options.concurrency));
+    libqueue::Worker worker(driver, handlers, options, callbacks);
+    {
+        std::lock_guard lock(running_mutex);
+        running = &worker;
+    }
+    // A signal that came before the worker existed still counts.
+    if (signals.received() != 0)
+        worker.stop();
+    auto summary = worker.run();
+    {
+        std::lock_guard lock(running_mutex);
+        running = nullptr;
+    }
+    printer.stopped(summary);
+}
+
+}  // namespace
+
+void add_work_command(CLI::App& app, Context& context) {
+    auto args = std::make_shared<WorkArgs>();
+    auto* cmd = app.add_subcommand("work", description);
+    cmd->footer(footer);
+    cmd->add_option("--concurrency", args->concurrency, "Run up to N jobs at once")
+        ->type_name("N")
+        ->check(CLI::Range(1u, 1024u));
+    cmd->add_option("--max-jobs", args->max_jobs, "Stop after finishing N jobs")->type_name("N");
+    cmd->add_option("--max-time", args->max_time, "Stop claiming after running DURATION")
+        ->type_name("DURATION");
+    cmd->add_option("--sleep", args->sleep,
+                    "Longest wait between polls while nothing is due (default: 1s)")
+        ->type_name("DURATION");
+    cmd->add_flag("--stop-when-empty", args->stop_when_empty,
+                  "Stop once nothing is due and running jobs have finished (delayed jobs stay)");
+    cmd->add_option("--grace", args->grace,
+                    "On SIGINT/SIGTERM, how long running jobs may finish before they are "
+                    "interrupted and put back (default: 30s)")
+        ->type_name("DURATION");
+    cmd->callback([&context, args] { run_work(context, *args); });
+}
 
 }  // namespace q

@@ -1,0 +1,50 @@
+#include "options.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace q {
+
+libqueue::Milliseconds parse_duration_option(const std::string& option, const std::string& text) {
+    try {
+        return libqueue::parse_duration(text);
+    } catch (const libqueue::Error& e) {
+        throw libqueue::UsageError(option + ": " + e.what());
+    }
+}
+
+libqueue::TimePoint parse_time_option(const std::string& option, const std::string& text) {
+    try {
+        return libqueue::parse_user_time(text);
+    } catch (const libqueue::Error& e) {
+        throw libqueue::UsageError(option + ": " + e.what());
+    }
+}
+
+libqueue::Status parse_status_option(const std::string& option, const std::string& text) {
+    try {
+        return libqueue::status_from_string(text);
+    } catch (const libqueue::Error&) {
+        throw libqueue::UsageError(option + ": unknown status '" + text +
+                                   "' (expected pending, processing, completed or failed)");
+    }
+}
+
+std::string read_input(const std::string& path_or_dash) {
+    if (path_or_dash == "-") {
+        std::ostringstream text;
+        text << std::cin.rdbuf();
+        return text.str();
+    }
+    std::ifstream file(path_or_dash, std::ios::binary);
+    if (!file) {
+        throw libqueue::UsageError(path_or_dash + ": cannot read: " + std::strerror(errno));
+    }
+    return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+}  // namespace q

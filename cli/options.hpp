@@ -1,0 +1,23 @@
+// Turning option values into libqueue values, with messages that name the option.
+#pragma once
+
+#include <string>
+
+#include "libqueue/libqueue.hpp"
+
+namespace q {
+
+// "--delay: bad duration 'x' (expected e.g. 250ms, 30s, 5m, 2h, 1d)" as a UsageError (exit 64).
+libqueue::Milliseconds parse_duration_option(const std::string& option, const std::string& text);
+
+// parse_user_time with the option named in the message (UsageError, exit 64).
+libqueue::TimePoint parse_time_option(const std::string& option, const std::string& text);
+
+// status_from_string with the option named and the accepted names listed (UsageError, exit 64).
+libqueue::Status parse_status_option(const std::string& option, const std::string& text);
+
+// A whole file, or all of stdin for "-". UsageError when the file cannot be opened (a bad
+// option value, exit 64).
+std::string read_input(const std::string& path_or_dash);
+
+}  // namespace q
