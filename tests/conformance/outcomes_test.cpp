@@ -1,4 +1,6 @@
 // The outcomes of a claim: heartbeat, complete, release, put back, fail; and their fencing.
+#include <nlohmann/json.hpp>
+
 #include "fixture.hpp"
 
 using namespace conformance;
@@ -8,7 +10,7 @@ TEST_CASE("complete: completed, finished now, no longer reserved", "[outcome][co
     REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
-    const auto id = push(d, a_job("work"));
+    const auto id = push(d, a_job("work").payload(R"({"keep": "me"})"));
     Job running = claim_one(d);
     const TimePoint before = d.now();
     CHECK(d.complete(claim_of(running), 1234ms));
@@ -16,6 +18,9 @@ TEST_CASE("complete: completed, finished now, no longer reserved", "[outcome][co
 
     Job job = stored(d, id);
     CHECK(job.status == Status::completed);
+    CHECK(job.available_at == running.available_at);  // unchanged by complete
+    CHECK(nlohmann::json::parse(job.payload) == nlohmann::json{{"keep", "me"}});
+    CHECK(job.name == "work");
     CHECK_TIME_WITHIN(job.finished_at, before, after);
     CHECK_FALSE(job.reserved_by.has_value());
     CHECK(job.attempts == 1);
@@ -54,7 +59,7 @@ TEST_CASE("fail: a dead letter, finished now, with the error", "[outcome][fail]"
     REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
-    const auto id = push(d, a_job("work"));
+    const auto id = push(d, a_job("work").payload(R"({"keep": "me"})"));
     Job running = claim_one(d);
     const TimePoint before = d.now();
     CHECK(d.fail(claim_of(running), "exploded: disk full"));
@@ -62,6 +67,8 @@ TEST_CASE("fail: a dead letter, finished now, with the error", "[outcome][fail]"
 
     Job job = stored(d, id);
     CHECK(job.status == Status::failed);
+    CHECK(job.available_at == running.available_at);  // unchanged by fail
+    CHECK(nlohmann::json::parse(job.payload) == nlohmann::json{{"keep", "me"}});
     CHECK_TIME_WITHIN(job.finished_at, before, after);
     CHECK(job.last_error == "exploded: disk full");
     CHECK_FALSE(job.reserved_by.has_value());

@@ -206,11 +206,13 @@ TEST_CASE("cancel turns a pending job into a dead letter", "[cancel]") {
     auto& d = f.driver();
 
     const auto id = push(d, a_job("unwanted"));
+    const Job waiting = stored(d, id);
     const TimePoint before = d.now();
     CHECK(d.cancel(id));
     const TimePoint after = d.now();
     Job job = stored(d, id);
     CHECK(job.status == Status::failed);
+    CHECK(job.available_at == waiting.available_at);  // unchanged by cancel
     CHECK(job.last_error == "cancelled");
     CHECK_TIME_WITHIN(job.finished_at, before, after);
     CHECK_FALSE(job.reserved_by.has_value());
