@@ -13,6 +13,7 @@
 #include "drivers/sqlite/rows.hpp"
 #include "drivers/sqlite/schema.hpp"
 #include "drivers/sqlite/settings.hpp"
+#include "drivers/sqlite/statements.hpp"
 #include "drivers/sqlite/totals.hpp"
 #include "libqueue/errors.hpp"
 
@@ -25,136 +26,17 @@ using sqlite::Query;
 using sqlite::time_text;
 using sqlite::TotalsDelta;
 using sqlite::WriteTransaction;
+namespace sql = sqlite::sql;
 
 // How often an idle wait_for_jobs looks for commits by other processes (PRAGMA data_version).
 constexpr Milliseconds kPollInterval{5};
 // prune deletes at most this many rows per write transaction, so writers never wait long.
 constexpr std::size_t kPruneBatch = 1000;
 
-const std::string kColumns = sqlite::kJobColumns;
-
-const std::string kInsert =
-    "INSERT INTO kronix_jobs(id, name, queue, status, attempts, max_retries, payload, last_error, "
-    "created_at, available_at, finished_at, reserved_by) "
-    "VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, NULL, ?6, ?7, NULL, NULL)";
-const std::string kKeyHolder =
-    "SELECT k.job_id FROM q_unique_keys k JOIN kronix_jobs j ON j.id = k.job_id "
-    "WHERE k.key = ?1 AND j.status IN ('pending', 'processing')";
-const std::string kTakeKey = "INSERT OR REPLACE INTO q_unique_keys(key, job_id) VALUES (?1, ?2)";
-const std::string kForgetKey = "DELETE FROM q_unique_keys WHERE job_id = ?1";
-
-// Due rows in two index range scans: NULL available_at (rows of other programs; NULL sorts
-// first, as in ORDER BY available_at) and then available_at <= now. One query with OR would
-// walk every delayed row of the queue before giving up.
-const std::string kAnyDue =
-    "SELECT 1 FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at IS NULL "
-    "UNION ALL SELECT 1 FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' "
-    "AND available_at <= ?2 LIMIT 1";
-const std::string kDueWithoutTime =
-    "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at IS NULL "
-    "ORDER BY created_at, id LIMIT ?2";
-const std::string kDue =
-    "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at <= ?2 "
-    "ORDER BY available_at, created_at, id LIMIT ?3";
-const std::string kTake =
-    "UPDATE kronix_jobs SET status = 'processing', attempts = attempts + 1, available_at = ?2, "
-    "reserved_by = ?3 WHERE id = ?1 AND status = 'pending' RETURNING " +
-    kColumns;
-
-// Outcomes: ?1 id, ?2 claim token; each returns the job's queue and name for q_totals.
-const std::string kClaimed =
-    " WHERE id = ?1 AND status = 'processing' AND reserved_by = ?2 RETURNING queue, name";
-const std::string kHeartbeat = "UPDATE kronix_jobs SET available_at = ?3" + kClaimed;
-const std::string kComplete =
-    "UPDATE kronix_jobs SET status = 'completed', finished_at = ?3, reserved_by = NULL" + kClaimed;
-const std::string kCompleteAndDelete = "DELETE FROM kronix_jobs" + kClaimed;
-const std::string kRelease =
-    "UPDATE kronix_jobs SET status = 'pending', available_at = ?3, last_error = ?4, "
-    "reserved_by = NULL" +
-    kClaimed;
-const std::string kPutBack =
-    "UPDATE kronix_jobs SET status = 'pending', attempts = max(attempts - 1, 0), "
-    "available_at = ?3, reserved_by = NULL" +
-    kClaimed;
-const std::string kFail =
-    "UPDATE kronix_jobs SET status = 'failed', finished_at = ?3, last_error = ?4, "
-    "reserved_by = NULL" +
-    kClaimed;
-
-const std::string kFind = "SELECT " + kColumns + " FROM kronix_jobs WHERE id = ?1";
-const std::string kSize =
-    "SELECT count(*) FROM kronix_jobs WHERE queue = ?1 AND status = 'pending'";
-const std::string kClear = "DELETE FROM kronix_jobs WHERE queue = ?1 AND status <> 'processing'";
-const std::string kForgetOrphanKeys =
-    "DELETE FROM q_unique_keys WHERE job_id NOT IN (SELECT id FROM kronix_jobs)";
-const std::string kCancel =
-    "UPDATE kronix_jobs SET status = 'failed', last_error = 'cancelled', finished_at = ?2, "
-    "reserved_by = NULL WHERE id = ?1 AND status = 'pending' RETURNING queue, name";
-const std::string kRetryDead =
-    "UPDATE kronix_jobs SET status = 'pending', attempts = 0, available_at = ?2, "
-    "finished_at = NULL, reserved_by = NULL WHERE id = ?1 AND status = 'failed'";
-// Every queue name, one index seek each (a loose index scan), instead of a full scan.
-const std::string kQueues =
-    "WITH RECURSIVE q(name) AS (SELECT min(queue) FROM kronix_jobs UNION ALL "
-    "SELECT (SELECT min(queue) FROM kronix_jobs WHERE queue > q.name) FROM q "
-    "WHERE q.name IS NOT NULL) SELECT name FROM q WHERE name IS NOT NULL";
-const std::string kStale = "SELECT " + kColumns +
-                           " FROM kronix_jobs WHERE queue = ?1 AND status = 'processing' AND "
-                           "(available_at IS NULL OR available_at < ?2)";
-const std::string kRecoverToPending =
-    "UPDATE kronix_jobs SET status = 'pending', available_at = ?2, reserved_by = NULL "
-    "WHERE id = ?1 AND status = 'processing'";
-const std::string kRecoverToFailed =
-    "UPDATE kronix_jobs SET status = 'failed', last_error = 'worker lost', available_at = ?2, "
-    "finished_at = ?2, reserved_by = NULL WHERE id = ?1 AND status = 'processing'";
-const std::string kPrune =
-    "DELETE FROM kronix_jobs WHERE id IN (SELECT id FROM kronix_jobs WHERE queue = ?1 AND "
-    "status = ?2 AND finished_at < ?3 LIMIT ?4)";
-const std::string kNextDue =
-    "SELECT min(available_at) FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND "
-    "available_at > ?2";
-const std::string kDataVersion = "PRAGMA data_version";
-
 struct QueueAndName {
     std::string queue;
     std::string name;
 };
-
-// A ListFilter as SQL conditions with '?' parameters, bound in order.
-struct FilterSql {
-    std::string where = "1";
-    std::vector<std::string> values;
-
-    explicit FilterSql(const ListFilter& filter) {
-        if (filter.status)
-            add("status = ?", std::string(to_string(*filter.status)));
-        if (filter.queue)
-            add("queue = ?", *filter.queue);
-        if (filter.name)
-            add("name = ?", *filter.name);
-        if (filter.finished_before)
-            add("finished_at < ?", time_text(*filter.finished_before));
-        if (!filter.after_id.empty())
-            add("id > ?", filter.after_id);
-    }
-    // Binds the values from index `first`; returns the next free index.
-    int bind(SQLite::Statement& statement, int first) const {
-        for (const auto& value : values) statement.bind(first++, value);
-        return first;
-    }
-
-  private:
-    void add(const char* condition, std::string value) {
-        where += " AND ";
-        where += condition;
-        values.push_back(std::move(value));
-    }
-};
-
-// LIMIT's value: SQLite reads a negative limit as none.
-std::int64_t sql_limit(std::size_t limit) {
-    return limit == 0 ? -1 : std::int64_t(limit);
-}
 
 class SqliteDriver final : public QueueDriver {
   public:
@@ -170,9 +52,10 @@ class SqliteDriver final : public QueueDriver {
     PushResult push(const NewJob& job) override {
         validate_new_job(job);
         auto result = locked([&] {
+            WriteTransaction transaction(connection_);
+            // Read after the lock is ours: created_at then follows commit order across processes.
             TimePoint now = system_now();
             TotalsDelta totals;
-            WriteTransaction transaction(connection_);
             PushResult pushed = insert(job, now, time_text(now), totals);
             totals.apply(connection_);
             transaction.commit();
@@ -188,12 +71,12 @@ class SqliteDriver final : public QueueDriver {
         if (jobs.empty())
             return {};
         auto results = locked([&] {
+            WriteTransaction transaction(connection_);
             TimePoint now = system_now();
             const std::string now_text = time_text(now);
             TotalsDelta totals;
             std::vector<PushResult> pushed;
             pushed.reserve(jobs.size());
-            WriteTransaction transaction(connection_);
             for (const auto& job : jobs) pushed.push_back(insert(job, now, now_text, totals));
             totals.apply(connection_);
             transaction.commit();
@@ -207,15 +90,16 @@ class SqliteDriver final : public QueueDriver {
         if (request.limit == 0 || request.queues.empty())
             return {};
         return locked([&] {
-            const std::string now_text = time_text(system_now());
             std::vector<Job> jobs;
             // A read first: an idle poller never takes the write lock.
-            if (!any_due(request.queues, now_text))
+            if (!any_due(request.queues, time_text(system_now())))
                 return jobs;
             WriteTransaction transaction(connection_);
+            // The reservation time is when the lock was ours, however long that took.
+            const std::string now_text = time_text(system_now());
             for (const auto& queue : request.queues) {
                 for (const auto& id : due_ids(queue, now_text, request.limit)) {
-                    Query take(connection_, kTake);
+                    Query take(connection_, sql::kTake);
                     take->bind(1, id);
                     take->bind(2, now_text);
                     take->bind(3, new_claim_token(request.worker_id));
@@ -232,7 +116,7 @@ class SqliteDriver final : public QueueDriver {
 
     bool heartbeat(const Claim& claim) override {
         return locked([&] {
-            return change_claimed(kHeartbeat, claim,
+            return change_claimed(sql::kHeartbeat, claim,
                                   [&](SQLite::Statement& s) { s.bind(3, time_text(system_now())); })
                 .has_value();
         });
@@ -241,11 +125,12 @@ class SqliteDriver final : public QueueDriver {
     bool complete(const Claim& claim, Milliseconds ran_for) override {
         return locked([&] {
             WriteTransaction transaction(connection_);
-            auto job = change_claimed(settings_.keep_completed ? kComplete : kCompleteAndDelete,
-                                      claim, [&](SQLite::Statement& s) {
-                                          if (settings_.keep_completed)
-                                              s.bind(3, time_text(system_now()));
-                                      });
+            auto job =
+                change_claimed(settings_.keep_completed ? sql::kComplete : sql::kCompleteAndDelete,
+                               claim, [&](SQLite::Statement& s) {
+                                   if (settings_.keep_completed)
+                                       s.bind(3, time_text(system_now()));
+                               });
             if (!job)
                 return false;
             TotalsDelta totals;
@@ -262,7 +147,7 @@ class SqliteDriver final : public QueueDriver {
     bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
         return locked([&] {
             WriteTransaction transaction(connection_);
-            auto job = change_claimed(kRelease, claim, [&](SQLite::Statement& s) {
+            auto job = change_claimed(sql::kRelease, claim, [&](SQLite::Statement& s) {
                 s.bind(3, time_text(system_now() + std::max(delay, Milliseconds{0})));
                 s.bind(4, error);
             });
@@ -278,7 +163,7 @@ class SqliteDriver final : public QueueDriver {
 
     bool put_back(const Claim& claim) override {
         bool done = locked([&] {
-            return change_claimed(kPutBack, claim,
+            return change_claimed(sql::kPutBack, claim,
                                   [&](SQLite::Statement& s) { s.bind(3, time_text(system_now())); })
                 .has_value();
         });
@@ -290,7 +175,7 @@ class SqliteDriver final : public QueueDriver {
     bool fail(const Claim& claim, const std::string& error) override {
         return locked([&] {
             WriteTransaction transaction(connection_);
-            auto job = change_claimed(kFail, claim, [&](SQLite::Statement& s) {
+            auto job = change_claimed(sql::kFail, claim, [&](SQLite::Statement& s) {
                 s.bind(3, time_text(system_now()));
                 s.bind(4, error);
             });
@@ -307,7 +192,7 @@ class SqliteDriver final : public QueueDriver {
 
     std::optional<Job> find(const std::string& id) override {
         return locked([&]() -> std::optional<Job> {
-            Query query(connection_, kFind);
+            Query query(connection_, sql::kFind);
             query->bind(1, id);
             if (!query->executeStep())
                 return std::nullopt;
@@ -316,14 +201,14 @@ class SqliteDriver final : public QueueDriver {
     }
 
     std::vector<Job> list(const ListFilter& filter) override {
-        FilterSql where(filter);
-        const std::string sql = "SELECT " + kColumns + " FROM kronix_jobs WHERE " + where.where +
-                                " ORDER BY id LIMIT ?";
+        sql::FilterSql where(filter);
+        const std::string text = "SELECT " + sql::kColumns + " FROM kronix_jobs WHERE " +
+                                 where.where + " ORDER BY id LIMIT ?";
         return locked([&] {
             std::vector<Job> jobs;
-            Query query(connection_, sql);
+            Query query(connection_, text);
             int next = where.bind(*query, 1);
-            query->bind(next, sql_limit(filter.limit));
+            query->bind(next, sql::limit_or_all(filter.limit));
             while (query->executeStep()) jobs.push_back(sqlite::read_job(*query));
             return jobs;
         });
@@ -331,7 +216,7 @@ class SqliteDriver final : public QueueDriver {
 
     std::uint64_t size(const std::string& queue) override {
         return locked([&] {
-            Query query(connection_, kSize);
+            Query query(connection_, sql::kSize);
             query->bind(1, queue);
             query->executeStep();
             return std::uint64_t(query->getColumn(0).getInt64());
@@ -341,11 +226,11 @@ class SqliteDriver final : public QueueDriver {
     std::uint64_t clear(const std::string& queue) override {
         return locked([&] {
             WriteTransaction transaction(connection_);
-            Query query(connection_, kClear);
+            Query query(connection_, sql::kClear);
             query->bind(1, queue);
             auto removed = std::uint64_t(query->exec());
             if (removed > 0)
-                connection_.run(kForgetOrphanKeys);
+                connection_.run(sql::kForgetOrphanKeys);
             transaction.commit();
             return removed;
         });
@@ -356,7 +241,7 @@ class SqliteDriver final : public QueueDriver {
             WriteTransaction transaction(connection_);
             std::optional<QueueAndName> job;
             {
-                Query query(connection_, kCancel);
+                Query query(connection_, sql::kCancel);
                 query->bind(1, id);
                 query->bind(2, time_text(system_now()));
                 if (query->executeStep()) {
@@ -377,7 +262,7 @@ class SqliteDriver final : public QueueDriver {
 
     bool retry_dead(const std::string& id) override {
         bool done = locked([&] {
-            Query query(connection_, kRetryDead);
+            Query query(connection_, sql::kRetryDead);
             query->bind(1, id);
             query->bind(2, time_text(system_now()));
             return query->exec() == 1;
@@ -390,17 +275,17 @@ class SqliteDriver final : public QueueDriver {
     std::uint64_t retry_dead_matching(const ListFilter& filter) override {
         ListFilter dead = filter;
         dead.status = Status::failed;
-        FilterSql where(dead);
-        const std::string sql =
+        sql::FilterSql where(dead);
+        const std::string text =
             "UPDATE kronix_jobs SET status = 'pending', attempts = 0, available_at = ?, "
             "finished_at = NULL, reserved_by = NULL WHERE id IN (SELECT id FROM kronix_jobs "
             "WHERE " +
             where.where + " ORDER BY id LIMIT ?)";
         auto retried = locked([&] {
-            Query query(connection_, sql);
+            Query query(connection_, text);
             query->bind(1, time_text(system_now()));
             int next = where.bind(*query, 2);
-            query->bind(next, sql_limit(filter.limit));
+            query->bind(next, sql::limit_or_all(filter.limit));
             return std::uint64_t(query->exec());
         });
         if (retried > 0)
@@ -411,14 +296,14 @@ class SqliteDriver final : public QueueDriver {
     std::uint64_t clear_dead(const ListFilter& filter) override {
         ListFilter dead = filter;
         dead.status = Status::failed;
-        FilterSql where(dead);
-        const std::string sql =
+        sql::FilterSql where(dead);
+        const std::string text =
             "DELETE FROM kronix_jobs WHERE id IN (SELECT id FROM kronix_jobs WHERE " + where.where +
             " ORDER BY id LIMIT ?)";
         return locked([&] {
-            Query query(connection_, sql);
+            Query query(connection_, text);
             int next = where.bind(*query, 1);
-            query->bind(next, sql_limit(filter.limit));
+            query->bind(next, sql::limit_or_all(filter.limit));
             return std::uint64_t(query->exec());
         });
     }
@@ -426,14 +311,14 @@ class SqliteDriver final : public QueueDriver {
     std::vector<Job> recover_stale(Milliseconds stale_after, bool dry_run) override {
         std::vector<Job> stale;
         locked([&] {
-            TimePoint now = system_now();
-            const std::string now_text = time_text(now);
-            const std::string cutoff = time_text(now - stale_after);
             std::optional<WriteTransaction> transaction;
             if (!dry_run)
                 transaction.emplace(connection_);
+            TimePoint now = system_now();
+            const std::string now_text = time_text(now);
+            const std::string cutoff = time_text(now - stale_after);
             for (const auto& queue : queue_names()) {
-                Query query(connection_, kStale);
+                Query query(connection_, sql::kStale);
                 query->bind(1, queue);
                 query->bind(2, cutoff);
                 while (query->executeStep()) stale.push_back(sqlite::read_job(*query));
@@ -443,7 +328,7 @@ class SqliteDriver final : public QueueDriver {
             TotalsDelta totals;
             for (const auto& job : stale) {
                 bool dead = job.attempts > job.max_retries;
-                Query query(connection_, dead ? kRecoverToFailed : kRecoverToPending);
+                Query query(connection_, dead ? sql::kRecoverToFailed : sql::kRecoverToPending);
                 query->bind(1, job.id);
                 query->bind(2, now_text);
                 query->exec();
@@ -472,7 +357,7 @@ class SqliteDriver final : public QueueDriver {
                     std::size_t batch =
                         limit == 0 ? kPruneBatch : std::min(kPruneBatch, limit - removed);
                     auto n = locked([&] {
-                        Query query(connection_, kPrune);
+                        Query query(connection_, sql::kPrune);
                         query->bind(1, queue);
                         query->bind(2, status);
                         query->bind(3, cutoff);
@@ -557,7 +442,7 @@ class SqliteDriver final : public QueueDriver {
     PushResult insert(const NewJob& job, TimePoint now, const std::string& now_text,
                       TotalsDelta& totals) {
         if (job.unique_key) {
-            Query holder(connection_, kKeyHolder);
+            Query holder(connection_, sql::kKeyHolder);
             holder->bind(1, *job.unique_key);
             if (holder->executeStep()) {
                 PushResult existing;
@@ -570,7 +455,7 @@ class SqliteDriver final : public QueueDriver {
         result.id = job.id.empty() ? new_job_id() : job.id;
         TimePoint due = job.run_at ? *job.run_at : now + job.delay;
         {
-            Query insert(connection_, kInsert);
+            Query insert(connection_, sql::kInsert);
             insert->bind(1, result.id);
             insert->bind(2, job.name);
             insert->bind(3, job.queue);
@@ -588,7 +473,7 @@ class SqliteDriver final : public QueueDriver {
             }
         }
         if (job.unique_key) {
-            Query take(connection_, kTakeKey);
+            Query take(connection_, sql::kTakeKey);
             take->bind(1, *job.unique_key);
             take->bind(2, result.id);
             take->exec();
@@ -599,7 +484,7 @@ class SqliteDriver final : public QueueDriver {
 
     bool any_due(const std::vector<std::string>& queues, const std::string& now_text) {
         for (const auto& queue : queues) {
-            Query query(connection_, kAnyDue);
+            Query query(connection_, sql::kAnyDue);
             query->bind(1, queue);
             query->bind(2, now_text);
             if (query->executeStep())
@@ -612,13 +497,13 @@ class SqliteDriver final : public QueueDriver {
                                      std::size_t limit) {
         std::vector<std::string> ids;
         {
-            Query query(connection_, kDueWithoutTime);
+            Query query(connection_, sql::kDueWithoutTime);
             query->bind(1, queue);
             query->bind(2, std::int64_t(limit));
             while (query->executeStep()) ids.push_back(query->getColumn(0).getString());
         }
         if (ids.size() < limit) {
-            Query query(connection_, kDue);
+            Query query(connection_, sql::kDue);
             query->bind(1, queue);
             query->bind(2, now_text);
             query->bind(3, std::int64_t(limit - ids.size()));
@@ -629,9 +514,9 @@ class SqliteDriver final : public QueueDriver {
 
     // Runs an outcome statement for claim; nullopt when the job is not processing under it.
     template <class Bind>
-    std::optional<QueueAndName> change_claimed(const std::string& sql, const Claim& claim,
+    std::optional<QueueAndName> change_claimed(const std::string& text, const Claim& claim,
                                                Bind&& bind_rest) {
-        Query query(connection_, sql);
+        Query query(connection_, text);
         query->bind(1, claim.id);
         query->bind(2, claim.token);
         bind_rest(*query);
@@ -641,14 +526,14 @@ class SqliteDriver final : public QueueDriver {
     }
 
     void forget_key(const std::string& id) {
-        Query query(connection_, kForgetKey);
+        Query query(connection_, sql::kForgetKey);
         query->bind(1, id);
         query->exec();
     }
 
     std::vector<std::string> queue_names() {
         std::vector<std::string> names;
-        Query query(connection_, kQueues);
+        Query query(connection_, sql::kQueues);
         while (query->executeStep()) names.push_back(query->getColumn(0).getString());
         return names;
     }
@@ -677,7 +562,7 @@ class SqliteDriver final : public QueueDriver {
     }
 
     std::int64_t data_version() {
-        Query query(*watch_, kDataVersion);
+        Query query(*watch_, sql::kDataVersion);
         query->executeStep();
         return query->getColumn(0).getInt64();
     }
@@ -687,7 +572,7 @@ class SqliteDriver final : public QueueDriver {
         TimePoint now = system_now();
         std::optional<TimePoint> earliest;
         for (const auto& queue : queues) {
-            Query query(*watch_, kNextDue);
+            Query query(*watch_, sql::kNextDue);
             query->bind(1, queue);
             query->bind(2, time_text(now));
             if (query->executeStep() && !query->isColumnNull(0)) {

@@ -1,0 +1,116 @@
+#include "drivers/sqlite/statements.hpp"
+
+#include "drivers/sqlite/rows.hpp"
+
+namespace libqueue::sqlite::sql {
+
+// Defined in this order on purpose: later statements are built from earlier ones.
+const std::string kColumns = kJobColumns;
+
+const std::string kInsert =
+    "INSERT INTO kronix_jobs(id, name, queue, status, attempts, max_retries, payload, last_error, "
+    "created_at, available_at, finished_at, reserved_by) "
+    "VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, NULL, ?6, ?7, NULL, NULL)";
+const std::string kKeyHolder =
+    "SELECT k.job_id FROM q_unique_keys k JOIN kronix_jobs j ON j.id = k.job_id "
+    "WHERE k.key = ?1 AND j.status IN ('pending', 'processing')";
+const std::string kTakeKey = "INSERT OR REPLACE INTO q_unique_keys(key, job_id) VALUES (?1, ?2)";
+const std::string kForgetKey = "DELETE FROM q_unique_keys WHERE job_id = ?1";
+
+// Due rows in two index range scans: NULL available_at (rows of other programs; NULL sorts
+// first, as in ORDER BY available_at) and then available_at <= now. One query with OR would
+// walk every delayed row of the queue before giving up.
+const std::string kAnyDue =
+    "SELECT 1 FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at IS NULL "
+    "UNION ALL SELECT 1 FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' "
+    "AND available_at <= ?2 LIMIT 1";
+const std::string kDueWithoutTime =
+    "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at IS NULL "
+    "ORDER BY created_at, id LIMIT ?2";
+const std::string kDue =
+    "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at <= ?2 "
+    "ORDER BY available_at, created_at, id LIMIT ?3";
+const std::string kTake =
+    "UPDATE kronix_jobs SET status = 'processing', attempts = attempts + 1, available_at = ?2, "
+    "reserved_by = ?3 WHERE id = ?1 AND status = 'pending' RETURNING " +
+    kColumns;
+
+// Outcomes: ?1 id, ?2 claim token; each returns the job's queue and name for q_totals.
+const std::string kClaimed =
+    " WHERE id = ?1 AND status = 'processing' AND reserved_by = ?2 RETURNING queue, name";
+const std::string kHeartbeat = "UPDATE kronix_jobs SET available_at = ?3" + kClaimed;
+const std::string kComplete =
+    "UPDATE kronix_jobs SET status = 'completed', finished_at = ?3, reserved_by = NULL" + kClaimed;
+const std::string kCompleteAndDelete = "DELETE FROM kronix_jobs" + kClaimed;
+const std::string kRelease =
+    "UPDATE kronix_jobs SET status = 'pending', available_at = ?3, last_error = ?4, "
+    "reserved_by = NULL" +
+    kClaimed;
+const std::string kPutBack =
+    "UPDATE kronix_jobs SET status = 'pending', attempts = max(attempts - 1, 0), "
+    "available_at = ?3, reserved_by = NULL" +
+    kClaimed;
+const std::string kFail =
+    "UPDATE kronix_jobs SET status = 'failed', finished_at = ?3, last_error = ?4, "
+    "reserved_by = NULL" +
+    kClaimed;
+
+const std::string kFind = "SELECT " + kColumns + " FROM kronix_jobs WHERE id = ?1";
+const std::string kSize =
+    "SELECT count(*) FROM kronix_jobs WHERE queue = ?1 AND status = 'pending'";
+const std::string kClear = "DELETE FROM kronix_jobs WHERE queue = ?1 AND status <> 'processing'";
+const std::string kForgetOrphanKeys =
+    "DELETE FROM q_unique_keys WHERE job_id NOT IN (SELECT id FROM kronix_jobs)";
+const std::string kCancel =
+    "UPDATE kronix_jobs SET status = 'failed', last_error = 'cancelled', finished_at = ?2, "
+    "reserved_by = NULL WHERE id = ?1 AND status = 'pending' RETURNING queue, name";
+const std::string kRetryDead =
+    "UPDATE kronix_jobs SET status = 'pending', attempts = 0, available_at = ?2, "
+    "finished_at = NULL, reserved_by = NULL WHERE id = ?1 AND status = 'failed'";
+// Every queue name, one index seek each (a loose index scan), instead of a full scan.
+const std::string kQueues =
+    "WITH RECURSIVE q(name) AS (SELECT min(queue) FROM kronix_jobs UNION ALL "
+    "SELECT (SELECT min(queue) FROM kronix_jobs WHERE queue > q.name) FROM q "
+    "WHERE q.name IS NOT NULL) SELECT name FROM q WHERE name IS NOT NULL";
+const std::string kStale = "SELECT " + kColumns +
+                           " FROM kronix_jobs WHERE queue = ?1 AND status = 'processing' AND "
+                           "(available_at IS NULL OR available_at < ?2)";
+const std::string kRecoverToPending =
+    "UPDATE kronix_jobs SET status = 'pending', available_at = ?2, reserved_by = NULL "
+    "WHERE id = ?1 AND status = 'processing'";
+const std::string kRecoverToFailed =
+    "UPDATE kronix_jobs SET status = 'failed', last_error = 'worker lost', available_at = ?2, "
+    "finished_at = ?2, reserved_by = NULL WHERE id = ?1 AND status = 'processing'";
+const std::string kPrune =
+    "DELETE FROM kronix_jobs WHERE id IN (SELECT id FROM kronix_jobs WHERE queue = ?1 AND "
+    "status = ?2 AND finished_at < ?3 LIMIT ?4)";
+const std::string kNextDue =
+    "SELECT min(available_at) FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND "
+    "available_at > ?2";
+const std::string kDataVersion = "PRAGMA data_version";
+
+FilterSql::FilterSql(const ListFilter& filter) {
+    if (filter.status)
+        add("status = ?", std::string(to_string(*filter.status)));
+    if (filter.queue)
+        add("queue = ?", *filter.queue);
+    if (filter.name)
+        add("name = ?", *filter.name);
+    if (filter.finished_before)
+        add("finished_at < ?", time_text(*filter.finished_before));
+    if (!filter.after_id.empty())
+        add("id > ?", filter.after_id);
+}
+
+int FilterSql::bind(SQLite::Statement& statement, int first) const {
+    for (const auto& value : values) statement.bind(first++, value);
+    return first;
+}
+
+void FilterSql::add(const char* condition, std::string value) {
+    where += " AND ";
+    where += condition;
+    values.push_back(std::move(value));
+}
+
+}  // namespace libqueue::sqlite::sql

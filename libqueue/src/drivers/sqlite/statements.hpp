@@ -1,0 +1,63 @@
+// Every fixed SQL statement of the sqlite driver, and the conditions built from a ListFilter.
+// Connection::statement caches each prepared statement by its text.
+#pragma once
+
+#include <SQLiteCpp/Statement.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "libqueue/driver.hpp"
+
+namespace libqueue::sqlite::sql {
+
+extern const std::string kColumns;
+extern const std::string kInsert;
+extern const std::string kKeyHolder;
+extern const std::string kTakeKey;
+extern const std::string kForgetKey;
+extern const std::string kAnyDue;
+extern const std::string kDueWithoutTime;
+extern const std::string kDue;
+extern const std::string kTake;
+extern const std::string kClaimed;
+extern const std::string kHeartbeat;
+extern const std::string kComplete;
+extern const std::string kCompleteAndDelete;
+extern const std::string kRelease;
+extern const std::string kPutBack;
+extern const std::string kFail;
+extern const std::string kFind;
+extern const std::string kSize;
+extern const std::string kClear;
+extern const std::string kForgetOrphanKeys;
+extern const std::string kCancel;
+extern const std::string kRetryDead;
+extern const std::string kQueues;
+extern const std::string kStale;
+extern const std::string kRecoverToPending;
+extern const std::string kRecoverToFailed;
+extern const std::string kPrune;
+extern const std::string kNextDue;
+extern const std::string kDataVersion;
+
+// A ListFilter as SQL conditions with '?' parameters, bound in order.
+struct FilterSql {
+    std::string where = "1";
+    std::vector<std::string> values;
+
+    explicit FilterSql(const ListFilter& filter);
+    // Binds the values from index `first`; returns the next free index.
+    int bind(SQLite::Statement& statement, int first) const;
+
+  private:
+    void add(const char* condition, std::string value);
+};
+
+// LIMIT's value: SQLite reads a negative limit as none.
+inline std::int64_t limit_or_all(std::size_t limit) {
+    return limit == 0 ? -1 : std::int64_t(limit);
+}
+
+}  // namespace libqueue::sqlite::sql
