@@ -1,6 +1,7 @@
 #include "drivers/redis/connection.hpp"
 
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <charconv>
 
@@ -90,7 +91,11 @@ Connection::Connection(const RedisUrl& url, Milliseconds connect_timeout,
         }
     }
     // SELECT (or PING for db 0) proves the connection works, and reveals a missing password.
-    auto reply = url.db != 0 ? command({"SELECT", std::to_string(url.db)}) : command({"PING"});
+    // The name lets operators (and tests) tell q's connections apart in CLIENT LIST.
+    auto replies =
+        pipeline({url.db != 0 ? Command{"SELECT", std::to_string(url.db)} : Command{"PING"},
+                  {"CLIENT", "SETNAME", "q-" + std::to_string(getpid())}});
+    auto& reply = replies[0];
     if (is_error(*reply)) {
         auto message = text(*reply);
         if (starts_with(message, "NOAUTH")) {
