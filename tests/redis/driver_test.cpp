@@ -45,11 +45,10 @@ struct Fixture {
     std::unique_ptr<QueueDriver> driver;
     redis::Connection admin{redis::parse_redis_url(server_url()), 2s, 10s};
 
-    explicit Fixture(nlohmann::json extra = nlohmann::json::object()) {
+    explicit Fixture(Milliseconds stale_after = Milliseconds{300'000}) {
         config.driver = "redis";
-        nlohmann::json section{{"url", server_url()}, {"prefix", prefix}};
-        section.update(extra);
-        config.driver_sections["redis"] = section;
+        config.driver_sections["redis"] = {{"url", server_url()}, {"prefix", prefix}};
+        config.stale_after = stale_after;
         driver = create_driver(config);
     }
     ~Fixture() {
@@ -206,7 +205,7 @@ TEST_CASE("an outcome resent after a lost reply counts as done; another token's 
 }
 
 TEST_CASE("a reserved job past its deadline is reclaimed by the next claim") {
-    Fixture f(nlohmann::json{{"retry_after", "300ms"}});
+    Fixture f(300ms);
     auto pushed = f.driver->push(job());
     auto first = f.driver->claim({{"default"}, "dead-worker", 1});
     REQUIRE(first.size() == 1);
@@ -224,7 +223,7 @@ TEST_CASE("a reserved job past its deadline is reclaimed by the next claim") {
 }
 
 TEST_CASE("heartbeats keep a long job from being reclaimed") {
-    Fixture f(nlohmann::json{{"retry_after", "300ms"}});
+    Fixture f(300ms);
     f.driver->push(job());
     auto first = f.driver->claim({{"default"}, "alive", 1});
     REQUIRE(first.size() == 1);

@@ -12,7 +12,6 @@
 #include "drivers/redis/redis_stats.hpp"
 #include "drivers/redis/redis_url.hpp"
 #include "drivers/redis/scripts.hpp"
-#include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
 
 namespace libqueue {
@@ -56,15 +55,9 @@ Settings read_settings(const DriverContext& context) {
     settings.prefix = string_key("prefix").value_or("q");
     if (settings.prefix.empty())
         throw ConfigError("queue.redis.prefix: must not be empty");
+    // The visibility timeout of claim's reclaim: the same stale_after the workers heartbeat
+    // against (the config reads the seed's redis.retry_after into it).
     settings.stale_after = context.config.stale_after;
-    // The seed's visibility timeout, read as stale_after.
-    if (auto it = section.find("retry_after"); it != section.end() && !it->is_null()) {
-        try {
-            settings.stale_after = duration_from_json(*it);
-        } catch (const UsageError& error) {
-            throw ConfigError(std::string("queue.redis.retry_after: ") + error.what());
-        }
-    }
     settings.keep_completed = context.config.keep_completed;
     return settings;
 }
