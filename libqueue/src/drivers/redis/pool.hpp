@@ -51,6 +51,19 @@ class Pool {
         }
     }
 
+    // fn(connection) once; ConnectionLost passes through (the connection is dropped).
+    template <class Fn>
+    auto run_once(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+        Lease lease(*this);
+        try {
+            lease.open();
+            return fn(lease.connection());
+        } catch (const ConnectionLost&) {
+            lease.discard();
+            throw;
+        }
+    }
+
     const std::string& where() const { return where_; }
 
   private:

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "drivers/redis/job_hash.hpp"
 #include "drivers/redis/pool.hpp"
@@ -149,12 +150,16 @@ class RedisDriver final : public QueueDriver {
                                       std::to_string(request.limit),
                                       std::to_string(request.queues.size())};
         args.insert(args.end(), request.queues.begin(), request.queues.end());
-        for (std::size_t i = 0; i < request.limit; ++i) {
-            args.push_back(new_claim_token(request.worker_id));
-        }
+        const auto first_token = args.size();
+        args.resize(first_token + request.limit);
         // A claim whose reply was lost reserved jobs nobody runs: they come back once stale
-        // (at least once), so a retry simply claims again.
-        auto reply = run_script(ScriptId::claim, args);
+        // (at least once). The retry claims again, with fresh tokens.
+        auto reply = pool_.run([&](Connection& c, int) {
+            for (std::size_t i = first_token; i < args.size(); ++i) {
+                args[i] = new_claim_token(request.worker_id);
+            }
+            return scripts_.run(c, ScriptId::claim, args);
+        });
         std::vector<Job> jobs;
         for (std::size_t i = 0; i < redis::size(*reply); ++i) {
             jobs.push_back(redis::job_from_hash(redis::element(*reply, i)));
@@ -275,41 +280,49 @@ class RedisDriver final : public QueueDriver {
         return pool_.run([](Connection& c, int) { return redis::persistence_warnings(c); });
     }
 
-    // Blocks in BLPOP on the queues' wake-up lists (push and release signal them), but never past
-    // the due time of the earliest delayed job.
     void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout) override {
         if (queues.empty() || timeout <= Milliseconds{0})
             return;
-        pool_.run([&](Connection& c, int) {
-            std::vector<Command> peek{{"TIME"}};
-            for (const auto& queue : queues) {
-                peek.push_back({"ZRANGE", base(queue) + "pending", "0", "0", "WITHSCORES"});
-            }
-            auto replies = c.pipeline(peek);
-            const auto& time = c.expect(replies[0], "TIME");
-            std::int64_t now = redis::integer(redis::element(time, 0)) * 1000 +
-                               redis::integer(redis::element(time, 1)) / 1000;
-            auto wait = timeout;
-            for (std::size_t i = 1; i < replies.size(); ++i) {
-                const auto& first = c.expect(replies[i], "ZRANGE");
-                if (redis::size(first) < 2)
-                    continue;
-                auto due =
-                    std::int64_t(std::stod(std::string(redis::text(redis::element(first, 1)))));
-                if (due <= now)
-                    return;  // something is due already
-                wait = std::min(wait, Milliseconds(due - now));
-            }
-            Command blpop{"BLPOP"};
-            for (const auto& queue : queues) blpop.push_back(base(queue) + "wake");
-            // BLPOP takes seconds with decimals (Redis >= 6).
-            blpop.push_back(std::to_string(double(wait.count()) / 1000.0));
-            TimeoutScope scope(c, wait + Milliseconds{5'000});
-            c.expect(c.command(blpop), "BLPOP");
-        });
+        // No reconnecting here: with the server away, waiting out the timeout is what a wait
+        // should do, and the worker's next claim reports the outage (and stops stay prompt).
+        try {
+            pool_.run_once([&](Connection& c) { block_until_signal(c, queues, timeout); });
+        } catch (const redis::ConnectionLost&) {
+            std::this_thread::sleep_for(timeout);
+        }
     }
 
   private:
+    // Blocks in BLPOP on the queues' wake-up lists (push, release and recovery signal them), but
+    // never past the due time of the earliest delayed job; returns at once when one is due.
+    void block_until_signal(Connection& c, const std::vector<std::string>& queues,
+                            Milliseconds timeout) {
+        std::vector<Command> peek{{"TIME"}};
+        for (const auto& queue : queues) {
+            peek.push_back({"ZRANGE", base(queue) + "pending", "0", "0", "WITHSCORES"});
+        }
+        auto replies = c.pipeline(peek);
+        const auto& time = c.expect(replies[0], "TIME");
+        std::int64_t now = redis::integer(redis::element(time, 0)) * 1000 +
+                           redis::integer(redis::element(time, 1)) / 1000;
+        auto wait = timeout;
+        for (std::size_t i = 1; i < replies.size(); ++i) {
+            const auto& first = c.expect(replies[i], "ZRANGE");
+            if (redis::size(first) < 2)
+                continue;
+            auto due = std::int64_t(std::stod(std::string(redis::text(redis::element(first, 1)))));
+            if (due <= now)
+                return;  // something is due already
+            wait = std::min(wait, Milliseconds(due - now));
+        }
+        Command blpop{"BLPOP"};
+        for (const auto& queue : queues) blpop.push_back(base(queue) + "wake");
+        // BLPOP takes seconds with decimals (Redis >= 6).
+        blpop.push_back(std::to_string(double(wait.count()) / 1000.0));
+        TimeoutScope scope(c, wait + Milliseconds{5'000});
+        c.expect(c.command(blpop), "BLPOP");
+    }
+
     std::string base(const std::string& queue) const {
         return redis::queue_base(settings_.prefix, queue);
     }
