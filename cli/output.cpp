@@ -19,6 +19,11 @@ void emit_json(const nlohmann::json& value) {
               << std::flush;
 }
 
+void emit_ordered_json(const nlohmann::ordered_json& value) {
+    std::cout << value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n'
+              << std::flush;
+}
+
 void emit_json_pretty(const nlohmann::json& value) {
     std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n'
               << std::flush;

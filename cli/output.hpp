@@ -14,6 +14,8 @@ namespace q {
 
 // One JSON document as a single line on stdout (flushed). Lists print one per line (NDJSON).
 void emit_json(const nlohmann::json& value);
+// The same, keeping the keys in the order written (events: "event" first).
+void emit_ordered_json(const nlohmann::ordered_json& value);
 // Indented, for documents people read (q config); still valid JSON.
 void emit_json_pretty(const nlohmann::json& value);
 

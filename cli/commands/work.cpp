@@ -107,7 +107,8 @@ class EventPrinter {
         if (context_.json()) {
             nlohmann::json ids = nlohmann::json::array();
             for (const auto& job : jobs) ids.push_back(job.id);
-            emit_json({{"event", "recovered"}, {"time", now()}, {"ids", ids}});
+            emit_ordered_json(
+                nlohmann::ordered_json{{"event", "recovered"}, {"time", now()}, {"ids", ids}});
         }
         if (!context_.quiet()) {
             std::cerr << fmt::format("recovered {} stale job{}\n", jobs.size(),
@@ -122,15 +123,15 @@ class EventPrinter {
     void stopped(const libqueue::WorkerSummary& summary) {
         std::lock_guard lock(mutex_);
         if (context_.json()) {
-            emit_json({{"event", "stopped"},
-                       {"time", now()},
-                       {"reason", summary.stop_reason},
-                       {"completed", summary.completed},
-                       {"retried", summary.retried},
-                       {"dead", summary.dead},
-                       {"put_back", summary.put_back},
-                       {"claims_lost", summary.claims_lost},
-                       {"elapsed_ms", summary.elapsed.count()}});
+            emit_ordered_json(nlohmann::ordered_json{{"event", "stopped"},
+                                                     {"time", now()},
+                                                     {"reason", summary.stop_reason},
+                                                     {"completed", summary.completed},
+                                                     {"retried", summary.retried},
+                                                     {"dead", summary.dead},
+                                                     {"put_back", summary.put_back},
+                                                     {"claims_lost", summary.claims_lost},
+                                                     {"elapsed_ms", summary.elapsed.count()}});
         }
         if (!context_.quiet()) {
             std::cerr << fmt::format(
@@ -165,11 +166,11 @@ class EventPrinter {
               const std::string& human, int human_level = 0) {
         std::lock_guard lock(mutex_);
         if (context_.json()) {
-            nlohmann::json line = {{"event", event},     {"time", now()},
-                                   {"id", job.id},       {"name", job.name},
-                                   {"queue", job.queue}, {"attempt", job.attempts}};
+            nlohmann::ordered_json line = {{"event", event},     {"time", now()},
+                                           {"id", job.id},       {"name", job.name},
+                                           {"queue", job.queue}, {"attempt", job.attempts}};
             for (auto& [key, value] : extra.items()) line[key] = value;
-            emit_json(line);
+            emit_ordered_json(line);
         }
         if (!context_.quiet() && context_.verbose() >= human_level)
             std::cerr << human << '\n';
