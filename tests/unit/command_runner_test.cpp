@@ -455,3 +455,22 @@ TEST_CASE("a worker that ignores SIGCHLD gets a failure, not a hang", "[command]
     CHECK(outcome.kind == Outcome::Kind::failure);
     CHECK(outcome.error == "exit status unknown: the worker ignores SIGCHLD");
 }
+
+TEST_CASE("no descriptors leak, whatever the outcome", "[command]") {
+    TempDir dir;
+    Output out(dir);
+    auto count_fds = [] {
+        return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{});
+    };
+    const auto before = count_fds();
+    auto slow = command({"sleep", "30"});
+    slow.timeout = 50ms;
+    for (int i = 0; i < 5; ++i) {
+        run(command({"true"}), options_to(out));
+        run(command({"sh", "-c", "echo x >&2; exit 3"}), options_to(out));
+        run(command({"q-no-such-command-anywhere"}), options_to(out));
+        run(slow, options_to(out));
+    }
+    CHECK(count_fds() == before);
+    CHECK(no_children_left());
+}
