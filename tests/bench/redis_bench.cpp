@@ -127,8 +127,9 @@ void latency(QueueDriver& driver, std::size_t samples) {
         return;
     }
     auto at = [&](double q) { return waits_ms[std::size_t(q * double(waits_ms.size() - 1))]; };
-    fmt::print("push -> start latency  {:>5} samples  p50 {:.2f} ms  p99 {:.2f} ms  max {:.2f} ms\n",
-               waits_ms.size(), at(0.50), at(0.99), waits_ms.back());
+    fmt::print(
+        "push -> start latency  {:>5} samples  p50 {:.2f} ms  p99 {:.2f} ms  max {:.2f} ms\n",
+        waits_ms.size(), at(0.50), at(0.99), waits_ms.back());
 }
 
 }  // namespace

@@ -168,6 +168,17 @@ TEST_CASE("killed connections are replaced and the operation goes through") {
     CHECK(f.driver->size("default") == 2);
 }
 
+TEST_CASE("a large write into a killed connection is retried, not killed by SIGPIPE") {
+    Fixture f;
+    f.driver->push(job());  // opens a connection to kill
+    NewJob big = job();
+    big.payload = "{\"blob\":\"" + std::string(64 * 1024, 'x') + "\"}";
+    std::vector<NewJob> batch(400, big);  // ~26 MB: many write(2) calls into a dead socket
+    f.kill_driver_connections();
+    CHECK(f.driver->push_batch(batch).size() == 400);
+    CHECK(f.driver->size("default") == 401);
+}
+
 TEST_CASE("an outcome resent after a lost reply counts as done; another token's does not") {
     // The driver resends an outcome with the retry flag when the connection broke before the
     // reply came. Here the scripts run directly, as the resend would.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "drivers/redis/connection.hpp"
+#include "drivers/redis/sigpipe_guard.hpp"
 
 namespace libqueue::redis {
 
@@ -36,6 +37,7 @@ class Pool {
     // unless it broke.
     template <class Fn>
     auto run(Fn&& fn) -> decltype(fn(std::declval<Connection&>(), 0)) {
+        SigpipeGuard guard;
         std::optional<Clock::time_point> failing_since;
         for (int attempt = 0;; ++attempt) {
             Lease lease(*this);
@@ -54,6 +56,7 @@ class Pool {
     // fn(connection) once; ConnectionLost passes through (the connection is dropped).
     template <class Fn>
     auto run_once(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+        SigpipeGuard guard;
         Lease lease(*this);
         try {
             lease.open();
