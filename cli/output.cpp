@@ -48,11 +48,13 @@ std::string format_time(const std::optional<TimePoint>& t) {
 }
 
 std::string format_relative(TimePoint t, TimePoint now) {
-    if (t >= now)
-        return "in " + libqueue::format_duration(t - now);
-    // Whole seconds are enough for "how long ago"; milliseconds are noise here.
-    auto ago = std::chrono::duration_cast<std::chrono::seconds>(now - t);
-    return libqueue::format_duration(ago) + " ago";
+    auto distance = t >= now ? t - now : now - t;
+    // Milliseconds matter for a retry due in 91ms, not for one due in 4m59.976s.
+    if (distance >= std::chrono::seconds(10)) {
+        distance = std::chrono::duration_cast<std::chrono::seconds>(distance);
+    }
+    const auto text = libqueue::format_duration(distance);
+    return t >= now ? "in " + text : text + " ago";
 }
 
 std::string one_line(const std::string& text, std::size_t max_chars) {

@@ -23,9 +23,9 @@ void add_config_command(CLI::App& app, Context& context) {
         "  q --config /etc/q.json config --path\n"
         "\n"
         "Output:\n"
-        "\"# from FILE\" on stderr, then the config as indented JSON on stdout. With --json one\n"
-        "line: {\"source\": FILE or null, \"config\": {...}}. With --path only the file's path\n"
-        "(nothing when no file was found).\n"
+        "\"q: config from FILE\" on stderr, then the config as indented JSON on\n"
+        "stdout. With --json one line: {\"source\": FILE or null, \"config\": {...}}.\n"
+        "With --path only the file's path (nothing when no file was found).\n"
         "\n"
         "Exit status:\n"
         "  0   shown\n"
@@ -45,7 +45,8 @@ void add_config_command(CLI::App& app, Context& context) {
                        {"config", document}});
             return;
         }
-        note(context, source.empty() ? "no config file found: defaults" : "# from " + source);
+        note(context,
+             source.empty() ? "no config file found: the defaults apply" : "config from " + source);
         emit_json_pretty(document);
     });
 }

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Bad input of every kind: the exit code, one "q: ..." line on stderr, and the queue unchanged.
+source "$(dirname "$0")/lib.sh"
+handler ok 'cat >/dev/null'
+write_config
+q push ok '{"keep": 1}' >/dev/null
+q --queue other push ok >/dev/null
+state=$(snapshot)
+
+check() {  # code what cmd...
+    local code=$1 what=$2
+    shift 2
+    expect_exit "$code" "$@"
+    assert_one_line "$ERR" "$what"
+    assert_eq "" "$OUT" "$what: nothing on stdout"
+}
+
+# Malformed payload and batch line: 65.
+check 65 "malformed payload" q push ok '{"a": [1, 2}'
+printf '%s\n' '{"name": "ok"}' '{"name": "ok", "payload": }' >bad.ndjson
+check 65 "malformed batch line" q push --batch bad.ndjson
+assert_contains "$ERR" "batch line 2" "names the line"
+
+# Usage errors: 64.
+check 64 "bad duration" q push --delay 10y ok
+assert_contains "$ERR" "--delay: bad duration '10y'" "names the option and the value"
+check 64 "unknown option" q push --frobnicate ok
+assert_contains "$ERR" "--frobnicate" "names the option"
+assert_contains "$ERR" "try 'q push --help'" "points to the command's help"
+check 64 "unknown command" q frobnicate
+assert_contains "$ERR" "try 'q --help'" "points to help"
+check 64 "no command" q
+check 64 "several queues where one is meant" q --queue a,b size
+check 64 "empty queue name" q --queue "a,,b" work --stop-when-empty
+check 64 "memory driver outside q run" q --driver memory push ok
+assert_contains "$ERR" "q run" "points to q run"
+
+# Unknown job id: 66.
+check 66 "unknown id (show)" q show 01J00000000000000000000000
+assert_contains "$ERR" "no job '01J00000000000000000000000'" "names the id"
+check 66 "unknown id (wait)" q wait 01J00000000000000000000000
+check 66 "unknown id (cancel)" q cancel 01J00000000000000000000000
+
+# Config errors: 78, naming the key.
+cp "$Q_CONFIG" good.json
+printf '{"queue": {"driver": "sqlite", "sqlite": {"path": "queue.db"}, "retry": {"base": "soon"}}}\n' >"$Q_CONFIG"
+check 78 "bad duration in config" q size
+assert_contains "$ERR" "queue.retry.base" "names the key path"
+assert_contains "$ERR" "q.json" "names the file"
+printf '{"queue": {"driver": "sqlite", "sqlite": {"path": "queue.db"}, "colour": "blue"}}\n' >"$Q_CONFIG"
+check 78 "unknown key" q size
+assert_contains "$ERR" "queue.colour" "names the unknown key"
+printf '{"queue": {"driver": "sqlite", "sqlite": {"path": "queue.db"}, "keep_completed": "yes"}}\n' >"$Q_CONFIG"
+check 78 "wrong type" q push ok
+assert_contains "$ERR" "queue.keep_completed" "names the key"
+printf '{"queue": {"driver": "sqlite", \n' >"$Q_CONFIG"
+check 78 "invalid JSON" q size
+printf '{"queue": {"driver": "carrier-pigeon"}}\n' >"$Q_CONFIG"
+check 78 "unknown driver in config" q size
+assert_contains "$ERR" "carrier-pigeon" "names the driver"
+cp good.json "$Q_CONFIG"
+check 78 "unknown --driver" q --driver carrier-pigeon size
+assert_contains "$ERR" "unknown driver 'carrier-pigeon'" "says unknown driver"
+check 78 "missing --config file" q --config nowhere.json size
+assert_contains "$ERR" "nowhere.json" "names the file"
+Q_CONFIG="$T/nowhere.json" check 78 "missing \$Q_CONFIG file" q size
+
+# Secrets never appear in messages.
+printf '{"queue": {"driver": "postgres", "postgres": {"dsn": "postgresql://q:s3cr3t@127.0.0.1:1/jobs"}}}\n' >pg.json
+run q --config pg.json size
+assert_not_contains "$ERR" "s3cr3t" "no password in the error"
+assert_one_line "$ERR" "unreachable postgres"
+if [ "$CODE" = 69 ] || [ "$CODE" = 78 ]; then pass; else fail "unreachable postgres: exit $CODE"; fi
+
+# After all that, the queue is as it was.
+assert_eq "$state" "$(snapshot)" "no bad command changed the queue"
+
+finish
