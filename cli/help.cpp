@@ -128,8 +128,12 @@ void render_text(std::ostream& out, const std::string& text, bool allow_headings
             need_paragraph = true;
             continue;
         }
-        if (allow_headings && !indented && is_heading(line)) {
-            out << ".SH " << upper(roff_escape(line.substr(0, line.size() - 1))) << '\n';
+        if (!indented && is_heading(line)) {
+            if (allow_headings) {
+                out << ".SH " << upper(roff_escape(line.substr(0, line.size() - 1))) << '\n';
+            } else {  // inside a section already: a bold line of its own
+                out << ".PP\n\\fB" << roff_escape(line) << "\\fR\n.br\n";
+            }
             need_paragraph = false;
             continue;
         }
@@ -295,7 +299,7 @@ std::string render_man_page(const CLI::App& root, const CLI::App& command,
                 out << ".SS " << roff_escape(full_name(*sub)) << '\n';
                 render_text(out, sub->get_description(), false);
                 render_options(out, *sub, true);
-                render_options(out, *sub, false);
+                render_options(out, *sub, false, true);
                 render_text(out, sub->get_footer(), false);
             }
         }
