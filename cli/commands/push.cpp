@@ -20,6 +20,7 @@ struct PushArgs {
     std::string delay;
     std::string at;
     int max_retries = 3;
+    bool max_retries_given = false;
     std::string unique_key;
     std::string batch;
 };
@@ -93,16 +94,16 @@ std::string checked_payload(const std::string& text, const std::string& origin) 
 // Drivers that run a job at push (sync) report how it ended; a dead job fails the command.
 void print_result(Context& context, const libqueue::PushResult& result) {
     if (context.json()) {
-        nlohmann::json line = {{"id", result.id}, {"created", result.created}};
+        nlohmann::ordered_json line = {{"id", result.id}, {"created", result.created}};
         if (result.ran) {
             line["status"] = libqueue::to_string(result.ran->status);
             line["attempts"] = result.ran->attempts;
             line["exit_status"] =
-                result.exit_status ? nlohmann::json(*result.exit_status) : nlohmann::json();
+                result.exit_status ? nlohmann::ordered_json(*result.exit_status) : nullptr;
             line["last_error"] =
-                result.ran->last_error ? nlohmann::json(*result.ran->last_error) : nlohmann::json();
+                result.ran->last_error ? nlohmann::ordered_json(*result.ran->last_error) : nullptr;
         }
-        emit_json(line);
+        emit_ordered_json(line);
     } else {
         print_line(result.id);
     }
@@ -213,7 +214,8 @@ std::vector<libqueue::NewJob> read_batch(const std::string& source,
 void run_push(Context& context, const PushArgs& args) {
     if (!args.batch.empty()) {
         if (!args.name.empty() || !args.payload.empty() || !args.payload_file.empty() ||
-            !args.delay.empty() || !args.at.empty() || !args.unique_key.empty()) {
+            !args.delay.empty() || !args.at.empty() || !args.unique_key.empty() ||
+            args.max_retries_given) {
             throw libqueue::UsageError(
                 "--batch takes every job from its lines: no NAME, PAYLOAD or job options");
         }
@@ -273,7 +275,10 @@ void add_push_command(CLI::App& app, Context& context) {
         ->type_name("KEY");
     cmd->add_option("--batch", args->batch, "Push every NDJSON line of FILE (- for stdin)")
         ->type_name("FILE");
-    cmd->callback([&context, args] { run_push(context, *args); });
+    cmd->callback([&context, args, cmd] {
+        args->max_retries_given = cmd->count("--max-retries") > 0;
+        run_push(context, *args);
+    });
 }
 
 }  // namespace q

@@ -89,4 +89,15 @@ expect_exit 64 q push a b c
 assert_contains "$ERR" "try 'q push --help'" "parse errors point to help"
 assert_eq "$state" "$(snapshot)" "failed pushes stored nothing"
 
+# The sync driver runs the job at push: q push reports how it ended, and fails when the job did.
+handler good 'cat >"$PWD/sync.payload"'
+handler nogood 'echo "cannot do it" >&2; exit 65'
+write_config
+expect_exit 0 q --driver sync push good '{"now": true}'
+assert_eq '{"now": true}' "$(cat sync.payload)" "sync ran the handler with the payload"
+expect_exit 1 q --driver sync push --json nogood
+assert_eq failed "$(json_str "$OUT" status)" "sync --json status"
+assert_eq 65 "$(json_num "$OUT" exit_status)" "sync --json exit status"
+assert_contains "$ERR" "cannot do it" "the failure is reported"
+
 finish
