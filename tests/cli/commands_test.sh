@@ -87,6 +87,16 @@ expect_exit 64 q clear default </dev/null
 assert_one_line "$ERR" "clear without tty"
 assert_contains "$ERR" "pass --yes" "tells how"
 assert_eq "$before" "$(q size)" "nothing deleted"
+# On a terminal it asks; only "y" deletes. (script(1) gives q a pseudo-terminal.)
+if command -v script >/dev/null; then
+    expect_exit 1 bash -c 'printf "n\n" | script -qec "\"$Q_BIN\" clear default" /dev/null'
+    assert_contains "$OUT" "[y/N]" "asks on a terminal"
+    assert_contains "$OUT" "nothing deleted" "n keeps the jobs"
+    assert_eq "$before" "$(q size)" "answer n: nothing deleted"
+    expect_exit 0 bash -c 'printf "y\n" | script -qec "\"$Q_BIN\" clear default" /dev/null'
+    assert_contains "$OUT" "deleted" "y deletes"
+    assert_eq 0 "$(q size)" "answer y: cleared"
+fi
 q --queue keep push ok >/dev/null
 expect_exit 0 q clear --yes default
 assert_contains "$OUT" "deleted" "clear reports a count"
