@@ -1,6 +1,7 @@
 // q wait: block until a job finishes; for CI scripts that push and then need the result.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <thread>
