@@ -296,7 +296,8 @@ class FileDriver final : public QueueDriver {
                 j.finished_at = now;
                 file.totals[{j.queue, j.name}].dead++;
             } else {
-                j.status = Status::pending;
+                j.status = Status::pending;  // the lost run was a failed attempt: a retry
+                file.totals[{j.queue, j.name}].retries++;
             }
             j.available_at = now;
         }

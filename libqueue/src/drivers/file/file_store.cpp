@@ -6,12 +6,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <sstream>
 #include <thread>
+
+#include "libqueue/duration.hpp"
 
 #include "libqueue/errors.hpp"
 
@@ -143,35 +146,79 @@ FileStore::Lock::~Lock() {
     store_.release_flock();
 }
 
+namespace {
+
+// A blocking flock that gives up after `timeout`. Blocked waiters are woken by the kernel when
+// the holder lets go, so a busy file is shared fairly (polling with sleeps starves the unlucky
+// process). The wait happens on a helper thread with its own descriptor: if we give up, the
+// helper still gets the lock one day and drops it by closing that descriptor, which no one else
+// uses.
+struct PendingLock {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    bool abandoned = false;
+    int error = 0;
+};
+
+bool flock_with_timeout(int fd, int mode, Milliseconds timeout) {
+    if (::flock(fd, mode | LOCK_NB) == 0)
+        return true;
+    if (errno != EWOULDBLOCK && errno != EINTR)
+        return false;
+    auto pending = std::make_shared<PendingLock>();
+    std::thread([fd, mode, pending] {
+        int result;
+        do {
+            result = ::flock(fd, mode);
+        } while (result != 0 && errno == EINTR);
+        int error = result == 0 ? 0 : errno;
+        std::lock_guard lock(pending->mutex);
+        if (pending->abandoned) {
+            ::close(fd);
+            return;
+        }
+        pending->error = error;
+        pending->done = true;
+        pending->done_cv.notify_one();
+    }).detach();
+    std::unique_lock lock(pending->mutex);
+    if (pending->done_cv.wait_for(lock, timeout, [&] { return pending->done; })) {
+        errno = pending->error;
+        return pending->error == 0;
+    }
+    pending->abandoned = true;  // the helper closes fd
+    errno = EWOULDBLOCK;
+    return false;
+}
+
+}  // namespace
+
 void FileStore::acquire_flock(bool exclusive) {
-    if (lock_fd_ < 0) {
-        ensure_parent_folder(settings_.path);
-        lock_fd_ = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (lock_fd_ < 0) {
-            throw UnavailableError(lock_path_.string() +
-                                   ": cannot open lock file: " + errno_text());
-        }
+    ensure_parent_folder(settings_.path);
+    // A fresh descriptor per hold: a lock abandoned after a timeout stays with its own.
+    int fd = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw UnavailableError(lock_path_.string() + ": cannot open lock file: " + errno_text());
     }
-    // Poll rather than block, so a stuck holder turns into a clear TemporaryError.
-    auto deadline = std::chrono::steady_clock::now() + settings_.lock_timeout;
-    auto pause = std::chrono::microseconds(200);
-    while (::flock(lock_fd_, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            throw UnavailableError(lock_path_.string() + ": cannot lock: " + errno_text());
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            throw TemporaryError(
-                lock_path_.string() + ": lock still held by another process after " +
-                std::to_string(settings_.lock_timeout.count() / 1000) + "s; try again");
-        }
-        std::this_thread::sleep_for(pause);
-        pause = std::min(pause * 2, std::chrono::microseconds(20'000));
+    if (flock_with_timeout(fd, exclusive ? LOCK_EX : LOCK_SH, settings_.lock_timeout)) {
+        lock_fd_ = fd;
+        return;
     }
+    if (errno != EWOULDBLOCK) {
+        std::string why = errno_text();
+        ::close(fd);
+        throw UnavailableError(lock_path_.string() + ": cannot lock: " + why);
+    }
+    // fd now belongs to the helper thread.
+    throw TemporaryError(lock_path_.string() + ": lock still held by another process after " +
+                         format_duration(settings_.lock_timeout) + "; try again");
 }
 
 void FileStore::release_flock() {
     if (lock_fd_ >= 0)
-        ::flock(lock_fd_, LOCK_UN);
+        ::close(lock_fd_);  // closing drops the flock
+    lock_fd_ = -1;
 }
 
 FileSignature FileStore::signature() const {

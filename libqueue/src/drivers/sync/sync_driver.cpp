@@ -94,6 +94,7 @@ class SyncDriver final : public QueueDriver {
             Outcome outcome = executor_->execute(job, std::stop_token{});
             result.exit_status = outcome.exit_status;
             if (outcome.kind == Outcome::Kind::success) {
+                result.exit_status = outcome.exit_status.value_or(0);
                 job.status = Status::completed;
                 break;
             }
