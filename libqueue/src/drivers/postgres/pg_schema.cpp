@@ -197,4 +197,16 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
     return actions;
 }
 
+std::vector<std::string> missing_indexes(pqxx::connection& db, const Names& n) {
+    auto wanted = seed_indexes(n);
+    for (auto& index : recommended_indexes(n)) wanted.push_back(index);
+    pqxx::nontransaction tx(db);
+    std::vector<std::string> missing;
+    for (const auto& index : wanted) {
+        if (!exists(tx, qualified(n, index.name)))
+            missing.push_back(unquoted(index.name));
+    }
+    return missing;
+}
+
 }  // namespace libqueue::pg

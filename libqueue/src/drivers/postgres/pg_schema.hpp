@@ -24,4 +24,7 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& names,
 // (ConfigError naming the missing column otherwise). Cheap: one catalog query, no locks.
 bool schema_ready(pqxx::connection& db, const Names& names);
 
+// The seed's index and q's recommended indexes that the jobs table lacks (unquoted names).
+std::vector<std::string> missing_indexes(pqxx::connection& db, const Names& names);
+
 }  // namespace libqueue::pg

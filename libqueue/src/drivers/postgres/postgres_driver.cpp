@@ -377,6 +377,21 @@ class PostgresDriver final : public QueueDriver {
         });
     }
 
+    // Without q's claim-order index (a table the seed's program created), a claim sorts every
+    // due job that shares the oldest due time (a whole pushed batch): say how to fix it.
+    std::vector<std::string> warnings() override {
+        ensure_schema();
+        auto missing = pool_.run(
+            "check indexes", [&](Connection& c, int) { return missing_indexes(*c.db, names_); });
+        if (missing.empty())
+            return {};
+        std::string list;
+        for (const auto& name : missing) list += (list.empty() ? "" : ", ") + name;
+        return {"PostgreSQL table " + names_.display + " lacks q's recommended indexes (" + list +
+                "): claims, stale recovery and prune scan more rows than they need; run `q "
+                "migrate --indexes`"};
+    }
+
     void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout) override;
 
     std::vector<std::string> migrate(const MigrateOptions& options) override {
