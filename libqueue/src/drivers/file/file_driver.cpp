@@ -149,10 +149,7 @@ class FileDriver final : public QueueDriver {
                 Job done = j;
                 done.status = Status::completed;
                 done.finished_at = now;
-                done.available_at = now;
                 done.reserved_by.reset();
-                done.last_error.reset();
-                done.payload = "null";
                 file.completed.push_back(std::move(done));
                 forget_old_completions(file, now);
             }

@@ -129,10 +129,11 @@ Job read_completed_impl(const json& value, std::size_t index, const std::string&
     job.status = Status::completed;
     job.attempts = int(r.integer("attempts"));
     job.max_retries = int(r.integer("max_retries"));
-    job.payload = "null";  // not kept: the job has left the file
+    job.payload = r.optional_text("payload").value_or("null");
+    job.last_error = r.optional_text("last_error");
     job.created_at = r.time("created_at");
+    job.available_at = r.optional_time("available_at");
     job.finished_at = r.time("finished_at");
-    job.available_at = job.finished_at;
     return job;
 }
 
@@ -191,7 +192,10 @@ ordered completed_record(const Job& j) {
     o["queue"] = j.queue;
     o["attempts"] = j.attempts;
     o["max_retries"] = j.max_retries;
+    o["payload"] = j.payload;
+    o["last_error"] = nullable(j.last_error);
     o["created_at"] = format_iso8601(j.created_at);
+    o["available_at"] = nullable(j.available_at);
     o["finished_at"] = nullable(j.finished_at);
     return o;
 }

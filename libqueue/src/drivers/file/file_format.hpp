@@ -3,11 +3,13 @@
 //   {"format": "q-queue-file", "version": 1, "generation": "<random per write>",
 //    "jobs":      [ {id, name, queue, status, attempts, max_retries, payload, last_error,
 //                    created_at, available_at, finished_at, reserved_by, unique_key?} ],
-//    "completed": [ {id, name, queue, attempts, max_retries, created_at, finished_at} ],
+//    "completed": [ {id, name, queue, attempts, max_retries, payload, last_error, created_at,
+//                    available_at, finished_at} ],
 //    "totals":    [ {queue, name, pushed, completed, dead, retries, processing_ms} ]}
 //
 // "jobs" holds pending, processing and failed (dead) jobs. Completed jobs leave it; "completed"
-// remembers their identity for a while so find() can still tell "completed" from "no such job".
+// remembers them for a while (the newest 1000, at most a day; forgotten first when a push needs
+// room) so find() can still tell "completed" from "no such job".
 // Payloads are stored as the JSON text they were pushed with, so they round-trip byte for byte.
 #pragma once
 
@@ -35,7 +37,7 @@ struct StoredJob {
 
 struct QueueFile {
     std::vector<StoredJob> jobs;
-    std::vector<Job> completed;  // slim: no payload, no last_error
+    std::vector<Job> completed;  // remembered for a while, oldest first
     std::map<std::pair<std::string, std::string>, Totals> totals;  // by (queue, name)
 };
 
