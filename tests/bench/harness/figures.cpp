@@ -1,0 +1,184 @@
+#include "harness/figures.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "libqueue/handler.hpp"
+#include "libqueue/worker.hpp"
+
+namespace bench {
+
+using namespace libqueue;
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+namespace {
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double ms_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+NewJob noop_job() {
+    NewJob job;
+    job.name = "noop";
+    job.payload = R"({"n":1})";
+    return job;
+}
+
+void fill(QueueDriver& driver, std::size_t jobs, std::size_t batch = 5000) {
+    std::vector<NewJob> chunk(std::min(jobs, batch), noop_job());
+    for (std::size_t done = 0; done < jobs; done += chunk.size()) {
+        if (jobs - done < chunk.size())
+            chunk.resize(jobs - done);
+        driver.push_batch(chunk);
+    }
+}
+
+double percentile(std::vector<double> sorted, double p) {
+    if (sorted.empty())
+        return 0;
+    std::sort(sorted.begin(), sorted.end());
+    auto at = std::size_t(p * double(sorted.size() - 1) + 0.5);
+    return sorted[std::min(at, sorted.size() - 1)];
+}
+
+}  // namespace
+
+json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bulk, std::size_t batch) {
+    auto driver = backend.open();
+    json result = {{"one_by_one_jobs", one_by_one}, {"bulk_jobs", bulk}, {"batch", batch}};
+
+    auto start = Clock::now();
+    for (std::size_t i = 0; i < one_by_one; ++i) driver->push(noop_job());
+    double s = seconds_since(start);
+    result["one_by_one_jobs_per_s"] = double(one_by_one) / s;
+    result["push_us"] = s * 1e6 / double(one_by_one);
+    driver->clear("default");
+
+    std::vector<NewJob> chunk(batch, noop_job());
+    start = Clock::now();
+    for (std::size_t done = 0; done < bulk; done += batch) {
+        if (bulk - done < chunk.size())
+            chunk.resize(bulk - done);
+        driver->push_batch(chunk);
+    }
+    s = seconds_since(start);
+    result["bulk_jobs_per_s"] = double(bulk) / s;
+    return result;
+}
+
+json drain(Backend& backend, std::size_t jobs, unsigned concurrency) {
+    auto driver = backend.open();
+    fill(*driver, jobs, std::min<std::size_t>(jobs, 1000));
+    backend.analyze();
+
+    Handlers handlers;
+    handlers.on("noop", [](const Job&) {});
+    WorkerOptions options;
+    options.concurrency = concurrency;
+    options.stop_when_empty = true;
+    Worker worker(*driver, handlers, options);
+    auto start = Clock::now();
+    auto summary = worker.run();
+    double s = seconds_since(start);
+    return {{"jobs", jobs},
+            {"concurrency", concurrency},
+            {"completed", summary.completed},
+            {"seconds", s},
+            {"jobs_per_s", double(summary.completed) / s}};
+}
+
+json latency(Backend& backend, std::size_t samples, unsigned gap_ms) {
+    auto driver = backend.open();
+    auto pusher = backend.open();  // another driver object, as another process would use
+
+    std::mutex mutex;
+    std::condition_variable started;
+    std::map<std::string, Clock::time_point> start_times;
+    Handlers handlers;
+    handlers.on("noop", [&](const Job& job) {
+        auto now = Clock::now();
+        std::lock_guard lock(mutex);
+        start_times[job.id] = now;
+        started.notify_all();
+    });
+    WorkerOptions options;
+    options.idle_sleep = Milliseconds(1000);  // the CLI's default: wake-ups must do better
+    Worker worker(*driver, handlers, options);
+    std::thread runner([&] { worker.run(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // idle by now
+
+    std::vector<double> ms;
+    std::size_t lost = 0;
+    for (std::size_t i = 0; i < samples; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
+        auto before = Clock::now();
+        auto id = pusher->push(noop_job()).id;
+        std::unique_lock lock(mutex);
+        if (started.wait_for(lock, std::chrono::seconds(5),
+                             [&] { return start_times.count(id) > 0; })) {
+            ms.push_back(ms_between(before, start_times[id]));
+        } else {
+            ++lost;
+        }
+    }
+    worker.stop();
+    runner.join();
+    return {{"samples", ms.size()},
+            {"timed_out", lost},
+            {"p50_ms", percentile(ms, 0.50)},
+            {"p99_ms", percentile(ms, 0.99)},
+            {"max_ms", ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end())}};
+}
+
+json claim(Backend& backend, std::size_t pending, std::size_t claims, unsigned runs) {
+    auto driver = backend.open();
+    const bool refill = pending <= 2 * claims;
+    if (!refill) {
+        fill(*driver, pending);
+        backend.analyze();
+    }
+    ClaimRequest request;
+    request.worker_id = "bench";
+    request.limit = 1;
+
+    json rates = json::array();
+    json cycles = json::array();
+    for (unsigned run = 0; run < runs; ++run) {
+        if (refill) {
+            driver->clear("default");
+            fill(*driver, pending);
+            backend.analyze();
+        }
+        Clock::duration in_claim{};
+        std::size_t done = 0;
+        auto start = Clock::now();
+        while (done < claims) {
+            auto before = Clock::now();
+            auto jobs = driver->claim(request);
+            in_claim += Clock::now() - before;
+            if (jobs.empty())
+                break;
+            for (const auto& job : jobs) driver->complete({job.id, *job.reserved_by}, {});
+            done += jobs.size();
+        }
+        double total = seconds_since(start);
+        rates.push_back(double(done) / std::chrono::duration<double>(in_claim).count());
+        cycles.push_back(double(done) / total);
+    }
+    return {{"pending", pending},
+            {"claims", claims},
+            {"claim_per_s", rates},
+            {"claim_complete_per_s", cycles}};
+}
+
+}  // namespace bench

@@ -1,0 +1,30 @@
+// The library-level figures. Each measures one thing on a fresh backend and returns its numbers
+// as JSON (rates in jobs per second, times in milliseconds); scripts/bench takes the medians.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+
+#include "harness/backends.hpp"
+
+namespace bench {
+
+// push() `one_by_one` jobs, then push_batch() `bulk` jobs in batches of `batch`.
+nlohmann::json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bulk,
+                       std::size_t batch);
+
+// `jobs` no-op jobs stored first (untimed), then a libqueue::Worker with a no-op C++ handler and
+// `concurrency` slots drains them (stop_when_empty); the rate counts from run() to its return.
+nlohmann::json drain(Backend& backend, std::size_t jobs, unsigned concurrency);
+
+// An idle worker (concurrency 1, blocked in wait_for_jobs) and another driver object pushing one
+// job every `gap_ms`: the time from just before push() to the handler's start, `samples` times.
+nlohmann::json latency(Backend& backend, std::size_t samples, unsigned gap_ms);
+
+// `pending` jobs stored (in batches), then `runs` times: claim one job at a time and complete it,
+// `claims` times. Reports the claim rate (jobs / time inside claim()) and the cycle rate
+// (claim + complete). With pending <= 2 * claims the store is refilled before each run, so every
+// run starts with `pending` jobs.
+nlohmann::json claim(Backend& backend, std::size_t pending, std::size_t claims, unsigned runs);
+
+}  // namespace bench

@@ -1,0 +1,88 @@
+// q's library-level benchmark (not a test): one figure on one backend per run, printed as one
+// JSON line on stdout with the process's peak RSS. scripts/bench runs it many times and writes
+// tests/bench/results/.
+//   q_bench enqueue  BACKEND [--one N] [--jobs N] [--batch N]
+//   q_bench drain    BACKEND [--jobs N] [--concurrency N]
+//   q_bench latency  BACKEND [--samples N] [--gap-ms N]
+//   q_bench claim    BACKEND [--pending N] [--claims N] [--runs N]
+// BACKEND: sqlite-full, sqlite-normal, postgres, redis, file, memory. postgres and redis use
+// $Q_TEST_PG_DSN / $Q_TEST_REDIS_URL (a table / key prefix of their own, dropped at the end);
+// without them the run exits 77 (skipped).
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "harness/backends.hpp"
+#include "harness/figures.hpp"
+
+namespace {
+
+int usage(const char* why) {
+    std::cerr << "q_bench: " << why
+              << "\nusage: q_bench enqueue|drain|latency|claim BACKEND [--option N ...]\n";
+    return 64;
+}
+
+long peak_rss_kb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;  // kilobytes on Linux
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3)
+        return usage("a figure and a backend are required");
+    std::string figure = argv[1];
+    std::string backend_name = argv[2];
+    std::map<std::string, std::size_t> options;
+    for (int i = 3; i < argc; ++i) {
+        std::string key = argv[i];
+        if (key.rfind("--", 0) != 0 || i + 1 >= argc)
+            return usage(("bad option " + key).c_str());
+        try {
+            options[key.substr(2)] = std::stoul(argv[++i]);
+        } catch (const std::exception&) {
+            return usage(("not a number after " + key).c_str());
+        }
+    }
+    auto get = [&](const std::string& key, std::size_t fallback) {
+        auto it = options.find(key);
+        return it == options.end() ? fallback : it->second;
+    };
+
+    if (!bench::Backend::available(backend_name)) {
+        std::cerr << "q_bench: backend " << backend_name
+                  << " is not available (unknown, or its server variable is not set)\n";
+        return 77;
+    }
+    try {
+        bench::Backend backend(backend_name);
+        nlohmann::json result;
+        if (figure == "enqueue") {
+            result =
+                bench::enqueue(backend, get("one", 2000), get("jobs", 20000), get("batch", 1000));
+        } else if (figure == "drain") {
+            result = bench::drain(backend, get("jobs", 20000), unsigned(get("concurrency", 1)));
+        } else if (figure == "latency") {
+            result = bench::latency(backend, get("samples", 200), unsigned(get("gap-ms", 20)));
+        } else if (figure == "claim") {
+            result = bench::claim(backend, get("pending", 1000), get("claims", 500),
+                                  unsigned(get("runs", 3)));
+        } else {
+            return usage(("unknown figure " + figure).c_str());
+        }
+        result["figure"] = figure;
+        result["backend"] = backend_name;
+        result["peak_rss_kb"] = peak_rss_kb();
+        std::cout << result.dump() << std::endl;
+    } catch (const std::exception& e) {
+        std::cerr << "q_bench " << figure << " " << backend_name << ": " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+"""Turns scripts/bench's raw runs into results.json, results.md and README-table.md.
+
+usage: report.py RAW.jsonl MACHINE.json OUT_DIR
+
+Every figure is the median of its runs. Ratios are q / peer (higher is better for q) except for
+latencies and times, where the table says which way is better.
+"""
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+
+def load(raw_path):
+    runs = defaultdict(list)
+    errors = {}
+    notes = []
+    for line in Path(raw_path).read_text().splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if "note" in row:
+            notes.append(row)
+            continue
+        key = (row["subject"], row["label"])
+        if "error" in row:
+            errors[key] = row["error"]
+            continue
+        runs[key].append(row)
+    return runs, errors, notes
+
+
+def median_of(rows, field):
+    values = []
+    for row in rows:
+        value = row.get(field)
+        if isinstance(value, list):
+            values.extend(value)
+        elif isinstance(value, (int, float)):
+            values.append(value)
+    return statistics.median(values) if values else None
+
+
+def summarize(runs):
+    figures = {}
+    for (subject, label), rows in runs.items():
+        fields = set()
+        for row in rows:
+            fields.update(k for k, v in row.items() if isinstance(v, (int, float, list)))
+        fields.discard("run")
+        figures[f"{subject}:{label}"] = {
+            "subject": subject,
+            "label": label,
+            "runs": len(rows),
+            **{f: median_of(rows, f) for f in sorted(fields)},
+        }
+    return figures
+
+
+def fmt_rate(v):
+    if v is None:
+        return "—"
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.1f}"
+
+
+def fmt_ms(v):
+    return "—" if v is None else (f"{v:.2f}" if v < 10 else f"{v:.0f}")
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "—"
+    return f"{a / b:.2f}×"
+
+
+class Report:
+    def __init__(self, figures, errors, machine):
+        self.f = figures
+        self.errors = errors
+        self.machine = machine
+        self.targets = []
+
+    def get(self, subject, label, field):
+        row = self.f.get(f"{subject}:{label}")
+        return None if row is None else row.get(field)
+
+    def best_drain(self, subject, backend):
+        """(jobs/s, concurrency) of the best concurrency measured."""
+        best = (None, None)
+        for row in self.f.values():
+            parts = row["label"].split("/")
+            if row["subject"] == subject and parts[0] == "drain" and parts[1] == backend:
+                rate = row.get("jobs_per_s")
+                if rate is not None and (best[0] is None or rate > best[0]):
+                    best = (rate, int(parts[2][1:]))
+        return best
+
+    def target(self, name, met, figures):
+        verdict = "—  (not measured)" if met is None else ("met" if met else "**not met**")
+        self.targets.append({"target": name, "met": met, "figures": figures, "verdict": verdict})
+
+    def build(self):
+        out = []
+        m = self.machine
+        mach = m["machine"]
+        v = m["versions"]
+        out.append("# q benchmark results\n")
+        out.append(
+            f"{m['date']} · {mach['cpu']} · {mach['nproc']} cores · {mach['memory']} · "
+            f"Linux {mach['kernel']} · load average before {mach['load_before']}, after "
+            f"{mach['load_after']} · median of {m['runs']} runs per figure · "
+            f"{m['jobs']:,} jobs per drain unless said\n"
+        )
+        out.append(
+            f"Versions: {v['q']} (gcc {v['gcc']}, release build), SQLite {v['sqlite']}, "
+            f"PostgreSQL {v['postgresql'] or '—'}, Redis {v['redis'] or '—'}, Node {v['node']}; "
+            f"graphile-worker {v['graphile-worker']}, BullMQ {v['bullmq']}, plainjob "
+            f"{v['plainjob']} (better-sqlite3 {v['better-sqlite3']}).\n"
+        )
+        if m.get("smoke"):
+            out.append("**Smoke run: a few hundred jobs, q only. Not figures to quote.**\n")
+        out.append(
+            "PostgreSQL runs with fsync and synchronous_commit on; Redis with AOF, appendfsync "
+            "everysec. q keeps completed rows (its default), as BullMQ and plainjob do; "
+            "Graphile Worker deletes them.\n"
+        )
+        out += self.drain_section()
+        out += self.enqueue_section()
+        out += self.latency_section()
+        out += self.claim_section()
+        out += self.process_section()
+        out += self.rss_section()
+        out += self.targets_section()
+        if self.errors:
+            out.append("## Runs that failed\n")
+            for (subject, label), err in sorted(self.errors.items()):
+                out.append(f"- {subject} {label}: `{err.strip()}`")
+            out.append("")
+        return "\n".join(out)
+
+    def drain_section(self):
+        out = ["## (2) No-op jobs processed per second (library worker, C++ no-op handler)\n",
+               "| backend | q c=1 | q best (c) | peer | peer c=1 | peer best (c) | q best ÷ peer best |",
+               "|---|---:|---:|---|---:|---:|---:|"]
+        pairs = [("postgres", "graphile-worker"), ("redis", "bullmq"),
+                 ("sqlite-normal", "plainjob"), ("sqlite-full", "plainjob"),
+                 ("file", None), ("memory", None)]
+        goals = {"graphile-worker": 2.0, "bullmq": 2.0, "plainjob": 3.0}
+        for backend, peer in pairs:
+            q1 = self.get("q", f"drain/{backend}/c1", "jobs_per_s")
+            qb, qc = self.best_drain("q", backend)
+            if q1 is None and qb is None:
+                continue
+            p1 = pb = pc = None
+            if peer:
+                p1 = self.get(peer, f"drain/{backend}/c1", "jobs_per_s")
+                pb, pc = self.best_drain(peer, backend)
+            out.append(
+                f"| {backend} | {fmt_rate(q1)} | {fmt_rate(qb)} ({qc}) | {peer or '—'} | "
+                f"{fmt_rate(p1)} | {fmt_rate(pb)}{f' ({pc})' if pc else ''} | {fmt_ratio(qb, pb)} |"
+            )
+            if peer:
+                goal = goals[peer]
+                met = None if qb is None or pb is None else qb >= goal * pb
+                self.target(f"no-op jobs/s on {backend} ≥ {goal:g}× {peer}", met,
+                            f"q {fmt_rate(qb)} (c={qc}) vs {fmt_rate(pb)} (c={pc}): "
+                            f"{fmt_ratio(qb, pb)}")
+        out.append("\nc is the worker's concurrency (plainjob: worker processes, one job at a time "
+                   "each, as its README scales out; BullMQ: Worker concurrency; Graphile Worker: "
+                   "concurrentJobs with its performance-page settings, 24 being its documented "
+                   "best). File driver: 1,000 jobs.\n")
+        return out
+
+    def enqueue_section(self):
+        out = ["## (1) Enqueue, jobs per second\n",
+               "| backend | q push() one by one | q push_batch() (1,000 a batch) | `q push --batch FILE` (whole process) | peer | peer one by one | peer bulk | q bulk ÷ peer bulk |",
+               "|---|---:|---:|---:|---|---:|---:|---:|"]
+        peers = {"postgres": "graphile-worker", "redis": "bullmq",
+                 "sqlite-normal": "plainjob", "sqlite-full": "plainjob"}
+        apis = {"graphile-worker": "addJobs", "bullmq": "addBulk", "plainjob": "addMany"}
+        for backend in ["postgres", "redis", "sqlite-normal", "sqlite-full", "file", "memory"]:
+            one = self.get("q", f"enqueue/{backend}", "one_by_one_jobs_per_s")
+            bulk = self.get("q", f"enqueue/{backend}", "bulk_jobs_per_s")
+            if one is None:
+                continue
+            cli = self.get("q", f"push-batch-cli/{backend}", "jobs_per_s")
+            peer = peers.get(backend)
+            p1 = self.get(peer, f"enqueue/{backend}", "one_by_one_jobs_per_s") if peer else None
+            pb = self.get(peer, f"enqueue/{backend}", "bulk_jobs_per_s") if peer else None
+            out.append(f"| {backend} | {fmt_rate(one)} | {fmt_rate(bulk)} | {fmt_rate(cli)} | "
+                       f"{peer or '—'} | {fmt_rate(p1)} | {fmt_rate(pb)} | {fmt_ratio(bulk, pb)} |")
+            if peer:
+                met = None if bulk is None or pb is None else bulk > pb
+                self.target(f"bulk enqueue on {backend} beats {peer}'s {apis[peer]}", met,
+                            f"q {fmt_rate(bulk)} vs {fmt_rate(pb)} jobs/s: {fmt_ratio(bulk, pb)}")
+        out.append("")
+        return out
+
+    def latency_section(self):
+        out = ["## (3) push → start latency into an idle worker (200 jobs, ms; lower is better)\n",
+               "| backend | q p50 | q p99 | peer | peer p50 | peer p99 |",
+               "|---|---:|---:|---|---:|---:|"]
+        peers = {"postgres": "graphile-worker", "redis": "bullmq", "sqlite-normal": "plainjob"}
+        goals = {"postgres": 2.0, "redis": 1.0}
+        for backend in ["postgres", "redis", "sqlite-normal", "sqlite-full", "file", "memory"]:
+            p50 = self.get("q", f"latency/{backend}", "p50_ms")
+            if p50 is None:
+                continue
+            p99 = self.get("q", f"latency/{backend}", "p99_ms")
+            peer = peers.get(backend)
+            pp50 = self.get(peer, f"latency/{backend}", "p50_ms") if peer else None
+            pp99 = self.get(peer, f"latency/{backend}", "p99_ms") if peer else None
+            out.append(f"| {backend} | {fmt_ms(p50)} | {fmt_ms(p99)} | {peer or '—'} | "
+                       f"{fmt_ms(pp50)} | {fmt_ms(pp99)} |")
+            if backend in goals:
+                self.target(f"push→start p50 on {backend} ≤ {goals[backend]:g} ms", p50 <= goals[backend],
+                            f"p50 {fmt_ms(p50)} ms, p99 {fmt_ms(p99)} ms")
+        out.append("\nThe time from just before push() (another driver object, as another process "
+                   "would be) to the handler's start; q's worker waits with idle_sleep 1s, so "
+                   "anything well under 500 ms is a wake-up, not a poll. plainjob polls every "
+                   "second (its default `pollIntervall`) and has no wake-up; it is measured over "
+                   "50 jobs.\n")
+        return out
+
+    def claim_section(self):
+        out = ["## (4) Claim rate with 1,000 vs 1,000,000 pending jobs (one job a claim, each completed)\n",
+               "| backend | claims/s, 1k pending | claims/s, 1M pending | 1M ÷ 1k | claim+complete/s 1k | claim+complete/s 1M |",
+               "|---|---:|---:|---:|---:|---:|"]
+        for backend in ["sqlite-normal", "sqlite-full", "postgres"]:
+            small = self.get("q", f"claim/{backend}/1k", "claim_per_s")
+            big = self.get("q", f"claim/{backend}/big", "claim_per_s")
+            if small is None:
+                continue
+            pending = self.get("q", f"claim/{backend}/big", "pending")
+            c1 = self.get("q", f"claim/{backend}/1k", "claim_complete_per_s")
+            c2 = self.get("q", f"claim/{backend}/big", "claim_complete_per_s")
+            out.append(f"| {backend} | {fmt_rate(small)} | {fmt_rate(big)} | {fmt_ratio(big, small)} | "
+                       f"{fmt_rate(c1)} | {fmt_rate(c2)} |")
+            met = None if big is None else big >= 0.8 * small
+            self.target(f"claim rate on {backend} at {pending or 0:,.0f} pending ≥ 0.8× at 1k", met,
+                        f"{fmt_rate(big)} vs {fmt_rate(small)} claims/s: {fmt_ratio(big, small)}")
+        out.append("\nclaims/s counts the time inside claim() only; the last two columns the whole "
+                   "claim + complete cycle. 500 claims a run.\n")
+        return out
+
+    def process_section(self):
+        out = ["## (5) Whole processes: `q work` running `true` per job vs `xargs`, and `q push`\n"]
+        xc = sorted({int(r["label"].split("/c")[1]) for r in self.f.values()
+                     if r["label"].startswith("xargs-true/")})
+        if xc:
+            out.append("| runner | " + " | ".join(f"jobs/s, N={c}" for c in xc) +
+                       f" | ÷ xargs at N={xc[-1]} | peak RSS of `q work` |")
+            out.append("|---|" + "---:|" * (len(xc) + 2))
+            x = {c: self.get("xargs", f"xargs-true/c{c}", "jobs_per_s") for c in xc}
+            out.append("| `xargs -P N -n 1 true` | " + " | ".join(fmt_rate(x[c]) for c in xc) +
+                       " | 1.00× | — |")
+            for backend in ["sqlite-full", "sqlite-normal", "postgres", "redis"]:
+                rates = {c: self.get("q", f"work-true/{backend}/c{c}", "jobs_per_s") for c in xc}
+                if all(r is None for r in rates.values()):
+                    continue
+                rss = self.get("q", f"work-true/{backend}/c{xc[-1]}", "peak_rss_kb")
+                out.append(f"| `q work --concurrency N` on {backend} | " +
+                           " | ".join(fmt_rate(rates[c]) for c in xc) +
+                           f" | {fmt_ratio(rates[xc[-1]], x[xc[-1]])} | "
+                           f"{'—' if rss is None else f'{rss / 1024:.1f} MiB'} |")
+                r, xr = rates[xc[-1]], x[xc[-1]]
+                met = None if r is None or xr is None else r >= 0.7 * xr
+                self.target(f"`q work` with `true` on {backend} ≥ 0.7× xargs (N={xc[-1]})", met,
+                            f"{fmt_rate(r)} vs {fmt_rate(xr)} jobs/s: {fmt_ratio(r, xr)}")
+            jobs = self.get("xargs", f"xargs-true/c{xc[-1]}", "jobs")
+            out.append(f"\n{jobs or 0:,.0f} jobs; q's time is the whole `q work --stop-when-empty` "
+                       "process (start, claims, a fork/exec per job, outcomes, exit); the jobs "
+                       "were pushed before, untimed.\n")
+        out.append("| backend | `q push NAME` wall time per call, median (ms) |")
+        out.append("|---|---:|")
+        for backend in ["sqlite-full", "sqlite-normal", "postgres", "redis"]:
+            ms = self.get("q", f"push-call/{backend}", "median_ms")
+            if ms is not None:
+                out.append(f"| {backend} | {fmt_ms(ms)} |")
+        out.append("")
+        return out
+
+    def rss_section(self):
+        out = ["## (6) Peak RSS while draining (whole process, MiB)\n",
+               "| backend | q (library worker, best c) | peer | peer |",
+               "|---|---:|---|---:|"]
+        peers = {"postgres": "graphile-worker", "redis": "bullmq", "sqlite-normal": "plainjob",
+                 "sqlite-full": "plainjob"}
+        for backend in ["postgres", "redis", "sqlite-normal", "sqlite-full", "file", "memory"]:
+            _, qc = self.best_drain("q", backend)
+            if qc is None:
+                continue
+            rss = self.get("q", f"drain/{backend}/c{qc}", "peak_rss_kb")
+            peer = peers.get(backend)
+            prss = None
+            if peer:
+                _, pc = self.best_drain(peer, backend)
+                prss = self.get(peer, f"drain/{backend}/c{pc}", "peak_rss_kb") if pc else None
+            mib = lambda kb: "—" if kb is None else f"{kb / 1024:.1f}"
+            out.append(f"| {backend} | {mib(rss)} | {peer or '—'} | {mib(prss)} |")
+        out.append("\nplainjob with several processes: the parent's RSS (each worker process is a "
+                   "similar Node process). `q work` (the CLI) is in the table above.\n")
+        return out
+
+    def targets_section(self):
+        out = ["## Targets (issue 6)\n", "| target | figures | verdict |", "|---|---|---|"]
+        for t in self.targets:
+            out.append(f"| {t['target']} | {t['figures']} | {t['verdict']} |")
+        out.append("")
+        return out
+
+    def readme_table(self):
+        m = self.machine
+        mach = m["machine"]
+        lines = ["| figure | q | peer | q ÷ peer |", "|---|---:|---:|---:|"]
+        for backend, peer in [("postgres", "graphile-worker"), ("redis", "bullmq"),
+                              ("sqlite-normal", "plainjob"), ("sqlite-full", "plainjob")]:
+            qb, qc = self.best_drain("q", backend)
+            pb, pc = self.best_drain(peer, backend)
+            if qb is None or pb is None:
+                continue
+            lines.append(f"| no-op jobs/s, {backend} vs {peer} | {fmt_rate(qb)} | {fmt_rate(pb)} | "
+                         f"{fmt_ratio(qb, pb)} |")
+        for backend, peer in [("postgres", "graphile-worker"), ("redis", "bullmq"),
+                              ("sqlite-normal", "plainjob"), ("sqlite-full", "plainjob")]:
+            qb = self.get("q", f"enqueue/{backend}", "bulk_jobs_per_s")
+            pb = self.get(peer, f"enqueue/{backend}", "bulk_jobs_per_s")
+            if qb is None or pb is None:
+                continue
+            lines.append(f"| bulk enqueue jobs/s, {backend} vs {peer} | {fmt_rate(qb)} | "
+                         f"{fmt_rate(pb)} | {fmt_ratio(qb, pb)} |")
+        for backend, peer in [("postgres", "graphile-worker"), ("redis", "bullmq")]:
+            q50 = self.get("q", f"latency/{backend}", "p50_ms")
+            p50 = self.get(peer, f"latency/{backend}", "p50_ms")
+            if q50 is None:
+                continue
+            lines.append(f"| push→start p50 ms, {backend} vs {peer} (lower is better) | "
+                         f"{fmt_ms(q50)} | {fmt_ms(p50)} | {fmt_ratio(q50, p50)} |")
+        xc = sorted({int(r["label"].split("/c")[1]) for r in self.f.values()
+                     if r["label"].startswith("xargs-true/")})
+        if xc:
+            c = xc[-1]
+            x = self.get("xargs", f"xargs-true/c{c}", "jobs_per_s")
+            for backend in ["sqlite-full", "redis"]:
+                r = self.get("q", f"work-true/{backend}/c{c}", "jobs_per_s")
+                if r is not None:
+                    lines.append(f"| `q work` ({backend}) vs `xargs -P {c} -n 1`, `true` jobs/s | "
+                                 f"{fmt_rate(r)} | {fmt_rate(x)} | {fmt_ratio(r, x)} |")
+        for backend in ["sqlite-normal", "postgres"]:
+            small = self.get("q", f"claim/{backend}/1k", "claim_per_s")
+            big = self.get("q", f"claim/{backend}/big", "claim_per_s")
+            if small is not None and big is not None:
+                lines.append(f"| claims/s at 1M pending vs 1k, {backend} | {fmt_rate(big)} | "
+                             f"{fmt_rate(small)} | {fmt_ratio(big, small)} |")
+        head = (f"Measured {m['date'][:10]} on {mach['cpu']} ({mach['nproc']} cores, "
+                f"{mach['memory']}, load average {mach['load_before']} at the start), median of "
+                f"{m['runs']} runs; every figure, the peers' settings and the targets are in "
+                "tests/bench/results/results.md. Reproduce with `scripts/bench`.\n")
+        return head + "\n" + "\n".join(lines) + "\n"
+
+
+def main():
+    raw, machine_path, out_dir = sys.argv[1:4]
+    runs, errors, notes = load(raw)
+    machine = json.loads(Path(machine_path).read_text())
+    figures = summarize(runs)
+    report = Report(figures, errors, machine)
+    markdown = report.build()
+    if notes:
+        markdown += "\n## Notes\n\n" + "\n".join(f"- {n['note']}" for n in notes) + "\n"
+    out = Path(out_dir)
+    (out / "results.md").write_text(markdown + "\n")
+    (out / "README-table.md").write_text(report.readme_table())
+    (out / "results.json").write_text(json.dumps({
+        **machine,
+        "figures": figures,
+        "targets": report.targets,
+        "failed": [{"subject": s, "label": l, "error": e} for (s, l), e in errors.items()],
+        "notes": notes,
+    }, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
