@@ -40,7 +40,8 @@ void add_migrate_command(CLI::App& app, Context& context) {
         auto& driver = context.driver();
         const auto actions = driver.migrate(options);
         if (context.json()) {
-            emit_json({{"driver", driver.name()}, {"actions", actions}});
+            nlohmann::json document = {{"driver", driver.name()}, {"actions", actions}};
+            emit_json(document);
             return;
         }
         for (const auto& action : actions) print_line(action);
