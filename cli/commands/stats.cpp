@@ -1,7 +1,235 @@
+// q stats: what each queue holds, how it has fared, and (with thresholds) whether it is healthy.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+
 #include "commands/commands.hpp"
+#include "options.hpp"
+#include "output.hpp"
 
 namespace q {
 
-void add_stats_command(CLI::App&, Context&) {}
+namespace {
+
+struct StatsArgs {
+    std::optional<std::uint64_t> max_pending;
+    std::string max_age;
+    std::optional<std::uint64_t> max_failed;
+};
+
+using libqueue::Milliseconds;
+using libqueue::QueueStats;
+using libqueue::StateCounts;
+using libqueue::Totals;
+
+// With --queue, exactly the named queues (an empty one as zeros, so monitoring sees "0 due"
+// rather than nothing); otherwise every queue the driver reports.
+std::vector<QueueStats> selected_queues(Context& context, const libqueue::Stats& stats) {
+    if (!context.options.queue)
+        return stats.queues;
+    std::vector<QueueStats> out;
+    for (const auto& name : context.queues()) {
+        auto it = std::find_if(stats.queues.begin(), stats.queues.end(),
+                               [&](const QueueStats& q) { return q.queue == name; });
+        if (it != stats.queues.end()) {
+            out.push_back(*it);
+        } else {
+            QueueStats empty;
+            empty.queue = name;
+            out.push_back(empty);
+        }
+    }
+    return out;
+}
+
+std::string success_text(const Totals& totals) {
+    const auto finished = totals.completed + totals.dead;
+    if (finished == 0)
+        return "-";
+    return fmt::format("{:.1f}%", 100.0 * double(totals.completed) / double(finished));
+}
+
+std::string average_text(const Totals& totals) {
+    if (totals.completed == 0)
+        return "-";
+    return libqueue::format_duration(Milliseconds(totals.processing_ms / totals.completed));
+}
+
+// Waits are read in seconds; below one, milliseconds say more.
+std::string age_text(const std::optional<Milliseconds>& age) {
+    if (!age)
+        return "-";
+    if (*age < Milliseconds(1000))
+        return libqueue::format_duration(*age);
+    return libqueue::format_duration(std::chrono::duration_cast<std::chrono::seconds>(*age));
+}
+
+std::vector<std::string> count_cells(const StateCounts& c) {
+    return {std::to_string(c.due), std::to_string(c.delayed), std::to_string(c.processing),
+            std::to_string(c.completed), std::to_string(c.failed)};
+}
+
+// Left-aligned text columns, right-aligned numbers; `numeric_from` is the first numeric column.
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows, std::size_t numeric_from) {
+    std::vector<std::size_t> widths(header.size());
+    for (std::size_t c = 0; c < header.size(); ++c) {
+        widths[c] = header[c].size();
+        for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
+    }
+    auto print_row = [&](const std::vector<std::string>& row) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            if (c > 0)
+                line += "  ";
+            line += c >= numeric_from ? fmt::format("{:>{}}", row[c], widths[c])
+                                      : fmt::format("{:<{}}", row[c], widths[c]);
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        std::cout << line << '\n';
+    };
+    print_row(header);
+    for (const auto& row : rows) print_row(row);
+}
+
+void print_human(const Context& context, const std::vector<QueueStats>& queues) {
+    if (queues.empty()) {
+        note(context, "no jobs in any queue");
+        return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& q : queues) {
+        auto row = std::vector<std::string>{q.queue};
+        for (auto& cell : count_cells(q.counts)) row.push_back(cell);
+        row.push_back(age_text(q.oldest_due_age));
+        row.push_back(std::to_string(q.totals.pushed));
+        row.push_back(std::to_string(q.totals.retries));
+        row.push_back(success_text(q.totals));
+        row.push_back(average_text(q.totals));
+        rows.push_back(row);
+    }
+    print_table({"QUEUE", "DUE", "DELAYED", "PROCESSING", "COMPLETED", "DEAD", "OLDEST DUE",
+                 "PUSHED", "RETRIES", "SUCCESS", "AVG TIME"},
+                rows, 1);
+
+    std::vector<std::vector<std::string>> by_name;
+    for (const auto& q : queues) {
+        std::map<std::string, std::pair<StateCounts, Totals>> names;
+        for (const auto& [name, counts] : q.by_name) names[name].first = counts;
+        for (const auto& [name, totals] : q.totals_by_name) names[name].second = totals;
+        for (const auto& [name, both] : names) {
+            auto row = std::vector<std::string>{q.queue, name};
+            for (auto& cell : count_cells(both.first)) row.push_back(cell);
+            row.push_back(std::to_string(both.second.pushed));
+            row.push_back(std::to_string(both.second.retries));
+            row.push_back(success_text(both.second));
+            row.push_back(average_text(both.second));
+            by_name.push_back(row);
+        }
+    }
+    if (by_name.empty())
+        return;
+    std::cout << '\n';
+    print_table({"QUEUE", "NAME", "DUE", "DELAYED", "PROCESSING", "COMPLETED", "DEAD", "PUSHED",
+                 "RETRIES", "SUCCESS", "AVG TIME"},
+                by_name, 2);
+    std::cout << std::flush;
+}
+
+// One line per breach, each naming the queue, the figure and the threshold.
+std::vector<std::string> breaches(const StatsArgs& args, std::optional<Milliseconds> max_age,
+                                  const std::vector<QueueStats>& queues) {
+    std::vector<std::string> out;
+    for (const auto& q : queues) {
+        const auto pending = q.counts.due + q.counts.delayed;
+        if (args.max_pending && pending > *args.max_pending) {
+            out.push_back(fmt::format("{}: {} pending > --max-pending {}", q.queue, pending,
+                                      *args.max_pending));
+        }
+        if (max_age && q.oldest_due_age && *q.oldest_due_age > *max_age) {
+            out.push_back(fmt::format("{}: oldest due job has waited {} > --max-age {}", q.queue,
+                                      libqueue::format_duration(*q.oldest_due_age),
+                                      libqueue::format_duration(*max_age)));
+        }
+        if (args.max_failed && q.counts.failed > *args.max_failed) {
+            out.push_back(fmt::format("{}: {} dead > --max-failed {}", q.queue, q.counts.failed,
+                                      *args.max_failed));
+        }
+    }
+    return out;
+}
+
+void run_stats(Context& context, const StatsArgs& args) {
+    // Options first: a bad threshold is a usage error before the backend is touched.
+    std::optional<Milliseconds> max_age;
+    if (!args.max_age.empty())
+        max_age = parse_duration_option("--max-age", args.max_age);
+
+    const libqueue::Stats stats = context.driver().stats();
+    const auto queues = selected_queues(context, stats);
+    if (context.json()) {
+        libqueue::Stats shown = stats;
+        shown.queues = queues;
+        emit_json(libqueue::stats_to_json(shown));
+    } else {
+        print_human(context, queues);
+    }
+    const auto found = breaches(args, max_age, queues);
+    for (const auto& line : found) std::cerr << "q: " << line << '\n';
+    if (!found.empty())
+        context.exit_code = 1;
+}
+
+}  // namespace
+
+void add_stats_command(CLI::App& app, Context& context) {
+    auto args = std::make_shared<StatsArgs>();
+    auto* cmd = app.add_subcommand(
+        "stats",
+        "Show each queue's jobs by state, its success rate and timings; check health\n"
+        "\n"
+        "For every queue (or the --queue list): jobs due now, delayed, processing, completed "
+        "(still stored) and dead; how long the oldest due job has waited; lifetime totals "
+        "(pushed, retries) with the success rate (completed / (completed + dead)) and the "
+        "average run time of completed jobs; then the same per job name. Lifetime totals "
+        "survive pruning.\n"
+        "\n"
+        "With thresholds, q stats is a health check for cron or monitoring: each breached "
+        "threshold is named on stderr and the exit status is 1.");
+    cmd->footer(
+        "Examples:\n"
+        "  q stats\n"
+        "  q stats --json | jq '.queues[] | {queue, due, success_rate}'\n"
+        "  q --queue emails stats --max-pending 1000 --max-age 10m --max-failed 0\n"
+        "\n"
+        "Output:\n"
+        "Two tables: per queue, then per queue and job name. With --json one object:\n"
+        "{\"now\", \"queues\": [{\"queue\", \"due\", \"delayed\", \"processing\", \"completed\",\n"
+        "\"failed\", \"oldest_due_age_ms\", \"totals\": {\"pushed\", \"completed\", \"dead\",\n"
+        "\"retries\", \"processing_ms\"}, \"success_rate\", \"average_processing_ms\",\n"
+        "\"by_name\": {NAME: {...}}}]}; rates and averages are null when nothing finished.\n"
+        "Breaches go to stderr, e.g. \"q: default: 1200 pending > --max-pending 1000\".\n"
+        "\n"
+        "Exit status:\n"
+        "  0   shown, no threshold breached\n"
+        "  1   a threshold was breached\n"
+        "  64  bad option (a threshold that is not a number or a duration)");
+    cmd->add_option("--max-pending", args->max_pending,
+                    "Breach when a queue holds more than N pending jobs (due and delayed)")
+        ->type_name("N")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--max-age", args->max_age,
+                    "Breach when a queue's oldest due job has waited longer than DURATION")
+        ->type_name("DURATION");
+    cmd->add_option("--max-failed", args->max_failed,
+                    "Breach when a queue holds more than N dead jobs")
+        ->type_name("N")
+        ->check(CLI::NonNegativeNumber);
+    cmd->callback([&context, args] { run_stats(context, *args); });
+}
 
 }  // namespace q

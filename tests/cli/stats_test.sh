@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# q stats: counts per state, totals, success rate, per name, --json, health thresholds.
+source "$(dirname "$0")/lib.sh"
+handler ok 'exit 0'
+handler bad 'echo "broken" >&2; exit 1'
+write_config
+
+# The first table's row for a queue, as fields: QUEUE DUE DELAYED PROCESSING COMPLETED DEAD
+# OLDEST PUSHED RETRIES SUCCESS AVG (the first table ends at the blank line).
+queue_row() { printf '%s\n' "$1" | awk -v q="$2" '/^$/ {exit} $1 == q {print}'; }
+# A row of the per-name table: QUEUE NAME DUE DELAYED PROCESSING COMPLETED DEAD PUSHED ...
+name_row() { printf '%s\n' "$1" | awk -v q="$2" -v n="$3" 'f && $1 == q && $2 == n {print} /^$/ {f=1}'; }
+
+# Nothing yet: no queues, exit 0.
+expect_exit 0 q stats
+assert_contains "$ERR" "no jobs" "an empty store says so"
+expect_exit 0 q stats --json
+assert_contains "$OUT" '"queues":[]' "no queues in JSON"
+assert_contains "$OUT" '"now":"' "the driver's clock is given"
+
+# 3 completed, 2 dead, then 2 due and 1 delayed left.
+for i in 1 2 3; do q push ok >/dev/null; done
+for i in 1 2; do q push --max-retries 0 bad >/dev/null; done
+q push --delay 1h later >/dev/null
+expect_exit 0 q work --stop-when-empty
+q push ok >/dev/null
+q push ok >/dev/null
+
+expect_exit 0 q stats
+row=$(queue_row "$OUT" default)
+assert_eq "default 2 1 0 3 2" "$(echo "$row" | awk '{print $1, $2, $3, $4, $5, $6}')" "counts by state"
+assert_eq "8 0 60.0%" "$(echo "$row" | awk '{print $8, $9, $10}')" "pushed, retries, success rate"
+assert_contains "$OUT" "OLDEST DUE" "the table has a header"
+assert_eq "default ok 2 0 0 3 0 5" "$(name_row "$OUT" default ok | awk '{print $1, $2, $3, $4, $5, $6, $7, $8}')" \
+    "per name: ok"
+assert_eq "2 2 0.0%" "$(name_row "$OUT" default bad | awk '{print $7, $8, $10}')" "per name: bad is all dead"
+assert_eq "1" "$(name_row "$OUT" default later | awk '{print $4}')" "per name: later is delayed"
+
+expect_exit 0 q stats --json
+assert_eq 1 "$(printf '%s\n' "$OUT" | wc -l)" "one JSON line"
+assert_contains "$OUT" '"completed":3,"delayed":1,"due":2,"failed":2,"oldest_due_age_ms":' "queue counts"
+assert_contains "$OUT" '"queue":"default","success_rate":0.6,' "success rate"
+assert_contains "$OUT" '"dead":2,' "dead total"
+assert_contains "$OUT" '"pushed":8,"retries":0}' "pushed total"
+assert_contains "$OUT" '"bad":{"average_processing_ms":null,"completed":0,"delayed":0,"due":0,"failed":2' \
+    "by name, with null average when nothing completed"
+assert_contains "$OUT" '"later":{"average_processing_ms":null,' "delayed job's name listed"
+
+# --queue: only that queue; an unknown queue shows zeros rather than nothing.
+expect_exit 0 q --queue emails stats
+assert_eq "emails 0 0 0 0 0 - 0 0 - -" "$(queue_row "$OUT" emails | tr -s ' ')" "an empty queue is all zeros"
+assert_eq "" "$(queue_row "$OUT" default)" "other queues left out"
+expect_exit 0 q --queue emails stats --json
+assert_contains "$OUT" '"queue":"emails","success_rate":null' "empty queue in JSON, null rate"
+
+# Thresholds: met -> 0; breached -> 1, each breach named on stderr, stats still printed.
+expect_exit 0 q stats --max-pending 3 --max-failed 2 --max-age 1h
+expect_exit 1 q stats --max-pending 2
+assert_eq "q: default: 3 pending > --max-pending 2" "$ERR" "pending breach"
+assert_contains "$OUT" "QUEUE" "stats still printed on a breach"
+expect_exit 1 q stats --max-failed 1
+assert_eq "q: default: 2 dead > --max-failed 1" "$ERR" "dead breach"
+sleep 0.2
+expect_exit 1 q stats --max-age 100ms
+assert_contains "$ERR" "q: default: oldest due job has waited " "age breach"
+assert_contains "$ERR" "> --max-age 100ms" "age breach names the threshold"
+expect_exit 1 q stats --json --max-pending 0 --max-failed 0
+assert_eq 2 "$(printf '%s\n' "$ERR" | wc -l)" "two breaches, two lines"
+assert_contains "$OUT" '"queues":[' "JSON still printed on a breach"
+expect_exit 0 q --queue emails stats --max-pending 0 --max-failed 0
+# Work done: due jobs run, thresholds pass again.
+expect_exit 0 q work --stop-when-empty
+expect_exit 0 q stats --max-age 100ms
+
+# Bad thresholds are usage errors and change nothing.
+before=$(snapshot)
+expect_exit 64 q stats --max-age soon
+assert_eq "q: --max-age: bad duration 'soon' (expected e.g. 250ms, 30s, 5m, 2h, 1d)" "$ERR" "bad duration"
+assert_eq "" "$OUT" "nothing printed on a usage error"
+expect_exit 64 q stats --max-pending many
+assert_one_line "$ERR" "non-numeric threshold"
+expect_exit 64 q stats --max-failed -1
+assert_one_line "$ERR" "negative threshold"
+assert_eq "$before" "$(snapshot)" "bad input left the queue unchanged"
+
+finish
