@@ -121,6 +121,11 @@ class Report:
             f"graphile-worker {v['graphile-worker']}, BullMQ {v['bullmq']}, plainjob "
             f"{v['plainjob']} (better-sqlite3 {v['better-sqlite3']}).\n"
         )
+        for r in m.get("reruns", []):
+            out.append(f"Re-measured {r['date']}: {r['sections']} (load average before "
+                       f"{r['load_before']}, after {r['load_after']}).\n")
+        if m.get("note"):
+            out.append(m["note"] + "\n")
         if m.get("smoke"):
             out.append("**Smoke run: a few hundred jobs, q only. Not figures to quote.**\n")
         out.append(
