@@ -262,3 +262,61 @@ TEST_CASE("outcomes on jobs that are not processing, or with a wrong token, chan
     CHECK_FALSE(d.complete(unknown, 1ms));
     CHECK_FALSE(d.heartbeat(unknown));
 }
+
+TEST_CASE("complete_batch completes each claimed job and refuses the rest, one by one",
+          "[outcome][complete][batch]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    for (int i = 0; i < 5; ++i) push(d, a_job("work"));
+    const auto pending = push(d, a_job("later").queue("other"));
+    const auto running = claim(d, {"default"}, 5);
+    REQUIRE(running.size() == 5);
+
+    std::vector<libqueue::Completion> batch;
+    for (const auto& job : running) batch.push_back({claim_of(job), 10ms});
+    batch[1].claim.token += "x";  // not our claim: refused, the job stays processing
+    batch.push_back({Claim{pending, libqueue::new_claim_token("forger")}, 1ms});  // not claimed
+    batch.push_back({Claim{libqueue::new_job_id(), "nobody"}, 1ms});              // no such job
+
+    const TimePoint before = d.now();
+    const auto applied = d.complete_batch(batch);
+    const TimePoint after = d.now();
+    REQUIRE(applied.size() == batch.size());
+    CHECK(applied == std::vector<bool>{true, false, true, true, true, false, false});
+
+    for (std::size_t i : {0u, 2u, 3u, 4u}) {
+        Job job = stored(d, running[i].id);
+        CHECK(job.status == Status::completed);
+        CHECK_FALSE(job.reserved_by.has_value());
+        CHECK_TIME_WITHIN(job.finished_at, before, after);
+    }
+    CHECK(stored(d, running[1].id).status == Status::processing);
+    CHECK(stored(d, pending).status == Status::pending);
+    CHECK(d.complete_batch({}).empty());
+
+    auto stats = queue_stats(d, "default");
+    CHECK(stats.counts.completed == 4);
+    CHECK(stats.counts.processing == 1);
+    CHECK(stats.totals.completed == 4);
+    CHECK(stats.totals.processing_ms == 40);
+}
+
+TEST_CASE("complete_batch with keep_completed false deletes the jobs it completes",
+          "[outcome][complete][batch]") {
+    DriverFixture f([](libqueue::Config& config) { config.keep_completed = false; });
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+
+    for (int i = 0; i < 3; ++i) push(d, a_job("work"));
+    const auto running = claim(d, {"default"}, 3);
+    REQUIRE(running.size() == 3);
+    std::vector<libqueue::Completion> batch;
+    for (const auto& job : running) batch.push_back({claim_of(job), 5ms});
+    CHECK(d.complete_batch(batch) == std::vector<bool>{true, true, true});
+    for (const auto& job : running) CHECK_FALSE(d.find(job.id).has_value());
+    auto stats = queue_stats(d, "default");
+    CHECK(stats.totals.completed == 3);
+    CHECK(stats.totals.processing_ms == 15);
+}

@@ -20,10 +20,10 @@ namespace libqueue {
 
 // What a driver cannot do. Conformance tests that need a capability skip for drivers without it.
 struct Capabilities {
-    bool stores_jobs = true;     // false for sync: push runs the job and keeps nothing
-    bool delayed_jobs = true;    // can hold a job until a due time
+    bool stores_jobs = true;               // false for sync: push runs the job and keeps nothing
+    bool delayed_jobs = true;              // can hold a job until a due time
     bool shared_between_processes = true;  // several processes may use one queue (not memory)
-    bool persistent = true;      // survives a restart of the process (not memory)
+    bool persistent = true;                // survives a restart of the process (not memory)
 };
 
 struct PushResult {
@@ -40,6 +40,12 @@ struct PushResult {
 struct Claim {
     std::string id;
     std::string token;
+};
+
+// One finished job for complete_batch.
+struct Completion {
+    Claim claim;
+    Milliseconds ran_for{0};
 };
 
 struct ClaimRequest {
@@ -64,7 +70,7 @@ struct ListFilter {
 };
 
 class QueueDriver {
-public:
+  public:
     virtual ~QueueDriver() = default;
 
     virtual std::string name() const = 0;
@@ -93,6 +99,12 @@ public:
     // complete: completed, finished_at = now, reserved_by NULL (or the row is deleted where
     // keep_completed is false). ran_for feeds Totals::processing_ms.
     virtual bool complete(const Claim& claim, Milliseconds ran_for) = 0;
+    // complete several jobs in one transaction or round trip where the backend has one (the
+    // worker hands over every job that finished while the previous batch was being written, so
+    // busy workers write one batch per round trip instead of one per job). Result i says whether
+    // completions[i] applied, as complete() would. All or nothing where the backend is
+    // transactional; the default calls complete() for each in turn.
+    virtual std::vector<bool> complete_batch(const std::vector<Completion>& completions);
     // release (retry): pending, available_at = now + delay, last_error = error.
     virtual bool release(const Claim& claim, Milliseconds delay, const std::string& error) = 0;
     // put back (graceful shutdown): pending, attempts-1, available_at = now.
