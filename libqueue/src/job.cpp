@@ -13,30 +13,42 @@ namespace libqueue {
 
 std::string_view to_string(Status s) {
     switch (s) {
-        case Status::pending: return "pending";
-        case Status::processing: return "processing";
-        case Status::completed: return "completed";
-        case Status::failed: return "failed";
+        case Status::pending:
+            return "pending";
+        case Status::processing:
+            return "processing";
+        case Status::completed:
+            return "completed";
+        case Status::failed:
+            return "failed";
     }
     return "unknown";
 }
 
 Status status_from_string(std::string_view s) {
-    if (s == "pending") return Status::pending;
-    if (s == "processing") return Status::processing;
-    if (s == "completed") return Status::completed;
-    if (s == "failed") return Status::failed;
+    if (s == "pending")
+        return Status::pending;
+    if (s == "processing")
+        return Status::processing;
+    if (s == "completed")
+        return Status::completed;
+    if (s == "failed")
+        return Status::failed;
     throw DataError("unknown job status '" + std::string(s) +
                     "' (expected pending, processing, completed or failed)");
 }
 
 void validate_new_job(const NewJob& job) {
-    if (job.name.empty()) throw DataError("job name is empty");
-    if (job.queue.empty()) throw DataError("queue name is empty");
-    if (job.max_retries < 0) throw DataError("max_retries is negative");
+    if (job.name.empty())
+        throw DataError("job name is empty");
+    if (job.queue.empty())
+        throw DataError("queue name is empty");
+    if (job.max_retries < 0)
+        throw DataError("max_retries is negative");
     if (!nlohmann::json::accept(job.payload)) {
-        throw DataError("payload is not valid JSON: " +
-                        (job.payload.size() > 60 ? job.payload.substr(0, 60) + "..." : job.payload));
+        throw DataError("payload is not valid JSON: " + (job.payload.size() > 60
+                                                             ? job.payload.substr(0, 60) + "..."
+                                                             : job.payload));
     }
 }
 
@@ -90,7 +102,8 @@ std::string new_claim_token(std::string_view worker_id) {
 
 std::string default_worker_id() {
     std::array<char, 256> host{};
-    if (gethostname(host.data(), host.size() - 1) != 0) host = {'?'};
+    if (gethostname(host.data(), host.size() - 1) != 0)
+        host = {'?'};
     return std::string(host.data()) + ":" + std::to_string(getpid()) + ":" + random_base32(4);
 }
 
