@@ -5,10 +5,14 @@
 #include <condition_variable>
 #include <deque>
 #include <list>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "exec/claim_keeper.hpp"
+#include "exec/claimed_job.hpp"
+#include "exec/completion_writer.hpp"
+#include "libqueue/errors.hpp"
 
 namespace libqueue {
 
@@ -21,6 +25,24 @@ constexpr Milliseconds last_error_backoff{5'000};
 // The longest single wait_for_jobs call: bounds how long stop() and our own retries due soon wait
 // on a driver that just sleeps, without claiming more often than idle_sleep.
 constexpr Milliseconds wait_slice{100};
+// Claiming ahead: a worker whose recent jobs were short claims, beyond its free slots, as many
+// jobs as its slots would finish within this window (never more than max_claim per claim), so
+// fast jobs cost one claim per batch instead of one per job, while a job never waits behind a
+// slow one for much longer than the window.
+constexpr std::chrono::microseconds claim_ahead_window{20'000};
+constexpr std::size_t max_claim = 256;
+// A retry of our own that nobody claimed this long after it was due was taken by another worker
+// (or cancelled): it no longer keeps a stop_when_empty worker running.
+constexpr Milliseconds own_retry_slack{2'000};
+
+// Errors no retry can fix (a corrupt queue file, a config the backend rejects): the worker stops
+// and run() throws them, instead of backing off forever.
+bool is_permanent(const std::exception& e) {
+    const auto* error = dynamic_cast<const Error*>(&e);
+    return error != nullptr &&
+           (error->kind() == ErrorKind::data || error->kind() == ErrorKind::config ||
+            error->kind() == ErrorKind::usage);
+}
 
 }  // namespace
 
@@ -29,9 +51,12 @@ constexpr Milliseconds wait_slice{100};
 // a job starts the moment a slot frees. When nothing is due, one free slot waits in
 // driver.wait_for_jobs. A keeper thread heartbeats running jobs and recovers stale ones.
 struct Worker::State {
+    // A claimed job, from the claim until its outcome is recorded: its claim is kept alive (the
+    // keeper entry) all along, also while it waits in `ready` and while its completion is queued.
     struct Running {
         Job job;
         std::stop_source stop;
+        std::uint64_t kept = 0;  // the ClaimKeeper entry
     };
 
     QueueDriver& driver;
@@ -47,7 +72,7 @@ struct Worker::State {
     // run() waits here, apart from the slots, so the busy path never wakes it.
     std::condition_variable stopped;
     std::mutex callback_mutex;  // callbacks never run concurrently
-    std::deque<Job> ready;      // claimed, not started yet
+    std::deque<Running> ready;  // claimed, not started yet
     std::list<Running> running;
     unsigned pausing = 0;  // slots in their delay between jobs
     bool claiming = false;
@@ -60,6 +85,13 @@ struct Worker::State {
     Clock::time_point stopping_since{};
     Clock::time_point started_at{};
     WorkerSummary summary;
+    std::exception_ptr fatal;  // a permanent error: run() rethrows it
+    // Recent run time per job (exponential average, microseconds; < 0 until a job has run).
+    double average_run_us = -1;
+    // Jobs this worker released for a retry, by when they are due (steady clock): with
+    // stop_when_empty the worker stays until they have run here, as their last attempt did.
+    std::map<std::string, Clock::time_point> own_retries;
+    exec::CompletionWriter* writer = nullptr;
 
     State(QueueDriver& d, const JobExecutor& e, WorkerOptions o, WorkerCallbacks c, Metrics* m)
         : driver(d), executor(e), options(std::move(o)), user(std::move(c)), metrics(m) {
@@ -91,7 +123,10 @@ struct Worker::State {
                 // Our own retry is due then: claim again at that time even with a long idle_sleep.
                 std::lock_guard lock(mutex);
                 ++summary.retried;
-                next_claim_at = std::min(next_claim_at, Clock::now() + in);
+                const auto due = Clock::now() + in;
+                next_claim_at = std::min(next_claim_at, due);
+                if (options.stop_when_empty)
+                    own_retries[job.id] = due;
             }
             call_user(user.on_job_retry, job, o, in);
         };
@@ -145,6 +180,12 @@ struct Worker::State {
     }
 
     void backend_failed_locked(const std::exception& e, std::unique_lock<std::mutex>& lock) {
+        if (is_permanent(e)) {
+            if (!fatal)
+                fatal = std::current_exception();
+            begin_stop_locked("error");
+            return;
+        }
         error_backoff = error_backoff.count() == 0
                             ? first_error_backoff
                             : std::min(error_backoff * 2, last_error_backoff);
@@ -158,12 +199,12 @@ struct Worker::State {
         std::unique_lock lock(mutex);
         while (true) {
             if (!ready.empty()) {
-                Job job = std::move(ready.front());
+                auto entry = running.insert(running.end(), std::move(ready.front()));
                 ready.pop_front();
                 if (stopping) {
-                    give_back_unstarted(job, lock);
+                    give_back_unstarted(entry, lock);
                 } else {
-                    run_job(std::move(job), lock);
+                    run_job(entry, lock);
                 }
                 continue;
             }
@@ -225,7 +266,8 @@ struct Worker::State {
     }
 
     void claim(std::unique_lock<std::mutex>& lock) {
-        std::size_t limit = options.concurrency - running.size() - pausing;  // >= 1: we are free
+        const std::size_t free_slots = options.concurrency - running.size() - pausing;  // >= 1
+        std::size_t limit = std::max(free_slots, claim_ahead());
         if (options.max_jobs) {
             limit = std::min<std::size_t>(limit,
                                           *options.max_jobs - std::min(taken, *options.max_jobs));
@@ -261,32 +303,69 @@ struct Worker::State {
         }
         error_backoff = Milliseconds{0};
         taken += jobs.size();
-        // Fewer than asked: nothing more is due now, so poll again only after idle_sleep.
-        if (jobs.size() < limit)
-            next_claim_at = Clock::now() + options.idle_sleep;
-        if (jobs.empty() && options.stop_when_empty && running.empty() && ready.empty()) {
+        for (const auto& job : jobs) own_retries.erase(job.id);
+        const auto now = Clock::now();
+        std::erase_if(own_retries, [&](const auto& r) { return r.second + own_retry_slack < now; });
+        // Fewer than asked: nothing more is due now, so poll again only after idle_sleep, or
+        // when a retry of our own is due.
+        if (jobs.size() < limit) {
+            next_claim_at = now + options.idle_sleep;
+            for (const auto& [id, due] : own_retries)
+                next_claim_at = std::min(next_claim_at, std::max(due, now));
+        }
+        if (jobs.empty() && options.stop_when_empty && running.empty() && ready.empty() &&
+            own_retries.empty()) {
             begin_stop_locked("empty");
             return;
         }
-        for (auto& job : jobs) ready.push_back(std::move(job));
+        for (auto& job : jobs) {
+            Running entry{std::move(job), {}, 0};
+            entry.kept =
+                current_keeper->add(driver, Claim{entry.job.id, entry.job.reserved_by.value_or("")},
+                                    heartbeat_interval(), entry.stop, callbacks.on_worker_error);
+            ready.push_back(std::move(entry));
+        }
     }
 
-    void run_job(Job job, std::unique_lock<std::mutex>& lock) {
-        auto entry = running.insert(running.end(), Running{std::move(job), {}});
+    // How many jobs to claim at once: what the slots would finish within claim_ahead_window at
+    // the recent run time. Nothing ahead until a job has run, or when jobs take longer.
+    std::size_t claim_ahead() const {
+        if (average_run_us < 0 || average_run_us >= claim_ahead_window.count())
+            return 0;
+        const double per_slot = claim_ahead_window.count() / std::max(average_run_us, 1.0);
+        return static_cast<std::size_t>(
+            std::min(per_slot * options.concurrency, static_cast<double>(max_claim)));
+    }
+
+    void note_run_time(Clock::duration took) {
+        const double us = static_cast<double>(
+            std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+        average_run_us = average_run_us < 0 ? us : 0.8 * average_run_us + 0.2 * us;
+    }
+
+    void run_job(std::list<Running>::iterator entry, std::unique_lock<std::mutex>& lock) {
         lock.unlock();
         exec::ClaimKeeper* keeper = current_keeper;
-        const std::uint64_t kept =
-            keeper->add(driver, Claim{entry->job.id, entry->job.reserved_by.value_or("")},
-                        heartbeat_interval(), entry->stop, callbacks.on_worker_error);
+        const std::uint64_t kept = entry->kept;
+        bool handed_over = false;
+        // A success goes to the writer, which records it with others and then lets the claim go.
+        const exec::CompleteLater complete_later = [&](const Job& job, Milliseconds ran_for) {
+            handed_over = true;
+            writer->submit(job, ran_for, [keeper, kept] { keeper->remove(kept); });
+        };
+        const auto started = Clock::now();
         try {
-            run_claimed_job(driver, executor, entry->job, options.retry, callbacks, metrics,
-                            entry->stop.get_token());
+            exec::run_claimed_job(driver, executor, entry->job, options.retry, callbacks, metrics,
+                                  entry->stop.get_token(), complete_later);
         } catch (const std::exception& e) {
             callbacks.on_worker_error(e);
         } catch (...) {
         }
-        keeper->remove(kept);
+        const auto took = Clock::now() - started;
+        if (!handed_over)
+            keeper->remove(kept);
         lock.lock();
+        note_run_time(took);
         running.erase(entry);
         // Whether anything is left: with stop_when_empty, the last job out claims again at once.
         if (options.stop_when_empty)
@@ -301,8 +380,10 @@ struct Worker::State {
         }
     }
 
-    void give_back_unstarted(const Job& job, std::unique_lock<std::mutex>& lock) {
+    void give_back_unstarted(std::list<Running>::iterator entry,
+                             std::unique_lock<std::mutex>& lock) {
         lock.unlock();
+        const Job& job = entry->job;
         try {
             if (driver.put_back(Claim{job.id, job.reserved_by.value_or("")})) {
                 callbacks.on_job_put_back(job);
@@ -312,7 +393,12 @@ struct Worker::State {
         } catch (const std::exception& e) {
             callbacks.on_worker_error(e);  // stays processing: stale recovery hands it out again
         }
+        current_keeper->remove(entry->kept);
         lock.lock();
+        running.erase(entry);
+        changed.notify_all();
+        if (stopping && running.empty())
+            stopped.notify_all();
     }
 
     Milliseconds heartbeat_interval() const {
@@ -325,6 +411,11 @@ struct Worker::State {
             if (!recovered.empty())
                 callbacks.on_recovered(recovered);
         } catch (const std::exception& e) {
+            if (is_permanent(e)) {
+                std::unique_lock lock(mutex);
+                backend_failed_locked(e, lock);
+                return;
+            }
             callbacks.on_worker_error(e);
         }
     }
@@ -348,9 +439,12 @@ void Worker::stop() {
 WorkerSummary Worker::run() {
     State& s = *state_;
     exec::ClaimKeeper keeper;
+    exec::CompletionWriter writer(s.driver, s.callbacks, s.metrics);
     {
         std::lock_guard lock(s.mutex);
         s.summary = WorkerSummary{};
+        s.fatal = nullptr;
+        s.writer = &writer;
         s.started_at = Clock::now();
         s.next_claim_at = s.started_at;
         s.error_backoff = Milliseconds{0};
@@ -384,13 +478,17 @@ WorkerSummary Worker::run() {
         s.stopped.wait_until(lock, grace_end, [&] { return s.running.empty(); });
         for (auto& job : s.running) job.stop.request_stop();
     }
-    slots.clear();  // joins
+    slots.clear();    // joins
+    writer.finish();  // before the keeper: it lets each claim go once its completion is written
     keeper.shutdown();
 
     std::lock_guard lock(s.mutex);
     s.current_keeper = nullptr;
+    s.writer = nullptr;
     s.stop_pending = false;
     s.summary.elapsed = std::chrono::duration_cast<Milliseconds>(Clock::now() - s.started_at);
+    if (s.fatal)
+        std::rethrow_exception(s.fatal);
     return s.summary;
 }
 

@@ -23,7 +23,10 @@ struct WorkerOptions {
     std::optional<Milliseconds> max_time;        // stop claiming after this long
     Milliseconds idle_sleep{1'000};              // longest wait between polls when nothing is due
     Milliseconds delay{0};                       // pause after each job (the seed's worker.delay)
-    bool stop_when_empty = false;  // exit once nothing is due and our own jobs have finished
+    // Exit once nothing is due and our own jobs have finished: jobs this worker released for a
+    // retry keep it running until they ran here again (or another worker took them); jobs
+    // pushed with a delay do not.
+    bool stop_when_empty = false;
     Milliseconds stale_after{300'000};  // heartbeat every third of it; recover others' stale jobs
     RetrySettings retry;
     Milliseconds shutdown_grace{30'000};  // after stop(): how long running jobs may finish
@@ -53,7 +56,7 @@ struct WorkerSummary {
     std::uint64_t put_back = 0;
     std::uint64_t claims_lost = 0;
     Milliseconds elapsed{0};
-    std::string stop_reason;  // "empty", "max_jobs", "max_time", "stopped"
+    std::string stop_reason;  // "empty", "max_jobs", "max_time", "stopped", "error"
 
     std::uint64_t finished() const { return completed + retried + dead; }
 };
@@ -65,21 +68,30 @@ Outcome run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const 
                         Metrics* metrics, std::stop_token stop = {});
 
 class Worker {
-public:
+  public:
     Worker(QueueDriver& driver, const JobExecutor& executor, WorkerOptions options,
            WorkerCallbacks callbacks = {}, Metrics* metrics = nullptr);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
-    // Blocks until a stop condition holds or stop() is called.
+    // Blocks until a stop condition holds or stop() is called. Errors that retrying cannot fix
+    // (DataError such as a corrupt queue file, ConfigError, UsageError) stop the worker like
+    // stop() does and are then rethrown; transient ones (a backend away) are reported to
+    // on_worker_error and retried with backoff.
+    //
+    // Jobs are claimed in batches when they run fast: beyond its free slots the worker claims
+    // what its slots finish in about 20 ms at the recent run time (at most 256); claims waiting
+    // to start are heartbeated like running ones, and put back on stop. Completions are
+    // recorded in batches too (complete_batch) by a writer thread; on_job_complete runs once a
+    // completion is written.
     WorkerSummary run();
 
     // Stop claiming; running jobs get shutdown_grace to finish, then are interrupted and put back.
     // Safe to call from any thread (not from a signal handler: use a signal-watching thread).
     void stop();
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "exec/claimed_job.hpp"
 #include "libqueue/backoff.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/worker.hpp"
@@ -71,6 +72,14 @@ Outcome execute_safely(const JobExecutor& executor, const Job& job, std::stop_to
 Outcome run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const Job& job,
                         const RetrySettings& retry, const WorkerCallbacks& callbacks,
                         Metrics* metrics, std::stop_token stop) {
+    return exec::run_claimed_job(driver, executor, job, retry, callbacks, metrics, std::move(stop),
+                                 {});
+}
+
+Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const Job& job,
+                              const RetrySettings& retry, const WorkerCallbacks& callbacks,
+                              Metrics* metrics, std::stop_token stop,
+                              const CompleteLater& complete_later) {
     if (metrics)
         metrics->started();
     if (callbacks.on_job_start)
@@ -92,6 +101,10 @@ Outcome run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const 
     };
     switch (outcome.kind) {
         case Outcome::Kind::success:
+            if (complete_later) {
+                complete_later(job, ran_for);
+                return outcome;
+            }
             recorded = record([&] { return driver.complete(claim, ran_for); }, callbacks, stop);
             if (recorded != Recorded::yes)
                 break;
