@@ -5,6 +5,7 @@
 #include <memory>
 #include <sstream>
 
+#include "batch.hpp"
 #include "commands/commands.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -64,15 +65,6 @@ constexpr const char* footer =
     "  65  the payload is not JSON, or a batch line is bad: nothing was stored\n"
     "  69  the backend cannot be reached\n"
     "  78  configuration error";
-
-// "  {..}\n" -> "{..}": what the user gave, minus the newline echo and files add.
-std::string trimmed(const std::string& text) {
-    auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos)
-        return {};
-    auto last = text.find_last_not_of(" \t\r\n");
-    return text.substr(first, last - first + 1);
-}
 
 std::string checked_payload(const std::string& text, const std::string& origin) {
     auto payload = trimmed(text);
@@ -142,73 +134,6 @@ libqueue::NewJob job_from_args(Context& context, const PushArgs& args) {
         job.unique_key = args.unique_key;
     libqueue::validate_new_job(job);
     return job;
-}
-
-// One NDJSON line of a batch, checked; throws DataError without the line number.
-libqueue::NewJob job_from_line(const nlohmann::json& line, const std::string& default_queue) {
-    if (!line.is_object())
-        throw libqueue::DataError("expected a JSON object");
-    libqueue::NewJob job;
-    job.queue = default_queue;
-    auto string_field = [&](const char* key) {
-        const auto& value = line.at(key);
-        if (!value.is_string())
-            throw libqueue::DataError(fmt::format("{}: expected a string", key));
-        return value.get<std::string>();
-    };
-    for (const auto& [key, value] : line.items()) {
-        if (key == "name") {
-            job.name = string_field("name");
-        } else if (key == "payload") {
-            job.payload = value.dump();
-        } else if (key == "queue") {
-            job.queue = string_field("queue");
-        } else if (key == "delay") {
-            try {
-                job.delay = libqueue::duration_from_json(value);
-            } catch (const libqueue::Error& e) {
-                throw libqueue::DataError(std::string("delay: ") + e.what());
-            }
-        } else if (key == "max_retries") {
-            if (!value.is_number_integer() || value.get<long long>() < 0 ||
-                value.get<long long>() > 1'000'000) {
-                throw libqueue::DataError("max_retries: expected a whole number >= 0");
-            }
-            job.max_retries = value.get<int>();
-        } else if (key == "unique_key") {
-            if (!value.is_null())
-                job.unique_key = string_field("unique_key");
-        } else {
-            throw libqueue::DataError(fmt::format(
-                "unknown key '{}' (expected name, payload, queue, delay, max_retries, unique_key)",
-                key));
-        }
-    }
-    if (!line.contains("name"))
-        throw libqueue::DataError("name: missing");
-    libqueue::validate_new_job(job);
-    return job;
-}
-
-std::vector<libqueue::NewJob> read_batch(const std::string& source,
-                                         const std::string& default_queue) {
-    std::vector<libqueue::NewJob> jobs;
-    std::istringstream in(read_input(source));
-    std::size_t number = 0;
-    for (std::string line; std::getline(in, line);) {
-        ++number;
-        if (trimmed(line).empty())
-            continue;  // a trailing blank line is not a job
-        try {
-            auto parsed = nlohmann::json::parse(line, nullptr, false);
-            if (parsed.is_discarded())
-                throw libqueue::DataError("not valid JSON");
-            jobs.push_back(job_from_line(parsed, default_queue));
-        } catch (const libqueue::Error& e) {
-            throw libqueue::DataError(fmt::format("batch line {}: {}", number, e.what()));
-        }
-    }
-    return jobs;
 }
 
 void run_push(Context& context, const PushArgs& args) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "batch.hpp"
 #include "commands/commands.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -51,78 +52,6 @@ constexpr const char* footer =
     "  65  a bad batch line: nothing ran\n"
     "  78  configuration error\n"
     "  130, 143  stopped by SIGINT / SIGTERM before every job finished";
-
-std::string trimmed(const std::string& text) {
-    auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos)
-        return {};
-    auto last = text.find_last_not_of(" \t\r\n");
-    return text.substr(first, last - first + 1);
-}
-
-// One batch line, the keys q push --batch accepts. Throws DataError naming the key.
-libqueue::NewJob job_from_line(const nlohmann::json& line) {
-    if (!line.is_object())
-        throw libqueue::DataError("expected a JSON object");
-    libqueue::NewJob job;
-    auto text = [&](const std::string& key, const nlohmann::json& value) {
-        if (!value.is_string())
-            throw libqueue::DataError(key + ": expected a string");
-        return value.get<std::string>();
-    };
-    for (const auto& [key, value] : line.items()) {
-        if (key == "name") {
-            job.name = text(key, value);
-        } else if (key == "payload") {
-            job.payload = value.dump();
-        } else if (key == "queue") {
-            job.queue = text(key, value);
-        } else if (key == "delay") {
-            try {
-                job.delay = libqueue::duration_from_json(value);
-            } catch (const libqueue::Error& e) {
-                throw libqueue::DataError("delay: " + std::string(e.what()));
-            }
-        } else if (key == "max_retries") {
-            if (!value.is_number_integer() || value.get<long long>() < 0 ||
-                value.get<long long>() > 1'000'000) {
-                throw libqueue::DataError("max_retries: expected a whole number >= 0");
-            }
-            job.max_retries = value.get<int>();
-        } else if (key == "unique_key") {
-            if (!value.is_null())
-                job.unique_key = text(key, value);
-        } else {
-            throw libqueue::DataError(
-                "unknown key '" + key +
-                "' (expected name, payload, queue, delay, max_retries, unique_key)");
-        }
-    }
-    if (!line.contains("name"))
-        throw libqueue::DataError("name: missing");
-    libqueue::validate_new_job(job);
-    return job;
-}
-
-std::vector<libqueue::NewJob> read_jobs(const std::string& source) {
-    std::vector<libqueue::NewJob> jobs;
-    std::istringstream in(read_input(source));
-    std::size_t number = 0;
-    for (std::string line; std::getline(in, line);) {
-        ++number;
-        if (trimmed(line).empty())
-            continue;
-        try {
-            auto parsed = nlohmann::json::parse(line, nullptr, false);
-            if (parsed.is_discarded())
-                throw libqueue::DataError("not valid JSON");
-            jobs.push_back(job_from_line(parsed));
-        } catch (const libqueue::Error& e) {
-            throw libqueue::DataError(fmt::format("batch line {}: {}", number, e.what()));
-        }
-    }
-    return jobs;
-}
 
 // Worker callbacks arrive from several threads: one lock keeps lines whole and counts right.
 class RunReport {
@@ -250,7 +179,8 @@ void run_batch(Context& context, const RunArgs& args) {
             running->stop();
     });
 
-    auto jobs = read_jobs(args.batch);  // every line checked before anything runs
+    auto jobs = read_batch(args.batch,
+                           libqueue::NewJob{}.queue);  // every line checked before anything runs
     if (jobs.empty()) {
         note(context, "run: no jobs in the batch");
         return;
