@@ -169,14 +169,23 @@ void run_stats(Context& context, const StatsArgs& args) {
     if (!args.max_age.empty())
         max_age = parse_duration_option("--max-age", args.max_age);
 
-    const libqueue::Stats stats = context.driver().stats();
+    auto& driver = context.driver();
+    const libqueue::Stats stats = driver.stats();
     const auto queues = selected_queues(context, stats);
+    // What the backend itself puts at risk (e.g. redis without persistence): shown with every
+    // stats call, since that is where an operator looks, but never a breach by itself.
+    const auto warnings = driver.warnings();
     if (context.json()) {
         libqueue::Stats shown = stats;
         shown.queues = queues;
-        emit_json(libqueue::stats_to_json(shown));
+        auto json = libqueue::stats_to_json(shown);
+        json["warnings"] = warnings;
+        emit_json(json);
     } else {
         print_human(context, queues);
+    }
+    if (!context.quiet()) {
+        for (const auto& line : warnings) std::cerr << "q: warning: " << line << '\n';
     }
     const auto found = breaches(args, max_age, queues);
     for (const auto& line : found) std::cerr << "q: " << line << '\n';
@@ -211,7 +220,10 @@ void add_stats_command(CLI::App& app, Context& context) {
         "{\"now\", \"queues\": [{\"queue\", \"due\", \"delayed\", \"processing\", \"completed\",\n"
         "\"failed\", \"oldest_due_age_ms\", \"totals\": {\"pushed\", \"completed\", \"dead\",\n"
         "\"retries\", \"processing_ms\"}, \"success_rate\", \"average_processing_ms\",\n"
-        "\"by_name\": {NAME: {...}}}]}; rates and averages are null when nothing finished.\n"
+        "\"by_name\": {NAME: {...}}}], \"warnings\": [...]}; rates and averages are null when\n"
+        "nothing finished. Warnings name backend risks (redis without persistence, a\n"
+        "PostgreSQL table without q's recommended indexes); they go to stderr as\n"
+        "\"q: warning: ...\" and never change the exit status.\n"
         "Breaches go to stderr, e.g. \"q: default: 1200 pending > --max-pending 1000\".\n"
         "\n"
         "Exit status:\n"

@@ -58,7 +58,8 @@ constexpr const char* footer =
     "\n"
     "Exit status:\n"
     "  0   stopped cleanly (signal, --max-jobs, --max-time or --stop-when-empty)\n"
-    "  64  bad option\n"
+    "  64  bad option, or a driver with nothing to work (sync, memory)\n"
+    "  65  the queue's data is corrupt (e.g. a damaged queue file): nothing was changed\n"
     "  69  the backend cannot be reached\n"
     "  78  configuration error";
 
@@ -220,6 +221,13 @@ void run_work(Context& context, const WorkArgs& args) {
 
     auto options = worker_options(context, args);
     auto& driver = context.driver();
+    // The sync driver runs each job inside `q push`: there is never anything to claim, and a
+    // worker on it would wait forever.
+    if (!driver.capabilities().stores_jobs) {
+        throw libqueue::UsageError(fmt::format(
+            "driver '{}' stores no jobs (each runs at `q push`): nothing for `q work` to do",
+            driver.name()));
+    }
     auto& handlers = context.handlers();
 
     EventPrinter printer(context);
@@ -278,7 +286,8 @@ void add_work_command(CLI::App& app, Context& context) {
                     "Longest wait between polls while nothing is due (default: 1s)")
         ->type_name("DURATION");
     cmd->add_flag("--stop-when-empty", args->stop_when_empty,
-                  "Stop once nothing is due and running jobs have finished (delayed jobs stay)");
+                  "Stop once nothing is due and this worker's jobs have finished, retries "
+                  "included (jobs pushed with a delay stay for later)");
     cmd->add_option("--grace", args->grace,
                     "On SIGINT/SIGTERM, how long running jobs may finish before they are "
                     "interrupted and put back (default: 30s)")
