@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "libqueue/handler.hpp"
+
 namespace q {
 
 namespace {
@@ -54,7 +56,11 @@ void SignalWatcher::watch() {
                 on_first_signal_(signo);
             continue;
         }
-        write_stderr("q: second signal: exiting now; running jobs are left to stale recovery\n");
+        // sigwait runs on an ordinary thread, so taking the runner's lock here is safe.
+        libqueue::kill_running_commands();
+        write_stderr(
+            "q: second signal: running jobs killed, exiting now; they are left to stale "
+            "recovery\n");
         ::_exit(128 + signo);
     }
 }

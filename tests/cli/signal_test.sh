@@ -76,8 +76,15 @@ elapsed=$(($(date +%s) - t0))
 assert_eq 143 "$code" "second SIGTERM: exit 128+15"
 if [ "$elapsed" -le 3 ]; then pass; else fail "second signal took ${elapsed}s"; fi
 assert_contains "$(cat work.err)" "second signal" "says why it quit"
-# Kill the orphaned handler (it recorded its pid) so the test leaves nothing behind.
-kill "$(cat "started.$id2")" 2>/dev/null
+# The handler (it recorded its pid) died with the worker: no orphan keeps running.
+handler_pid=$(cat "started.$id2")
+for _ in $(seq 50); do kill -0 "$handler_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$handler_pid" 2>/dev/null; then
+    fail "the running job's command outlived the worker"
+    kill "$handler_pid" 2>/dev/null
+else
+    pass
+fi
 assert_eq processing "$(json_str "$(q show --json "$id2")" status)" "left processing"
 
 finish

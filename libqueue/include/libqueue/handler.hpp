@@ -43,14 +43,14 @@ using HandlerFn = std::function<Outcome(const Job&, std::stop_token stop)>;
 
 // Anything that can run a job by its name: the worker, `q run` and the sync driver use it.
 class JobExecutor {
-public:
+  public:
     virtual ~JobExecutor() = default;
     virtual Outcome execute(const Job& job, std::stop_token stop) const = 0;
 };
 
 // The seed's job class: its state is its payload.
 class QueueJob {
-public:
+  public:
     virtual ~QueueJob() = default;
     virtual std::string job_name() const = 0;  // the name handlers are registered under
     virtual void handle() = 0;                 // throw to fail; throw DataError to go dead at once
@@ -68,7 +68,7 @@ struct CommandOptions {
 
 // Handlers by job name.
 class Handlers : public JobExecutor {
-public:
+  public:
     // A callable that returns normally on success. Exceptions: DataError -> bad_data, any other
     // std::exception -> failure with its what().
     Handlers& on(const std::string& name, std::function<void(const Job&)> fn);
@@ -93,11 +93,16 @@ public:
     // The payload as JSON; throws DataError when it is not.
     static nlohmann::json parse_payload(const Job& job);
 
-private:
+  private:
     std::map<std::string, HandlerFn> handlers_;
 };
 
 // Every handlers.NAME of the config as a command handler.
 Handlers handlers_from_config(const Config& config, CommandOptions options = {});
+
+// SIGKILLs the process group of every handler command this process is running. For a hard exit
+// (`q work` on a second signal): commands must not outlive their worker as orphans. Any thread
+// may call it; it is not async-signal-safe (it takes a lock).
+void kill_running_commands();
 
 }  // namespace libqueue

@@ -16,7 +16,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -189,11 +191,40 @@ std::string cannot_execute(const CommandSpec& spec, int err) {
     return "cannot execute '" + spec.command.front() + "': " + error_text(err);
 }
 
+// Every command this process runs, by process group, so a hard exit can take them along
+// (kill_running_commands). A group is listed from spawn until its leader is reaped: until then
+// its id cannot be reused.
+class LiveGroups {
+  public:
+    void add(pid_t group) {
+        std::lock_guard lock(mutex_);
+        groups_.insert(group);
+    }
+    void remove(pid_t group) {
+        std::lock_guard lock(mutex_);
+        groups_.erase(group);
+    }
+    void kill_all(int sig) {
+        std::lock_guard lock(mutex_);
+        for (pid_t group : groups_) ::kill(-group, sig);
+    }
+
+  private:
+    std::mutex mutex_;
+    std::set<pid_t> groups_;
+};
+
+LiveGroups& live_groups() {
+    static LiveGroups groups;  // never destroyed before the threads that use it: see exit paths
+    return groups;
+}
+
 // The spawned command. Whatever happens, it is killed (with its group) and reaped before this
 // object goes away, so the worker never leaves a zombie or a runaway job behind.
 class Child {
   public:
     explicit Child(pid_t pid) : pid_(pid) {
+        live_groups().add(pid);
         const long fd = ::syscall(SYS_pidfd_open, pid, 0);
         if (fd >= 0)
             pidfd_.reset(int(fd));
@@ -234,6 +265,7 @@ class Child {
         status_known_ = got == pid_;
         status_ = status;
         reaped_ = true;
+        live_groups().remove(pid_);
         pidfd_.reset();
     }
 
@@ -550,3 +582,11 @@ Outcome run_command(const CommandSpec& spec, const CommandOptions& options, cons
 }
 
 }  // namespace libqueue::exec
+
+namespace libqueue {
+
+void kill_running_commands() {
+    exec::live_groups().kill_all(SIGKILL);
+}
+
+}  // namespace libqueue
