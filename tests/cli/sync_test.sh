@@ -56,4 +56,9 @@ expect_exit 65 q --driver sync push ok '{nope'
 # nothing is stored
 assert_eq 0 "$(q --driver sync size)" "the sync driver stores nothing"
 
+# so a worker on it would have nothing to claim, ever: refused at once, not a hang
+expect_exit 64 timeout -s KILL 10 "$Q_BIN" --driver sync work
+assert_contains "$ERR" "stores no jobs"
+assert_one_line "$ERR"
+
 finish

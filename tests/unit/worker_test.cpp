@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -65,6 +66,10 @@ class FlakyDriver : public QueueDriver {
     explicit FlakyDriver(QueueDriver& inner) : inner_(inner) {}
     std::atomic<int> claim_failures{0};
     std::atomic<int> complete_failures{0};
+    std::atomic<bool> corrupt{false};  // every call that reads the store throws DataError
+    std::atomic<int> claims{0};
+    std::atomic<std::size_t> largest_claim{0};
+    std::atomic<std::size_t> largest_completion_batch{0};
 
     std::string name() const override { return "flaky"; }
     Capabilities capabilities() const override { return inner_.capabilities(); }
@@ -74,6 +79,10 @@ class FlakyDriver : public QueueDriver {
         return inner_.push_batch(j);
     }
     std::vector<Job> claim(const ClaimRequest& r) override {
+        if (corrupt)
+            throw DataError("flaky: jobs.json: line 1, column 1: not JSON");
+        ++claims;
+        largest_claim = std::max<std::size_t>(largest_claim, r.limit);
         if (claim_failures > 0) {
             --claim_failures;
             throw UnavailableError("flaky: connection refused");
@@ -87,6 +96,10 @@ class FlakyDriver : public QueueDriver {
             throw UnavailableError("flaky: connection reset");
         }
         return inner_.complete(c, d);
+    }
+    std::vector<bool> complete_batch(const std::vector<Completion>& batch) override {
+        largest_completion_batch = std::max(largest_completion_batch.load(), batch.size());
+        return QueueDriver::complete_batch(batch);  // complete() each, failures included
     }
     bool release(const Claim& c, Milliseconds d, const std::string& e) override {
         return inner_.release(c, d, e);
@@ -104,6 +117,8 @@ class FlakyDriver : public QueueDriver {
     }
     std::uint64_t clear_dead(const ListFilter& f) override { return inner_.clear_dead(f); }
     std::vector<Job> recover_stale(Milliseconds s, bool d) override {
+        if (corrupt)
+            throw DataError("flaky: jobs.json: line 1, column 1: not JSON");
         return inner_.recover_stale(s, d);
     }
     std::uint64_t prune(Milliseconds o, std::size_t l) override { return inner_.prune(o, l); }
@@ -642,4 +657,91 @@ TEST_CASE("run_claimed_job records one claimed job's outcome", "[worker]") {
     CHECK(driver->find(id)->status == Status::failed);  // attempts 2 > max_retries 1: dead
     CHECK(metrics.snapshot().total_failed == 1);
     CHECK(metrics.snapshot().currently_processing == 0);
+}
+
+TEST_CASE("fast jobs are claimed ahead and completed in batches, each exactly once",
+          "[worker][batch]") {
+    auto memory = memory_driver();
+    FlakyDriver driver(*memory);
+    Handlers handlers;
+    std::mutex mutex;
+    std::map<std::string, int> runs;
+    handlers.on("fast", [&](const Job& job) {
+        std::lock_guard lock(mutex);
+        ++runs[job.id];
+    });
+    std::vector<NewJob> jobs(2000, job_named("fast"));
+    driver.push_batch(jobs);
+    auto options = fast_options();
+    options.stop_when_empty = true;
+
+    const auto summary = Worker(driver, handlers, options).run();
+
+    CHECK(summary.completed == 2000);
+    CHECK(runs.size() == 2000);
+    CHECK(std::all_of(runs.begin(), runs.end(), [](const auto& r) { return r.second == 1; }));
+    CHECK(driver.size("default") == 0);
+    CHECK(memory->stats().queues.at(0).counts.completed == 2000);
+    // One slot, yet far fewer claims than jobs: it claimed ahead, up to the cap.
+    CHECK(driver.claims < 100);
+    CHECK(driver.largest_claim > 1);
+    CHECK(driver.largest_claim <= 256);
+    CHECK(driver.largest_completion_batch > 1);
+}
+
+TEST_CASE("a slow job is not claimed ahead of", "[worker][batch]") {
+    auto memory = memory_driver();
+    FlakyDriver driver(*memory);
+    Handlers handlers;
+    handlers.on("slow", [](const Job&) { std::this_thread::sleep_for(30ms); });
+    for (int i = 0; i < 4; ++i) driver.push(job_named("slow"));
+    auto options = fast_options();
+    options.stop_when_empty = true;
+
+    const auto summary = Worker(driver, handlers, options).run();
+
+    CHECK(summary.completed == 4);
+    CHECK(driver.largest_claim == 1);  // jobs longer than the window: one per free slot
+}
+
+TEST_CASE("a permanent backend error stops the worker and is rethrown", "[worker][errors]") {
+    auto memory = memory_driver();
+    FlakyDriver driver(*memory);
+    Handlers handlers;
+    int ran = 0;
+    handlers.on("ok", [&](const Job&) { ++ran; });
+    driver.push(job_named("ok"));
+    driver.corrupt = true;
+    auto options = fast_options();
+    std::vector<std::string> errors;
+    WorkerCallbacks callbacks;
+    callbacks.on_worker_error = [&](const std::exception& e) { errors.push_back(e.what()); };
+    const auto start = std::chrono::steady_clock::now();
+
+    Worker worker(driver, handlers, options, callbacks);
+    CHECK_THROWS_AS(worker.run(), DataError);
+
+    CHECK(seconds_since(start) < 2.0);  // no backing off forever on an error retries cannot fix
+    CHECK(ran == 0);
+    CHECK(errors.empty());  // thrown, not reported as a passing hiccup
+}
+
+TEST_CASE("stop_when_empty stays for its own retries until they ran", "[worker][retry]") {
+    auto driver = memory_driver();
+    Handlers handlers;
+    handlers.on("second-time", [](const Job& job) {
+        if (job.attempts < 2)
+            throw std::runtime_error("not yet");
+    });
+    const auto id = driver->push(job_named("second-time", 3)).id;
+    auto options = fast_options();
+    options.retry = RetrySettings{300ms, 300ms};  // due well after the first empty claim
+    options.stop_when_empty = true;
+
+    const auto summary = Worker(*driver, handlers, options).run();
+
+    CHECK(summary.retried == 1);
+    CHECK(summary.completed == 1);
+    CHECK(summary.stop_reason == "empty");
+    CHECK(driver->find(id)->status == Status::completed);
 }
