@@ -1,9 +1,12 @@
 #include "libqueue/job.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -56,13 +59,25 @@ namespace {
 
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-// One generator per thread, seeded from the OS: ids must not collide across processes.
+// Bumped in a forked child: a child must not repeat its parent's random sequence (or, through the
+// id generator's state, its next ids).
+std::atomic<unsigned> fork_generation{0};
+
+void watch_forks();
+
+// One generator per thread, seeded from the OS (and again after a fork): ids and claim tokens
+// must not collide across processes.
 std::mt19937_64& thread_rng() {
-    thread_local std::mt19937_64 rng{[] {
+    watch_forks();
+    thread_local std::mt19937_64 rng;
+    thread_local unsigned seeded_for = ~0u;
+    const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+    if (seeded_for != generation) {
         std::random_device device;
         std::seed_seq seed{device(), device(), device(), device(), unsigned(getpid())};
-        return std::mt19937_64(seed);
-    }()};
+        rng.seed(seed);
+        seeded_for = generation;
+    }
     return rng;
 }
 
@@ -83,17 +98,88 @@ std::string random_base32(std::size_t length) {
     return out;
 }
 
+// The 80-bit part of an id as a number (high 16 bits, low 64), written most significant digit
+// first so that text order is numeric order.
+struct Random80 {
+    std::uint64_t high = 0;
+    std::uint64_t low = 0;
+};
+
+// The last id this process made. Within one millisecond (or while the clock stands still or goes
+// back) the next id keeps that time and adds a random step to the 80-bit part, so ids of one
+// process come out strictly increasing and still cannot be guessed from each other. Each new
+// millisecond starts from a fresh random value below 2^79, which leaves room for far more steps
+// than a process makes in a millisecond; other processes start elsewhere in the 2^79 range.
+struct IdState {
+    std::mutex mutex;
+    std::uint64_t ms = 0;
+    Random80 random;
+    unsigned fork_generation = 0;
+};
+
+IdState& id_state() {
+    static IdState state;
+    return state;
+}
+
+// fork() while another thread makes an id would leave the child a locked mutex: hold it across
+// the fork, release it on both sides.
+void watch_forks() {
+    static const int registered =
+        pthread_atfork([] { id_state().mutex.lock(); }, [] { id_state().mutex.unlock(); },
+                       [] {
+                           fork_generation.fetch_add(1, std::memory_order_relaxed);
+                           id_state().mutex.unlock();
+                       });
+    (void)registered;
+}
+
+Random80 fresh_random80(std::mt19937_64& rng) {
+    return {rng() & 0x7fff, rng()};
+}
+
+void encode(std::uint64_t value, char* out, int digits) {
+    for (int i = digits - 1; i >= 0; --i) {
+        out[i] = kCrockford[value & 31];
+        value >>= 5;
+    }
+}
+
 }  // namespace
 
 std::string new_job_id() {
-    // 10 chars of millisecond time (sorts by creation) + 16 random chars (80 bits).
-    auto ms = static_cast<std::uint64_t>(system_now().time_since_epoch().count());
-    std::string out(10, '0');
-    for (int i = 9; i >= 0; --i) {
-        out[std::size_t(i)] = kCrockford[ms & 31];
-        ms >>= 5;
+    // 10 chars of millisecond time (sorts by creation) + 16 chars of the 80-bit part.
+    const auto now = static_cast<std::uint64_t>(system_now().time_since_epoch().count());
+    std::uint64_t ms;
+    Random80 random;
+    {
+        IdState& state = id_state();
+        std::lock_guard lock(state.mutex);
+        auto& rng = thread_rng();
+        const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+        if (now > state.ms || state.fork_generation != generation) {
+            state.ms = std::max(now, state.ms);
+            state.random = fresh_random80(rng);
+            state.fork_generation = generation;
+        } else {
+            const std::uint64_t step = 1 + (rng() >> 32);  // 1 .. 2^32
+            const std::uint64_t low = state.random.low + step;
+            state.random.high += low < state.random.low ? 1 : 0;
+            state.random.low = low;
+            if (state.random.high > 0xffff) {  // out of room: borrow the next millisecond
+                ++state.ms;
+                state.random = fresh_random80(rng);
+            }
+        }
+        ms = state.ms;
+        random = state.random;
     }
-    return out + random_base32(16);
+    std::string out(26, '0');
+    encode(ms, out.data(), 10);
+    // 80 bits = 16 digits: the top 4 from high's 16 bits and low's top 4, then low's other 60.
+    encode((random.high << 4) | (random.low >> 60), out.data() + 10, 4);
+    encode(random.low & ((std::uint64_t(1) << 60) - 1), out.data() + 14, 12);
+    return out;
 }
 
 std::string new_claim_token(std::string_view worker_id) {

@@ -1,5 +1,8 @@
 // Job ids, claim tokens, validation of new jobs, and the JSON forms of jobs and stats.
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <catch2/catch.hpp>
 #include <mutex>
@@ -66,7 +69,10 @@ TEST_CASE("job ids are unique across threads") {
         threads.emplace_back([&] {
             std::vector<std::string> mine;
             for (int i = 0; i < 5'000; ++i) mine.push_back(new_job_id());
+            // One generator per process: each thread's ids also come out in order.
+            const bool ordered = std::is_sorted(mine.begin(), mine.end());
             std::lock_guard lock(mutex);
+            CHECK(ordered);
             seen.insert(mine.begin(), mine.end());
             made += mine.size();
         });
@@ -89,6 +95,61 @@ TEST_CASE("job ids are time-ordered: the prefix is the creation millisecond") {
         CHECK(previous < next);
         previous = next;
     }
+}
+
+TEST_CASE("job ids made in a tight loop are strictly increasing as text") {
+    // Thousands fall in one millisecond: the order must not depend on the random part.
+    std::vector<std::string> ids;
+    ids.reserve(10'000);
+    for (int i = 0; i < 10'000; ++i) ids.push_back(new_job_id());
+    std::size_t out_of_order = 0;
+    for (std::size_t i = 1; i < ids.size(); ++i) {
+        if (!(ids[i - 1] < ids[i]))
+            ++out_of_order;
+    }
+    CHECK(out_of_order == 0);
+    CHECK(id_time_ms(ids.front()) <= id_time_ms(ids.back()));
+    for (const auto& id : ids) {
+        REQUIRE(id.size() == 26);
+        REQUIRE(id.find_first_not_of(kCrockford) == std::string::npos);
+    }
+}
+
+TEST_CASE("a forked child makes ids of its own, not its parent's next ones") {
+    const std::string before = new_job_id();  // the generator has state to copy
+    int pipe_fds[2];
+    REQUIRE(pipe(pipe_fds) == 0);
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        std::string ids;
+        for (int i = 0; i < 100; ++i) ids += new_job_id() + new_claim_token("w");
+        ssize_t written = write(pipe_fds[1], ids.data(), ids.size());
+        _exit(written == ssize_t(ids.size()) ? 0 : 1);
+    }
+    close(pipe_fds[1]);
+    std::string mine;
+    for (int i = 0; i < 100; ++i) mine += new_job_id() + new_claim_token("w");
+    std::string theirs;
+    char buffer[4096];
+    for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+        theirs.append(buffer, std::size_t(n));
+    close(pipe_fds[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    REQUIRE(theirs.size() == mine.size());
+    // 100 ids of 26 chars and 100 tokens of "w:" + 12 chars, in turn.
+    const std::size_t each = 26 + 14;
+    std::set<std::string> seen;
+    for (const std::string* all : {&mine, &theirs}) {
+        for (std::size_t at = 0; at < all->size(); at += each) {
+            CHECK(seen.insert(all->substr(at, 26)).second);
+            CHECK(seen.insert(all->substr(at + 26, 14)).second);
+        }
+    }
+    CHECK(before < mine.substr(0, 26));
 }
 
 TEST_CASE("claim tokens and worker ids") {
