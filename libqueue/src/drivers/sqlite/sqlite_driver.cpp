@@ -98,8 +98,10 @@ class SqliteDriver final : public QueueDriver {
             // The reservation time is when the lock was ours, however long that took.
             const std::string now_text = time_text(system_now());
             for (const auto& queue : request.queues) {
-                for (const auto& id : due_ids(queue, now_text, request.limit)) {
-                    Query take(connection_, sql::kTake);
+                const auto ids = due_ids(queue, now_text, request.limit);
+                Query take(connection_, sql::kTake);
+                for (const auto& id : ids) {
+                    take->reset();
                     take->bind(1, id);
                     take->bind(2, now_text);
                     take->bind(3, new_claim_token(request.worker_id));
@@ -123,24 +125,53 @@ class SqliteDriver final : public QueueDriver {
     }
 
     bool complete(const Claim& claim, Milliseconds ran_for) override {
+        return complete_batch({{claim, ran_for}}).front();
+    }
+
+    // One write transaction for the whole batch: under synchronous=FULL one fsync, not one per job.
+    std::vector<bool> complete_batch(const std::vector<Completion>& completions) override {
+        if (completions.empty())
+            return {};
         return locked([&] {
             WriteTransaction transaction(connection_);
-            auto job =
-                change_claimed(settings_.keep_completed ? sql::kComplete : sql::kCompleteAndDelete,
-                               claim, [&](SQLite::Statement& s) {
-                                   if (settings_.keep_completed)
-                                       s.bind(3, time_text(system_now()));
-                               });
-            if (!job)
-                return false;
+            const std::string now_text = time_text(system_now());
+            std::vector<bool> applied;
+            applied.reserve(completions.size());
             TotalsDelta totals;
-            Totals& t = totals.at(job->queue, job->name);
-            t.completed = 1;
-            t.processing_ms = std::uint64_t(std::max<std::int64_t>(0, ran_for.count()));
+            {
+                Query query(connection_,
+                            settings_.keep_completed ? sql::kComplete : sql::kCompleteAndDelete);
+                for (const auto& completion : completions) {
+                    query->reset();
+                    query->bind(1, completion.claim.id);
+                    query->bind(2, completion.claim.token);
+                    if (settings_.keep_completed)
+                        query->bind(3, now_text);
+                    // RETURNING: the row is changed by the first step, which yields queue, name.
+                    const bool done = query->executeStep();
+                    applied.push_back(done);
+                    if (!done)
+                        continue;
+                    Totals& t =
+                        totals.at(query->getColumn(0).getString(), query->getColumn(1).getString());
+                    t.completed += 1;
+                    t.processing_ms +=
+                        std::uint64_t(std::max<std::int64_t>(0, completion.ran_for.count()));
+                }
+            }
+            {
+                Query forget(connection_, sql::kForgetKey);
+                for (std::size_t i = 0; i < completions.size(); ++i) {
+                    if (!applied[i])
+                        continue;
+                    forget->reset();
+                    forget->bind(1, completions[i].claim.id);
+                    forget->exec();
+                }
+            }
             totals.apply(connection_);
-            forget_key(claim.id);
             transaction.commit();
-            return true;
+            return applied;
         });
     }
 
