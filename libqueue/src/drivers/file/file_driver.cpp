@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 
 #include "drivers/file/file_store.hpp"
 #include "libqueue/errors.hpp"
@@ -140,21 +142,64 @@ class FileDriver final : public QueueDriver {
     }
 
     bool complete(const Claim& claim, Milliseconds ran_for) override {
-        return with_claim(claim, [&](QueueFile& file, std::size_t index, Job& j) {
-            TimePoint now = system_now();
+        return complete_batch({{claim, ran_for}}).front();
+    }
+
+    // One locked read-modify-write of the file (one rewrite, one fsync) for the whole batch.
+    std::vector<bool> complete_batch(const std::vector<Completion>& completions) override {
+        std::vector<bool> applied(completions.size(), false);
+        if (completions.empty())
+            return applied;
+        auto lock = store_.lock_exclusive();
+        QueueFile& file = store_.modify();
+        TimePoint now = system_now();
+        // Processing jobs by id; an entry leaves the map once completed, so a second completion
+        // of the same job in the batch is refused as complete() would refuse it.
+        std::unordered_map<std::string_view, std::size_t> processing;
+        for (std::size_t i = 0; i < file.jobs.size(); ++i) {
+            if (file.jobs[i].job.status == Status::processing)
+                processing.emplace(file.jobs[i].job.id, i);
+        }
+        std::vector<bool> done(file.jobs.size(), false);
+        for (std::size_t c = 0; c < completions.size(); ++c) {
+            const Claim& claim = completions[c].claim;
+            auto found = processing.find(claim.id);
+            if (found == processing.end())
+                continue;
+            Job& j = file.jobs[found->second].job;
+            if (j.reserved_by != claim.token)
+                continue;
             auto& totals = file.totals[{j.queue, j.name}];
             totals.completed++;
-            totals.processing_ms += std::uint64_t(std::max<std::int64_t>(0, ran_for.count()));
+            totals.processing_ms +=
+                std::uint64_t(std::max<std::int64_t>(0, completions[c].ran_for.count()));
             if (keep_completed_) {
-                Job done = j;
-                done.status = Status::completed;
-                done.finished_at = now;
-                done.reserved_by.reset();
-                file.completed.push_back(std::move(done));
-                forget_old_completions(file, now);
+                Job finished = j;
+                finished.status = Status::completed;
+                finished.finished_at = now;
+                finished.reserved_by.reset();
+                file.completed.push_back(std::move(finished));
             }
-            file.jobs.erase(file.jobs.begin() + std::ptrdiff_t(index));
-        });
+            done[found->second] = true;
+            processing.erase(found);
+            applied[c] = true;
+        }
+        if (std::find(applied.begin(), applied.end(), true) == applied.end()) {
+            store_.unchanged();
+            return applied;
+        }
+        // Completed jobs leave the active list (remembered in file.completed when kept).
+        std::vector<StoredJob> active;
+        active.reserve(file.jobs.size());
+        for (std::size_t i = 0; i < file.jobs.size(); ++i) {
+            if (!done[i])
+                active.push_back(std::move(file.jobs[i]));
+        }
+        file.jobs = std::move(active);
+        if (keep_completed_)
+            forget_old_completions(file, now);
+        store_.save(false);
+        return applied;
     }
 
     bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
