@@ -94,22 +94,19 @@ class MemoryDriver final : public QueueDriver {
 
     bool complete(const Claim& claim, Milliseconds ran_for) override {
         std::lock_guard lock(mutex_);
-        if (!holds(claim))
-            return false;
-        auto& totals = totals_for(store_.find(claim.id)->job);
-        ++totals.completed;
-        totals.processing_ms +=
-            static_cast<std::uint64_t>(std::max<Milliseconds::rep>(0, ran_for.count()));
-        if (!keep_completed_) {
-            store_.erase(claim.id);
-            return true;
-        }
-        store_.update(claim.id, [&](Job& job) {
-            job.status = Status::completed;
-            job.finished_at = now();
-            job.reserved_by.reset();
-        });
-        return true;
+        return complete_held(claim, ran_for, now());
+    }
+
+    // One lock for the whole batch; each entry applies as complete() would, in order.
+    std::vector<bool> complete_batch(const std::vector<Completion>& completions) override {
+        std::vector<bool> applied;
+        applied.reserve(completions.size());
+        if (completions.empty())
+            return applied;
+        std::lock_guard lock(mutex_);
+        const TimePoint now = this->now();
+        for (const auto& c : completions) applied.push_back(complete_held(c.claim, c.ran_for, now));
+        return applied;
     }
 
     bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
@@ -340,6 +337,26 @@ class MemoryDriver final : public QueueDriver {
         const auto* record = store_.find(claim.id);
         return record && record->job.status == Status::processing &&
                record->job.reserved_by == claim.token;
+    }
+
+    // complete, with mutex_ held.
+    bool complete_held(const Claim& claim, Milliseconds ran_for, TimePoint now) {
+        if (!holds(claim))
+            return false;
+        auto& totals = totals_for(store_.find(claim.id)->job);
+        ++totals.completed;
+        totals.processing_ms +=
+            static_cast<std::uint64_t>(std::max<Milliseconds::rep>(0, ran_for.count()));
+        if (!keep_completed_) {
+            store_.erase(claim.id);
+            return true;
+        }
+        store_.update(claim.id, [&](Job& job) {
+            job.status = Status::completed;
+            job.finished_at = now;
+            job.reserved_by.reset();
+        });
+        return true;
     }
 
     // Into the dead letters: fail, cancel, and a stale job out of attempts.
