@@ -5,6 +5,7 @@
 //   q_bench drain    BACKEND [--jobs N] [--concurrency N]
 //   q_bench latency  BACKEND [--samples N] [--gap-ms N]
 //   q_bench claim    BACKEND [--pending N] [--claims N] [--runs N]
+//   q_bench complete BACKEND [--jobs N] [--limit N] [--runs N]
 // BACKEND: sqlite-full, sqlite-normal, postgres, redis, file, memory. postgres and redis use
 // $Q_TEST_PG_DSN / $Q_TEST_REDIS_URL (a table / key prefix of their own, dropped at the end);
 // without them the run exits 77 (skipped).
@@ -22,7 +23,7 @@ namespace {
 
 int usage(const char* why) {
     std::cerr << "q_bench: " << why
-              << "\nusage: q_bench enqueue|drain|latency|claim BACKEND [--option N ...]\n";
+              << "\nusage: q_bench enqueue|drain|latency|claim|complete BACKEND [--option N ...]\n";
     return 64;
 }
 
@@ -73,6 +74,9 @@ int main(int argc, char** argv) {
         } else if (figure == "claim") {
             result = bench::claim(backend, get("pending", 1000), get("claims", 500),
                                   unsigned(get("runs", 3)));
+        } else if (figure == "complete") {
+            result = bench::complete(backend, get("jobs", 20000), get("limit", 100),
+                                     unsigned(get("runs", 3)));
         } else {
             return usage(("unknown figure " + figure).c_str());
         }

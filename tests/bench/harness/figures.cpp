@@ -181,4 +181,55 @@ json claim(Backend& backend, std::size_t pending, std::size_t claims, unsigned r
             {"claim_complete_per_s", cycles}};
 }
 
+json complete(Backend& backend, std::size_t jobs, std::size_t limit, unsigned runs) {
+    auto driver = backend.open();
+    ClaimRequest request;
+    request.worker_id = "bench";
+    request.limit = limit;
+
+    // Claims and completes every job of a fresh store; returns jobs per second.
+    auto drain_with = [&](bool batched) {
+        driver->clear("default");
+        fill(*driver, jobs);
+        backend.analyze();
+        std::size_t done = 0;
+        std::vector<Completion> batch;
+        auto start = Clock::now();
+        while (true) {
+            auto claimed = driver->claim(request);
+            if (claimed.empty())
+                break;
+            batch.clear();
+            for (const auto& job : claimed) {
+                Claim claim{job.id, *job.reserved_by};
+                if (batched) {
+                    batch.push_back({claim, Milliseconds{1}});
+                } else if (driver->complete(claim, Milliseconds{1})) {
+                    ++done;
+                }
+            }
+            if (batched) {
+                for (bool applied : driver->complete_batch(batch)) done += applied ? 1 : 0;
+            }
+        }
+        return double(done) / seconds_since(start);
+    };
+
+    json one_by_one = json::array();
+    json batched = json::array();
+    for (unsigned run = 0; run < runs; ++run) {
+        one_by_one.push_back(drain_with(false));
+        batched.push_back(drain_with(true));
+    }
+    auto median = [](json rates) {
+        std::vector<double> values = rates.get<std::vector<double>>();
+        return percentile(values, 0.5);
+    };
+    return {{"jobs", jobs},
+            {"limit", limit},
+            {"one_by_one_jobs_per_s", one_by_one},
+            {"batch_jobs_per_s", batched},
+            {"batch_speedup", median(batched) / median(one_by_one)}};
+}
+
 }  // namespace bench

@@ -27,4 +27,9 @@ nlohmann::json latency(Backend& backend, std::size_t samples, unsigned gap_ms);
 // run starts with `pending` jobs.
 nlohmann::json claim(Backend& backend, std::size_t pending, std::size_t claims, unsigned runs);
 
+// `jobs` jobs stored, then claimed `limit` at a time and completed, `runs` times each way: one
+// complete() per job, and one complete_batch() per claim. Reports both rates (claim + complete,
+// jobs per second) and batch ÷ one-by-one. The store is refilled before every run.
+nlohmann::json complete(Backend& backend, std::size_t jobs, std::size_t limit, unsigned runs);
+
 }  // namespace bench
