@@ -56,7 +56,8 @@ nlohmann::json job_to_json(const Job& job);
 // The inverse; throws DataError naming the field that is missing or of the wrong type.
 Job job_from_json(const nlohmann::json& value);
 
-// A new, unique, time-ordered id (26 chars, Crockford base32: 48-bit ms time + 80 random bits).
+// A new, unique, time-ordered id (26 chars, Crockford base32: 48-bit ms time + 80 bits that start
+// random each millisecond and grow by random steps within it, so one process's ids strictly increase).
 std::string new_job_id();
 
 // A claim token: the worker id plus a per-claim unique part.
