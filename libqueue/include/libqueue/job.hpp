@@ -21,8 +21,8 @@ struct Job {
     std::string name;
     std::string queue = "default";
     Status status = Status::pending;
-    int attempts = 0;     // claims so far; Q_ATTEMPT after a claim
-    int max_retries = 3;  // a job runs at most 1 + max_retries times
+    int attempts = 0;            // claims so far; Q_ATTEMPT after a claim
+    int max_retries = 3;         // a job runs at most 1 + max_retries times
     std::string payload = "{}";  // JSON text as pushed (rows from other programs: any text)
     std::optional<std::string> last_error;
     TimePoint created_at{};
@@ -39,11 +39,11 @@ struct NewJob {
     std::string queue = "default";
     std::string payload = "{}";  // must be valid JSON; validate_new_job() checks
     int max_retries = 3;
-    std::optional<TimePoint> run_at;       // absolute due time
-    Milliseconds delay{0};                 // or: due this long after the driver's now
-    std::optional<std::string> unique_key; // while a job with this key is pending or processing,
-                                           // push returns that job's id and adds nothing
-    std::string id;                        // empty: generated
+    std::optional<TimePoint> run_at;        // absolute due time
+    Milliseconds delay{0};                  // or: due this long after the driver's now
+    std::optional<std::string> unique_key;  // while a job with this key is pending or processing,
+                                            // push returns that job's id and adds nothing
+    std::string id;                         // empty: generated
 };
 
 // Throws DataError when the name is empty, the queue name is empty, the payload is not JSON, or
@@ -51,13 +51,15 @@ struct NewJob {
 void validate_new_job(const NewJob& job);
 
 // The job as JSON, the shape `q show --json` prints and scripts read: every column, times as
-// ISO 8601 text (null when unset), status as its name, payload parsed when it is JSON (else a string).
+// ISO 8601 text (null when unset), status as its name, payload parsed when it is JSON (else a
+// string).
 nlohmann::json job_to_json(const Job& job);
 // The inverse; throws DataError naming the field that is missing or of the wrong type.
 Job job_from_json(const nlohmann::json& value);
 
 // A new, unique, time-ordered id (26 chars, Crockford base32: 48-bit ms time + 80 bits that start
-// random each millisecond and grow by random steps within it, so one process's ids strictly increase).
+// random each millisecond and grow by random steps within it, so one process's ids strictly
+// increase).
 std::string new_job_id();
 
 // A claim token: the worker id plus a per-claim unique part.
