@@ -104,6 +104,7 @@ local function recover(prefix, base, now, stale, limit, dry)
         else
           redis.call('HSET', job, 'status', 'pending', 'available_at', num(now))
           move(base, id, f[1], 'processing', 'pending', now)
+          add_total(base, f[1], 'retries', 1)  -- the lost run was a failed attempt
           back = back + 1
         end
       end
