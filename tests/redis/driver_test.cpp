@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -296,6 +297,105 @@ TEST_CASE("a batch with a taken id stores nothing") {
     std::vector<NewJob> big(2500, job());
     CHECK(f.driver->push_batch(big).size() == 2500);
     CHECK(f.driver->size("default") == 2501);
+}
+
+TEST_CASE("complete_batch: chunks, queues, repeats and unique keys, totals right") {
+    Fixture f;
+    std::vector<NewJob> batch(1100, job());
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].queue = i % 3 == 0 ? "b" : "a";
+    batch[0].unique_key = "once";
+    f.driver->push_batch(batch);
+    std::vector<Completion> completions;
+    for (;;) {
+        auto claimed = f.driver->claim({{"a", "b"}, "w", 256});
+        if (claimed.empty())
+            break;
+        for (const auto& j : claimed) completions.push_back({claim_of(j), 2ms});
+    }
+    REQUIRE(completions.size() == 1100);
+    completions.push_back(completions[5]);  // the same claim again: already done
+    completions.push_back({{completions[6].claim.id, "w:not-the-token"}, 2ms});
+    auto applied = f.driver->complete_batch(completions);
+    REQUIRE(applied.size() == 1102);
+    for (std::size_t i = 0; i < 1100; ++i) CHECK(applied[i]);
+    CHECK_FALSE(applied[1100]);
+    CHECK_FALSE(applied[1101]);
+
+    auto stats = f.driver->stats();
+    REQUIRE(stats.queues.size() == 2);
+    std::uint64_t completed = 0, processing_ms = 0;
+    for (const auto& q : stats.queues) {
+        CHECK(q.counts.processing == 0);
+        CHECK(q.counts.completed == q.totals.completed);
+        completed += q.totals.completed;
+        processing_ms += q.totals.processing_ms;
+    }
+    CHECK(completed == 1100);
+    CHECK(processing_ms == 2200);
+    CHECK(stats.queues[0].totals_by_name["task"].completed == stats.queues[0].totals.completed);
+    // The unique key was let go with its job.
+    NewJob again = job();
+    again.queue = "b";
+    again.unique_key = "once";
+    CHECK(f.driver->push(again).created);
+}
+
+TEST_CASE("complete_batch with keep_completed false leaves no trace but the totals") {
+    Fixture f;
+    f.config.keep_completed = false;
+    f.driver = create_driver(f.config);
+    f.driver->push_batch(std::vector<NewJob>(20, job()));
+    std::vector<Completion> completions;
+    for (const auto& j : f.driver->claim({{"default"}, "w", 20})) {
+        completions.push_back({claim_of(j), 1ms});
+    }
+    CHECK(f.driver->complete_batch(completions) == std::vector<bool>(20, true));
+    for (const auto& key : f.keys()) {
+        INFO(key);
+        bool job_hash = key.find(":job:") != std::string::npos;
+        CHECK_FALSE(job_hash);
+    }
+    CHECK(redis::integer(*f.admin.command({"HLEN", f.prefix + ":index"})) == 0);
+    CHECK(redis::integer(*f.admin.command({"ZCARD", f.prefix + ":{default}:ids"})) == 0);
+    CHECK(redis::integer(*f.admin.command({"ZCARD", f.prefix + ":{default}:reserved"})) == 0);
+    auto stats = f.driver->stats();
+    REQUIRE(stats.queues.size() == 1);
+    CHECK(stats.queues[0].totals.completed == 20);
+    CHECK(stats.queues[0].totals.processing_ms == 20);
+}
+
+TEST_CASE("complete_batch reloads its script, survives killed connections, and a resend counts") {
+    Fixture f;
+    f.driver->push_batch(std::vector<NewJob>(6, job()));
+    auto claimed = f.driver->claim({{"default"}, "w", 6});
+    REQUIRE(claimed.size() == 6);
+    CHECK(f.driver->complete_batch({}).empty());
+
+    REQUIRE_FALSE(redis::is_error(*f.admin.command({"SCRIPT", "FLUSH"})));
+    CHECK(f.driver->complete_batch({{claim_of(claimed[0]), 1ms}, {claim_of(claimed[1]), 1ms}}) ==
+          std::vector<bool>{true, true});
+    f.kill_driver_connections();
+    CHECK(f.driver->complete_batch({{claim_of(claimed[2]), 1ms}}) == std::vector<bool>{true});
+
+    // As the driver resends a batch whose reply was lost: with the retry flag, what ran counts.
+    redis::Scripts scripts;
+    scripts.load_all(f.admin);
+    const auto& a = claimed[3];
+    const auto& b = claimed[4];
+    REQUIRE(f.driver->complete(claim_of(a), 1ms));
+    auto resend = [&](const char* retry) {
+        auto reply = scripts.run(
+            f.admin, redis::ScriptId::complete_batch,
+            {f.prefix, retry, "1", "2", a.id, *a.reserved_by, "1", b.id, *b.reserved_by, "1"});
+        return std::vector<std::int64_t>{redis::integer(redis::element(*reply, 0)),
+                                         redis::integer(redis::element(*reply, 1))};
+    };
+    CHECK(resend("1") == std::vector<std::int64_t>{1, 1});  // a: done before; b: done now
+    CHECK(resend("0") == std::vector<std::int64_t>{0, 0});
+    auto stats = f.driver->stats();
+    REQUIRE(stats.queues.size() == 1);
+    CHECK(stats.queues[0].totals.completed == 5);
+    CHECK(stats.queues[0].counts.processing == 1);
 }
 
 TEST_CASE("unreachable server: UnavailableError quickly, without the password") {

@@ -79,6 +79,74 @@ local function done_before(job, token, op)
   local f = redis.call('HMGET', job, 'last_token', 'last_op')
   return f[1] == token and f[2] == op
 end
+-- CMD KEY ARGS... in calls of at most 4000 arguments (unpack's limit; pairs stay together).
+local function call_spread(cmd, key, args)
+  for i = 1, #args, 4000 do
+    redis.call(cmd, key, unpack(args, i, math.min(i + 3999, #args)))
+  end
+end
+-- complete for n jobs, (id, token, ran_ms) at list[from + 1 ...]: for each, 1 when it applied
+-- (or, on a retry, had applied under this token), else 0. Each job's own hash changes at once,
+-- so a later entry for the same job sees it; the sets, counts and totals of a queue change once.
+local function complete_all(prefix, retry, keep, list, from, n, now)
+  local stamp = num(now)
+  local out, queues = {}, {}
+  for i = 0, n - 1 do
+    local a = from + i * 3
+    local id, token, ran_ms = list[a + 1], list[a + 2], list[a + 3]
+    local base, job = locate(prefix, id)
+    local applied = 0
+    if not base then
+      if retry and not keep then applied = 1 end
+    else
+      local f = redis.call('HMGET', job, 'status', 'reserved_by', 'name', 'unique_key',
+        'last_token', 'last_op')
+      if f[1] == 'processing' and f[2] == token then
+        applied = 1
+        local q = queues[base]
+        if not q then
+          q = {ids = {}, done = {}, names = {}, ran = {}}
+          queues[base] = q
+        end
+        q.ids[#q.ids + 1] = id
+        q.done[#q.done + 1] = stamp
+        q.done[#q.done + 1] = id
+        local name = f[3]  -- false for a hash without one: then only the queue's totals count
+        q.names[name] = (q.names[name] or 0) + 1
+        q.ran[name] = (q.ran[name] or 0) + tonumber(ran_ms)
+        if f[4] and redis.call('HGET', base .. 'unique', f[4]) == id then
+          redis.call('HDEL', base .. 'unique', f[4])
+        end
+        if keep then
+          redis.call('HSET', job, 'status', 'completed', 'finished_at', stamp,
+            'last_token', token, 'last_op', 'complete')
+          redis.call('HDEL', job, 'reserved_by')
+        else
+          redis.call('DEL', job)
+          redis.call('HDEL', prefix .. ':index', id)
+        end
+      elseif retry and f[5] == token and f[6] == 'complete' then
+        applied = 1
+      end
+    end
+    out[#out + 1] = applied
+  end
+  for base, q in pairs(queues) do
+    call_spread('ZREM', base .. 'reserved', q.ids)
+    if keep then
+      call_spread('ZADD', base .. 'completed', q.done)
+    else
+      call_spread('ZREM', base .. 'ids', q.ids)
+    end
+    for name, k in pairs(q.names) do
+      count(base, name, 'processing', -k)
+      if keep then count(base, name, 'completed', k) end
+      add_total(base, name, 'completed', k)
+      add_total(base, name, 'processing_ms', num(q.ran[name]))
+    end
+  end
+  return out
+end
 -- recover stale: processing jobs whose available_at is older than now - stale go back to
 -- pending, or dead ("worker lost") when their attempts are used up. Returns them as they were.
 local function recover(prefix, base, now, stale, limit, dry)
@@ -209,25 +277,12 @@ return 1
 )lua";
 
 constexpr const char* kComplete = R"lua(
-local prefix, id, token, retry, keep = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', ARGV[6] == '1'
-local base, job = locate(prefix, id)
-if not base then return (retry and not keep) and 1 or 0 end
-if not owned(job, token) then return (retry and done_before(job, token, 'complete')) and 1 or 0 end
-local now = now_ms()
-local name = redis.call('HGET', job, 'name')
-release_unique(base, job, id)
-add_total(base, name, 'completed', 1)
-add_total(base, name, 'processing_ms', ARGV[5])
-if keep then
-  redis.call('HSET', job, 'status', 'completed', 'finished_at', num(now),
-    'last_token', token, 'last_op', 'complete')
-  redis.call('HDEL', job, 'reserved_by')
-  move(base, id, name, 'processing', 'completed', now)
-else
-  move(base, id, name, 'processing', nil, 0)
-  forget(prefix, base, id)
-end
-return 1
+return complete_all(ARGV[1], ARGV[4] == '1', ARGV[6] == '1', {ARGV[2], ARGV[3], ARGV[5]}, 0, 1,
+  now_ms())[1]
+)lua";
+
+constexpr const char* kCompleteBatch = R"lua(
+return complete_all(ARGV[1], ARGV[2] == '1', ARGV[3] == '1', ARGV, 4, tonumber(ARGV[4]), now_ms())
 )lua";
 
 constexpr const char* kRelease = R"lua(
@@ -375,7 +430,7 @@ std::array<std::string, kScriptCount> lua_sources() {
     // In ScriptId order.
     const char* bodies[kScriptCount] = {kPush,    kClaim, kHeartbeat, kComplete,  kRelease,
                                         kPutBack, kFail,  kCancel,    kRetryDead, kDeleteDead,
-                                        kRecover, kPrune, kClear,     kFind};
+                                        kRecover, kPrune, kClear,     kFind,      kCompleteBatch};
     std::array<std::string, kScriptCount> out;
     for (std::size_t i = 0; i < kScriptCount; ++i) out[i] = std::string(kPrelude) + bodies[i];
     return out;

@@ -23,8 +23,9 @@ enum class ScriptId {
     prune,        // prefix, queue, older_than_ms, limit -> deleted
     clear,        // prefix, queue, limit -> deleted
     find,         // prefix, id -> job hash or empty
+    complete_batch,  // prefix, retry, keep(1/0), n, then n x (id token ran_ms) -> n x 1/0
 };
-inline constexpr std::size_t kScriptCount = 14;
+inline constexpr std::size_t kScriptCount = 15;
 
 // Each script's full text: the shared helpers followed by its body, in ScriptId order.
 std::array<std::string, kScriptCount> lua_sources();

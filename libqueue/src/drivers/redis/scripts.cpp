@@ -7,8 +7,9 @@ namespace libqueue::redis {
 namespace {
 
 constexpr const char* kNames[kScriptCount] = {
-    "push",   "claim",      "heartbeat",   "complete", "release", "put_back", "fail",
-    "cancel", "retry_dead", "delete_dead", "recover",  "prune",   "clear",    "find"};
+    "push",     "claim", "heartbeat", "complete",   "release",
+    "put_back", "fail",  "cancel",    "retry_dead", "delete_dead",
+    "recover",  "prune", "clear",     "find",       "complete_batch"};
 
 std::size_t index_of(ScriptId id) {
     return static_cast<std::size_t>(id);
@@ -59,6 +60,32 @@ ReplyPtr Scripts::run(Connection& connection, ScriptId id,
     }
     connection.expect(reply, std::string("script ") + kNames[index_of(id)]);
     return reply;
+}
+
+std::vector<ReplyPtr> Scripts::run_all(Connection& connection, ScriptId id,
+                                       const std::vector<std::vector<std::string>>& calls) const {
+    std::vector<Command> commands;
+    commands.reserve(calls.size());
+    for (const auto& args : calls) commands.push_back(evalsha(id, args));
+    auto replies = connection.pipeline(commands);
+    std::vector<std::size_t> missed;
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        if (is_noscript(*replies[i]))
+            missed.push_back(i);
+    }
+    if (!missed.empty()) {
+        // As in run(): the server forgot the script (possibly midway, by a SCRIPT FLUSH).
+        std::vector<Command> again{load(id)};
+        for (auto i : missed) again.push_back(commands[i]);
+        auto retried = connection.pipeline(again);
+        connection.expect(retried[0], std::string("loading script ") + kNames[index_of(id)]);
+        for (std::size_t k = 0; k < missed.size(); ++k)
+            replies[missed[k]] = std::move(retried[k + 1]);
+    }
+    for (const auto& reply : replies) {
+        connection.expect(reply, std::string("script ") + kNames[index_of(id)]);
+    }
+    return replies;
 }
 
 }  // namespace libqueue::redis

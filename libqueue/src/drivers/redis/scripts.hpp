@@ -40,6 +40,10 @@ class Scripts {
     // EVALSHA with no declared keys (see the comment at the top about the key layout); on
     // NOSCRIPT loads the script and runs it again. Error replies are thrown (Connection::expect).
     ReplyPtr run(Connection& connection, ScriptId id, const std::vector<std::string>& args) const;
+    // Several calls of one script in one round trip (a pipeline), replies in order; calls
+    // answered NOSCRIPT did not run and are sent again after loading the script.
+    std::vector<ReplyPtr> run_all(Connection& connection, ScriptId id,
+                                  const std::vector<std::vector<std::string>>& calls) const;
 
     // For pipelines and transactions: the EVALSHA command, and the SCRIPT LOAD that makes sure
     // the script is there (send it first in the same pipeline or MULTI).
