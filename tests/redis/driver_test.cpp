@@ -299,6 +299,43 @@ TEST_CASE("a batch with a taken id stores nothing") {
     CHECK(f.driver->size("default") == 2501);
 }
 
+TEST_CASE("a claim of many returns each job as stored, in one reply") {
+    Fixture f;
+    std::vector<NewJob> batch(300, job());
+    batch[7].unique_key = "u7";
+    f.driver->push_batch(batch);
+    f.driver->push(job("other"));  // a second name: counts per name stay right
+    auto claimed = f.driver->claim({{"default"}, "w", 256});
+    REQUIRE(claimed.size() == 256);
+    for (const auto& j : claimed) {
+        auto stored = f.driver->find(j.id);
+        REQUIRE(stored);
+        CHECK(j.status == Status::processing);
+        CHECK(j.attempts == 1);
+        CHECK(j.name == stored->name);
+        CHECK(j.payload == stored->payload);
+        CHECK(j.created_at == stored->created_at);
+        CHECK(j.status == stored->status);
+        CHECK(j.attempts == stored->attempts);
+        CHECK(j.available_at == stored->available_at);
+        CHECK(j.reserved_by == stored->reserved_by);
+    }
+    // A job claimed again after a release counts its second attempt.
+    REQUIRE(f.driver->release(claim_of(claimed[0]), 0ms, "again"));
+    auto rest = f.driver->claim({{"default"}, "w", 256});
+    REQUIRE(rest.size() == 46);
+    auto again =
+        std::find_if(rest.begin(), rest.end(), [&](const Job& j) { return j.id == claimed[0].id; });
+    REQUIRE(again != rest.end());
+    CHECK(again->attempts == 2);
+    auto stats = f.driver->stats();
+    REQUIRE(stats.queues.size() == 1);
+    CHECK(stats.queues[0].counts.processing == 301);
+    CHECK(stats.queues[0].counts.due == 0);
+    CHECK(stats.queues[0].by_name["task"].processing == 300);
+    CHECK(stats.queues[0].by_name["other"].processing == 1);
+}
+
 TEST_CASE("complete_batch: chunks, queues, repeats and unique keys, totals right") {
     Fixture f;
     std::vector<NewJob> batch(1100, job());

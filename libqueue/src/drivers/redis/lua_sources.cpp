@@ -239,26 +239,51 @@ return out
 constexpr const char* kClaim = R"lua(
 local prefix, stale, limit, nq = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = now_ms()
+local stamp = num(now)
 local out, used = {}, 0
 for q = 1, nq do
   local base = base_of(prefix, ARGV[4 + q])
   recover(prefix, base, now, stale, 100, false)
   if #out < limit then
-    local ids = redis.call('ZRANGEBYSCORE', base .. 'pending', '-inf', num(now),
+    local members = redis.call('ZRANGEBYSCORE', base .. 'pending', '-inf', stamp,
       'LIMIT', 0, limit - #out)
-    for _, m in ipairs(ids) do
+    -- Per job one HGETALL and one HSET, the reply being the hash read with the changes applied
+    -- (no second read); the sets and counts change once per queue.
+    local reserved, names = {}, {}
+    for _, m in ipairs(members) do
       local id = id_of(m)
       local job = base .. 'job:' .. id
-      local name = redis.call('HGET', job, 'name')
-      if not name then
-        redis.call('ZREM', base .. 'pending', m)
-      else
+      local flat = redis.call('HGETALL', job)
+      local at = {}  -- field -> index of its value in flat
+      for i = 1, #flat, 2 do at[flat[i]] = i + 1 end
+      local name = at.name and flat[at.name]
+      if name then  -- a member whose hash is gone (or no job's) is only dropped
         used = used + 1
-        redis.call('HINCRBY', job, 'attempts', 1)
-        redis.call('HSET', job, 'status', 'processing', 'available_at', num(now),
-          'reserved_by', ARGV[4 + nq + used])
-        move(base, id, name, 'pending', 'processing', now)
-        out[#out + 1] = redis.call('HGETALL', job)
+        local token = ARGV[4 + nq + used]
+        local attempts = num((at.attempts and tonumber(flat[at.attempts]) or 0) + 1)
+        redis.call('HSET', job, 'status', 'processing', 'attempts', attempts,
+          'available_at', stamp, 'reserved_by', token)
+        for field, value in pairs({status = 'processing', attempts = attempts,
+                                   available_at = stamp, reserved_by = token}) do
+          if at[field] then
+            flat[at[field]] = value
+          else
+            flat[#flat + 1] = field
+            flat[#flat + 1] = value
+          end
+        end
+        reserved[#reserved + 1] = stamp
+        reserved[#reserved + 1] = id
+        names[name] = (names[name] or 0) + 1
+        out[#out + 1] = flat
+      end
+    end
+    if #members > 0 then
+      call_spread('ZREM', base .. 'pending', members)
+      call_spread('ZADD', base .. 'reserved', reserved)
+      for name, k in pairs(names) do
+        count(base, name, 'pending', -k)
+        count(base, name, 'processing', k)
       end
     end
   end
