@@ -1,6 +1,8 @@
-// The redis driver's figures: enqueue one by one and in batches, jobs processed per second by an
-// in-process worker with a no-op handler at concurrency 1 and 8, and push -> start latency.
-//   eval "$(scripts/redis-start)"; build/tests/bench/redis_bench [JOBS]
+// The redis driver's figures: enqueue one by one and in batches, draining by claim(100) with
+// complete_batch vs one complete() per job, jobs processed per second by an in-process worker
+// with a no-op handler at concurrency 1 and 8, and push -> start latency. No figure is asserted.
+//   eval "$(scripts/redis-start)"; build/tests/bench/redis_bench [JOBS [SECTION]]
+// SECTION (enqueue, drain, process or latency) runs only that part.
 // Uses its own key prefix on $Q_TEST_REDIS_URL and clears its queues afterwards (the totals
 // stay, under q_bench_PID).
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include "libqueue/driver.hpp"
 #include "libqueue/handler.hpp"
 #include "libqueue/registry.hpp"
 #include "libqueue/worker.hpp"
@@ -83,6 +86,40 @@ void process(QueueDriver& driver, std::size_t jobs, unsigned concurrency) {
                concurrency, jobs, double(summary.completed) / s, summary.completed);
 }
 
+// How a busy worker's loop drains a queue: claim 100 at a time, then record the outcomes either
+// with complete_batch (one round trip per claim) or with one complete() per job. Returns jobs/s.
+double drain(QueueDriver& driver, std::size_t jobs, bool batched) {
+    const std::string queue = batched ? "drain_batched" : "drain_each";
+    std::vector<NewJob> batch(1000, noop_job(queue));
+    for (std::size_t done = 0; done < jobs; done += batch.size()) driver.push_batch(batch);
+
+    const ClaimRequest request{{queue}, "redis-bench", 100};
+    std::size_t completed = 0;
+    auto start = Clock::now();
+    for (;;) {
+        auto claimed = driver.claim(request);
+        if (claimed.empty())
+            break;
+        if (batched) {
+            std::vector<Completion> completions;
+            completions.reserve(claimed.size());
+            for (const auto& job : claimed) {
+                completions.push_back({{job.id, *job.reserved_by}, Milliseconds{0}});
+            }
+            for (bool applied : driver.complete_batch(completions)) completed += applied ? 1 : 0;
+        } else {
+            for (const auto& job : claimed) {
+                completed += driver.complete({job.id, *job.reserved_by}, Milliseconds{0}) ? 1 : 0;
+            }
+        }
+    }
+    auto s = seconds_since(start);
+    double rate = double(completed) / s;
+    fmt::print("drain, claim 100 + {:<14} {:>5} jobs  {:>9.0f} jobs/s  ({} completed)\n",
+               batched ? "complete_batch" : "complete each", jobs, rate, completed);
+    return rate;
+}
+
 // An idle worker (blocked in wait_for_jobs), jobs pushed one at a time: the time from just
 // before push() to the handler starting, so it includes the push itself.
 void latency(QueueDriver& driver, std::size_t samples) {
@@ -141,21 +178,34 @@ int main(int argc, char* argv[]) {
         return 77;
     }
     std::size_t jobs = argc > 1 ? std::stoul(argv[1]) : 20'000;
+    const std::string only = argc > 2 ? argv[2] : "";
+    auto section = [&](const char* name) { return only.empty() || only == name; };
     auto prefix = "q_bench_" + std::to_string(::getpid());
     auto driver = make_driver(url, prefix);
     try {
         fmt::print("redis driver at {} ({} jobs per run)\n", url, jobs);
-        enqueue_one_by_one(*driver, std::min<std::size_t>(jobs, 10'000));
-        enqueue_batches(*driver, jobs, 100);
-        enqueue_batches(*driver, jobs, 1000);
-        process(*driver, jobs, 1);
-        process(*driver, jobs, 8);
-        latency(*driver, 200);
+        if (section("enqueue")) {
+            enqueue_one_by_one(*driver, std::min<std::size_t>(jobs, 10'000));
+            enqueue_batches(*driver, jobs, 100);
+            enqueue_batches(*driver, jobs, 1000);
+        }
+        if (section("drain")) {
+            auto each = drain(*driver, jobs, false);
+            auto batched = drain(*driver, jobs, true);
+            fmt::print("drain, complete_batch / complete each: {:.2f}x\n", batched / each);
+        }
+        if (section("process")) {
+            process(*driver, jobs, 1);
+            process(*driver, jobs, 8);
+        }
+        if (section("latency"))
+            latency(*driver, 200);
     } catch (const std::exception& e) {
         std::cerr << "redis_bench: " << e.what() << "\n";
         return 1;
     }
-    for (const auto& queue : {"one_by_one", "batched", "process_1", "process_8", "latency"}) {
+    for (const auto& queue : {"one_by_one", "batched", "drain_each", "drain_batched", "process_1",
+                              "process_8", "latency"}) {
         driver->clear(queue);
     }
     return 0;
