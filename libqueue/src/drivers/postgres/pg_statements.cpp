@@ -112,7 +112,10 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
 
     // $1 queue, $2 limit, $3 claim tokens (one per job, text[]) -> job columns + the due time
     // before the claim. SKIP LOCKED: concurrent claimers pass over each other's rows instead of
-    // waiting. (FOR UPDATE cannot share a query level with row_number(), hence two steps.)
+    // waiting. (FOR UPDATE cannot share a query level with row_number(), hence two steps.) The
+    // id = ANY(...) condition lets the update find its rows by primary key: joined on id alone,
+    // the planner hashes the whole table whenever that looks cheaper than N index probes (a
+    // table of a few ten thousand rows), and a claim of 100 then reads every row.
     db.prepare(stmt::claim,
                "WITH picked AS (SELECT id, available_at AS due FROM " + J +
                    " WHERE queue = $1 AND status = 'pending' AND available_at <= now() "
@@ -121,7 +124,8 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                    "UPDATE " +
                    J +
                    " AS j SET status = 'processing', attempts = j.attempts + 1, available_at = "
-                   "now(), reserved_by = ($3::text[])[p.n] FROM numbered p WHERE j.id = p.id "
+                   "now(), reserved_by = ($3::text[])[p.n] FROM numbered p WHERE j.id = p.id AND "
+                   "j.id = ANY(ARRAY(SELECT id FROM picked)) "
                    "RETURNING " +
                    job_columns("j") + ", " + ms("p.due"));
     // $1 queues. Rows other programs wrote with available_at NULL are due now; giving them their
