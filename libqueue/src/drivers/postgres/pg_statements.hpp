@@ -22,6 +22,7 @@ inline constexpr const char* claim = "q_claim";
 inline constexpr const char* fix_null_due = "q_fix_null_due";
 inline constexpr const char* heartbeat = "q_heartbeat";
 inline constexpr const char* complete = "q_complete";
+inline constexpr const char* complete_batch = "q_complete_batch";
 inline constexpr const char* release = "q_release";
 inline constexpr const char* put_back = "q_put_back";
 inline constexpr const char* fail = "q_fail";

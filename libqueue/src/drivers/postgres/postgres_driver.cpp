@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include "drivers/postgres/pg_connection.hpp"
@@ -153,6 +154,39 @@ class PostgresDriver final : public QueueDriver {
             return tx.exec_prepared1(
                 stmt::complete, claim.id, claim.token, c.shard,
                 static_cast<long long>(std::max<long long>(0, ran_for.count())));
+        });
+    }
+
+    // One statement, so all or nothing. A (id, token) pair given twice applies once, as two
+    // complete() calls would: the second copy is not sent and reports false.
+    std::vector<bool> complete_batch(const std::vector<Completion>& completions) override {
+        std::vector<bool> applied(completions.size(), false);
+        if (completions.empty())
+            return applied;
+        std::vector<std::string> ids, tokens;
+        std::vector<long long> ran_ms;
+        std::vector<std::size_t> position;  // index in completions of each one sent
+        std::set<std::pair<std::string_view, std::string_view>> seen;
+        for (std::size_t i = 0; i < completions.size(); ++i) {
+            const Claim& claim = completions[i].claim;
+            if (!seen.emplace(claim.id, claim.token).second)
+                continue;
+            ids.push_back(claim.id);
+            tokens.push_back(claim.token);
+            ran_ms.push_back(std::max<long long>(0, completions[i].ran_for.count()));
+            position.push_back(i);
+        }
+        ensure_schema();
+        auto ids_array = text_array(ids);
+        auto tokens_array = text_array(tokens);
+        auto ran_array = int_array(ran_ms);
+        return pool_.run("complete", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            auto rows =
+                tx.exec_prepared(stmt::complete_batch, ids_array, tokens_array, ran_array, c.shard);
+            std::vector<bool> out = applied;
+            for (const auto& row : rows) out[position.at(row[0].as<std::size_t>() - 1)] = true;
+            return out;
         });
     }
 
