@@ -196,10 +196,11 @@ std::unique_ptr<Connection> Pool::acquire(Clock::time_point deadline) {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
             connection->db->inhibit_reactivation(true);
 #pragma GCC diagnostic pop
-            {
-                std::lock_guard lock(mutex_);
-                connection->shard = next_shard_++ % 8;
-            }
+            // By the server's process id, not a count kept by this pool: pools in separate
+            // processes would all start at shard 0, and their single-connection workers would add
+            // to one counter row and wait for each other's commits. Connections opened about the
+            // same time get neighbouring pids, so up to eight of them spread over all shards.
+            connection->shard = connection->db->backendpid() % 8;
             setup_(*connection);
             ever_connected_ = true;
             return connection;

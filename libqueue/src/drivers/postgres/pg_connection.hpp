@@ -31,7 +31,8 @@ Target make_target(const std::string& dsn);
 // One server connection and its per-connection state.
 struct Connection {
     std::unique_ptr<pqxx::connection> db;
-    int shard = 0;  // spreads q's counter rows, so concurrent workers do not queue on one row
+    int shard = 0;  // 0-7, from the backend's pid: spreads q's counter rows, so concurrent
+                    // workers (in this process or others) do not queue on one row
 
     // An idle connection has nothing to read; if the socket is readable the server has closed
     // it or sent a termination notice (restart, pg_terminate_backend), so do not use it.
@@ -99,7 +100,6 @@ class Pool {
     std::condition_variable returned_;
     std::vector<std::unique_ptr<Connection>> idle_;
     std::size_t open_ = 0;  // idle + lent out
-    int next_shard_ = 0;
     std::atomic<bool> ever_connected_{false};
 };
 
