@@ -1,8 +1,10 @@
 // The postgres driver's figures (not a test): enqueue one by one and in batches, jobs processed
 // per second by an in-process worker with a no-op handler at concurrency 1 and 8, push -> start
-// latency into an idle worker, the claim rate with 1M rows in the table (with q's indexes and
-// with the seed's index alone), and claims while a long transaction holds back vacuum.
-//   eval "$(scripts/pg-start)"; build/tests/bench/postgres_bench [--rows N] [--skip-big | --only-big]
+// latency into an idle worker, a drain by claims of 100 completed in one batch or one by one, the
+// claim rate with 1M rows in the table (with q's indexes and with the seed's index alone), and
+// claims while a long transaction holds back vacuum.
+//   eval "$(scripts/pg-start)"; build/tests/bench/postgres_bench [--rows N]
+//       [--skip-big | --only-big | --only-drain]
 // Works on tables of its own (q_bench_PID*) in $Q_TEST_PG_DSN and drops them at the end.
 #include <fmt/core.h>
 #include <unistd.h>
@@ -162,6 +164,51 @@ void latency(std::size_t samples) {
         ms.size(), pct(0.50), pct(0.99), ms.back());
 }
 
+// Drains `jobs` pushed jobs by claims of 100, completing each claim's jobs with one
+// complete_batch or with complete() per job. Returns jobs/s.
+double drain(std::size_t jobs, bool batched) {
+    auto table = table_prefix + "_drain";
+    auto driver = open_driver(table);
+    driver->clear("default");
+    fill(*driver, jobs);
+    sql("VACUUM ANALYZE \"" + table + "\"");
+
+    ClaimRequest request;
+    request.worker_id = "bench";
+    request.limit = 100;
+    std::size_t done = 0;
+    auto start = Clock::now();
+    for (;;) {
+        auto claimed = driver->claim(request);
+        if (claimed.empty())
+            break;
+        if (batched) {
+            std::vector<Completion> batch;
+            batch.reserve(claimed.size());
+            for (const auto& job : claimed)
+                batch.push_back({{job.id, *job.reserved_by}, Milliseconds(0)});
+            for (bool applied : driver->complete_batch(batch)) done += applied ? 1 : 0;
+        } else {
+            for (const auto& job : claimed)
+                done += driver->complete({job.id, *job.reserved_by}, Milliseconds(0)) ? 1 : 0;
+        }
+    }
+    double rate = double(done) / seconds_since(start);
+    fmt::print("drain, claim 100 + {:<14} {:>6} jobs  {:>8.0f} jobs/s\n",
+               batched ? "complete_batch" : "complete each", done, rate);
+    return rate;
+}
+
+// Both drains twice, alternating, so a noisy neighbour hurts both alike; the better of each.
+void drain_figure(std::size_t jobs) {
+    double each = 0, batch = 0;
+    for (int round = 0; round < 2; ++round) {
+        each = std::max(each, drain(jobs, false));
+        batch = std::max(batch, drain(jobs, true));
+    }
+    fmt::print("drain, complete_batch / complete each: {:.2f}x\n", batch / each);
+}
+
 // Claims (and completes, as a worker would) `count` jobs, `limit` at a time, on one connection.
 double claim_rate(QueueDriver& driver, std::size_t count, std::size_t limit) {
     ClaimRequest request;
@@ -268,12 +315,17 @@ int main(int argc, char** argv) {
     std::size_t rows = 1'000'000;
     bool big = true;
     bool small = true;
+    bool drains = true;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--rows" && i + 1 < argc)
             rows = std::stoul(argv[++i]);
         if (arg == "--skip-big")
             big = false;
+        if (arg == "--only-big")
+            small = drains = false;
+        if (arg == "--only-drain")
+            small = big = false;
     }
     try {
         if (small) {
@@ -282,12 +334,14 @@ int main(int argc, char** argv) {
             process(10000, 8, false);
             latency(200);
         }
+        if (drains)
+            drain_figure(20000);
         if (big)
             big_table(rows);
     } catch (const std::exception& e) {
         fmt::print(stderr, "postgres_bench: {}\n", e.what());
     }
-    for (const char* suffix : {"_push", "_work", "_latency", "_big"}) {
+    for (const char* suffix : {"_push", "_work", "_latency", "_drain", "_big"}) {
         auto t = table_prefix + suffix;
         sql("DROP TABLE IF EXISTS \"" + t + "\", \"" + t + "_q_unique\", \"" + t +
             "_q_totals\", \"" + t + "_q_meta\"");
