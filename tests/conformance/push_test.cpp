@@ -178,6 +178,50 @@ TEST_CASE("push_batch stores every job or none", "[push][batch]") {
         CHECK(d.size("q1") == 2);
         CHECK(d.size("q2") == 1);
     }
+    SECTION("a large batch keeps each job's fields, in order") {
+        // Long enough that a driver inserting many rows per statement has full groups and a
+        // remainder; a keyed and a delayed job sit inside a group's range.
+        REQUIRE_CAPABILITY(f, stores_jobs);
+        std::vector<NewJob> batch;
+        for (int i = 0; i < 100; ++i) {
+            JobSpec job = a_job("job" + std::to_string(i));
+            job.queue(i % 3 ? "q1" : "q2").payload(R"({"i":)" + std::to_string(i) + "}");
+            if (i == 40)
+                job.unique_key("in-a-group");
+            if (i == 50)
+                job.delay(1h);
+            batch.push_back(job);
+        }
+        auto results = d.push_batch(batch);
+        REQUIRE(results.size() == batch.size());
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            CHECK(results[i].created);
+            ids.insert(results[i].id);
+            Job job = stored(d, results[i].id);
+            CHECK(job.name == batch[i].name);
+            CHECK(job.queue == batch[i].queue);
+            CHECK(json::parse(job.payload) == json::parse(batch[i].payload));
+            CHECK(job.created_at <= job.available_at);
+            CHECK((job.available_at >= job.created_at + 1h) == (i == 50));
+        }
+        CHECK(ids.size() == batch.size());
+        CHECK(d.size("q1") + d.size("q2") == batch.size());
+        CHECK_FALSE(d.push(a_job("again").queue("q1").unique_key("in-a-group")).created);
+    }
+    SECTION("a taken id anywhere in a large batch stores nothing and names the id") {
+        REQUIRE_CAPABILITY(f, stores_jobs);
+        const auto taken = push(d, a_job("first"));
+        std::vector<NewJob> batch(70, a_job("many"));
+        batch[45] = a_job("clash").id(taken);
+        try {
+            d.push_batch(batch);
+            FAIL("push_batch accepted an id that exists");
+        } catch (const libqueue::DataError& e) {
+            CHECK_THAT(e.what(), Catch::Matchers::Contains(taken));
+        }
+        CHECK(d.size("default") == 1);
+    }
     SECTION("unique keys apply in order within a batch") {
         REQUIRE_CAPABILITY(f, stores_jobs);
         auto results = d.push_batch({a_job("k").unique_key("same"), a_job("k").unique_key("same"),

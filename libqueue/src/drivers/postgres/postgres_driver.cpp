@@ -21,6 +21,18 @@ namespace libqueue {
 
 namespace {
 
+// The id in a unique violation's "DETAIL:  Key (id)=(...) already exists."; empty when the
+// server's message is not in that (English) form.
+std::string conflicting_id(const std::string& message) {
+    const std::string opening = "Key (id)=(";
+    const auto start = message.find(opening);
+    if (start == std::string::npos)
+        return "";
+    const auto first = start + opening.size();
+    const auto end = message.find(") already exists", first);
+    return end == std::string::npos ? "" : message.substr(first, end - first);
+}
+
 using namespace pg;
 using SteadyClock = std::chrono::steady_clock;
 
@@ -93,13 +105,16 @@ class PostgresDriver final : public QueueDriver {
                 auto out = push_unique(tx, c, jobs, results);
                 tx.commit();
                 return out;
-            } catch (const pqxx::unique_violation&) {
+            } catch (const pqxx::unique_violation& e) {
                 // Ids are chosen before the first attempt, so a retry after a lost connection
                 // that meets its own rows knows the first attempt committed.
                 if (attempt > 0)
                     return results;
-                throw DataError("push: a job with one of these ids already exists in " +
-                                names_.display);
+                const std::string id = conflicting_id(e.what());
+                throw DataError(
+                    "push: " +
+                    (id.empty() ? "a job with one of these ids" : "job id '" + id + "'") +
+                    " already exists in " + names_.display);
             }
         });
     }
