@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -77,7 +78,15 @@ class SqliteDriver final : public QueueDriver {
             TotalsDelta totals;
             std::vector<PushResult> pushed;
             pushed.reserve(jobs.size());
-            for (const auto& job : jobs) pushed.push_back(insert(job, now, now_text, totals));
+            for (std::size_t i = 0; i < jobs.size();) {
+                if (groupable(jobs, i)) {
+                    insert_group(&jobs[i], now, now_text, totals, pushed);
+                    i += sql::kInsertRows;
+                } else {
+                    pushed.push_back(insert(jobs[i], now, now_text, totals));
+                    ++i;
+                }
+            }
             totals.apply(connection_);
             transaction.commit();
             return pushed;
@@ -484,16 +493,10 @@ class SqliteDriver final : public QueueDriver {
         }
         PushResult result;
         result.id = job.id.empty() ? new_job_id() : job.id;
-        TimePoint due = job.run_at ? *job.run_at : now + job.delay;
+        const std::string due_text = due_text_of(job, now, now_text);
         {
             Query insert(connection_, sql::kInsert);
-            insert->bind(1, result.id);
-            insert->bind(2, job.name);
-            insert->bind(3, job.queue);
-            insert->bind(4, job.max_retries);
-            insert->bind(5, job.payload);
-            insert->bind(6, now_text);
-            insert->bind(7, time_text(due));
+            bind_row(*insert, 0, result.id, job, now_text, due_text);
             try {
                 insert->exec();
             } catch (const SQLite::Exception& e) {
@@ -511,6 +514,77 @@ class SqliteDriver final : public QueueDriver {
         }
         totals.at(job.queue, job.name).pushed += 1;
         return result;
+    }
+
+    // The next kInsertRows jobs from `first` can go in one kInsertMany: none claims a unique key
+    // (a key's check must see the rows inserted before it).
+    static bool groupable(const std::vector<NewJob>& jobs, std::size_t first) {
+        if (jobs.size() - first < std::size_t(sql::kInsertRows))
+            return false;
+        return std::none_of(jobs.begin() + std::ptrdiff_t(first),
+                            jobs.begin() + std::ptrdiff_t(first) + sql::kInsertRows,
+                            [](const NewJob& job) { return job.unique_key.has_value(); });
+    }
+
+    // Inserts kInsertRows jobs from `jobs` with one statement. A duplicate id fails the whole
+    // statement (SQLite undoes its rows); the rows then go one by one, so the error names the id.
+    void insert_group(const NewJob* jobs, TimePoint now, const std::string& now_text,
+                      TotalsDelta& totals, std::vector<PushResult>& pushed) {
+        // Bound without copies: these strings outlive the statement's execution.
+        std::array<std::string, sql::kInsertRows> ids;
+        std::array<std::string, sql::kInsertRows> later_dues;  // only delayed jobs' differ from now
+        bool duplicate = false;
+        {
+            Query insert(connection_, sql::kInsertMany);
+            for (int row = 0; row < sql::kInsertRows; ++row) {
+                const NewJob& job = jobs[row];
+                ids[row] = job.id.empty() ? new_job_id() : job.id;
+                const bool due_now = !job.run_at && job.delay.count() == 0;
+                if (!due_now)
+                    later_dues[row] = due_text_of(job, now, now_text);
+                bind_row(*insert, row, ids[row], job, now_text,
+                         due_now ? now_text : later_dues[row]);
+            }
+            try {
+                insert->exec();
+            } catch (const SQLite::Exception& e) {
+                if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT)
+                    throw;
+                duplicate = true;
+            }
+        }
+        for (int row = 0; row < sql::kInsertRows; ++row) {
+            if (duplicate) {
+                pushed.push_back(insert(jobs[row], now, now_text, totals));
+                continue;
+            }
+            PushResult result;
+            result.id = std::move(ids[row]);
+            pushed.push_back(std::move(result));
+            totals.at(jobs[row].queue, jobs[row].name).pushed += 1;
+        }
+    }
+
+    // A job's available_at as text; most jobs are due at once, and share now's text.
+    static std::string due_text_of(const NewJob& job, TimePoint now, const std::string& now_text) {
+        if (job.run_at)
+            return time_text(*job.run_at);
+        return job.delay.count() == 0 ? now_text : time_text(now + job.delay);
+    }
+
+    // Binds one row of kInsert's parameters at row `row` of a (multi-row) insert, without
+    // copying: the caller keeps every string alive until the statement has run.
+    static void bind_row(SQLite::Statement& insert, int row, const std::string& id,
+                         const NewJob& job, const std::string& now_text,
+                         const std::string& due_text) {
+        const int base = row * sql::kInsertParams;
+        insert.bindNoCopy(base + 1, id);
+        insert.bindNoCopy(base + 2, job.name);
+        insert.bindNoCopy(base + 3, job.queue);
+        insert.bind(base + 4, job.max_retries);
+        insert.bindNoCopy(base + 5, job.payload);
+        insert.bindNoCopy(base + 6, now_text);
+        insert.bindNoCopy(base + 7, due_text);
     }
 
     bool any_due(const std::vector<std::string>& queues, const std::string& now_text) {

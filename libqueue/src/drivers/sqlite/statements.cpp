@@ -7,10 +7,30 @@ namespace libqueue::sqlite::sql {
 // Defined in this order on purpose: later statements are built from earlier ones.
 const std::string kColumns = kJobColumns;
 
-const std::string kInsert =
+namespace {
+
+constexpr const char* kInsertInto =
     "INSERT INTO kronix_jobs(id, name, queue, status, attempts, max_retries, payload, last_error, "
-    "created_at, available_at, finished_at, reserved_by) "
-    "VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, NULL, ?6, ?7, NULL, NULL)";
+    "created_at, available_at, finished_at, reserved_by) VALUES ";
+
+std::string insert_rows(int rows) {
+    std::string sql = kInsertInto;
+    for (int row = 0; row < rows; ++row) {
+        auto p = [&](int column) {
+            std::string parameter = "?";
+            parameter += std::to_string(row * kInsertParams + column);
+            return parameter;
+        };
+        sql += (row ? ", (" : "(") + p(1) + ", " + p(2) + ", " + p(3) + ", 'pending', 0, " + p(4) +
+               ", " + p(5) + ", NULL, " + p(6) + ", " + p(7) + ", NULL, NULL)";
+    }
+    return sql;
+}
+
+}  // namespace
+
+const std::string kInsert = insert_rows(1);
+const std::string kInsertMany = insert_rows(kInsertRows);
 const std::string kKeyHolder =
     "SELECT k.job_id FROM q_unique_keys k JOIN kronix_jobs j ON j.id = k.job_id "
     "WHERE k.key = ?1 AND j.status IN ('pending', 'processing')";
