@@ -6,6 +6,8 @@
 //   q_bench latency  BACKEND [--samples N] [--gap-ms N]
 //   q_bench claim    BACKEND [--pending N] [--claims N] [--runs N]
 //   q_bench complete BACKEND [--jobs N] [--limit N] [--runs N]
+// Every figure also takes --keep-completed 0|1 (default 1, q's default): 0 deletes a job when it
+// completes, as Graphile Worker does.
 // BACKEND: sqlite-full, sqlite-normal, postgres, redis, file, memory. postgres and redis use
 // $Q_TEST_PG_DSN / $Q_TEST_REDIS_URL (a table / key prefix of their own, dropped at the end);
 // without them the run exits 77 (skipped).
@@ -62,7 +64,7 @@ int main(int argc, char** argv) {
         return 77;
     }
     try {
-        bench::Backend backend(backend_name);
+        bench::Backend backend(backend_name, get("keep-completed", 1) != 0);
         nlohmann::json result;
         if (figure == "enqueue") {
             result =
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
         }
         result["figure"] = figure;
         result["backend"] = backend_name;
+        result["keep_completed"] = get("keep-completed", 1) != 0;
         result["peak_rss_kb"] = peak_rss_kb();
         std::cout << result.dump() << std::endl;
     } catch (const std::exception& e) {
