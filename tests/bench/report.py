@@ -361,11 +361,33 @@ class Report:
             if small is not None and big is not None:
                 lines.append(f"| claims/s at 1M pending vs 1k, {backend} | {fmt_rate(big)} | "
                              f"{fmt_rate(small)} | {fmt_ratio(big, small)} |")
-        head = (f"Measured {m['date'][:10]} on {mach['cpu']} ({mach['nproc']} cores, "
-                f"{mach['memory']}, load average {mach['load_before']} at the start), median of "
-                f"{m['runs']} runs; every figure, the peers' settings and the targets are in "
+        head = (f"Measured on {mach['cpu']} ({mach['nproc']} cores, {mach['memory']}), median of "
+                f"{m['runs']} runs, q and each peer in the same run; {when_measured(m)}. Every "
+                "figure, the peers' settings and the targets are in "
                 "tests/bench/results/results.md. Reproduce with `scripts/bench`.\n")
         return head + "\n" + "\n".join(lines) + "\n"
+
+
+SECTIONS = ["lib", "peers", "process", "claim"]
+
+
+def when_measured(m):
+    """When each section's figures were taken (its latest run) and the one-minute load then."""
+    latest = {s: (m["date"], m["machine"]["load_before"]) for s in SECTIONS}
+    for rerun in m.get("reruns", []):
+        for section in rerun["sections"].split(","):
+            if section in latest:
+                latest[section] = (rerun["date"], rerun["load_before"])
+    groups = {}
+    for section in SECTIONS:
+        groups.setdefault(latest[section], []).append(section)
+    parts = []
+    for (date, load), sections in sorted(groups.items(), reverse=True):
+        stamp = date[:16].replace("T", " ")
+        noun = "section" if len(sections) == 1 else "sections"
+        parts.append(f"{' and '.join(sections)} {noun} {stamp} UTC (load average "
+                     f"{load.split()[0]} at the start)")
+    return "; ".join(parts)
 
 
 def main():
