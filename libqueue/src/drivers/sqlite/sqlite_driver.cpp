@@ -493,10 +493,11 @@ class SqliteDriver final : public QueueDriver {
         }
         PushResult result;
         result.id = job.id.empty() ? new_job_id() : job.id;
-        const std::string due_text = due_text_of(job, now, now_text);
+        std::string later_due;
         {
             Query insert(connection_, sql::kInsert);
-            bind_row(*insert, 0, result.id, job, now_text, due_text);
+            bind_row(*insert, 0, result.id, job, now_text,
+                     due_text_of(job, now, now_text, later_due));
             try {
                 insert->exec();
             } catch (const SQLite::Exception& e) {
@@ -532,18 +533,15 @@ class SqliteDriver final : public QueueDriver {
                       TotalsDelta& totals, std::vector<PushResult>& pushed) {
         // Bound without copies: these strings outlive the statement's execution.
         std::array<std::string, sql::kInsertRows> ids;
-        std::array<std::string, sql::kInsertRows> later_dues;  // only delayed jobs' differ from now
+        std::array<std::string, sql::kInsertRows> later_dues;
         bool duplicate = false;
         {
             Query insert(connection_, sql::kInsertMany);
             for (int row = 0; row < sql::kInsertRows; ++row) {
                 const NewJob& job = jobs[row];
                 ids[row] = job.id.empty() ? new_job_id() : job.id;
-                const bool due_now = !job.run_at && job.delay.count() == 0;
-                if (!due_now)
-                    later_dues[row] = due_text_of(job, now, now_text);
                 bind_row(*insert, row, ids[row], job, now_text,
-                         due_now ? now_text : later_dues[row]);
+                         due_text_of(job, now, now_text, later_dues[row]));
             }
             try {
                 insert->exec();
@@ -565,11 +563,14 @@ class SqliteDriver final : public QueueDriver {
         }
     }
 
-    // A job's available_at as text; most jobs are due at once, and share now's text.
-    static std::string due_text_of(const NewJob& job, TimePoint now, const std::string& now_text) {
-        if (job.run_at)
-            return time_text(*job.run_at);
-        return job.delay.count() == 0 ? now_text : time_text(now + job.delay);
+    // A job's available_at as text: now's for a job due at once (most are), else written into
+    // `later` (which the caller keeps alive while the text is bound).
+    static const std::string& due_text_of(const NewJob& job, TimePoint now,
+                                          const std::string& now_text, std::string& later) {
+        if (!job.run_at && job.delay.count() == 0)
+            return now_text;
+        later = time_text(job.run_at ? *job.run_at : now + job.delay);
+        return later;
     }
 
     // Binds one row of kInsert's parameters at row `row` of a (multi-row) insert, without
