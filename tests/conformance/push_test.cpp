@@ -139,6 +139,33 @@ TEST_CASE("a delayed job is not claimable before it is due", "[push][delayed]") 
     }
 }
 
+namespace {
+
+// Checks that push_batch created each job of `batch` as given, pending, under distinct ids;
+// returns the stored jobs in batch order.
+std::vector<Job> stored_as_pushed(QueueDriver& d, const std::vector<NewJob>& batch,
+                                  const std::vector<libqueue::PushResult>& results) {
+    REQUIRE(results.size() == batch.size());
+    std::vector<Job> jobs;
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        CHECK(results[i].created);
+        ids.insert(results[i].id);
+        Job job = stored(d, results[i].id);
+        CHECK(job.name == batch[i].name);
+        CHECK(job.queue == batch[i].queue);
+        CHECK(job.max_retries == batch[i].max_retries);
+        CHECK(json::parse(job.payload) == json::parse(batch[i].payload));
+        CHECK(job.status == Status::pending);
+        CHECK(job.attempts == 0);
+        jobs.push_back(std::move(job));
+    }
+    CHECK(ids.size() == batch.size());
+    return jobs;
+}
+
+}  // namespace
+
 TEST_CASE("push_batch stores every job or none", "[push][batch]") {
     DriverFixture f;
     auto& d = f.driver();
@@ -160,21 +187,7 @@ TEST_CASE("push_batch stores every job or none", "[push][batch]") {
         REQUIRE_CAPABILITY(f, stores_jobs);
         std::vector<NewJob> batch{a_job("a").queue("q1"), a_job("b").queue("q2").payload("[1]"),
                                   a_job("c").queue("q1").max_retries(0)};
-        auto results = d.push_batch(batch);
-        REQUIRE(results.size() == 3);
-        std::set<std::string> ids;
-        for (std::size_t i = 0; i < results.size(); ++i) {
-            CHECK(results[i].created);
-            ids.insert(results[i].id);
-            Job job = stored(d, results[i].id);
-            CHECK(job.name == batch[i].name);
-            CHECK(job.queue == batch[i].queue);
-            CHECK(job.max_retries == batch[i].max_retries);
-            CHECK(json::parse(job.payload) == json::parse(batch[i].payload));
-            CHECK(job.status == Status::pending);
-            CHECK(job.attempts == 0);
-        }
-        CHECK(ids.size() == 3);
+        stored_as_pushed(d, batch, d.push_batch(batch));
         CHECK(d.size("q1") == 2);
         CHECK(d.size("q2") == 1);
     }
@@ -192,20 +205,11 @@ TEST_CASE("push_batch stores every job or none", "[push][batch]") {
                 job.delay(1h);
             batch.push_back(job);
         }
-        auto results = d.push_batch(batch);
-        REQUIRE(results.size() == batch.size());
-        std::set<std::string> ids;
-        for (std::size_t i = 0; i < results.size(); ++i) {
-            CHECK(results[i].created);
-            ids.insert(results[i].id);
-            Job job = stored(d, results[i].id);
-            CHECK(job.name == batch[i].name);
-            CHECK(job.queue == batch[i].queue);
-            CHECK(json::parse(job.payload) == json::parse(batch[i].payload));
-            CHECK(job.created_at <= job.available_at);
-            CHECK((job.available_at >= job.created_at + 1h) == (i == 50));
+        const auto jobs = stored_as_pushed(d, batch, d.push_batch(batch));
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            CHECK(jobs[i].created_at <= jobs[i].available_at);
+            CHECK((jobs[i].available_at >= jobs[i].created_at + 1h) == (i == 50));
         }
-        CHECK(ids.size() == batch.size());
         CHECK(d.size("q1") + d.size("q2") == batch.size());
         CHECK_FALSE(d.push(a_job("again").queue("q1").unique_key("in-a-group")).created);
     }
