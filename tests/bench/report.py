@@ -361,6 +361,7 @@ class Report:
             if small is not None and big is not None:
                 lines.append(f"| claims/s at 1M pending vs 1k, {backend} | {fmt_rate(big)} | "
                              f"{fmt_rate(small)} | {fmt_ratio(big, small)} |")
+        lines += ["", *readme_details(self)]
         head = (f"Measured on {mach['cpu']} ({mach['nproc']} cores, {mach['memory']}), median of "
                 f"{m['runs']} runs, q and each peer in the same run; {when_measured(m)}. Every "
                 "figure, the peers' settings and the targets are in "
@@ -369,6 +370,63 @@ class Report:
 
 
 SECTIONS = ["lib", "peers", "process", "claim"]
+
+
+PEERS = {"postgres": "graphile-worker", "redis": "bullmq", "sqlite-normal": "plainjob",
+         "sqlite-full": "plainjob"}
+
+
+_NO_PEER = object()  # no peer runs on this backend (unlike None: a peer figure that is missing)
+
+
+def pair(q, peer, fmt):
+    """'q / peer' for a table cell; just q's figure where no peer runs on the backend."""
+    return fmt(q) if peer is _NO_PEER else f"{fmt(q)} / {fmt(peer)}"
+
+
+def mib(kb):
+    return "—" if kb is None else f"{kb / 1024:.1f}"
+
+
+def readme_details(report):
+    """The rest of the figures, one row a backend: q's, then the peer's where one runs there."""
+    r = report
+    xc = sorted({int(row["label"].split("/c")[1]) for row in r.f.values()
+                 if row["label"].startswith("xargs-true/")})
+    n = xc[-1] if xc else None
+    lines = [f"| backend (peer) | push one by one, jobs/s | `q push --batch FILE`, jobs/s | "
+             f"no-op at concurrency 1, jobs/s | push→start p99 ms | peak RSS draining, MiB | "
+             f"`q work` `true` at N={n}, jobs/s | `q push` ms a call |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for backend in ["postgres", "redis", "sqlite-normal", "sqlite-full", "file", "memory"]:
+        peer = PEERS.get(backend)
+
+        def of(subject, label, field):
+            return r.get(subject, label, field) if subject else _NO_PEER
+
+        _, qc = r.best_drain("q", backend)
+        _, pc = r.best_drain(peer, backend) if peer else (None, None)
+        q_rss = r.get("q", f"drain/{backend}/c{qc}", "peak_rss_kb") if qc else None
+        p_rss = (r.get(peer, f"drain/{backend}/c{pc}", "peak_rss_kb") if pc else None) \
+            if peer else _NO_PEER
+        cells = [
+            pair(of("q", f"enqueue/{backend}", "one_by_one_jobs_per_s"),
+                 of(peer, f"enqueue/{backend}", "one_by_one_jobs_per_s"), fmt_rate),
+            fmt_rate(r.get("q", f"push-batch-cli/{backend}", "jobs_per_s")),
+            pair(of("q", f"drain/{backend}/c1", "jobs_per_s"),
+                 of(peer, f"drain/{backend}/c1", "jobs_per_s"), fmt_rate),
+            pair(of("q", f"latency/{backend}", "p99_ms"),
+                 of(peer, f"latency/{backend}", "p99_ms"), fmt_ms),
+            pair(q_rss, p_rss, mib),
+            fmt_rate(r.get("q", f"work-true/{backend}/c{n}", "jobs_per_s")) if n else "—",
+            fmt_ms(r.get("q", f"push-call/{backend}", "median_ms")),
+        ]
+        lines.append(f"| {backend}{f' ({peer})' if peer else ''} | " + " | ".join(cells) + " |")
+    if n:
+        x = r.get("xargs", f"xargs-true/c{n}", "jobs_per_s")
+        lines.append(f"\n`xargs -P {n} -n 1 true`: {fmt_rate(x)} jobs/s. Peak RSS is the whole "
+                     "process at its best concurrency.")
+    return lines
 
 
 def when_measured(m):
