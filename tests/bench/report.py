@@ -99,6 +99,16 @@ class Report:
                     best = (rate, int(parts[2][1:]))
         return best
 
+    def xargs_concurrencies(self):
+        """The N values `xargs -P N` ran with, ascending."""
+        return sorted({int(r["label"].split("/c")[1]) for r in self.f.values()
+                       if r["label"].startswith("xargs-true/")})
+
+    def best_drain_rss(self, subject, backend):
+        """Peak RSS (kB) of the drain at subject's best concurrency; None if not measured."""
+        _, c = self.best_drain(subject, backend)
+        return None if c is None else self.get(subject, f"drain/{backend}/c{c}", "peak_rss_kb")
+
     def target(self, name, met, figures):
         verdict = "—  (not measured)" if met is None else ("met" if met else "**not met**")
         self.targets.append({"target": name, "met": met, "figures": figures, "verdict": verdict})
@@ -254,8 +264,7 @@ class Report:
 
     def process_section(self):
         out = ["## (5) Whole processes: `q work` running `true` per job vs `xargs`, and `q push`\n"]
-        xc = sorted({int(r["label"].split("/c")[1]) for r in self.f.values()
-                     if r["label"].startswith("xargs-true/")})
+        xc = self.xargs_concurrencies()
         if xc:
             out.append("| runner | " + " | ".join(f"jobs/s, N={c}" for c in xc) +
                        f" | ÷ xargs at N={xc[-1]} | peak RSS of `q work` |")
@@ -293,19 +302,12 @@ class Report:
         out = ["## (6) Peak RSS while draining (whole process, MiB)\n",
                "| backend | q (library worker, best c) | peer | peer |",
                "|---|---:|---|---:|"]
-        peers = {"postgres": "graphile-worker", "redis": "bullmq", "sqlite-normal": "plainjob",
-                 "sqlite-full": "plainjob"}
         for backend in ["postgres", "redis", "sqlite-normal", "sqlite-full", "file", "memory"]:
-            _, qc = self.best_drain("q", backend)
-            if qc is None:
+            if self.best_drain("q", backend)[1] is None:
                 continue
-            rss = self.get("q", f"drain/{backend}/c{qc}", "peak_rss_kb")
-            peer = peers.get(backend)
-            prss = None
-            if peer:
-                _, pc = self.best_drain(peer, backend)
-                prss = self.get(peer, f"drain/{backend}/c{pc}", "peak_rss_kb") if pc else None
-            mib = lambda kb: "—" if kb is None else f"{kb / 1024:.1f}"
+            rss = self.best_drain_rss("q", backend)
+            peer = PEERS.get(backend)
+            prss = self.best_drain_rss(peer, backend) if peer else None
             out.append(f"| {backend} | {mib(rss)} | {peer or '—'} | {mib(prss)} |")
         out.append("\nplainjob with several processes: the parent's RSS (each worker process is a "
                    "similar Node process). `q work` (the CLI) is in the table above.\n")
@@ -345,8 +347,7 @@ class Report:
                 continue
             lines.append(f"| push→start p50 ms, {backend} vs {peer} (lower is better) | "
                          f"{fmt_ms(q50)} | {fmt_ms(p50)} | {fmt_ratio(q50, p50)} |")
-        xc = sorted({int(r["label"].split("/c")[1]) for r in self.f.values()
-                     if r["label"].startswith("xargs-true/")})
+        xc = self.xargs_concurrencies()
         if xc:
             c = xc[-1]
             x = self.get("xargs", f"xargs-true/c{c}", "jobs_per_s")
@@ -391,8 +392,7 @@ def mib(kb):
 def readme_details(report):
     """The rest of the figures, one row a backend: q's, then the peer's where one runs there."""
     r = report
-    xc = sorted({int(row["label"].split("/c")[1]) for row in r.f.values()
-                 if row["label"].startswith("xargs-true/")})
+    xc = r.xargs_concurrencies()
     n = xc[-1] if xc else None
     lines = [f"| backend (peer) | push one by one, jobs/s | `q push --batch FILE`, jobs/s | "
              f"no-op at concurrency 1, jobs/s | push→start p99 ms | peak RSS draining, MiB | "
@@ -404,11 +404,8 @@ def readme_details(report):
         def of(subject, label, field):
             return r.get(subject, label, field) if subject else _NO_PEER
 
-        _, qc = r.best_drain("q", backend)
-        _, pc = r.best_drain(peer, backend) if peer else (None, None)
-        q_rss = r.get("q", f"drain/{backend}/c{qc}", "peak_rss_kb") if qc else None
-        p_rss = (r.get(peer, f"drain/{backend}/c{pc}", "peak_rss_kb") if pc else None) \
-            if peer else _NO_PEER
+        q_rss = r.best_drain_rss("q", backend)
+        p_rss = r.best_drain_rss(peer, backend) if peer else _NO_PEER
         cells = [
             pair(of("q", f"enqueue/{backend}", "one_by_one_jobs_per_s"),
                  of(peer, f"enqueue/{backend}", "one_by_one_jobs_per_s"), fmt_rate),
