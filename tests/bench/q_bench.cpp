@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
         return 77;
     }
     try {
-        bench::Backend backend(backend_name, get("keep-completed", 1) != 0);
+        const bool keep_completed = get("keep-completed", 1) != 0;
+        bench::Backend backend(backend_name, keep_completed);
         nlohmann::json result;
         if (figure == "enqueue") {
             result =
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
         }
         result["figure"] = figure;
         result["backend"] = backend_name;
-        result["keep_completed"] = get("keep-completed", 1) != 0;
+        result["keep_completed"] = keep_completed;
         result["peak_rss_kb"] = peak_rss_kb();
         std::cout << result.dump() << std::endl;
     } catch (const std::exception& e) {
