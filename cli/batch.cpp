@@ -7,6 +7,7 @@
 
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/json_limits.hpp"
 #include "options.hpp"
 
 namespace q {
@@ -71,6 +72,12 @@ std::vector<libqueue::NewJob> read_batch(const std::string& source,
         if (trimmed(line).empty())
             continue;  // a trailing blank line is not a job
         try {
+            // The line is one level deeper than the payload it carries.
+            if (libqueue::json_nesting_depth(line, libqueue::max_json_depth + 1) >
+                libqueue::max_json_depth + 1) {
+                throw libqueue::DataError("payload: JSON nested deeper than " +
+                                          std::to_string(libqueue::max_json_depth) + " levels");
+            }
             auto parsed = nlohmann::json::parse(line, nullptr, false);
             if (parsed.is_discarded())
                 throw libqueue::DataError("not valid JSON");

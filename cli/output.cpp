@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "libqueue/json_limits.hpp"
+
 namespace q {
 
 using libqueue::Job;
@@ -154,7 +156,10 @@ void print_job_details(const Job& job) {
               << fmt::format("finished_at:  {}\n", with_relative(job.finished_at))
               << fmt::format("reserved_by:  {}\n", job.reserved_by.value_or("-"));
     std::string payload = job.payload;
-    auto parsed = nlohmann::json::parse(job.payload, nullptr, false);
+    // A payload nested beyond the limit (a row another program wrote) is shown as stored.
+    auto parsed = libqueue::json_depth_ok(job.payload)
+                      ? nlohmann::json::parse(job.payload, nullptr, false)
+                      : nlohmann::json(nlohmann::json::value_t::discarded);
     if (!parsed.is_discarded()) {
         payload = parsed.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
     }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "batch.hpp"
+#include "libqueue/json_limits.hpp"
 #include "commands/commands.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -70,6 +71,7 @@ std::string checked_payload(const std::string& text, const std::string& origin) 
     auto payload = trimmed(text);
     if (payload.empty())
         throw libqueue::DataError(origin + ": empty payload (use {} for none)");
+    libqueue::check_json_depth(payload, origin);
     try {
         [[maybe_unused]] auto parsed = nlohmann::json::parse(payload);
     } catch (const nlohmann::json::parse_error& e) {

@@ -11,6 +11,7 @@
 
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/json_limits.hpp"
 #include "libqueue/registry.hpp"
 
 namespace libqueue {
@@ -435,6 +436,10 @@ Config load_config(const fs::path& file) {
     buffer << in.rdbuf();
     const std::string text = buffer.str();
 
+    if (!json_depth_ok(text)) {
+        throw ConfigError(origin + ": JSON nested deeper than " + std::to_string(max_json_depth) +
+                          " levels");
+    }
     json document;
     try {
         document = json::parse(text);

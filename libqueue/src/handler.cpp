@@ -5,6 +5,7 @@
 
 #include "exec/command_runner.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/json_limits.hpp"
 
 namespace libqueue {
 
@@ -49,6 +50,7 @@ Outcome Handlers::execute(const Job& job, std::stop_token stop) const {
 }
 
 nlohmann::json Handlers::parse_payload(const Job& job) {
+    check_json_depth(job.payload, "job " + job.id + ": payload");
     try {
         return nlohmann::json::parse(job.payload);
     } catch (const nlohmann::json::parse_error& e) {

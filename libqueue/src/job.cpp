@@ -11,6 +11,7 @@
 #include <random>
 
 #include "libqueue/errors.hpp"
+#include "libqueue/json_limits.hpp"
 
 namespace libqueue {
 
@@ -48,6 +49,7 @@ void validate_new_job(const NewJob& job) {
         throw DataError("queue name is empty");
     if (job.max_retries < 0)
         throw DataError("max_retries is negative");
+    check_json_depth(job.payload, "payload");
     if (!nlohmann::json::accept(job.payload)) {
         throw DataError("payload is not valid JSON: " + (job.payload.size() > 60
                                                              ? job.payload.substr(0, 60) + "..."

@@ -3,6 +3,7 @@
 
 #include "libqueue/errors.hpp"
 #include "libqueue/job.hpp"
+#include "libqueue/json_limits.hpp"
 #include "libqueue/stats.hpp"
 
 namespace libqueue {
@@ -109,7 +110,10 @@ void add_totals(json& out, const Totals& totals) {
 
 json job_to_json(const Job& job) {
     // A payload that parses is embedded as JSON; anything else (rows other programs wrote) as text.
-    json payload = json::parse(job.payload, nullptr, false);
+    // A payload nested beyond max_json_depth is text too: printing it as JSON would recurse
+    // that deep.
+    json payload = json_depth_ok(job.payload) ? json::parse(job.payload, nullptr, false)
+                                              : json(json::value_t::discarded);
     if (payload.is_discarded())
         payload = job.payload;
     return {{"id", job.id},

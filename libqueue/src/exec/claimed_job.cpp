@@ -9,6 +9,7 @@
 #include "exec/claimed_job.hpp"
 #include "libqueue/backoff.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/text.hpp"
 #include "libqueue/worker.hpp"
 
 namespace libqueue {
@@ -23,7 +24,16 @@ constexpr Milliseconds last_retry{5'000};
 // stays processing and stale recovery hands it out again (at least once, never lost).
 constexpr int tries_after_stop = 3;
 
-enum class Recorded { yes, refused, gave_up };
+// An outcome the backend refuses as bad data (not a lost connection) is tried this many times,
+// then the job is failed with a last_error saying why, so its slot is freed and its claim let go.
+constexpr int tries_for_bad_data = 3;
+
+enum class Recorded { yes, refused, gave_up, rejected };
+
+bool is_bad_data(const std::exception& e) {
+    const auto* error = dynamic_cast<const Error*>(&e);
+    return error != nullptr && error->kind() == ErrorKind::data;
+}
 
 // Sleeps `d`, or less when `stop` is requested (unless it already was).
 void pause(Milliseconds d, const std::stop_token& stop) {
@@ -41,12 +51,15 @@ template <class Op>
 Recorded record(Op op, const WorkerCallbacks& callbacks, const std::stop_token& stop) {
     Milliseconds wait = first_retry;
     int tries_left = tries_after_stop;
+    int bad_data_tries_left = tries_for_bad_data;
     while (true) {
         try {
             return op() ? Recorded::yes : Recorded::refused;
         } catch (const std::exception& e) {
             if (callbacks.on_worker_error)
                 callbacks.on_worker_error(e);
+            if (is_bad_data(e) && --bad_data_tries_left <= 0)
+                return Recorded::rejected;
             if (stop.stop_requested() && tries_left-- <= 0)
                 return Recorded::gave_up;
         }
@@ -85,7 +98,9 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
     if (callbacks.on_job_start)
         callbacks.on_job_start(job);
     const auto started = Clock::now();
-    const Outcome outcome = execute_safely(executor, job, stop);
+    Outcome outcome = execute_safely(executor, job, stop);
+    // The error text is the handler's (its stderr, its exception): any bytes at all.
+    outcome.error = valid_utf8(outcome.error);
     const auto ran_for = std::chrono::duration_cast<Milliseconds>(Clock::now() - started);
     const Claim claim{job.id, job.reserved_by.value_or("")};
 
@@ -140,6 +155,19 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
             if (callbacks.on_job_put_back)
                 callbacks.on_job_put_back(job);
             break;
+    }
+    if (recorded == Recorded::rejected) {
+        // The backend will not store this outcome: end the job with a reason it can store.
+        const std::string why =
+            "q could not store this job's outcome: the backend refused it as bad data";
+        recorded = record([&] { return driver.fail(claim, why); }, callbacks, stop);
+        if (recorded == Recorded::yes) {
+            if (metrics)
+                metrics->dead(job.name);
+            if (callbacks.on_job_dead)
+                callbacks.on_job_dead(job, Outcome::bad_data(why));
+            return outcome;
+        }
     }
     if (recorded != Recorded::yes && metrics)
         metrics->put_back();  // no longer ours to count

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libqueue/errors.hpp"
+#include "libqueue/json_limits.hpp"
 #include "libqueue/time.hpp"
 
 namespace libqueue::file_queue {
@@ -241,6 +242,11 @@ std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::
 }
 
 json parse_json_text(std::string_view text, const std::string& origin) {
+    // Nesting beyond the limit is refused before parsing: printing such a document recurses.
+    if (json_nesting_depth(text, max_json_depth + 8) > max_json_depth + 8) {
+        throw DataError(origin + ": JSON nested deeper than " + std::to_string(max_json_depth) +
+                        " levels");
+    }
     try {
         return json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {

@@ -129,6 +129,10 @@ Failure classify(const std::exception& error) {
             return Failure::connection;
         if (state == "40001" || state == "40P01")
             return Failure::retry;
+        // 22: data exceptions (bytes that are not UTF-8, values out of range); 54: program limits
+        // (a value too large for an index row). What was sent is wrong, not the server.
+        if (state.rfind("22", 0) == 0 || state.rfind("54", 0) == 0)
+            return Failure::data;
         return Failure::fatal;
     }
     if (dynamic_cast<const pqxx::transaction_rollback*>(&error))
@@ -255,6 +259,10 @@ void Pool::run_erased(const char* what, const std::function<void(Connection&, in
                     give_back(std::move(connection));
                     last_problem = e.what();
                     break;
+                case Failure::data:
+                    give_back(std::move(connection));
+                    throw DataError(std::string("PostgreSQL (") + what + ") refused the data: " +
+                                    redact_secrets(first_line(e.what())));
                 case Failure::fatal:
                     give_back(std::move(connection));
                     throw InternalError(std::string("PostgreSQL (") + what + " on " +

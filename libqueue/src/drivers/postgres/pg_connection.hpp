@@ -43,6 +43,7 @@ struct Connection {
 enum class Failure {
     connection,  // the connection is gone: reconnect and retry (the statement may have run)
     retry,       // serialization failure or deadlock: retry on the same connection
+    data,        // the statement's data was refused (bad bytes, too large): the caller's to fix
     fatal,       // anything else: report
 };
 Failure classify(const std::exception& error);

@@ -1,0 +1,19 @@
+// Text that comes from outside q (a handler's stderr, an exception's message, a row another
+// program wrote) is stored and printed only after it is made valid UTF-8: PostgreSQL refuses
+// invalid bytes, JSON output cannot carry them, and a NUL cuts C strings short.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace libqueue {
+
+// `text` with every byte that is not part of a well-formed UTF-8 sequence (stray continuation
+// bytes, truncated or overlong sequences, surrogates, code points above U+10FFFF) replaced by
+// U+FFFD, and NUL bytes removed. Valid text comes back unchanged.
+std::string valid_utf8(std::string_view text);
+
+// True when `text` is well-formed UTF-8 (NUL included).
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace libqueue
