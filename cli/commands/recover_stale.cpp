@@ -16,6 +16,7 @@ namespace {
 struct RecoverArgs {
     std::string timeout;
     bool dry_run = false;
+    bool force = false;
 };
 
 // What recovery does to a stale job (LIFECYCLE.md): its lost run used up an attempt.
@@ -55,6 +56,19 @@ void run_recover(Context& context, const RecoverArgs& args) {
     if (timeout.count() <= 0) {
         // Every running job would count as stale, live ones included.
         throw libqueue::UsageError("--timeout: must be longer than 0s");
+    }
+    // Workers heartbeat every third of the configured stale_after: a shorter timeout would take
+    // back jobs that are running right now, and they would run twice at once.
+    const auto safe = libqueue::shortest_safe_stale_timeout(context.config().stale_after);
+    if (timeout < safe) {
+        const std::string why = fmt::format(
+            "--timeout {} is shorter than two heartbeats of live workers ({}, from "
+            "queue.stale_after {}): live jobs would be taken back and run twice",
+            libqueue::format_duration(timeout), libqueue::format_duration(safe),
+            libqueue::format_duration(context.config().stale_after));
+        if (!args.force)
+            throw libqueue::UsageError(why + "; --force to do it anyway");
+        std::cerr << "q: warning: " << why << '\n';
     }
     auto& driver = context.driver();
     const auto jobs = driver.recover_stale(timeout, args.dry_run);
@@ -110,11 +124,15 @@ void add_recover_stale_command(CLI::App& app, Context& context) {
         "\n"
         "Exit status:\n"
         "  0   done (also when nothing was stale)\n"
-        "  64  bad --timeout");
+        "  64  bad --timeout, or one below two heartbeats (2/3 of queue.stale_after) without "
+        "--force");
     cmd->add_option("--timeout", args->timeout,
                     "Stale after this long without a heartbeat (default: queue.stale_after)")
         ->type_name("DURATION");
     cmd->add_flag("--dry-run", args->dry_run, "Only show which jobs are stale; change nothing");
+    cmd->add_flag("--force", args->force,
+                  "Allow a --timeout below two heartbeats (2/3 of queue.stale_after), which "
+                  "takes back live jobs");
     cmd->callback([&context, args] { run_recover(context, *args); });
 }
 

@@ -402,7 +402,7 @@ struct Worker::State {
     }
 
     Milliseconds heartbeat_interval() const {
-        return std::max(options.stale_after / 3, Milliseconds{1});
+        return libqueue::heartbeat_interval(options.stale_after);
     }
 
     void recover_stale() {

@@ -88,4 +88,12 @@ assert_eq "recovered 0 stale jobs (no heartbeat for 1s)" "$OUT" "a live job is n
 wait "$worker"
 assert_eq completed "$(status_of "$slow")" "the live job completed"
 
+# A timeout below two heartbeats of live workers would take back running jobs: refused, unless
+# --force (which warns). stale_after 1s: heartbeats every 333ms, so the floor is 666ms.
+expect_exit 64 q recover-stale --timeout 500ms
+assert_one_line "$ERR" "short timeout refused"
+assert_contains "$ERR" "--force" "says how to do it anyway"
+expect_exit 0 q recover-stale --timeout 500ms --force --dry-run
+assert_contains "$ERR" "q: warning: --timeout 500ms is shorter than two heartbeats" "--force warns"
+
 finish

@@ -1,6 +1,7 @@
 // The worker loop: claim due jobs, run each with its handler, record the outcome on the same claim.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -32,6 +33,17 @@ struct WorkerOptions {
     Milliseconds shutdown_grace{30'000};  // after stop(): how long running jobs may finish
     std::string worker_id;                // empty: default_worker_id()
 };
+
+// How often a worker heartbeats its running jobs when jobs go stale after `stale_after`.
+inline Milliseconds heartbeat_interval(Milliseconds stale_after) {
+    return std::max(stale_after / 3, Milliseconds{1});
+}
+
+// The shortest timeout under which recovery cannot take back a live job: two heartbeats, so one
+// late heartbeat (a busy backend) is not mistaken for a dead worker.
+inline Milliseconds shortest_safe_stale_timeout(Milliseconds stale_after) {
+    return heartbeat_interval(stale_after) * 2;
+}
 
 // A Worker calls these from its threads, one call at a time (never concurrently). A callback may
 // call Worker::stop(); exceptions it throws are swallowed.
