@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -40,6 +41,10 @@ std::string read_input(const std::string& path_or_dash) {
         text << std::cin.rdbuf();
         return text.str();
     }
+    // A directory opens as a stream and fails only on the first read, as an internal error.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path_or_dash, ec))
+        throw libqueue::NotFoundError(path_or_dash + ": is a directory, not a file");
     std::ifstream file(path_or_dash, std::ios::binary);
     if (!file) {
         throw libqueue::UsageError(path_or_dash + ": cannot read: " + std::strerror(errno));

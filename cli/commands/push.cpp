@@ -64,6 +64,7 @@ constexpr const char* footer =
     "  1   the sync driver ran the job and it failed\n"
     "  64  bad option: duration, time, missing NAME\n"
     "  65  the payload is not JSON, or a batch line is bad: nothing was stored\n"
+    "  66  --payload-file or --batch names a directory\n"
     "  69  the backend cannot be reached\n"
     "  78  configuration error";
 

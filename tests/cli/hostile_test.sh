@@ -62,4 +62,11 @@ expect_exit 0 timeout 30 "$Q_BIN" work --stop-when-empty
 run q show --json deep-row
 assert_contains "$OUT" '"status":"' "the worker survived the row"
 
+# A directory where a file is expected: 66 with one line, never an internal error.
+expect_exit 66 q push --batch "$T"
+assert_one_line "$ERR" "--batch DIR"
+assert_contains "$ERR" "is a directory" "says why"
+expect_exit 66 q push ok --payload-file "$T"
+expect_exit 66 q run --batch "$T"
+
 finish
