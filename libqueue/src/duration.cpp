@@ -39,6 +39,8 @@ Milliseconds parse_duration(std::string_view text) {
         bad_duration(text);
     double total = 0;
     int parts = 0;
+    // Units go from the largest down, each once: "1h1h" or "30s1m" is a typo, not a sum.
+    long long previous_scale = 0;
     std::string_view rest = text;
     while (!rest.empty()) {
         if (rest.front() == '-')
@@ -59,6 +61,9 @@ Milliseconds parse_duration(std::string_view text) {
         // A bare number is seconds only on its own: "1m30" and "1.2.3" are mistakes.
         if (unit_length == 0 && (parts > 0 || rest.size() > 0))
             bad_duration(text);
+        if (parts > 0 && scale >= previous_scale)
+            bad_duration(text);
+        previous_scale = scale;
         rest.remove_prefix(unit_length);
         total += value * double(scale);
         ++parts;

@@ -82,3 +82,11 @@ TEST_CASE("format_duration reads back as the same duration") {
         CHECK(parse_duration(format_duration(Milliseconds(ms))) == Milliseconds(ms));
     }
 }
+
+TEST_CASE("a unit appears once, largest first") {
+    CHECK(parse_duration("1h30m") == Milliseconds{5'400'000});
+    CHECK(parse_duration("1m30s500ms") == Milliseconds{90'500});
+    CHECK_THROWS_AS(parse_duration("1h1h"), UsageError);
+    CHECK_THROWS_AS(parse_duration("30s1m"), UsageError);
+    CHECK_THROWS_AS(parse_duration("1s1s"), UsageError);
+}
