@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "batch.hpp"
-#include "libqueue/json_limits.hpp"
 #include "commands/commands.hpp"
+#include "libqueue/json_limits.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -23,6 +23,9 @@ struct PushArgs {
     std::string at;
     int max_retries = 3;
     bool max_retries_given = false;
+    bool payload_given = false;  // an empty PAYLOAD argument is a mistake, not "no payload"
+    bool delay_given = false;    // likewise --delay ''
+
     std::string unique_key;
     std::string batch;
 };
@@ -125,9 +128,11 @@ libqueue::NewJob job_from_args(Context& context, const PushArgs& args) {
             checked_payload(read_input(args.payload_file), "--payload-file " + args.payload_file);
     } else if (args.payload == "-") {
         job.payload = checked_payload(read_input("-"), "payload from stdin");
-    } else if (!args.payload.empty()) {
+    } else if (args.payload_given) {
         job.payload = checked_payload(args.payload, "payload");
     }
+    if (args.delay_given && args.delay.empty())
+        throw libqueue::UsageError("--delay: empty duration (expected e.g. 30s, 5m)");
     if (!args.delay.empty())
         job.delay = parse_duration_option("--delay", args.delay);
     if (!args.at.empty())
@@ -205,6 +210,8 @@ void add_push_command(CLI::App& app, Context& context) {
         ->type_name("FILE");
     cmd->callback([&context, args, cmd] {
         args->max_retries_given = cmd->count("--max-retries") > 0;
+        args->payload_given = cmd->count("PAYLOAD") > 0;
+        args->delay_given = cmd->count("--delay") > 0;
         run_push(context, *args);
     });
 }

@@ -69,4 +69,12 @@ assert_contains "$ERR" "is a directory" "says why"
 expect_exit 66 q push ok --payload-file "$T"
 expect_exit 66 q run --batch "$T"
 
+# Empty values are mistakes, not defaults.
+before=$(snapshot)
+expect_exit 65 q push ok ''
+assert_one_line "$ERR" "empty payload"
+expect_exit 64 q push --delay '' ok '{}'
+assert_one_line "$ERR" "empty --delay"
+assert_eq "$before" "$(snapshot)" "nothing stored"
+
 finish
