@@ -120,7 +120,7 @@ class EventPrinter {
     void worker_error(const std::exception& e) {
         std::lock_guard lock(mutex_);
         // Always shown: the worker keeps going, but someone should know the backend hiccuped.
-        std::cerr << "q: worker: " << libqueue::redact_secrets(e.what()) << '\n';
+        std::cerr << "q: worker: " << e.what() << '\n';
     }
     void stopped(const libqueue::WorkerSummary& summary) {
         std::lock_guard lock(mutex_);
