@@ -13,7 +13,8 @@ void add_config_command(CLI::App& app, Context& context) {
         "Show the config in effect and the file it came from\n"
         "\n"
         "Prints the resolved config (every default filled in, relative paths resolved, "
-        "--driver applied) as JSON. Passwords in DSNs and URLs are shown as ***. The file is "
+        "--driver applied) as JSON. DSNs and URLs are shown as their driver parsed them, with the "
+        "password as ***; one that does not parse is shown as its scheme only. The file is "
         "found by --config, then $Q_CONFIG, then ./q.json, then $XDG_CONFIG_HOME/q/config.json; "
         "with none, the defaults apply (SQLite at $XDG_DATA_HOME/q/queue.db). Loading the config "
         "also validates it: an unknown key or a wrong type is reported with its key path.");

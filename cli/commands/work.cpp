@@ -28,11 +28,12 @@ constexpr const char* description =
     "\n"
     "Each job runs the command the config gives for its name (handlers.NAME.command), executed "
     "directly without a shell, with the payload on stdin and Q_JOB_ID, Q_JOB_NAME, Q_QUEUE, "
-    "Q_ATTEMPT and Q_MAX_RETRIES in its environment. Exit 0 completes the job; exit 65 sends it "
-    "to the dead letters at once; any other exit, a signal or the handler's timeout is a failed "
-    "attempt, retried with exponential backoff until max_retries is used up. A job whose name "
-    "has no handler goes dead, never silently dropped. The handlers' output goes to stderr, each "
-    "line prefixed with the job id.\n"
+    "Q_ATTEMPT and Q_MAX_RETRIES in its environment (the worker's own PGPASSWORD and "
+    "Q_REDIS_PASSWORD are not passed on; handlers.NAME.env may set them). Exit 0 completes the "
+    "job; exit 65 sends it to the dead letters at once; any other exit, a signal or the "
+    "handler's timeout is a failed attempt, retried with exponential backoff until max_retries "
+    "is used up. A job whose name has no handler goes dead, never silently dropped. The "
+    "handlers' output goes to stderr, each line prefixed with the job id.\n"
     "\n"
     "--queue a,b is strict priority: jobs of b run only while a has none due. Defaults come from "
     "the config's queue.worker section (concurrency, max_jobs, timeout, delay).\n"
@@ -119,7 +120,7 @@ class EventPrinter {
     void worker_error(const std::exception& e) {
         std::lock_guard lock(mutex_);
         // Always shown: the worker keeps going, but someone should know the backend hiccuped.
-        std::cerr << "q: worker: " << libqueue::redact_secrets(e.what()) << '\n';
+        std::cerr << "q: worker: " << e.what() << '\n';
     }
     void stopped(const libqueue::WorkerSummary& summary) {
         std::lock_guard lock(mutex_);

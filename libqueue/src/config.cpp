@@ -13,6 +13,7 @@
 #include "libqueue/errors.hpp"
 #include "libqueue/json_limits.hpp"
 #include "libqueue/registry.hpp"
+#include "secrets.hpp"
 
 namespace libqueue {
 
@@ -386,15 +387,52 @@ std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std
     return {line, index - line_start + 1};
 }
 
-json redact_strings(const json& value) {
+std::string lowercase(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    return text;
+}
+
+// For strings whose format q does not know (handler commands and env, the section of an
+// application's own driver) there is no parsed form to rebuild, so they are hidden generously:
+// all of what could be a URL's user info (up to the last '@'), and everything after "password=",
+// since q cannot tell where such a password ends.
+std::string hide_unknown(std::string text) {
+    if (auto scheme_end = text.find("://"); scheme_end != std::string::npos) {
+        const auto start = scheme_end + 3;
+        if (auto at = text.rfind('@'); at != std::string::npos && at >= start)
+            text.replace(start, at - start, "***");
+    }
+    const std::string lower = lowercase(text);
+    for (auto key = lower.find("password"); key != std::string::npos;
+         key = lower.find("password", key + 1)) {
+        auto equals = lower.find_first_not_of(' ', key + 8);
+        if (equals != std::string::npos && lower[equals] == '=')
+            return text.substr(0, equals + 1) + "***";
+    }
+    return text;
+}
+
+json hide_unknown_strings(const json& value) {
     if (value.is_string())
-        return redact_secrets(value.get<std::string>());
+        return hide_unknown(value.get<std::string>());
     if (value.is_array() || value.is_object()) {
         json out = value;
-        for (auto& item : out) item = redact_strings(item);
+        for (auto& item : out) item = hide_unknown_strings(item);
         return out;
     }
     return value;
+}
+
+// A handler's own PGPASSWORD (or any *PASSWORD*) is a secret whatever its value looks like.
+json shown_env(const std::map<std::string, std::string>& env) {
+    json out = json::object();
+    for (const auto& [name, value] : env) {
+        const bool secret =
+            is_secret_variable(name) || lowercase(name).find("password") != std::string::npos;
+        out[name] = secret ? "***" : hide_unknown(value);
+    }
+    return out;
 }
 
 }  // namespace
@@ -490,7 +528,8 @@ Config resolve_config(const std::optional<fs::path>& explicit_path) {
 json redacted_json(const Config& config) {
     json queue = {{"driver", config.driver}};
     for (const auto& [name, section] : config.driver_sections.items()) {
-        queue[name] = redact_strings(section);
+        const auto display = section_display(name);
+        queue[name] = display ? display(section) : hide_unknown_strings(section);
     }
     queue["retry"] = {{"base", format_duration(config.retry.base)},
                       {"max", format_duration(config.retry.max)}};
@@ -506,99 +545,16 @@ json redacted_json(const Config& config) {
 
     json handlers = json::object();
     for (const auto& [name, spec] : config.handlers) {
-        json out = {{"command", redact_strings(spec.command)}};
+        json out = {{"command", hide_unknown_strings(spec.command)}};
         if (spec.timeout)
             out["timeout"] = format_duration(*spec.timeout);
         if (!spec.env.empty())
-            out["env"] = redact_strings(spec.env);
+            out["env"] = shown_env(spec.env);
         if (spec.cwd)
             out["cwd"] = spec.cwd->string();
         handlers[name] = out;
     }
     return {{"queue", queue}, {"handlers", handlers}};
-}
-
-namespace {
-
-// scheme://user:SECRET@host and scheme://:SECRET@host: the part between the first ':' of the
-// authority's userinfo and its last '@'.
-std::string redact_url_passwords(std::string text) {
-    std::size_t from = 0;
-    while ((from = text.find("://", from)) != std::string::npos) {
-        const std::size_t start = from + 3;
-        std::size_t end = start;
-        while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) &&
-               text[end] != '/' && text[end] != '?' && text[end] != '#' && text[end] != '\'' &&
-               text[end] != '"') {
-            ++end;
-        }
-        const std::size_t at = text.rfind('@', end == 0 ? 0 : end - 1);
-        if (at != std::string::npos && at >= start && at < end) {
-            const std::size_t colon = text.find(':', start);
-            if (colon < at) {
-                const std::size_t secret_length = at - colon - 1;
-                text.replace(colon + 1, secret_length, "***");
-                end = end - secret_length + 3;
-            }
-        }
-        from = end;
-    }
-    return text;
-}
-
-// password=SECRET, password = 'SE CR\'ET' (libpq key=value), and ?password=SECRET / &password=
-// (libpq URI parameters).
-std::string redact_password_parameters(std::string text) {
-    static const std::string key = "password";
-    std::size_t from = 0;
-    while (from < text.size()) {
-        std::size_t found = std::string::npos;
-        for (std::size_t i = from; i + key.size() <= text.size(); ++i) {
-            if (std::equal(key.begin(), key.end(), text.begin() + long(i), [](char a, char b) {
-                    return a == std::tolower(static_cast<unsigned char>(b));
-                })) {
-                found = i;
-                break;
-            }
-        }
-        if (found == std::string::npos)
-            break;
-        const char before = found == 0 ? ' ' : text[found - 1];
-        const bool in_uri = before == '?' || before == '&';
-        std::size_t pos = found + key.size();
-        from = pos;
-        if (!in_uri && !std::isspace(static_cast<unsigned char>(before)))
-            continue;
-        while (pos < text.size() && text[pos] == ' ') ++pos;
-        if (pos >= text.size() || text[pos] != '=')
-            continue;
-        ++pos;
-        while (pos < text.size() && text[pos] == ' ') ++pos;
-        std::size_t value_start = pos, value_end = pos;
-        if (!in_uri && pos < text.size() && text[pos] == '\'') {
-            value_start = pos + 1;
-            value_end = value_start;
-            while (value_end < text.size() && text[value_end] != '\'') {
-                value_end += text[value_end] == '\\' && value_end + 1 < text.size() ? 2 : 1;
-            }
-            value_end = std::min(value_end, text.size());
-        } else {
-            while (value_end < text.size() &&
-                   !std::isspace(static_cast<unsigned char>(text[value_end])) &&
-                   !(in_uri && (text[value_end] == '&' || text[value_end] == '#'))) {
-                ++value_end;
-            }
-        }
-        text.replace(value_start, value_end - value_start, "***");
-        from = value_start + 3;
-    }
-    return text;
-}
-
-}  // namespace
-
-std::string redact_secrets(const std::string& text) {
-    return redact_password_parameters(redact_url_passwords(text));
 }
 
 }  // namespace libqueue

@@ -16,12 +16,20 @@ namespace libqueue {
 
 namespace {
 
+struct Entry {
+    DriverFactory factory;
+    SectionDisplay display;
+};
+
 struct Registry {
     std::mutex mutex;
-    std::map<std::string, DriverFactory> factories{
-        {"memory", make_memory_driver},     {"sync", make_sync_driver},
-        {"file", make_file_driver},         {"sqlite", make_sqlite_driver},
-        {"postgres", make_postgres_driver}, {"redis", make_redis_driver},
+    std::map<std::string, Entry> drivers{
+        {"memory", {make_memory_driver, {}}},
+        {"sync", {make_sync_driver, {}}},
+        {"file", {make_file_driver, {}}},
+        {"sqlite", {make_sqlite_driver, {}}},
+        {"postgres", {make_postgres_driver, postgres_section_display}},
+        {"redis", {make_redis_driver, redis_section_display}},
     };
 };
 
@@ -32,17 +40,24 @@ Registry& registry() {
 
 }  // namespace
 
-void register_driver(const std::string& name, DriverFactory factory) {
+void register_driver(const std::string& name, DriverFactory factory, SectionDisplay display) {
     auto& r = registry();
     std::lock_guard lock(r.mutex);
-    r.factories[name] = std::move(factory);
+    r.drivers[name] = {std::move(factory), std::move(display)};
+}
+
+SectionDisplay section_display(const std::string& name) {
+    auto& r = registry();
+    std::lock_guard lock(r.mutex);
+    auto it = r.drivers.find(name);
+    return it == r.drivers.end() ? SectionDisplay{} : it->second.display;
 }
 
 std::vector<std::string> driver_names() {
     auto& r = registry();
     std::lock_guard lock(r.mutex);
     std::vector<std::string> names;
-    for (const auto& [name, _] : r.factories) names.push_back(name);
+    for (const auto& [name, _] : r.drivers) names.push_back(name);
     return names;
 }
 
@@ -51,13 +66,13 @@ std::unique_ptr<QueueDriver> create_driver(const Config& config, JobExecutor* ex
     {
         auto& r = registry();
         std::lock_guard lock(r.mutex);
-        auto it = r.factories.find(config.driver);
-        if (it == r.factories.end()) {
+        auto it = r.drivers.find(config.driver);
+        if (it == r.drivers.end()) {
             std::string known;
-            for (const auto& [name, _] : r.factories) known += (known.empty() ? "" : ", ") + name;
+            for (const auto& [name, _] : r.drivers) known += (known.empty() ? "" : ", ") + name;
             throw ConfigError("unknown driver '" + config.driver + "' (known: " + known + ")");
         }
-        factory = it->second;
+        factory = it->second.factory;
     }
     return factory(DriverContext{config, config.section(config.driver), executor});
 }

@@ -6,8 +6,8 @@
 #include "libqueue/errors.hpp"
 
 using libqueue::ConfigError;
+using libqueue::redis::display_url;
 using libqueue::redis::parse_redis_url;
-using libqueue::redis::redact_url;
 
 namespace {
 
@@ -99,17 +99,26 @@ TEST_CASE("no refusal carries the password") {
     for (const std::string url :
          {"redis://:hunter2@host:notaport/0", "redis://user:hunter2@host/x",
           "rediss://:hunter2@host", "redis://:hunter2@[::1/0", "http://:hunter2@host",
-          "redis://:hunter2@host/0?x=1", "hunter2@host"}) {
+          "redis://:hunter2@host/0?x=1", "hunter2@host", "redis://:hunter2", "redis://:hunter2/x",
+          "redis://:hunter2%@h"}) {
         INFO(url);
         auto message = refusal(url);
         CHECK(message.find("hunter2") == std::string::npos);
     }
 }
 
-TEST_CASE("redact_url hides only the password") {
-    CHECK(redact_url("redis://:pw@h:1/0") == "redis://:***@h:1/0");
-    CHECK(redact_url("redis://me:pw@h:1/0") == "redis://me:***@h:1/0");
-    CHECK(redact_url("redis://me@h:1/0") == "redis://me@h:1/0");
-    CHECK(redact_url("redis://h:1/0") == "redis://h:1/0");
-    CHECK(redact_url("redis://:a@b@h/0") == "redis://:***@h/0");
+TEST_CASE("display_url rebuilds the URL with the password as ***") {
+    CHECK(display_url("redis://:pw@h:1/0") == "redis://:***@h:1/0");
+    CHECK(display_url("redis://me:pw@h:1/0") == "redis://me:***@h:1/0");
+    CHECK(display_url("redis://me@h:1/0") == "redis://me@h:1/0");
+    CHECK(display_url("redis://h") == "redis://h:6379/0");
+    CHECK(display_url("redis://:a@b/c?d#e@h/0") == "redis://:***@h:6379/0");
+    CHECK(display_url("redis://m%C3%A9:pw@[::1]:2/3") == "redis://m%C3%A9:***@[::1]:2/3");
+}
+
+TEST_CASE("display_url shows only the scheme of a URL it cannot parse") {
+    CHECK(display_url("redis://:S3CRET") == "redis://... (unparseable, not shown)");
+    CHECK(display_url("redis://:S3C%RET@h") == "redis://... (unparseable, not shown)");
+    CHECK(display_url("rediss://:S3CRET@h") == "rediss://... (unparseable, not shown)");
+    CHECK(display_url(":S3CRET@h") == "(unparseable, not shown)");
 }

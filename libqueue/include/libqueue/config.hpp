@@ -14,8 +14,8 @@
 namespace libqueue {
 
 struct RetrySettings {
-    Milliseconds base{30'000};     // queue.retry.base
-    Milliseconds max{3'600'000};   // queue.retry.max
+    Milliseconds base{30'000};    // queue.retry.base
+    Milliseconds max{3'600'000};  // queue.retry.max
 };
 
 struct WorkerSettings {
@@ -71,11 +71,10 @@ Config parse_config(const nlohmann::json& document, const std::filesystem::path&
 // $XDG_DATA_HOME/q/queue.db (~/.local/share when unset).
 Config resolve_config(const std::optional<std::filesystem::path>& explicit_path);
 
-// The resolved config as JSON, with passwords in DSNs and URLs replaced by "***".
+// The resolved config as JSON without its secrets: each driver rebuilds its connection string
+// from the parsed form with the password as "***" (registry.hpp's SectionDisplay); a handler's
+// PGPASSWORD-like env values are "***"; strings of unknown format lose anything that could be a
+// URL's user info or a password= value.
 nlohmann::json redacted_json(const Config& config);
-
-// Replaces the password in a URL ("redis://:pw@h" / "postgresql://u:pw@h/db") or a libpq
-// key=value DSN ("password=pw") by "***". Used for every message that names a connection.
-std::string redact_secrets(const std::string& text);
 
 }  // namespace libqueue

@@ -18,14 +18,22 @@ class JobExecutor;  // handler.hpp
 // Everything a factory may use to build its driver.
 struct DriverContext {
     const Config& config;
-    const nlohmann::json& section;  // config.section(driver name)
+    const nlohmann::json& section;    // config.section(driver name)
     JobExecutor* executor = nullptr;  // the sync driver runs jobs with it at push; others ignore it
 };
 
 using DriverFactory = std::function<std::unique_ptr<QueueDriver>(const DriverContext&)>;
 
-// Adds or replaces a driver. Thread-safe; call before create_driver.
-void register_driver(const std::string& name, DriverFactory factory);
+// A driver's config section as `q config` shows it: the driver parses its own connection string
+// and rebuilds it with "***" for the password (queue.postgres.dsn, queue.redis.url).
+using SectionDisplay = std::function<nlohmann::json(const nlohmann::json& section)>;
+
+// Adds or replaces a driver. Thread-safe; call before create_driver. A driver whose section holds
+// no secrets needs no display; without one, config.hpp's redacted_json hides generously.
+void register_driver(const std::string& name, DriverFactory factory, SectionDisplay display = {});
+
+// The display of a driver's section; empty when the driver has none (or is unknown).
+SectionDisplay section_display(const std::string& name);
 
 // Every name create_driver accepts, sorted.
 std::vector<std::string> driver_names();

@@ -26,6 +26,7 @@
 #include "exec/unique_fd.hpp"
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
+#include "secrets.hpp"
 
 extern char** environ;
 
@@ -81,7 +82,9 @@ void set_nonblocking(const UniqueFd& fd) {
         ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK);
 }
 
-// The worker's environment, then the Q_* variables, then the handler's env (later ones win).
+// The worker's environment, then the Q_* variables, then the handler's env (later ones win). The
+// worker's own credentials (secrets.hpp) are left out: a handler is a separate program that gets a
+// password only when its own env gives it one.
 class Environment {
   public:
     Environment(const Job& job, const CommandSpec& spec) {
@@ -103,7 +106,7 @@ class Environment {
             const std::string_view key = text.substr(0, text.find('='));
             const bool replaced = std::any_of(overrides.begin(), overrides.end(),
                                               [&](const auto& o) { return o.first == key; });
-            if (!replaced)
+            if (!replaced && !is_secret_variable(key))
                 entries_.emplace_back(text);
         }
         for (const auto& [key, value] : overrides) entries_.push_back(key + "=" + value);

@@ -13,8 +13,9 @@ namespace libqueue::exec {
 inline constexpr std::size_t stderr_tail_bytes = 4096;
 
 // Executes spec.command directly (no shell) in its own process group, with the payload on stdin,
-// the worker's environment plus Q_JOB_ID, Q_JOB_NAME, Q_QUEUE, Q_ATTEMPT, Q_MAX_RETRIES and
-// spec.env, in spec.cwd when set. Output lines go to options.output_fd prefixed "[job id] ".
+// the worker's environment (less the credentials of secrets.hpp, such as PGPASSWORD) plus Q_JOB_ID,
+// Q_JOB_NAME, Q_QUEUE, Q_ATTEMPT, Q_MAX_RETRIES and spec.env, in spec.cwd when set. Output lines go
+// to options.output_fd prefixed "[job id] ".
 //
 // Exit 0: success. Exit 65: bad_data. Other exits, death by a signal (exit_status 128+signal), the
 // timeout, a command that cannot be executed: failure. A stop request: interrupted. A timeout or a

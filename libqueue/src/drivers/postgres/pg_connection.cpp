@@ -8,7 +8,7 @@
 #include <random>
 #include <thread>
 
-#include "libqueue/config.hpp"
+#include "drivers/postgres/pg_dsn.hpp"
 
 namespace libqueue::pg {
 
@@ -63,16 +63,11 @@ void sleep_towards(Clock::time_point deadline, std::chrono::milliseconds pause) 
 }  // namespace
 
 Target make_target(const std::string& dsn) {
-    char* error = nullptr;
-    ConninfoPtr parsed(PQconninfoParse(dsn.c_str(), &error));
-    if (!parsed) {
-        std::string why = error ? first_line(error) : "cannot parse";
-        if (error)
-            PQfreemem(error);
-        throw ConfigError("queue.postgres.dsn: " + redact_secrets(why) + " in '" +
-                          redact_secrets(dsn) + "'");
+    std::map<std::string, std::string> given;
+    for (const auto& option : parse_dsn(dsn).options) {
+        if (!option.value.empty())
+            given[option.keyword] = option.value;
     }
-    auto given = to_map(parsed.get());
     ConninfoPtr defaults_owner(PQconndefaults());  // includes the PG* environment variables
     auto defaults = to_map(defaults_owner.get());
 
@@ -103,8 +98,17 @@ Target make_target(const std::string& dsn) {
     std::string host = pick("host", pick("hostaddr", "localhost"));
     std::string user = pick("user", "");
     target.where = host + ":" + pick("port", "5432") + "/" + pick("dbname", user);
-    target.where = redact_secrets(target.where);
+    target.password = pick("password", "");
     return target;
+}
+
+std::string Target::without_password(std::string text) const {
+    if (password.empty())
+        return text;
+    for (auto at = text.find(password); at != std::string::npos; at = text.find(password, at + 3)) {
+        text.replace(at, password.size(), "***");
+    }
+    return text;
 }
 
 bool Connection::looks_dead() const {
@@ -162,7 +166,7 @@ std::unique_ptr<pqxx::connection> Pool::connect_once() const {
 
 void Pool::unavailable(const std::string& detail) const {
     throw UnavailableError("cannot connect to PostgreSQL at " + target_.where + ": " +
-                           redact_secrets(first_line(detail)));
+                           target_.without_password(first_line(detail)));
 }
 
 void Pool::check_connection() {
@@ -262,12 +266,12 @@ void Pool::run_erased(const char* what, const std::function<void(Connection&, in
                 case Failure::data:
                     give_back(std::move(connection));
                     throw DataError(std::string("PostgreSQL (") + what + ") refused the data: " +
-                                    redact_secrets(first_line(e.what())));
+                                    target_.without_password(first_line(e.what())));
                 case Failure::fatal:
                     give_back(std::move(connection));
                     throw InternalError(std::string("PostgreSQL (") + what + " on " +
                                         target_.where +
-                                        "): " + redact_secrets(first_line(e.what())));
+                                        "): " + target_.without_password(first_line(e.what())));
             }
         }
         if (Clock::now() >= deadline)

@@ -21,11 +21,16 @@ namespace libqueue::pg {
 struct Target {
     std::string conninfo;  // the DSN, normalized to key=value, with q's timeouts added
     std::string where;     // "127.0.0.1:5432/q_test" (never a password)
+    std::string password;  // the DSN's or $PGPASSWORD's, to take out of libpq's messages
+
+    // libpq's connection errors name the host, user and database, not the password; this is the
+    // second line of defence in case one ever quotes it.
+    std::string without_password(std::string text) const;
 };
 
-// Parses the DSN (URI or key=value; empty: PG* variables). Adds connect_timeout and TCP
-// keepalives when the DSN does not set them, so a dead server is noticed in bounded time.
-// Throws ConfigError (with the password redacted) for a DSN libpq cannot parse.
+// Parses the DSN (URI or key=value; empty: PG* variables) with parse_dsn. Adds connect_timeout
+// and TCP keepalives when the DSN does not set them, so a dead server is noticed in bounded time.
+// Throws parse_dsn's ConfigError, which shows no part of the DSN that could be a password.
 Target make_target(const std::string& dsn);
 
 // One server connection and its per-connection state.

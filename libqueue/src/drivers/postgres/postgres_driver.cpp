@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "drivers/postgres/pg_connection.hpp"
+#include "drivers/postgres/pg_dsn.hpp"
 #include "drivers/postgres/pg_schema.hpp"
 #include "drivers/postgres/pg_settings.hpp"
 #include "drivers/postgres/pg_statements.hpp"
@@ -627,6 +628,13 @@ void PostgresDriver::wait_for_jobs(const std::vector<std::string>&, Milliseconds
 
 std::unique_ptr<QueueDriver> make_postgres_driver(const DriverContext& context) {
     return std::make_unique<PostgresDriver>(read_settings(context));
+}
+
+nlohmann::json postgres_section_display(const nlohmann::json& section) {
+    nlohmann::json shown = section;
+    if (auto it = shown.find("dsn"); it != shown.end() && it->is_string())
+        *it = pg::display_dsn(it->get<std::string>());
+    return shown;
 }
 
 }  // namespace libqueue

@@ -1,4 +1,4 @@
-// The postgres driver: only its factory is visible outside this folder.
+// The postgres driver: only its factory and its section display are visible outside this folder.
 #pragma once
 
 #include <memory>
@@ -8,5 +8,8 @@
 namespace libqueue {
 
 std::unique_ptr<QueueDriver> make_postgres_driver(const DriverContext& context);
+
+// queue.postgres for `q config`: dsn rebuilt from its parsed form, the password as "***".
+nlohmann::json postgres_section_display(const nlohmann::json& section);
 
 }  // namespace libqueue

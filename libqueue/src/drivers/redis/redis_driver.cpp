@@ -624,4 +624,11 @@ std::unique_ptr<QueueDriver> make_redis_driver(const DriverContext& context) {
     return std::make_unique<RedisDriver>(read_settings(context));
 }
 
+nlohmann::json redis_section_display(const nlohmann::json& section) {
+    nlohmann::json shown = section;
+    if (auto it = shown.find("url"); it != shown.end() && it->is_string())
+        *it = redis::display_url(it->get<std::string>());
+    return shown;
+}
+
 }  // namespace libqueue

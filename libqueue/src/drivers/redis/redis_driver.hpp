@@ -1,4 +1,4 @@
-// The redis driver: only its factory is visible outside this folder.
+// The redis driver: only its factory and its section display are visible outside this folder.
 #pragma once
 
 #include <memory>
@@ -8,5 +8,8 @@
 namespace libqueue {
 
 std::unique_ptr<QueueDriver> make_redis_driver(const DriverContext& context);
+
+// queue.redis for `q config`: url rebuilt from its parsed form, the password as "***".
+nlohmann::json redis_section_display(const nlohmann::json& section);
 
 }  // namespace libqueue

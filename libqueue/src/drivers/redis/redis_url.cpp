@@ -3,6 +3,8 @@
 #include <charconv>
 
 #include "libqueue/errors.hpp"
+#include "percent_encoding.hpp"
+#include "secrets.hpp"
 
 namespace libqueue::redis {
 
@@ -25,9 +27,10 @@ Split split_userinfo(std::string_view after_scheme) {
     return {after_scheme.substr(0, at), after_scheme.substr(at + 1), true};
 }
 
+// A URL that did not parse has no known password to cut out, so none of it is shown.
 [[noreturn]] void fail(std::string_view url, const std::string& why) {
-    throw ConfigError("queue.redis.url: bad URL '" + redact_url(url) + "': " + why +
-                      " (expected redis://[:password@]host:port/db)");
+    throw ConfigError("queue.redis.url: " + unparseable_display(url) + ": " + why +
+                      " (expected redis://[[user]:password@]host[:port][/db])");
 }
 
 int hex_digit(char c) {
@@ -76,23 +79,17 @@ std::string RedisUrl::describe() const {
     return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
 
-std::string redact_url(std::string_view url) {
-    auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) {
-        // Not a URL at all: it might still hold a password, so show none of what precedes '@'.
-        auto at = url.rfind('@');
-        return at == std::string_view::npos ? std::string(url)
-                                            : "***" + std::string(url.substr(at));
+std::string display_url(std::string_view url) {
+    RedisUrl parsed;
+    try {
+        parsed = parse_redis_url(url);
+    } catch (const ConfigError&) {
+        return unparseable_display(url);
     }
-    auto start = scheme_end + 3;
-    auto split = split_userinfo(url.substr(start));
-    if (!split.has_userinfo)
-        return std::string(url);
-    auto colon = split.userinfo.find(':');
-    if (colon == std::string_view::npos)
-        return std::string(url);  // a user name only
-    return std::string(url.substr(0, start)) + std::string(split.userinfo.substr(0, colon)) +
-           ":***@" + std::string(split.rest);
+    std::string userinfo = parsed.username ? percent_encoded(*parsed.username) : "";
+    if (parsed.password)
+        userinfo += ":***";
+    return std::string(kScheme) + (userinfo.empty() ? "" : userinfo + "@") + parsed.describe();
 }
 
 RedisUrl parse_redis_url(std::string_view url) {

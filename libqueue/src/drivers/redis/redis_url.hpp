@@ -19,12 +19,13 @@ struct RedisUrl {
     std::string describe() const;
 };
 
-// Throws ConfigError "queue.redis.url: ..." naming the URL with its password replaced by "***".
-// Percent escapes in user and password are decoded; IPv6 hosts are written in brackets.
+// Throws ConfigError "queue.redis.url: redis://... (unparseable, not shown): WHY": of a URL that
+// does not parse, only the scheme is shown (without '@' a password reads as the port). Percent
+// escapes in user and password are decoded; IPv6 hosts are written in brackets.
 RedisUrl parse_redis_url(std::string_view url);
 
-// The URL with the password (if any) replaced by "***", for messages about a URL that did not
-// parse as far as the password.
-std::string redact_url(std::string_view url);
+// The URL for q config and messages, rebuilt from its parsed form with the password as "***":
+// redis://user:***@host:port/db. A URL that does not parse shows only its scheme.
+std::string display_url(std::string_view url);
 
 }  // namespace libqueue::redis
