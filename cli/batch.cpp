@@ -72,12 +72,8 @@ std::vector<libqueue::NewJob> read_batch(const std::string& source,
         if (trimmed(line).empty())
             continue;  // a trailing blank line is not a job
         try {
-            // The line is one level deeper than the payload it carries.
-            if (libqueue::json_nesting_depth(line, libqueue::max_json_depth + 1) >
-                libqueue::max_json_depth + 1) {
-                throw libqueue::DataError("payload: JSON nested deeper than " +
-                                          std::to_string(libqueue::max_json_depth) + " levels");
-            }
+            // The line is one level above the payload it carries.
+            libqueue::check_json_depth(line, "payload", 1);
             auto parsed = nlohmann::json::parse(line, nullptr, false);
             if (parsed.is_discarded())
                 throw libqueue::DataError("not valid JSON");

@@ -474,10 +474,8 @@ Config load_config(const fs::path& file) {
     buffer << in.rdbuf();
     const std::string text = buffer.str();
 
-    if (!json_depth_ok(text)) {
-        throw ConfigError(origin + ": JSON nested deeper than " + std::to_string(max_json_depth) +
-                          " levels");
-    }
+    if (!json_depth_ok(text))
+        throw ConfigError(json_too_deep(origin));
     json document;
     try {
         document = json::parse(text);

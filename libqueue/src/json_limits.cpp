@@ -40,15 +40,18 @@ std::size_t json_nesting_depth(std::string_view text, std::size_t stop_above) {
     return deepest;
 }
 
-bool json_depth_ok(std::string_view text) {
-    return json_nesting_depth(text) <= max_json_depth;
+bool json_depth_ok(std::string_view text, std::size_t outer_levels) {
+    const std::size_t allowed = max_json_depth + outer_levels;
+    return json_nesting_depth(text, allowed) <= allowed;
 }
 
-void check_json_depth(std::string_view text, const std::string& what) {
-    if (!json_depth_ok(text)) {
-        throw DataError(what + ": JSON nested deeper than " + std::to_string(max_json_depth) +
-                        " levels");
-    }
+std::string json_too_deep(const std::string& what) {
+    return what + ": JSON nested deeper than " + std::to_string(max_json_depth) + " levels";
+}
+
+void check_json_depth(std::string_view text, const std::string& what, std::size_t outer_levels) {
+    if (!json_depth_ok(text, outer_levels))
+        throw DataError(json_too_deep(what));
 }
 
 }  // namespace libqueue

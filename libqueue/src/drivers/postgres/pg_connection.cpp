@@ -23,21 +23,6 @@ std::string first_line(const std::string& text) {
     return line;
 }
 
-std::string conninfo_quote(const std::string& value) {
-    std::string out = "'";
-    for (char c : value) {
-        if (c == '\'' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    return out + "'";
-}
-
-struct ConninfoFree {
-    void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
-};
-using ConninfoPtr = std::unique_ptr<PQconninfoOption, ConninfoFree>;
-
 std::map<std::string, std::string> to_map(const PQconninfoOption* options) {
     std::map<std::string, std::string> out;
     for (auto* o = options; o && o->keyword; ++o) {

@@ -13,12 +13,17 @@
 
 namespace libqueue::pg {
 
-namespace {
+std::string conninfo_quote(const std::string& value) {
+    std::string out = "'";
+    for (char c : value) {
+        if (c == '\'' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + "'";
+}
 
-struct ConninfoFree {
-    void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
-};
-using ConninfoPtr = std::unique_ptr<PQconninfoOption, ConninfoFree>;
+namespace {
 
 struct LibpqFree {
     void operator()(char* text) const { PQfreemem(text); }
@@ -162,17 +167,11 @@ std::string uri_form(const ParsedDsn& dsn) {
     return out;
 }
 
-// libpq's key=value quoting: single quotes, with backslash before ' and \.
+// A key=value value, quoted only where libpq needs it.
 std::string conninfo_value(const std::string& value) {
     if (!value.empty() && value.find_first_of(" \t\n\r\f\v'\\") == std::string::npos)
         return value;
-    std::string out = "'";
-    for (char c : value) {
-        if (c == '\'' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    return out + "'";
+    return conninfo_quote(value);
 }
 
 std::string key_value_form(const ParsedDsn& dsn) {

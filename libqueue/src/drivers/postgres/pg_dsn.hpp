@@ -2,10 +2,22 @@
 // will use them, and can show them with every password replaced.
 #pragma once
 
+#include <libpq-fe.h>
+
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace libqueue::pg {
+
+// Owns what PQconninfoParse and PQconndefaults return.
+struct ConninfoFree {
+    void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
+};
+using ConninfoPtr = std::unique_ptr<PQconninfoOption, ConninfoFree>;
+
+// `value` as a quoted libpq key=value value: single quotes, backslash before ' and \.
+std::string conninfo_quote(const std::string& value);
 
 struct DsnOption {
     std::string keyword;  // libpq's keyword: host, port, user, password, dbname, sslmode, ...
