@@ -10,6 +10,7 @@
 #include "commands/commands.hpp"
 #include "context.hpp"
 #include "help.hpp"
+#include "libqueue/text.hpp"
 
 #ifndef Q_VERSION
 #define Q_VERSION "unknown"
@@ -69,11 +70,15 @@ int exit_code_of(libqueue::ErrorKind kind) {
 
 // One line: messages from backends may carry newlines. (Passwords are kept out where a message
 // is made: each driver names its server by the parsed, password-free form.)
+// Messages quote what users and other programs gave q (ids, names, file contents): on the
+// terminal they are one line of valid UTF-8, with other control characters shown as '?'.
 std::string one_line_message(const std::string& text) {
-    std::string line = text;
+    std::string line = libqueue::valid_utf8(text);
     for (auto& c : line) {
-        if (c == '\n' || c == '\r')
+        if (c == '\n' || c == '\r' || c == '\t')
             c = ' ';
+        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            c = '?';
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     return line;

@@ -47,7 +47,8 @@ std::string read_input(const std::string& path_or_dash) {
         throw libqueue::NotFoundError(path_or_dash + ": is a directory, not a file");
     std::ifstream file(path_or_dash, std::ios::binary);
     if (!file) {
-        throw libqueue::UsageError(path_or_dash + ": cannot read: " + std::strerror(errno));
+        // sysexits' EX_NOINPUT (66): an input file that does not exist or cannot be read.
+        throw libqueue::NotFoundError(path_or_dash + ": cannot read: " + std::strerror(errno));
     }
     return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
 }

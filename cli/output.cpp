@@ -132,7 +132,17 @@ void print_jobs_json(const std::vector<Job>& jobs) {
     for (const auto& job : jobs) emit_json(libqueue::job_to_json(job));
 }
 
+// Rows other programs wrote may hold what q cannot read: they are shown as well as they could be
+// read, and named on stderr so that nobody takes a default for the stored value.
+void warn_unreadable(const Context& context, const std::vector<Job>& jobs) {
+    for (const auto& job : jobs) {
+        if (job.unreadable)
+            note(context, "warning: job " + job.id + ": cannot read " + *job.unreadable);
+    }
+}
+
 void print_jobs(const Context& context, const std::vector<Job>& jobs) {
+    warn_unreadable(context, jobs);
     if (context.json()) {
         print_jobs_json(jobs);
     } else {
@@ -182,6 +192,7 @@ void print_job_details(const Job& job) {
 }
 
 void print_job(const Context& context, const Job& job) {
+    warn_unreadable(context, {job});
     if (context.json()) {
         emit_json(libqueue::job_to_json(job));
     } else {

@@ -128,6 +128,7 @@ void add_inspect_file_command(CLI::App& app, Context& context) {
     cmd->footer(footer);
     cmd->add_option("PATH", args->path, "The queue file")->required()->type_name("PATH");
     cmd->add_option("--limit", args->limit, "Show at most N jobs (0: all); the summary counts all")
+        ->check(CLI::NonNegativeNumber)
         ->type_name("N")
         ->capture_default_str();
     cmd->callback([&context, args] { run_inspect(context, *args); });

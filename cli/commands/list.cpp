@@ -46,6 +46,7 @@ void add_list_command(CLI::App& app, Context& context) {
         ->type_name("pending|processing|completed|failed");
     cmd->add_option("--name", args->name, "Only jobs with this name")->type_name("NAME");
     cmd->add_option("--limit", args->limit, "At most N jobs; 0 for all")
+        ->check(CLI::NonNegativeNumber)
         ->type_name("N")
         ->capture_default_str();
     cmd->add_option("--after", args->after, "Only jobs with ids after ID (the next page)")

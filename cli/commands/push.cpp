@@ -85,6 +85,9 @@ std::string checked_payload(const std::string& text, const std::string& origin) 
         if (pos != std::string::npos)
             why = why.substr(pos + 2);
         throw libqueue::DataError(origin + ": not valid JSON: " + why);
+    } catch (const nlohmann::json::out_of_range&) {
+        // A number such as 1e999, which no double holds.
+        throw libqueue::DataError(origin + ": not valid JSON: a number is out of range");
     }
     return payload;
 }

@@ -174,7 +174,8 @@ void run_stats(Context& context, const StatsArgs& args) {
     const auto queues = selected_queues(context, stats);
     // What the backend itself puts at risk (e.g. redis without persistence): shown with every
     // stats call, since that is where an operator looks, but never a breach by itself.
-    const auto warnings = driver.warnings();
+    auto warnings = driver.warnings();
+    warnings.insert(warnings.end(), stats.warnings.begin(), stats.warnings.end());
     if (context.json()) {
         libqueue::Stats shown = stats;
         shown.queues = queues;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -465,6 +466,45 @@ std::optional<fs::path> find_config_file(const std::optional<fs::path>& explicit
     return std::nullopt;
 }
 
+namespace {
+
+// JSON parsers keep the last of two equal keys; in a config file that silently drops a setting,
+// so a key given twice in one object is refused, named by its path.
+json::parser_callback_t duplicate_key_guard(const std::string& origin) {
+    struct Level {
+        bool is_object;
+        std::string path;
+        std::set<std::string> keys;
+    };
+    auto levels = std::make_shared<std::vector<Level>>();
+    auto last_key = std::make_shared<std::string>();
+    return [=](int, json::parse_event_t event, json& parsed) {
+        using Event = json::parse_event_t;
+        if (event == Event::object_start || event == Event::array_start) {
+            std::string path;
+            if (!levels->empty()) {
+                const Level& parent = levels->back();
+                path = parent.is_object ? (parent.path.empty() ? "" : parent.path + ".") + *last_key
+                                        : parent.path + "[]";
+            }
+            levels->push_back({event == Event::object_start, path, {}});
+        } else if (event == Event::object_end || event == Event::array_end) {
+            levels->pop_back();
+        } else if (event == Event::key) {
+            *last_key = parsed.get<std::string>();
+            Level& level = levels->back();
+            if (!level.keys.insert(*last_key).second) {
+                throw ConfigError(origin + ": key '" +
+                                  (level.path.empty() ? "" : level.path + ".") + *last_key +
+                                  "' is given twice (JSON would keep only the last)");
+            }
+        }
+        return true;
+    };
+}
+
+}  // namespace
+
 Config load_config(const fs::path& file) {
     const std::string origin = file.string();
     std::ifstream in(file, std::ios::binary);
@@ -478,11 +518,14 @@ Config load_config(const fs::path& file) {
         throw ConfigError(json_too_deep(origin));
     json document;
     try {
-        document = json::parse(text);
+        document = json::parse(text, duplicate_key_guard(origin));
     } catch (const json::parse_error& e) {
         auto [line, column] = line_and_column(text, e.byte);
         throw ConfigError(origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
                           ": invalid JSON: " + parse_error_reason(e.what()));
+    } catch (const json::out_of_range&) {
+        // A number such as 1e999, which no double holds.
+        throw ConfigError(origin + ": invalid JSON: a number is out of range");
     }
     const fs::path absolute = fs::absolute(file).lexically_normal();
     Config config = parse_config(document, absolute.parent_path(), origin);

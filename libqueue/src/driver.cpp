@@ -4,6 +4,30 @@
 
 namespace libqueue {
 
+std::string claim_token(const ClaimRequest& request, std::size_t index) {
+    std::string token = new_claim_token(request.worker_id);
+    if (index + request.ahead >= request.limit)
+        token += claim_ahead_mark;
+    return token;
+}
+
+bool claimed_ahead(std::string_view token) {
+    return token.ends_with(claim_ahead_mark);
+}
+
+StaleOutcome stale_outcome(const Job& job) {
+    if (job.reserved_by && claimed_ahead(*job.reserved_by))
+        return StaleOutcome::give_back;
+    return job.attempts > job.max_retries ? StaleOutcome::dead : StaleOutcome::retry;
+}
+
+std::vector<bool> QueueDriver::heartbeat_batch(const std::vector<Claim>& claims) {
+    std::vector<bool> kept;
+    kept.reserve(claims.size());
+    for (const auto& claim : claims) kept.push_back(heartbeat(claim));
+    return kept;
+}
+
 std::vector<bool> QueueDriver::complete_batch(const std::vector<Completion>& completions) {
     std::vector<bool> applied;
     applied.reserve(completions.size());

@@ -55,6 +55,8 @@ nlohmann::json Handlers::parse_payload(const Job& job) {
         return nlohmann::json::parse(job.payload);
     } catch (const nlohmann::json::parse_error& e) {
         throw DataError("job " + job.id + ": payload is not JSON: " + e.what());
+    } catch (const nlohmann::json::out_of_range&) {
+        throw DataError("job " + job.id + ": payload is not JSON: a number is out of range");
     }
 }
 

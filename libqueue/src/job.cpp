@@ -11,6 +11,7 @@
 #include <random>
 
 #include "libqueue/errors.hpp"
+#include "libqueue/text.hpp"
 #include "libqueue/json_limits.hpp"
 
 namespace libqueue {
@@ -29,6 +30,11 @@ std::string_view to_string(Status s) {
     return "unknown";
 }
 
+void note_unreadable(Job& job, std::string_view column, std::string_view problem) {
+    std::string note = "column " + std::string(column) + ": " + std::string(problem);
+    job.unreadable = job.unreadable ? *job.unreadable + "; " + note : note;
+}
+
 Status status_from_string(std::string_view s) {
     if (s == "pending")
         return Status::pending;
@@ -38,15 +44,51 @@ Status status_from_string(std::string_view s) {
         return Status::completed;
     if (s == "failed")
         return Status::failed;
-    throw DataError("unknown job status '" + std::string(s) +
+    throw DataError("unknown job status '" + valid_utf8(s.substr(0, 40)) +
                     "' (expected pending, processing, completed or failed)");
 }
 
+namespace {
+
+std::string fmt_control(unsigned char c) {
+    if (c == '\n')
+        return "a newline";
+    if (c == '\t')
+        return "a tab";
+    if (c == 0)
+        return "NUL";
+    static constexpr char hex[] = "0123456789abcdef";
+    return std::string("byte 0x") + hex[c >> 4] + hex[c & 15];
+}
+
+// Names, queues, unique keys and ids end up in index keys, file names of logs, terminal lines and
+// environment variables: printable UTF-8 of bounded size, the same on every driver.
+void check_label(std::string_view what, std::string_view value) {
+    if (value.empty())
+        throw DataError(std::string(what) + " is empty");
+    if (value.size() > max_label_bytes) {
+        throw DataError(std::string(what) + " is " + std::to_string(value.size()) +
+                        " bytes long; the limit is " + std::to_string(max_label_bytes));
+    }
+    if (!is_valid_utf8(value))
+        throw DataError(std::string(what) + " is not valid UTF-8");
+    for (unsigned char c : value) {
+        if (c < 0x20 || c == 0x7f) {
+            throw DataError(std::string(what) + " contains a control character (" +
+                            fmt_control(c) + ")");
+        }
+    }
+}
+
+}  // namespace
+
 void validate_new_job(const NewJob& job) {
-    if (job.name.empty())
-        throw DataError("job name is empty");
-    if (job.queue.empty())
-        throw DataError("queue name is empty");
+    check_label("job name", job.name);
+    check_label("queue name", job.queue);
+    if (job.unique_key)
+        check_label("unique key", *job.unique_key);
+    if (!job.id.empty())
+        check_label("job id", job.id);
     if (job.max_retries < 0)
         throw DataError("max_retries is negative");
     check_json_depth(job.payload, "payload");

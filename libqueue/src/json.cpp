@@ -116,7 +116,7 @@ json job_to_json(const Job& job) {
                                               : json(json::value_t::discarded);
     if (payload.is_discarded())
         payload = job.payload;
-    return {{"id", job.id},
+    json out = {{"id", job.id},
             {"name", job.name},
             {"queue", job.queue},
             {"status", std::string(to_string(job.status))},
@@ -128,6 +128,9 @@ json job_to_json(const Job& job) {
             {"available_at", time_or_null(job.available_at)},
             {"finished_at", time_or_null(job.finished_at)},
             {"reserved_by", string_or_null(job.reserved_by)}};
+    if (job.unreadable)
+        out["unreadable"] = *job.unreadable;
+    return out;
 }
 
 Job job_from_json(const json& value) {

@@ -2,12 +2,13 @@
 
 #include <date/date.h>
 
-#include <cctype>
+#include <charconv>
+#include <cstdlib>
 #include <ctime>
 #include <optional>
-#include <sstream>
 
 #include "libqueue/errors.hpp"
+#include "libqueue/text.hpp"
 
 namespace libqueue {
 
@@ -21,48 +22,147 @@ std::string format_iso8601(TimePoint t) {
 
 namespace {
 
-using Microseconds = std::chrono::microseconds;
+// Real zones are within ±14:00; ±18:00 is the widest offset any library writes.
+constexpr int max_offset_minutes = 18 * 60;
 
-// 'T' for ' ' between date and time, and fractions cut to 6 digits: other programs write
-// microseconds (PostgreSQL, Python) or 7 digits (.NET); q keeps milliseconds, so the rest is noise.
-std::string normalize(std::string_view text) {
-    std::string out(text);
-    if (out.size() > 10 && out[10] == ' ')
-        out[10] = 'T';
-    if (auto dot = out.find('.', 10); dot != std::string::npos) {
-        std::size_t end = dot + 1;
-        while (end < out.size() && std::isdigit(static_cast<unsigned char>(out[end]))) ++end;
-        if (end - dot - 1 > 6)
-            out.erase(dot + 7, end - dot - 7);
+// An ISO 8601 date and time as this scanner reads it, before any zone is applied.
+struct Parts {
+    date::sys_days day;         // the calendar date (local or UTC, as the zone says)
+    Milliseconds in_day{0};     // time of day
+    std::optional<int> offset;  // minutes east of UTC; nullopt: no zone given
+};
+
+// Reads digits at text[pos, pos + width); nullopt unless all are digits.
+std::optional<int> digits(std::string_view text, std::size_t pos, std::size_t width) {
+    if (pos + width > text.size())
+        return std::nullopt;
+    int value = 0;
+    for (std::size_t i = pos; i < pos + width; ++i) {
+        if (text[i] < '0' || text[i] > '9')
+            return std::nullopt;
+        value = value * 10 + (text[i] - '0');
     }
-    return out;
+    return value;
 }
 
-// Tries the accepted layouts in turn; date::parse leaves the stream failed when one does not fit.
-std::optional<TimePoint> parse_with_offset(std::string_view text) {
-    const std::string normalized = normalize(text);
-    for (const char* layout : {"%FT%T%Ez", "%FT%TZ", "%FT%T%z", "%FT%R%Ez", "%FT%RZ", "%FT%R%z"}) {
-        std::istringstream in(normalized);
-        date::sys_time<Microseconds> parsed;
-        in >> date::parse(layout, parsed);
-        if (!in.fail() && in.peek() == std::char_traits<char>::eof()) {
-            return std::chrono::floor<Milliseconds>(parsed);
+// YYYY-MM-DD, then optionally 'T' or ' ' and HH:MM[:SS[.fraction]], then optionally 'Z' or
+// ±HH[[:]MM]. Fractions beyond milliseconds are cut (PostgreSQL writes micro-, .NET 100 ns).
+// Hand-written rather than date::parse: date 3.0.1 reads uninitialised seconds for "HH:MM" and
+// overflows on some malformed offsets (both undefined behaviour, found by fuzzing).
+std::optional<Parts> scan(std::string_view text) {
+    auto year = digits(text, 0, 4), month = digits(text, 5, 2), day = digits(text, 8, 2);
+    if (!year || !month || !day || text[4] != '-' || text[7] != '-')
+        return std::nullopt;
+    const date::year_month_day ymd{date::year{*year}, date::month{unsigned(*month)},
+                                   date::day{unsigned(*day)}};
+    if (!ymd.ok())
+        return std::nullopt;
+    Parts parts{date::sys_days{ymd}, {}, {}};
+    std::size_t pos = 10;
+    if (pos == text.size())
+        return parts;
+    if (text[pos] != 'T' && text[pos] != ' ')
+        return std::nullopt;
+    auto hour = digits(text, pos + 1, 2), minute = digits(text, pos + 4, 2);
+    if (!hour || !minute || text[pos + 3] != ':' || *hour > 23 || *minute > 59)
+        return std::nullopt;
+    long long ms = (*hour * 60LL + *minute) * 60'000;
+    pos += 6;
+    if (pos < text.size() && text[pos] == ':') {
+        auto second = digits(text, pos + 1, 2);
+        if (!second || *second > 59)
+            return std::nullopt;
+        ms += *second * 1000LL;
+        pos += 3;
+        if (pos < text.size() && text[pos] == '.') {
+            std::size_t first = ++pos;
+            int scale = 100;
+            while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+                ms += (text[pos] - '0') * scale;
+                scale /= 10;
+                ++pos;
+            }
+            if (pos == first)
+                return std::nullopt;
         }
     }
-    return std::nullopt;
+    parts.in_day = Milliseconds{ms};
+    if (pos == text.size())
+        return parts;
+    if (text[pos] == 'Z' && pos + 1 == text.size()) {
+        parts.offset = 0;
+        return parts;
+    }
+    if (text[pos] != '+' && text[pos] != '-')
+        return std::nullopt;
+    const int sign = text[pos] == '-' ? -1 : 1;
+    auto offset_hours = digits(text, pos + 1, 2);
+    if (!offset_hours)
+        return std::nullopt;
+    pos += 3;
+    int offset_minutes = 0;
+    if (pos < text.size()) {
+        if (text[pos] == ':')
+            ++pos;
+        auto m = digits(text, pos, 2);
+        if (!m || *m > 59 || pos + 2 != text.size())
+            return std::nullopt;
+        offset_minutes = *m;
+    }
+    const int offset = *offset_hours * 60 + offset_minutes;
+    if (offset > max_offset_minutes)
+        return std::nullopt;
+    parts.offset = sign * offset;
+    return parts;
+}
+
+std::optional<TimePoint> parse_with_offset(std::string_view text) {
+    auto parts = scan(text);
+    if (!parts || !parts->offset)
+        return std::nullopt;
+    return TimePoint{parts->day} + parts->in_day - std::chrono::minutes{*parts->offset};
 }
 
 std::optional<date::local_time<Milliseconds>> parse_local(std::string_view text) {
-    const std::string normalized = normalize(text);
-    for (const char* layout : {"%FT%T", "%FT%R", "%F"}) {
-        std::istringstream in(normalized);
-        date::local_time<Microseconds> parsed;
-        in >> date::parse(layout, parsed);
-        if (!in.fail() && in.peek() == std::char_traits<char>::eof()) {
-            return std::chrono::floor<Milliseconds>(parsed);
-        }
+    auto parts = scan(text);
+    if (!parts || parts->offset)
+        return std::nullopt;
+    return date::local_time<Milliseconds>{parts->day.time_since_epoch()} + parts->in_day;
+}
+
+// Seconds since 1970 as digits with an optional sign and fraction ("1764691200", "1764691200.25"):
+// what SQLite's unixepoch() and many scripts store. Years 0001 to 9999 only.
+std::optional<TimePoint> parse_unix_seconds(std::string_view text) {
+    const char* first = text.data();
+    const char* last = text.data() + text.size();
+    long long seconds = 0;
+    auto [end, ec] = std::from_chars(first, last, seconds);
+    if (ec != std::errc{} || end == first || seconds < -62'135'596'800 ||
+        seconds > 253'402'300'799) {
+        return std::nullopt;
     }
-    return std::nullopt;
+    long long millis = 0;
+    if (end != last) {
+        if (*end != '.' || end + 1 == last)
+            return std::nullopt;
+        int scale = 100;
+        for (const char* p = end + 1; p != last; ++p) {
+            if (*p < '0' || *p > '9')
+                return std::nullopt;
+            millis += (*p - '0') * scale;
+            scale /= 10;
+        }
+        if (text.front() == '-')
+            millis = -millis;
+    }
+    return TimePoint{std::chrono::seconds{seconds}} + Milliseconds{millis};
+}
+
+// The text for a message: valid UTF-8, and not a whole foreign blob.
+std::string quoted(std::string_view text) {
+    constexpr std::size_t shown = 64;
+    std::string out = valid_utf8(text.substr(0, shown));
+    return "'" + out + (text.size() > shown ? "…'" : "'");
 }
 
 }  // namespace
@@ -70,8 +170,19 @@ std::optional<date::local_time<Milliseconds>> parse_local(std::string_view text)
 TimePoint parse_iso8601(std::string_view text) {
     if (auto t = parse_with_offset(text))
         return *t;
-    throw DataError("bad time '" + std::string(text) +
-                    "' (expected ISO 8601 such as 2026-11-23T17:00:00.000Z)");
+    throw DataError("bad time " + quoted(text) +
+                    " (expected ISO 8601 such as 2026-11-23T17:00:00.000Z)");
+}
+
+TimePoint parse_stored_time(std::string_view text) {
+    if (auto t = parse_with_offset(text))
+        return *t;
+    if (auto t = parse_local(text))
+        return TimePoint{t->time_since_epoch()};  // no zone in a stored time: UTC, as SQLite writes
+    if (auto t = parse_unix_seconds(text))
+        return *t;
+    throw DataError("bad time " + quoted(text) +
+                    " (expected ISO 8601, SQLite's 2026-11-23 17:00:00, or unix seconds)");
 }
 
 TimePoint parse_user_time(std::string_view text) {
@@ -96,8 +207,8 @@ TimePoint parse_user_time(std::string_view text) {
             return TimePoint{std::chrono::seconds{epoch}} + (*local - seconds);
         }
     }
-    throw UsageError("bad time '" + std::string(text) +
-                     "' (expected e.g. 2026-11-23T17:00, 2026-11-23 17:00:00, or with Z/+01:00)");
+    throw UsageError("bad time " + quoted(text) +
+                     " (expected e.g. 2026-11-23T17:00, 2026-11-23 17:00:00, or with Z/+01:00)");
 }
 
 }  // namespace libqueue

@@ -285,7 +285,10 @@ struct Worker::State {
         std::vector<Job> jobs;
         std::optional<std::exception_ptr> error;
         try {
-            jobs = driver.claim(ClaimRequest{options.queues, worker_id, limit});
+            // Jobs beyond the free slots wait here: marked, so that a crash gives them back
+            // without using up an attempt of theirs.
+            const std::size_t ahead = limit > free_slots ? limit - free_slots : 0;
+            jobs = driver.claim(ClaimRequest{options.queues, worker_id, limit, ahead});
         } catch (...) {
             error = std::current_exception();
         }

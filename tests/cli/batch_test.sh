@@ -56,7 +56,7 @@ bad_batch '{"name": "x", "priority": 1}' "unknown key"
 assert_contains "$ERR" "priority" "the unknown key is named"
 
 # The file must exist; --batch excludes a job name.
-expect_exit 64 q push --batch nope.ndjson
+expect_exit 66 q push --batch nope.ndjson  # EX_NOINPUT
 expect_exit 64 q push --batch good.ndjson some_name
 assert_eq "$state" "$(snapshot)" "usage errors stored nothing"
 

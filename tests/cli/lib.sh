@@ -118,10 +118,12 @@ write_config() {
         handlers="$handlers$sep\"$name\": {\"command\": [\"$f\"]${extra:+, $extra}}"
         sep=", "
     done
+    # A "retry" of the test's own replaces the fast default (q refuses a key given twice).
+    local retry='"retry": {"base": "100ms", "max": "1s"}, '
+    [[ $queue_extra == *'"retry"'* ]] && retry=""
     cat >"$Q_CONFIG" <<JSON
-{"queue": {"driver": "sqlite",
-           "sqlite": {"path": "queue.db"},
-           "retry": {"base": "100ms", "max": "1s"}${queue_extra:+, $queue_extra}},
+{"queue": {${retry}"driver": "sqlite",
+           "sqlite": {"path": "queue.db"}${queue_extra:+, $queue_extra}},
  "handlers": {$handlers}}
 JSON
 }

@@ -74,7 +74,7 @@ assert_contains "$ERR" "stdin" "names stdin"
 printf '{"a": }' >bad.json
 expect_exit 65 q push broken --payload-file bad.json
 assert_contains "$ERR" "bad.json" "names the file"
-expect_exit 64 q push broken --payload-file missing.json
+expect_exit 66 q push broken --payload-file missing.json  # EX_NOINPUT
 assert_one_line "$ERR" "missing payload file"
 expect_exit 64 q push --delay 5x broken
 assert_one_line "$ERR" "bad duration"

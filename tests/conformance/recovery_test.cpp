@@ -100,6 +100,56 @@ TEST_CASE(
     }
 }
 
+TEST_CASE("jobs claimed ahead get their attempt back when recovered, and never go dead for it",
+          "[recover][ahead]") {
+    DriverFixture f;
+    REQUIRE_CAPABILITY(f, stores_jobs);
+    auto& d = f.driver();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) ids.push_back(push(d, a_job("ahead").queue("ah").max_retries(0)));
+
+    // Two jobs for free slots, three held ahead of a slot.
+    libqueue::ClaimRequest request{{"ah"}, "lost-worker", 5, 3};
+    auto claimed = d.claim(request);
+    REQUIRE(claimed.size() == 5);
+    for (std::size_t i = 0; i < claimed.size(); ++i) {
+        INFO("job " << i);
+        CHECK(claimed[i].attempts == 1);
+        REQUIRE(claimed[i].reserved_by.has_value());
+        CHECK(libqueue::claimed_ahead(*claimed[i].reserved_by) == (i >= 2));
+    }
+    let_time_pass(d, 250ms);
+    auto recovered = d.recover_stale(150ms, false);
+    CHECK(recovered.size() == 5);
+
+    for (std::size_t i = 0; i < claimed.size(); ++i) {
+        INFO("job " << i);
+        Job job = stored(d, claimed[i].id);
+        if (i < 2) {
+            // Run for a free slot: the lost run used the only attempt.
+            CHECK(job.status == Status::failed);
+            CHECK(job.last_error == "worker lost");
+            CHECK(job.attempts == 1);
+        } else {
+            CHECK(job.status == Status::pending);
+            CHECK(job.attempts == 0);
+            CHECK_FALSE(job.reserved_by.has_value());
+        }
+    }
+    // Given back is not a failed attempt: no retries counted for them.
+    CHECK(queue_stats(d, "ah").totals.retries == 0);
+    CHECK(queue_stats(d, "ah").totals.dead == 2);
+
+    // They run with their one attempt intact.
+    auto again = d.claim(libqueue::ClaimRequest{{"ah"}, "rescuer", 5, 0});
+    REQUIRE(again.size() == 3);
+    for (const auto& job : again) {
+        CHECK(job.attempts == 1);
+        CHECK_FALSE(libqueue::claimed_ahead(*job.reserved_by));
+        CHECK(d.complete(claim_of(job), 1ms));
+    }
+}
+
 TEST_CASE("recover_stale leaves jobs alone that are younger than stale_after", "[recover]") {
     DriverFixture f;
     REQUIRE_CAPABILITY(f, stores_jobs);

@@ -340,6 +340,23 @@ TEST_CASE("invalid JSON names the file, line and column") {
     CHECK_THAT(config_error("{\"queue\": {},}"), StartsWith("q.json:1:14: invalid JSON: "));
 }
 
+TEST_CASE("a key given twice is refused, named by its path") {
+    CHECK_THAT(config_error(R"({"queue": {"driver": "sqlite", "driver": "file"}})"),
+               StartsWith("q.json: key 'queue.driver' is given twice"));
+    CHECK_THAT(config_error(R"({"queue": {}, "queue": {}})"),
+               StartsWith("q.json: key 'queue' is given twice"));
+    CHECK_THAT(
+        config_error(R"({"handlers": {"a": {"command": ["x"], "env": {"K": "1", "K": "2"}}}})"),
+        StartsWith("q.json: key 'handlers.a.env.K' is given twice"));
+    // The same key in two different objects is fine.
+    CHECK_NOTHROW(parse_config(json::parse(R"({"queue": {"sqlite": {"path": "a"}}})"), "/"));
+}
+
+TEST_CASE("a number no double holds is invalid JSON, not a crash") {
+    CHECK_THAT(config_error(R"({"queue": {"worker": {"concurrency": 1e999}}})"),
+               StartsWith("q.json: invalid JSON: a number is out of range"));
+}
+
 TEST_CASE("an unreadable file is a config error naming it") {
     TempDir dir;
     CHECK_THROWS_AS(load_config(dir.path / "absent.json"), ConfigError);

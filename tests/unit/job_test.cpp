@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "libqueue/errors.hpp"
@@ -196,6 +197,32 @@ TEST_CASE("validate_new_job names the bad field") {
     job = ok;
     job.max_retries = -1;
     CHECK_THROWS_WITH(validate_new_job(job), Contains("max_retries"));
+
+    // Names, queues, unique keys and ids: 1 to 255 bytes of printable UTF-8, on every driver.
+    for (auto [field, value, says] :
+         {std::tuple{"name", std::string(256, 'n'), "256 bytes long; the limit is 255"},
+          std::tuple{"queue", std::string("a\nb"), "contains a control character (a newline)"},
+          std::tuple{"queue", std::string("a\0b", 3), "contains a control character (NUL)"},
+          std::tuple{"name", std::string("caf\xe9"), "is not valid UTF-8"},
+          std::tuple{"unique_key", std::string("k\x7f"), "control character (byte 0x7f)"},
+          std::tuple{"id", std::string(300, 'i'), "job id is 300 bytes long"}}) {
+        INFO(field << ": " << value);
+        job = ok;
+        if (std::string(field) == "name")
+            job.name = value;
+        else if (std::string(field) == "queue")
+            job.queue = value;
+        else if (std::string(field) == "unique_key")
+            job.unique_key = value;
+        else
+            job.id = value;
+        CHECK_THROWS_AS(validate_new_job(job), DataError);
+        CHECK_THROWS_WITH(validate_new_job(job), Contains(says));
+    }
+    job = ok;
+    job.name = std::string(255, 'n');
+    job.queue = "émails";
+    CHECK_NOTHROW(validate_new_job(job));
 
     for (const char* payload : {"", "{", "{'a': 1}", "hello", "{} {}"}) {
         INFO("payload: " << payload);

@@ -88,6 +88,42 @@ TEST_CASE("parse_iso8601 rejects anything else with a DataError naming the text"
     }
 }
 
+TEST_CASE("parse_iso8601 refuses offsets beyond ±18:00") {
+    for (const char* text : {"2026-11-23T17:00:00+25:00", "2026-11-23T17:00:00-19:00",
+                             "2026-11-23T17:00:00+18:30", "2026-11-23T17:00:00+01:60"}) {
+        INFO("input: '" << text << "'");
+        CHECK_THROWS_AS(parse_iso8601(text), DataError);
+    }
+    CHECK(parse_iso8601("2026-11-24T11:00:00+18:00") == kFivePm);
+    CHECK(parse_iso8601("2026-11-23T03:00:00-14:00") == kFivePm);
+}
+
+TEST_CASE("parse_stored_time: what SQLite and other programs write") {
+    CHECK(parse_stored_time("2026-11-23T17:00:00.000Z") == kFivePm);
+    CHECK(parse_stored_time("2026-11-23 17:00:00") == kFivePm);  // datetime('now'): UTC
+    CHECK(parse_stored_time("2026-11-23 17:00:00.250") == kFivePm + 250ms);
+    CHECK(parse_stored_time("2026-11-23T17:00:00") == kFivePm);
+    CHECK(parse_stored_time("2026-11-23T17:00") == kFivePm);
+    CHECK(parse_stored_time("2026-11-23") == kFivePm - 17h);
+    CHECK(parse_stored_time("2026-11-23 18:00:00+01:00") == kFivePm);
+    const auto unix_five_pm = std::chrono::duration_cast<std::chrono::seconds>(
+                                  kFivePm.time_since_epoch())
+                                  .count();
+    CHECK(parse_stored_time(std::to_string(unix_five_pm)) == kFivePm);
+    CHECK(parse_stored_time(std::to_string(unix_five_pm) + ".5") == kFivePm + 500ms);
+    CHECK(parse_stored_time("0") == TimePoint{});
+}
+
+TEST_CASE("parse_stored_time refuses the rest, naming a bounded, valid UTF-8 text") {
+    for (const char* text : {"", "last tuesday", "1 hour", "2026-02-30 10:00:00", "12.", "1e9",
+                             "99999999999999999999", "2026-11-23T17:00:00+25:00"}) {
+        INFO("input: '" << text << "'");
+        CHECK_THROWS_AS(parse_stored_time(text), DataError);
+    }
+    CHECK_THROWS_WITH(parse_stored_time("\xff\xfe"), Contains("\xEF\xBF\xBD"));
+    CHECK_THROWS_WITH(parse_stored_time(std::string(10'000, '9')), !Contains(std::string(100, '9')));
+}
+
 TEST_CASE("parse_user_time: with an offset, exactly that instant") {
     TimeZone tz("ABC-2");
     CHECK(parse_user_time("2026-11-23T17:00:00Z") == kFivePm);

@@ -53,7 +53,25 @@ struct ClaimRequest {
                                                  // earlier have nothing due
     std::string worker_id;                       // tokens are new_claim_token(worker_id)
     std::size_t limit = 1;                       // claim up to this many due jobs
+    // The last `ahead` of the jobs returned are claimed ahead of a free slot: the worker holds
+    // them until one frees. Their tokens carry claim_ahead_mark (claim_token does it), and stale
+    // recovery gives them back without using up an attempt: they may never have started.
+    std::size_t ahead = 0;
 };
+
+// The token for the index-th job (0-based) a claim returns: new_claim_token(worker_id), plus
+// claim_ahead_mark for the last request.ahead of request.limit.
+inline constexpr std::string_view claim_ahead_mark = "~ahead";
+std::string claim_token(const ClaimRequest& request, std::size_t index);
+bool claimed_ahead(std::string_view token);
+
+// What stale recovery makes of a processing job whose worker is gone: the rule every driver
+// applies (drivers in SQL and Lua spell it out, pointing here).
+//   retry      the lost run was a failed attempt: pending, counted as a retry
+//   give_back  claimed ahead: pending, attempts - 1, not counted (it may never have run)
+//   dead       a lost run and no attempt left: failed, last_error "worker lost"
+enum class StaleOutcome { retry, give_back, dead };
+StaleOutcome stale_outcome(const Job& job);
 
 // `q migrate`: what a driver may do to an existing store beyond creating what is missing.
 struct MigrateOptions {
@@ -96,6 +114,9 @@ class QueueDriver {
     // and returns false (changing nothing) otherwise: the job was recovered and is not ours.
     // heartbeat: available_at = now.
     virtual bool heartbeat(const Claim& claim) = 0;
+    // heartbeat for several claims at once; result i is heartbeat(claims[i])'s. The default calls
+    // heartbeat() for each; drivers whose every write is costly (file) make it one write.
+    virtual std::vector<bool> heartbeat_batch(const std::vector<Claim>& claims);
     // complete: completed, finished_at = now, reserved_by NULL (or the row is deleted where
     // keep_completed is false). ran_for feeds Totals::processing_ms.
     virtual bool complete(const Claim& claim, Milliseconds ran_for) = 0;
@@ -133,7 +154,8 @@ class QueueDriver {
     virtual std::uint64_t clear_dead(const ListFilter& filter) = 0;
 
     // recover stale: processing jobs whose available_at is older than now - stale_after become
-    // pending (available_at now), or failed ("worker lost") when attempts > max_retries.
+    // pending (available_at now), or failed ("worker lost") when attempts > max_retries; jobs
+    // claimed ahead get their attempt back instead (see stale_outcome).
     // With dry_run nothing changes. Returns the jobs as they were before recovery.
     virtual std::vector<Job> recover_stale(Milliseconds stale_after, bool dry_run) = 0;
 

@@ -31,7 +31,14 @@ struct Job {
     std::optional<TimePoint> available_at;
     std::optional<TimePoint> finished_at;
     std::optional<std::string> reserved_by;  // the claim token while processing
+    // Set by a driver for a stored row it could not read in full (other programs write rows too):
+    // which column holds what. The rest of the row is read as well as it could be; a worker that
+    // claims such a job fails it with this text instead of running it.
+    std::optional<std::string> unreadable;
 };
+
+// Adds "column `column`: `problem`" to job.unreadable.
+void note_unreadable(Job& job, std::string_view column, std::string_view problem);
 
 // What a caller asks to store. Drivers fill in id (when empty), status, times.
 struct NewJob {
@@ -46,8 +53,12 @@ struct NewJob {
     std::string id;                         // empty: generated
 };
 
-// Throws DataError when the name is empty, the queue name is empty, the payload is not JSON, or
-// max_retries is negative. The message names the field.
+// The longest job name, queue name, unique key or id, in bytes, on every driver.
+inline constexpr std::size_t max_label_bytes = 255;
+
+// Throws DataError when the name, queue, unique key or id is empty, longer than max_label_bytes,
+// not UTF-8 or holds a control character; when the payload is not JSON or nested too deeply; or
+// when max_retries is negative. The message names the field.
 void validate_new_job(const NewJob& job);
 
 // The job as JSON, the shape `q show --json` prints and scripts read: every column, times as

@@ -43,6 +43,8 @@ struct QueueStats {
 struct Stats {
     TimePoint now{};  // the driver's clock when read
     std::vector<QueueStats> queues;  // sorted by queue name; queues with no jobs and no totals omitted
+    // What the driver could not read while counting (rows other programs wrote), one line each.
+    std::vector<std::string> warnings;
 };
 
 // The shape `q stats --json` prints: per queue, counts, totals, success_rate, average_processing_ms,

@@ -1,6 +1,8 @@
 #include "exec/claim_keeper.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <vector>
 
 namespace libqueue::exec {
 
@@ -44,8 +46,60 @@ std::uint64_t ClaimKeeper::add(QueueDriver& driver, Claim claim, Milliseconds in
 
 void ClaimKeeper::remove(std::uint64_t id) {
     std::unique_lock lock(mutex_);
-    idle_.wait(lock, [&] { return in_flight_ != id; });
+    idle_.wait(lock, [&] { return !in_flight_.contains(id); });
     entries_.erase(id);
+}
+
+void ClaimKeeper::refresh_due_locked(Clock::time_point now, std::unique_lock<std::mutex>& lock) {
+    // Every entry due now, and every one due within half its interval (early is harmless), goes
+    // out together: one heartbeat_batch per driver. A driver that rewrites a whole file for a
+    // heartbeat then writes once per interval for all of this process's jobs, and cannot fall
+    // behind however many jobs run.
+    struct Batch {
+        std::vector<std::uint64_t> ids;
+        std::vector<Claim> claims;
+    };
+    std::map<QueueDriver*, Batch> batches;
+    for (auto& [id, entry] : entries_) {
+        if (entry.due > now + entry.interval / 2)
+            continue;
+        entry.due = now + entry.interval;
+        in_flight_.insert(id);
+        Batch& batch = batches[entry.driver];
+        batch.ids.push_back(id);
+        batch.claims.push_back(entry.claim);
+    }
+    for (auto& [driver, batch] : batches) {
+        lock.unlock();
+        std::vector<bool> kept;
+        std::optional<std::exception_ptr> error;
+        try {
+            kept = driver->heartbeat_batch(batch.claims);
+        } catch (...) {
+            error = std::current_exception();
+        }
+        lock.lock();
+        for (std::size_t i = 0; i < batch.ids.size(); ++i) {
+            auto entry = entries_.find(batch.ids[i]);
+            if (entry == entries_.end())
+                continue;
+            if (error) {
+                // Tried again next interval; the job stays ours until it is stale.
+                if (entry->second.on_error) {
+                    try {
+                        std::rethrow_exception(*error);
+                    } catch (const std::exception& e) {
+                        entry->second.on_error(e);
+                    } catch (...) {
+                    }
+                }
+            } else if (i < kept.size() && !kept[i]) {
+                entry->second.lost.request_stop();  // recovered: someone else's now
+            }
+        }
+    }
+    in_flight_.clear();
+    idle_.notify_all();
 }
 
 void ClaimKeeper::every(Milliseconds period, std::function<void()> task) {
@@ -66,35 +120,20 @@ void ClaimKeeper::loop(std::stop_token stop) {
     std::unique_lock lock(mutex_);
     while (!stop.stop_requested()) {
         const auto now = Clock::now();
+        const bool any_due = std::any_of(entries_.begin(), entries_.end(),
+                                         [&](const auto& e) { return e.second.due <= now; });
+        if (any_due) {
+            refresh_due_locked(now, lock);
+            continue;
+        }
+        // After the heartbeats: recovery (the periodic task) must never find this process's own
+        // live claims stale just because their refresh was waiting behind it.
         if (periodic_ && now >= periodic_->due) {
             periodic_->due = now + periodic_->period;
             auto task = periodic_->task;
             lock.unlock();
             task();
             lock.lock();
-            continue;
-        }
-        auto due = std::find_if(entries_.begin(), entries_.end(),
-                                [&](const auto& e) { return e.second.due <= now; });
-        if (due != entries_.end()) {
-            Entry& entry = due->second;
-            entry.due = now + entry.interval;
-            in_flight_ = due->first;
-            QueueDriver* driver = entry.driver;
-            const Claim claim = entry.claim;
-            std::stop_source lost = entry.lost;
-            const ErrorFn on_error = entry.on_error;
-            lock.unlock();
-            try {
-                if (!driver->heartbeat(claim))
-                    lost.request_stop();
-            } catch (const std::exception& e) {
-                if (on_error)
-                    on_error(e);
-            }
-            lock.lock();
-            in_flight_ = 0;
-            idle_.notify_all();
             continue;
         }
         auto wake_at = now + tick_;

@@ -1,5 +1,6 @@
-// Keeps running jobs' claims alive: one background thread refreshes each registered claim with
-// driver.heartbeat every interval, so a live job is never taken for stale however long it runs.
+// Keeps running jobs' claims alive: one background thread refreshes the registered claims with
+// driver.heartbeat_batch every interval, so a live job is never taken for stale however long it
+// runs.
 #pragma once
 
 #include <condition_variable>
@@ -8,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <thread>
 
@@ -56,13 +58,17 @@ class ClaimKeeper {
 
     void start_locked();
     void loop(std::stop_token stop);
+    // Heartbeats every entry due now or soon, batched per driver (mutex_ held; unlocked while
+    // a driver is called).
+    void refresh_due_locked(std::chrono::steady_clock::time_point now,
+                            std::unique_lock<std::mutex>& lock);
 
     std::mutex mutex_;
     std::condition_variable_any wake_;
     std::condition_variable idle_;  // remove() waits here while its entry is being refreshed
     std::map<std::uint64_t, Entry> entries_;
     std::uint64_t next_id_ = 1;
-    std::uint64_t in_flight_ = 0;
+    std::set<std::uint64_t> in_flight_;  // entries being refreshed; remove() waits for them
     std::uint64_t generation_ = 0;  // bumped when the thread must recompute its wake-up time
     // The thread wakes at least this often, so a new entry (due one interval after it is added)
     // never needs to wake it: adding stays a map insert.

@@ -98,7 +98,10 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
     if (callbacks.on_job_start)
         callbacks.on_job_start(job);
     const auto started = Clock::now();
-    Outcome outcome = execute_safely(executor, job, stop);
+    // A row the driver could not read in full is not run on a guess: it goes dead saying why.
+    Outcome outcome = job.unreadable
+                          ? Outcome::bad_data("q cannot read this job: " + *job.unreadable)
+                          : execute_safely(executor, job, stop);
     // The error text is the handler's (its stderr, its exception): any bytes at all.
     outcome.error = valid_utf8(outcome.error);
     const auto ran_for = std::chrono::duration_cast<Milliseconds>(Clock::now() - started);

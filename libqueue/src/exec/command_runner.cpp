@@ -96,7 +96,8 @@ class Environment {
             {"Q_MAX_RETRIES", std::to_string(job.max_retries)},
         };
         for (const auto& [key, value] : spec.env) {
-            auto same = [&](const auto& entry) { return entry.first == key; };
+            // (a named capture: clang before 16 cannot capture a structured binding)
+            auto same = [&key = key](const auto& entry) { return entry.first == key; };
             overrides.erase(std::remove_if(overrides.begin(), overrides.end(), same),
                             overrides.end());
             overrides.emplace_back(key, value);

@@ -124,7 +124,7 @@ class FileDriver final : public QueueDriver {
                 j.status = Status::processing;
                 j.attempts++;
                 j.available_at = now;
-                j.reserved_by = new_claim_token(request.worker_id);
+                j.reserved_by = claim_token(request, claimed.size());
                 claimed.push_back(j);
             }
         }
@@ -137,8 +137,38 @@ class FileDriver final : public QueueDriver {
     }
 
     bool heartbeat(const Claim& claim) override {
-        return with_claim(claim,
-                          [&](QueueFile&, std::size_t, Job& j) { j.available_at = system_now(); });
+        return heartbeat_batch({claim}).front();
+    }
+
+    // Every heartbeat of this process's jobs in one locked rewrite: with one write per job, a
+    // busy file fell behind its heartbeats and live jobs were taken for stale.
+    std::vector<bool> heartbeat_batch(const std::vector<Claim>& claims) override {
+        std::vector<bool> kept(claims.size(), false);
+        if (claims.empty())
+            return kept;
+        auto lock = store_.lock_exclusive();
+        QueueFile& file = store_.modify();
+        std::unordered_map<std::string_view, std::size_t> wanted;
+        for (std::size_t c = 0; c < claims.size(); ++c) wanted.emplace(claims[c].id, c);
+        const TimePoint now = system_now();
+        bool changed = false;
+        for (auto& stored : file.jobs) {
+            Job& j = stored.job;
+            auto found = wanted.find(j.id);
+            if (found == wanted.end() || j.status != Status::processing ||
+                j.reserved_by != claims[found->second].token) {
+                continue;
+            }
+            j.available_at = now;
+            kept[found->second] = true;
+            changed = true;
+        }
+        if (changed) {
+            store_.save(false);
+        } else {
+            store_.unchanged();
+        }
+        return kept;
     }
 
     bool complete(const Claim& claim, Milliseconds ran_for) override {
@@ -331,12 +361,16 @@ class FileDriver final : public QueueDriver {
             stale.push_back(j);
             if (dry_run)
                 continue;
+            const StaleOutcome outcome = stale_outcome(j);
             j.reserved_by.reset();
-            if (j.attempts > j.max_retries) {
+            if (outcome == StaleOutcome::dead) {
                 j.status = Status::failed;
                 j.last_error = "worker lost";
                 j.finished_at = now;
                 file.totals[{j.queue, j.name}].dead++;
+            } else if (outcome == StaleOutcome::give_back) {
+                j.status = Status::pending;
+                j.attempts = std::max(j.attempts - 1, 0);
             } else {
                 j.status = Status::pending;  // the lost run was a failed attempt: a retry
                 file.totals[{j.queue, j.name}].retries++;

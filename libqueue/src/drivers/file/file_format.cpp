@@ -1,5 +1,7 @@
 #include "drivers/file/file_format.hpp"
 
+#include <climits>
+
 #include <nlohmann/json.hpp>
 
 #include "libqueue/errors.hpp"
@@ -53,12 +55,23 @@ class FieldReader {
         const json* v = find(key);
         if (!v)
             fail(key, "missing");
-        if (!v->is_number_integer())
+        // A number beyond int64 parses as unsigned or floating point: not an integer here.
+        if (!v->is_number_integer() ||
+            (v->is_number_unsigned() && v->get<std::uint64_t>() > std::uint64_t(INT64_MAX)))
             fail(key, "expected an integer");
         auto n = v->get<std::int64_t>();
         if (n < min)
             fail(key, "must be at least " + std::to_string(min));
         return n;
+    }
+
+    // A count kept in an int (attempts, max_retries): out of its range is refused, never wrapped.
+    // One below INT_MAX, so that a claim's attempts + 1 still fits.
+    int small_integer(const std::string& key) const {
+        const std::int64_t n = integer(key);
+        if (n >= INT_MAX)
+            fail(key, "must be at most " + std::to_string(INT_MAX - 1));
+        return int(n);
     }
 
     TimePoint time(const std::string& key) const {
@@ -73,7 +86,7 @@ class FieldReader {
         if (!s)
             return std::nullopt;
         try {
-            return parse_iso8601(*s);
+            return parse_stored_time(*s);
         } catch (const Error&) {
             fail(key, "not an ISO 8601 time: '" + *s + "'");
         }
@@ -106,8 +119,8 @@ StoredJob read_job_impl(const json& value, std::size_t index, const std::string&
     job.status = r.status("status");
     if (job.status == Status::completed)
         r.fail("status", "completed jobs belong in \"completed\"");
-    job.attempts = int(r.integer("attempts"));
-    job.max_retries = int(r.integer("max_retries"));
+    job.attempts = r.small_integer("attempts");
+    job.max_retries = r.small_integer("max_retries");
     job.payload = r.text("payload");
     job.last_error = r.optional_text("last_error");
     job.created_at = r.time("created_at");
@@ -128,8 +141,8 @@ Job read_completed_impl(const json& value, std::size_t index, const std::string&
     job.name = r.text("name");
     job.queue = r.text("queue");
     job.status = Status::completed;
-    job.attempts = int(r.integer("attempts"));
-    job.max_retries = int(r.integer("max_retries"));
+    job.attempts = r.small_integer("attempts");
+    job.max_retries = r.small_integer("max_retries");
     job.payload = r.optional_text("payload").value_or("null");
     job.last_error = r.optional_text("last_error");
     job.created_at = r.time("created_at");
@@ -257,6 +270,9 @@ json parse_json_text(std::string_view text, const std::string& origin) {
         }
         throw DataError(origin + ": line " + std::to_string(line) + ", column " +
                         std::to_string(column) + ": not valid JSON: " + reason);
+    } catch (const json::out_of_range&) {
+        // A number such as 1e999, which no double holds.
+        throw DataError(origin + ": not valid JSON: a number is out of range");
     }
 }
 

@@ -78,7 +78,7 @@ std::optional<TimePoint> time_field(const json& entry, const char* key, bool req
     if (!it->is_string())
         throw DataError(std::string(key) + ": expected an ISO 8601 string");
     try {
-        return parse_iso8601(it->get<std::string>());
+        return parse_stored_time(it->get<std::string>());
     } catch (const Error&) {
         throw DataError(std::string(key) + ": not an ISO 8601 time: '" + it->get<std::string>() +
                         "'");
@@ -211,6 +211,9 @@ FileInspection inspect_queue_text(std::string_view text, const std::string& orig
 FileInspection inspect_queue_file(const std::filesystem::path& path) {
     std::string text;
     {
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec))
+            throw NotFoundError(path.string() + ": is a directory, not a queue file");
         SharedReadLock lock(path.string() + ".lock");
         std::ifstream in(path, std::ios::binary);
         if (!in) {

@@ -76,7 +76,7 @@ class MemoryDriver final : public QueueDriver {
                     job.status = Status::processing;
                     ++job.attempts;
                     job.available_at = now;
-                    job.reserved_by = new_claim_token(request.worker_id);
+                    job.reserved_by = claim_token(request, claimed.size());
                 });
                 claimed.push_back(store_.find(id)->job);
             }
@@ -239,14 +239,18 @@ class MemoryDriver final : public QueueDriver {
                 recovered.push_back(before);
                 if (dry_run)
                     continue;
-                // The lost run was a failed attempt: counted as a retry, or dead when it was the
-                // last.
-                if (before.attempts > before.max_retries) {
+                // The lost run was a failed attempt (a retry, or dead when it was the last),
+                // unless the job was claimed ahead.
+                const StaleOutcome outcome = stale_outcome(before);
+                if (outcome == StaleOutcome::dead) {
                     bury(id, "worker lost", now);
                 } else {
-                    ++totals_for(before).retries;
+                    if (outcome == StaleOutcome::retry)
+                        ++totals_for(before).retries;
                     store_.update(id, [&](Job& job) {
                         job.status = Status::pending;
+                        if (outcome == StaleOutcome::give_back)
+                            job.attempts = std::max(job.attempts - 1, 0);
                         job.available_at = now;
                         job.reserved_by.reset();
                     });

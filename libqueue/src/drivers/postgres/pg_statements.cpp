@@ -1,6 +1,8 @@
 #include "drivers/postgres/pg_statements.hpp"
 
+#include "libqueue/driver.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/text.hpp"
 
 namespace libqueue::pg {
 
@@ -15,11 +17,17 @@ std::string at(const std::string& parameter) {
     return "(timestamptz 'epoch' + (" + parameter + ")::int8 * interval '1 millisecond')";
 }
 
+// A stored time in ms, NULL for 'infinity' and '-infinity' (other programs may store them),
+// which no int8 holds.
+std::string stored_ms(const std::string& column) {
+    return "CASE WHEN isfinite(" + column + ") THEN " + ms(column) + " END";
+}
+
 std::string job_columns(const std::string& a) {
     return a + ".id, " + a + ".name, " + a + ".queue, " + a + ".status, " + a + ".attempts, " + a +
-           ".max_retries, " + a + ".payload, " + a + ".last_error, " + ms(a + ".created_at") +
-           ", " + ms(a + ".available_at") + ", " + ms(a + ".finished_at") + ", " + a +
-           ".reserved_by";
+           ".max_retries, " + a + ".payload, " + a + ".last_error, " + stored_ms(a + ".created_at") +
+           ", " + stored_ms(a + ".available_at") + ", " + stored_ms(a + ".finished_at") + ", " +
+           a + ".reserved_by";
 }
 
 // Adds to q's counters for each (queue, name) of `source`: `columns` and `values` are parallel
@@ -114,23 +122,24 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                                     "EXCLUDED.job_id");
 
     // $1 queue, $2 limit, $3 claim tokens (one per job, text[]) -> job columns + the due time
-    // before the claim. SKIP LOCKED: concurrent claimers pass over each other's rows instead of
+    // before the claim + the job's place in claim order, whose token it got. SKIP LOCKED: concurrent claimers pass over each other's rows instead of
     // waiting. (FOR UPDATE cannot share a query level with row_number(), hence two steps.) The
     // id = ANY(...) condition lets the update find its rows by primary key: joined on id alone,
     // the planner hashes the whole table whenever that looks cheaper than N index probes (a
     // table of a few ten thousand rows), and a claim of 100 then reads every row.
     db.prepare(stmt::claim,
-               "WITH picked AS (SELECT id, available_at AS due FROM " + J +
+               "WITH picked AS (SELECT id, available_at AS due, created_at FROM " + J +
                    " WHERE queue = $1 AND status = 'pending' AND available_at <= now() "
                    "ORDER BY available_at, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED), "
-                   "numbered AS (SELECT id, due, row_number() OVER () AS n FROM picked) "
+                   "numbered AS (SELECT id, due, row_number() OVER (ORDER BY due, created_at, id) AS n "
+                   "FROM picked) "
                    "UPDATE " +
                    J +
                    " AS j SET status = 'processing', attempts = j.attempts + 1, available_at = "
                    "now(), reserved_by = ($3::text[])[p.n] FROM numbered p WHERE j.id = p.id AND "
                    "j.id = ANY(ARRAY(SELECT id FROM picked)) "
                    "RETURNING " +
-                   job_columns("j") + ", " + ms("p.due"));
+                   job_columns("j") + ", " + ms("p.due") + ", p.n");
     // $1 queues. Rows other programs wrote with available_at NULL are due now; giving them their
     // created_at keeps the claim an ordered index scan and their place in line. Returns how many.
     db.prepare(stmt::fix_null_due,
@@ -247,6 +256,11 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
     // $1 stale after (ms), $2 shard, $3 limit -> the jobs as they were. A lost run is a failed
     // attempt: counted as a retry, or as dead when no attempt is left. A heartbeat that commits
     // first moves available_at, and the row no longer matches when it is re-checked under lock.
+    // What becomes of each stale job is stale_outcome's rule (driver.hpp), spelled in SQL: a job
+    // claimed ahead gets its attempt back; otherwise the lost run counts.
+    const std::string ahead =
+        "(COALESCE(s.reserved_by, '') LIKE '%" + std::string(claim_ahead_mark) + "')";
+    const std::string dead = "(s.attempts > s.max_retries AND NOT " + ahead + ")";
     const std::string stale_where =
         " WHERE status = 'processing' AND available_at < now() - $1::int8 * interval '1 "
         "millisecond'";
@@ -255,15 +269,17 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                    " ORDER BY available_at LIMIT $3 FOR UPDATE SKIP LOCKED), "
                    "upd AS (UPDATE " +
                    J +
-                   " AS j SET status = CASE WHEN s.attempts > s.max_retries THEN 'failed' ELSE "
-                   "'pending' END, available_at = now(), reserved_by = NULL, finished_at = CASE "
-                   "WHEN s.attempts > s.max_retries THEN now() END, last_error = CASE WHEN "
-                   "s.attempts > s.max_retries THEN 'worker lost' ELSE j.last_error END FROM stale "
-                   "s WHERE j.id = s.id RETURNING j.queue, j.name, j.status), "
+                   " AS j SET status = CASE WHEN " + dead + " THEN 'failed' ELSE 'pending' END, "
+                   "attempts = CASE WHEN " + ahead + " THEN greatest(s.attempts - 1, 0) ELSE "
+                   "s.attempts END, available_at = now(), reserved_by = NULL, finished_at = CASE "
+                   "WHEN " + dead + " THEN now() END, last_error = CASE WHEN " + dead +
+                   " THEN 'worker lost' ELSE j.last_error END FROM stale s WHERE j.id = s.id "
+                   "RETURNING j.queue, j.name, j.status, " + ahead + " AS given_back), "
                    "tot AS (" +
                    add_totals(n,
                               {{"dead", "count(*) FILTER (WHERE status = 'failed')"},
-                               {"retries", "count(*) FILTER (WHERE status = 'pending')"}},
+                               {"retries", "count(*) FILTER (WHERE status = 'pending' AND NOT "
+                                           "given_back)"}},
                               "upd", "$2") +
                    ") SELECT " + job_columns("s") + " FROM stale s ORDER BY s.available_at");
     db.prepare(stmt::list_stale, "SELECT " + job_columns("s") + " FROM " + J + " s" + stale_where +
@@ -288,7 +304,7 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
     db.prepare(stmt::stats_counts,
                "SELECT queue, name, status, due, count(*), " + ms("now()") + " - min(" +
                    ms("COALESCE(available_at, created_at)") +
-                   ") FILTER (WHERE due) FROM (SELECT queue, name, status, status = 'pending' AND "
+                   ") FILTER (WHERE due AND isfinite(COALESCE(available_at, created_at))) FROM (SELECT queue, name, status, status = 'pending' AND "
                    "(available_at IS NULL OR available_at <= now()) AS due, available_at, "
                    "created_at FROM " +
                    J + ") x GROUP BY queue, name, status, due");
@@ -299,25 +315,38 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
 }
 
 Job job_from_row(const pqxx::row& row, int first) {
+    Job job;
+    // Other programs share the table: a field q cannot read (a status of theirs, an infinite
+    // time) is noted on the job instead of failing the whole statement.
+    auto read = [&](int column, const char* name, auto&& convert) {
+        try {
+            convert(row[first + column]);
+        } catch (const std::exception& e) {
+            const std::string shown = row[first + column].is_null()
+                                          ? std::string("NULL")
+                                          : "'" + valid_utf8(std::string_view(row[first + column].c_str(), row[first + column].size()).substr(0, 40)) + "'";
+            note_unreadable(job, name, "cannot read " + shown);
+        }
+    };
     auto at_ms = [](const pqxx::field& f) -> std::optional<TimePoint> {
         if (f.is_null())
             return std::nullopt;
         return TimePoint(Milliseconds(f.as<long long>()));
     };
-    Job job;
     job.id = row[first + 0].as<std::string>();
     job.name = row[first + 1].as<std::string>();
     job.queue = row[first + 2].as<std::string>();
-    job.status = status_from_string(row[first + 3].as<std::string>());
-    job.attempts = row[first + 4].as<int>();
-    job.max_retries = row[first + 5].as<int>();
+    read(3, "status", [&](const pqxx::field& f) { job.status = status_from_string(std::string_view(f.c_str(), f.size())); });
+    read(4, "attempts", [&](const pqxx::field& f) { job.attempts = f.as<int>(); });
+    read(5, "max_retries", [&](const pqxx::field& f) { job.max_retries = f.as<int>(); });
     // Other programs may leave payload NULL: that is JSON null, not an empty string.
     job.payload = row[first + 6].is_null() ? "null" : row[first + 6].as<std::string>();
     if (!row[first + 7].is_null())
         job.last_error = row[first + 7].as<std::string>();
-    job.created_at = at_ms(row[first + 8]).value_or(TimePoint{});
-    job.available_at = at_ms(row[first + 9]);
-    job.finished_at = at_ms(row[first + 10]);
+    read(8, "created_at",
+         [&](const pqxx::field& f) { job.created_at = at_ms(f).value_or(TimePoint{}); });
+    read(9, "available_at", [&](const pqxx::field& f) { job.available_at = at_ms(f); });
+    read(10, "finished_at", [&](const pqxx::field& f) { job.finished_at = at_ms(f); });
     if (!row[first + 11].is_null())
         job.reserved_by = row[first + 11].as<std::string>();
     return job;

@@ -4,6 +4,7 @@
 #include "drivers/postgres/postgres_driver.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "drivers/postgres/pg_settings.hpp"
 #include "drivers/postgres/pg_statements.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/text.hpp"
 
 namespace libqueue {
 
@@ -52,7 +54,14 @@ std::optional<std::string> optional_ms(const std::optional<TimePoint>& t) {
 std::optional<std::string> optional_limit(std::size_t limit) {
     if (limit == 0)
         return std::nullopt;
-    return std::to_string(limit);
+    // LIMIT is a bigint: a larger count means all of them.
+    return std::to_string(std::min<std::size_t>(limit, std::size_t(INT64_MAX)));
+}
+
+// A PostgreSQL text value is valid UTF-8 without NUL: no row holds anything else, so a lookup
+// by such a key finds nothing (the server would refuse the parameter as bad data).
+bool text_column_can_hold(const std::string& text) {
+    return text.find('\0') == std::string::npos && is_valid_utf8(text);
 }
 
 class PostgresDriver final : public QueueDriver {
@@ -132,17 +141,18 @@ class PostgresDriver final : public QueueDriver {
             auto claim_queue = [&](pqxx::transaction_base& tx, const std::string& queue,
                                    std::size_t want) {
                 std::vector<std::string> tokens;
-                for (std::size_t i = 0; i < want; ++i) tokens.push_back(new_claim_token(worker));
+                ClaimRequest tokens_for{request.queues, worker, request.limit, request.ahead};
+                for (std::size_t i = 0; i < want; ++i)
+                    tokens.push_back(claim_token(tokens_for, claimed.size() + i));
                 auto rows = tx.exec_prepared(stmt::claim, queue, want, text_array(tokens));
-                // RETURNING has no order: put the jobs back in claim order (due, created, id).
+                // RETURNING has no order: put the jobs back in claim order (due, created, id),
+                // the order their tokens were handed out in.
                 std::vector<std::pair<long long, Job>> batch;
                 for (const auto& row : rows)
-                    batch.emplace_back(row[12].as<long long>(), job_from_row(row));
-                std::sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
-                    return std::tie(a.first, a.second.created_at, a.second.id) <
-                           std::tie(b.first, b.second.created_at, b.second.id);
-                });
-                for (auto& [due, job] : batch) claimed.push_back(std::move(job));
+                    batch.emplace_back(row[13].as<long long>(), job_from_row(row));
+                std::sort(batch.begin(), batch.end(),
+                          [](const auto& a, const auto& b) { return a.first < b.first; });
+                for (auto& [place, job] : batch) claimed.push_back(std::move(job));
             };
             if (request.queues.size() == 1) {
                 pqxx::nontransaction tx(*c.db);
@@ -227,6 +237,8 @@ class PostgresDriver final : public QueueDriver {
     }
 
     std::optional<Job> find(const std::string& id) override {
+        if (!text_column_can_hold(id))
+            return std::nullopt;
         ensure_schema();
         return pool_.run("find", [&](Connection& c, int) -> std::optional<Job> {
             pqxx::nontransaction tx(*c.db);
@@ -238,6 +250,11 @@ class PostgresDriver final : public QueueDriver {
     }
 
     std::vector<Job> list(const ListFilter& filter) override {
+        for (const auto* text : {&filter.after_id, filter.queue ? &*filter.queue : nullptr,
+                                 filter.name ? &*filter.name : nullptr}) {
+            if (text && !text_column_can_hold(*text))
+                return {};
+        }
         ensure_schema();
         std::optional<std::string> status;
         if (filter.status)
@@ -257,6 +274,8 @@ class PostgresDriver final : public QueueDriver {
     }
 
     std::uint64_t size(const std::string& queue) override {
+        if (!text_column_can_hold(queue))
+            return 0;
         ensure_schema();
         return pool_.run("size", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
@@ -265,6 +284,8 @@ class PostgresDriver final : public QueueDriver {
     }
 
     std::uint64_t clear(const std::string& queue) override {
+        if (!text_column_can_hold(queue))
+            return 0;
         ensure_schema();
         return pool_.run("clear", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
@@ -273,12 +294,16 @@ class PostgresDriver final : public QueueDriver {
     }
 
     bool cancel(const std::string& id) override {
+        if (!text_column_can_hold(id))
+            return false;
         return counted("cancel", [&](pqxx::transaction_base& tx, Connection& c) {
             return tx.exec_prepared1(stmt::cancel, id, c.shard);
         });
     }
 
     bool retry_dead(const std::string& id) override {
+        if (!text_column_can_hold(id))
+            return false;
         return counted("retry dead letter", [&](pqxx::transaction_base& tx, Connection&) {
             return tx.exec_prepared1(stmt::retry_dead, id, names_.channel);
         });

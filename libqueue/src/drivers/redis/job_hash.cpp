@@ -1,20 +1,21 @@
 #include "drivers/redis/job_hash.hpp"
 
 #include <charconv>
+#include <climits>
+#include <optional>
 
 #include "libqueue/errors.hpp"
+#include "libqueue/text.hpp"
 
 namespace libqueue::redis {
 
 namespace {
 
-std::int64_t to_int(std::string_view value, std::string_view field, const std::string& id) {
+std::optional<std::int64_t> to_int(std::string_view value) {
     std::int64_t out = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
-    if (ec != std::errc{} || end != value.data() + value.size()) {
-        throw DataError("redis job '" + id + "': " + std::string(field) + " is not a number: '" +
-                        std::string(value.substr(0, 40)) + "'");
-    }
+    if (ec != std::errc{} || end != value.data() + value.size())
+        return std::nullopt;
     return out;
 }
 
@@ -51,7 +52,11 @@ Job job_from_hash(const redisReply& flat) {
         } else if (field == "queue") {
             job.queue = value;
         } else if (field == "status") {
-            job.status = status_from_string(value);
+            try {
+                job.status = status_from_string(value);
+            } catch (const DataError& e) {
+                note_unreadable(job, "status", e.what());
+            }
             has_status = true;
         } else if (field == "attempts") {
             attempts = value;
@@ -74,17 +79,34 @@ Job job_from_hash(const redisReply& flat) {
     }
     if (job.id.empty() || !has_status)
         throw DataError("redis: a job hash without id or status");
-    if (!attempts.empty())
-        job.attempts = int(to_int(attempts, "attempts", job.id));
-    if (!max_retries.empty())
-        job.max_retries = int(to_int(max_retries, "max_retries", job.id));
-    if (!created.empty())
-        job.created_at = from_epoch_ms(to_int(created, "created_at", job.id));
-    if (!available.empty()) {
-        job.available_at = from_epoch_ms(to_int(available, "available_at", job.id));
-    }
-    if (!finished.empty())
-        job.finished_at = from_epoch_ms(to_int(finished, "finished_at", job.id));
+    // Other programs may write these fields too: what cannot be read is noted on the job.
+    auto number = [&](std::string_view value, const char* field, int& out) {
+        if (value.empty())
+            return;
+        if (auto n = to_int(value); n && *n >= INT_MIN && *n <= INT_MAX) {
+            out = int(*n);
+        } else {
+            note_unreadable(job, field, "not a number: '" + valid_utf8(value.substr(0, 40)) + "'");
+        }
+    };
+    // q writes epoch milliseconds; any form parse_stored_time reads is taken too.
+    auto time = [&](std::string_view value, const char* field) -> std::optional<TimePoint> {
+        if (value.empty())
+            return std::nullopt;
+        if (auto n = to_int(value))
+            return from_epoch_ms(*n);
+        try {
+            return parse_stored_time(value);
+        } catch (const DataError& e) {
+            note_unreadable(job, field, e.what());
+            return std::nullopt;
+        }
+    };
+    number(attempts, "attempts", job.attempts);
+    number(max_retries, "max_retries", job.max_retries);
+    job.created_at = time(created, "created_at").value_or(TimePoint{});
+    job.available_at = time(available, "available_at");
+    job.finished_at = time(finished, "finished_at");
     return job;
 }
 

@@ -3,9 +3,13 @@
 // before writes). Numbers stored in hashes go through num(): Lua would print 1.7e+12.
 #include "drivers/redis/lua_sources.hpp"
 
+#include "libqueue/driver.hpp"
+
 namespace libqueue::redis {
 
 namespace {
+
+static_assert(claim_ahead_mark == "~ahead", "AHEAD_MARK in the Lua prelude spells claim_ahead_mark");
 
 // Helpers shared by every script: each script is this text followed by its body.
 constexpr const char* kPrelude = R"lua(
@@ -148,7 +152,9 @@ local function complete_all(prefix, retry, keep, list, from, n, now)
   return out
 end
 -- recover stale: processing jobs whose available_at is older than now - stale go back to
--- pending, or dead ("worker lost") when their attempts are used up. Returns them as they were.
+-- pending, or dead ("worker lost") when their attempts are used up; jobs claimed ahead go back
+-- with their attempt returned. Returns them as they were.
+local AHEAD_MARK = '~ahead'  -- claim_ahead_mark
 local function recover(prefix, base, now, stale, limit, dry)
   local ids = redis.call('ZRANGEBYSCORE', base .. 'reserved', '-inf', '(' .. num(now - stale),
     'LIMIT', 0, limit)
@@ -161,9 +167,17 @@ local function recover(prefix, base, now, stale, limit, dry)
     else
       out[#out + 1] = before
       if not dry then
-        local f = redis.call('HMGET', job, 'name', 'attempts', 'max_retries')
+        local f = redis.call('HMGET', job, 'name', 'attempts', 'max_retries', 'reserved_by')
         redis.call('HDEL', job, 'reserved_by')
-        if tonumber(f[2]) > tonumber(f[3]) then
+        -- stale_outcome's rule (driver.hpp): a job claimed ahead gets its attempt back.
+        local token = f[4] or ''
+        local ahead = string.sub(token, -string.len(AHEAD_MARK)) == AHEAD_MARK
+        if ahead then
+          redis.call('HSET', job, 'status', 'pending', 'available_at', num(now),
+            'attempts', math.max(tonumber(f[2]) - 1, 0))
+          move(base, id, f[1], 'processing', 'pending', now)
+          back = back + 1
+        elseif tonumber(f[2]) > tonumber(f[3]) then
           redis.call('HSET', job, 'status', 'failed', 'available_at', num(now),
             'finished_at', num(now), 'last_error', 'worker lost')
           move(base, id, f[1], 'processing', 'failed', now)

@@ -159,7 +159,7 @@ class RedisDriver final : public QueueDriver {
         // (at least once). The retry claims again, with fresh tokens.
         auto reply = pool_.run([&](Connection& c, int) {
             for (std::size_t i = first_token; i < args.size(); ++i) {
-                args[i] = new_claim_token(request.worker_id);
+                args[i] = claim_token(request, i - first_token);  // the i-th job claimed
             }
             return scripts_.run(c, ScriptId::claim, args);
         });

@@ -48,14 +48,17 @@ std::optional<TimePoint> parse_fixed(std::string_view t) {
            std::chrono::minutes{minute} + std::chrono::seconds{second} + Milliseconds{milli};
 }
 
-std::optional<TimePoint> optional_time(const SQLite::Statement& row, int column,
-                                       const std::string& id, const char* name) {
+// A time that does not parse is noted on the job (Job::unreadable) and read as unset: one foreign
+// row must not stop every listing and every worker.
+std::optional<TimePoint> optional_time(const SQLite::Statement& row, int column, Job& job,
+                                       const char* name) {
     if (row.isColumnNull(column))
         return std::nullopt;
     try {
         return parse_time_text(row.getColumn(column).getText());
     } catch (const DataError& e) {
-        throw DataError("job " + id + ": column " + name + ": " + e.what());
+        note_unreadable(job, name, e.what());
+        return std::nullopt;
     }
 }
 
@@ -83,10 +86,14 @@ std::string time_text(TimePoint t) {
     return out;
 }
 
+bool is_time_text(std::string_view text) {
+    return parse_fixed(text).has_value();
+}
+
 TimePoint parse_time_text(std::string_view text) {
     if (auto t = parse_fixed(text))
         return *t;
-    return parse_iso8601(text);
+    return parse_stored_time(text);
 }
 
 Job read_job(const SQLite::Statement& row) {
@@ -97,16 +104,16 @@ Job read_job(const SQLite::Statement& row) {
     try {
         job.status = status_from_string(row.getColumn(3).getText());
     } catch (const DataError& e) {
-        throw DataError("job " + job.id + ": " + e.what());
+        note_unreadable(job, "status", e.what());
     }
     job.attempts = row.getColumn(4).getInt();
     job.max_retries = row.getColumn(5).getInt();
     // A NULL payload (other programs may write one) reads as JSON null, the closest truth.
     job.payload = row.isColumnNull(6) ? "null" : row.getColumn(6).getString();
     job.last_error = optional_text(row, 7);
-    job.created_at = optional_time(row, 8, job.id, "created_at").value_or(TimePoint{});
-    job.available_at = optional_time(row, 9, job.id, "available_at");
-    job.finished_at = optional_time(row, 10, job.id, "finished_at");
+    job.created_at = optional_time(row, 8, job, "created_at").value_or(TimePoint{});
+    job.available_at = optional_time(row, 9, job, "available_at");
+    job.finished_at = optional_time(row, 10, job, "finished_at");
     job.reserved_by = optional_text(row, 11);
     return job;
 }

@@ -19,12 +19,14 @@ inline constexpr const char* kJobColumns =
 
 // "2026-11-23T17:00:00.000Z": one fixed width, so text order is time order.
 std::string time_text(TimePoint t);
-// Reads time_text's form quickly and anything parse_iso8601 accepts otherwise (rows written by
-// other programs). Throws DataError naming the text.
+// Reads time_text's form quickly and anything parse_stored_time accepts otherwise (rows written
+// by other programs). Throws DataError naming the text.
 TimePoint parse_time_text(std::string_view text);
+// Whether text is in time_text's form, the one whose text order is time order.
+bool is_time_text(std::string_view text);
 
-// The job in the current row, whose first columns are kJobColumns. Throws DataError for a row
-// whose status or times cannot be read, naming the job.
+// The job in the current row, whose first columns are kJobColumns. A status or time that cannot
+// be read is noted in Job::unreadable.
 Job read_job(const SQLite::Statement& row);
 
 // Binds an optional text: NULL when empty.

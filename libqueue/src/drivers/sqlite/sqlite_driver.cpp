@@ -107,15 +107,19 @@ class SqliteDriver final : public QueueDriver {
             // The reservation time is when the lock was ours, however long that took.
             const std::string now_text = time_text(system_now());
             for (const auto& queue : request.queues) {
-                const auto ids = due_ids(queue, now_text, request.limit);
+                const auto due = due_ids(queue, now_text, request.limit);
                 Query take(connection_, sql::kTake);
-                for (const auto& id : ids) {
+                for (const auto& [id, unreadable_time] : due) {
                     take->reset();
                     take->bind(1, id);
                     take->bind(2, now_text);
-                    take->bind(3, new_claim_token(request.worker_id));
-                    if (take->executeStep())
-                        jobs.push_back(sqlite::read_job(*take));
+                    take->bind(3, claim_token(request, jobs.size()));
+                    if (!take->executeStep())
+                        continue;
+                    jobs.push_back(sqlite::read_job(*take));
+                    // The claim overwrote available_at: keep what was wrong with it.
+                    if (unreadable_time)
+                        note_unreadable(jobs.back(), "available_at", *unreadable_time);
                 }
                 if (!jobs.empty())
                     break;  // strict priority: later queues only when this is empty
@@ -367,16 +371,21 @@ class SqliteDriver final : public QueueDriver {
                 return;
             TotalsDelta totals;
             for (const auto& job : stale) {
-                bool dead = job.attempts > job.max_retries;
-                Query query(connection_, dead ? sql::kRecoverToFailed : sql::kRecoverToPending);
+                const StaleOutcome outcome = stale_outcome(job);
+                Query query(connection_, outcome == StaleOutcome::dead ? sql::kRecoverToFailed
+                                         : outcome == StaleOutcome::give_back
+                                             ? sql::kRecoverUncharged
+                                             : sql::kRecoverToPending);
                 query->bind(1, job.id);
                 query->bind(2, now_text);
                 query->exec();
-                // The lost run was a failed attempt, counted like any other.
                 Totals& t = totals.at(job.queue, job.name);
-                (dead ? t.dead : t.retries) += 1;
-                if (dead)
+                if (outcome == StaleOutcome::dead) {
+                    t.dead += 1;
                     forget_key(job.id);
+                } else if (outcome == StaleOutcome::retry) {
+                    t.retries += 1;  // the lost run was a failed attempt, counted like any other
+                }
             }
             totals.apply(connection_);
             transaction->commit();
@@ -599,23 +608,55 @@ class SqliteDriver final : public QueueDriver {
         return false;
     }
 
-    std::vector<std::string> due_ids(const std::string& queue, const std::string& now_text,
-                                     std::size_t limit) {
-        std::vector<std::string> ids;
+    // A due row's id, and what is wrong with its available_at when that cannot be read.
+    struct DueRow {
+        std::string id;
+        std::optional<std::string> unreadable_time;
+    };
+
+    std::vector<DueRow> due_ids(const std::string& queue, const std::string& now_text,
+                                std::size_t limit) {
+        std::vector<DueRow> due;
         {
             Query query(connection_, sql::kDueWithoutTime);
             query->bind(1, queue);
             query->bind(2, std::int64_t(limit));
-            while (query->executeStep()) ids.push_back(query->getColumn(0).getString());
+            while (query->executeStep()) due.push_back({query->getColumn(0).getString(), {}});
         }
-        if (ids.size() < limit) {
+        if (due.size() < limit) {
             Query query(connection_, sql::kDue);
             query->bind(1, queue);
             query->bind(2, now_text);
-            query->bind(3, std::int64_t(limit - ids.size()));
-            while (query->executeStep()) ids.push_back(query->getColumn(0).getString());
+            query->bind(3, std::int64_t(limit - due.size()));
+            std::vector<std::pair<std::string, std::string>> rewrites;
+            const TimePoint now = sqlite::parse_time_text(now_text);
+            while (query->executeStep()) {
+                DueRow row{query->getColumn(0).getString(), {}};
+                const std::string text = query->getColumn(1).getString();
+                if (!sqlite::is_time_text(text)) {
+                    // Another program's form compares as text only roughly ("2026-12-02
+                    // 16:00:00" sorts before every "2026-12-02T…"): read it, and store it in
+                    // q's form so that it sorts right from now on.
+                    try {
+                        const TimePoint due_at = sqlite::parse_time_text(text);
+                        if (due_at > now) {
+                            rewrites.emplace_back(row.id, sqlite::time_text(due_at));
+                            continue;
+                        }
+                    } catch (const DataError& e) {
+                        row.unreadable_time = e.what();
+                    }
+                }
+                due.push_back(std::move(row));
+            }
+            for (const auto& [id, text] : rewrites) {
+                Query rewrite(connection_, sql::kSetAvailableAt);
+                rewrite->bind(1, id);
+                rewrite->bind(2, text);
+                rewrite->exec();
+            }
         }
-        return ids;
+        return due;
     }
 
     // Runs an outcome statement for claim; nullopt when the job is not processing under it.
@@ -682,8 +723,12 @@ class SqliteDriver final : public QueueDriver {
             query->bind(1, queue);
             query->bind(2, time_text(now));
             if (query->executeStep() && !query->isColumnNull(0)) {
-                TimePoint due = sqlite::parse_time_text(query->getColumn(0).getText());
-                earliest = earliest ? std::min(*earliest, due) : due;
+                // Another program's unreadable time only makes this wait the full timeout.
+                try {
+                    TimePoint due = sqlite::parse_time_text(query->getColumn(0).getText());
+                    earliest = earliest ? std::min(*earliest, due) : due;
+                } catch (const DataError&) {
+                }
             }
         }
         if (!earliest)

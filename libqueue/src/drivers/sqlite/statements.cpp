@@ -48,8 +48,9 @@ const std::string kDueWithoutTime =
     "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at IS NULL "
     "ORDER BY created_at, id LIMIT ?2";
 const std::string kDue =
-    "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at <= ?2 "
+    "SELECT id, available_at FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at <= ?2 "
     "ORDER BY available_at, created_at, id LIMIT ?3";
+const std::string kSetAvailableAt = "UPDATE kronix_jobs SET available_at = ?2 WHERE id = ?1";
 const std::string kTake =
     "UPDATE kronix_jobs SET status = 'processing', attempts = attempts + 1, available_at = ?2, "
     "reserved_by = ?3 WHERE id = ?1 AND status = 'pending' RETURNING " +
@@ -98,6 +99,9 @@ const std::string kStale = "SELECT " + kColumns +
 const std::string kRecoverToPending =
     "UPDATE kronix_jobs SET status = 'pending', available_at = ?2, reserved_by = NULL "
     "WHERE id = ?1 AND status = 'processing'";
+const std::string kRecoverUncharged =
+    "UPDATE kronix_jobs SET status = 'pending', attempts = max(attempts - 1, 0), "
+    "available_at = ?2, reserved_by = NULL WHERE id = ?1 AND status = 'processing'";
 const std::string kRecoverToFailed =
     "UPDATE kronix_jobs SET status = 'failed', last_error = 'worker lost', available_at = ?2, "
     "finished_at = ?2, reserved_by = NULL WHERE id = ?1 AND status = 'processing'";

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "drivers/sqlite/rows.hpp"
+#include "libqueue/errors.hpp"
 
 namespace libqueue::sqlite {
 
@@ -62,6 +63,7 @@ void TotalsDelta::apply(Connection& connection) const {
 Stats read_stats(Connection& connection, TimePoint now) {
     std::map<std::string, QueueStats> queues;
     std::map<std::string, TimePoint> oldest_due;
+    std::vector<std::string> stats_warnings;
     const std::string now_text = time_text(now);
     ReadTransaction snapshot(connection);
     {
@@ -80,10 +82,17 @@ Stats read_stats(Connection& connection, TimePoint now) {
             QueueStats& stats = queues[queue];
             count_into(stats.by_name[name], counts->getColumn(2).getString(), due, n);
             if (due && !counts->isColumnNull(5)) {
-                TimePoint since = parse_time_text(counts->getColumn(5).getText());
-                auto [it, fresh] = oldest_due.emplace(queue, since);
-                if (!fresh)
-                    it->second = std::min(it->second, since);
+                try {
+                    TimePoint since = parse_time_text(counts->getColumn(5).getText());
+                    auto [it, fresh] = oldest_due.emplace(queue, since);
+                    if (!fresh)
+                        it->second = std::min(it->second, since);
+                } catch (const DataError& e) {
+                    // A row another program wrote: counted, but its age is unknown.
+                    stats_warnings.push_back("queue " + queue + ", job name " + name +
+                                             ": a due job's time cannot be read (" + e.what() +
+                                             "); q list names the job");
+                }
             }
         }
     }
@@ -113,6 +122,7 @@ Stats read_stats(Connection& connection, TimePoint now) {
         }
         stats.queues.push_back(std::move(entry));
     }
+    stats.warnings = std::move(stats_warnings);
     return stats;
 }
 
