@@ -48,6 +48,17 @@ refused_by_all "bad entry"
 run qf size
 assert_contains "$ERR" "jobs[0].status"
 
+# a count beyond an int is refused on read, never wrapped around and written back
+sed 's/"attempts":0/"attempts":2147483648/' good.json > jobs.json
+refused_by_all "attempts out of range"
+run qf size
+assert_contains "$ERR" "jobs[0].attempts: must be at most 2147483646"
+assert_one_line "$ERR"
+sed 's/"max_retries":3/"max_retries":1e999/' good.json > jobs.json
+refused_by_all "a number no double holds"
+run qf size
+assert_contains "$ERR" "number is out of range"
+
 # restoring the backup the message names makes the queue work again
 cp jobs.json.1 jobs.json
 expect_exit 0 qf size
