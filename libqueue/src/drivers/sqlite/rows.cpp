@@ -15,39 +15,6 @@ void put_digits(char* out, long value, int width) {
     }
 }
 
-// Digits at text[pos, pos+width), or -1 when any is not a digit.
-int read_digits(std::string_view text, std::size_t pos, int width) {
-    int value = 0;
-    for (int i = 0; i < width; ++i) {
-        char c = text[pos + std::size_t(i)];
-        if (c < '0' || c > '9')
-            return -1;
-        value = value * 10 + (c - '0');
-    }
-    return value;
-}
-
-// Only the exact form time_text writes; nullopt sends everything else to parse_iso8601.
-std::optional<TimePoint> parse_fixed(std::string_view t) {
-    if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' ||
-        t[16] != ':' || t[19] != '.' || t[23] != 'Z') {
-        return std::nullopt;
-    }
-    int year = read_digits(t, 0, 4), month = read_digits(t, 5, 2), day = read_digits(t, 8, 2);
-    int hour = read_digits(t, 11, 2), minute = read_digits(t, 14, 2);
-    int second = read_digits(t, 17, 2), milli = read_digits(t, 20, 3);
-    if (year < 0 || month < 1 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-        second < 0 || second > 59 || milli < 0) {
-        return std::nullopt;
-    }
-    date::year_month_day ymd{date::year{year}, date::month{unsigned(month)},
-                             date::day{unsigned(day)}};
-    if (!ymd.ok())
-        return std::nullopt;
-    return TimePoint{date::sys_days{ymd}} + std::chrono::hours{hour} +
-           std::chrono::minutes{minute} + std::chrono::seconds{second} + Milliseconds{milli};
-}
-
 // A time that does not parse is noted on the job (Job::unreadable) and read as unset: one foreign
 // row must not stop every listing and every worker.
 std::optional<TimePoint> optional_time(const SQLite::Statement& row, int column, Job& job,
@@ -87,12 +54,19 @@ std::string time_text(TimePoint t) {
 }
 
 bool is_time_text(std::string_view text) {
-    return parse_fixed(text).has_value();
+    // time_text's layout, character by character: '9' stands for a digit.
+    constexpr std::string_view layout = "9999-99-99T99:99:99.999Z";
+    if (text.size() != layout.size())
+        return false;
+    for (std::size_t i = 0; i < layout.size(); ++i) {
+        const bool digit = text[i] >= '0' && text[i] <= '9';
+        if (layout[i] == '9' ? !digit : text[i] != layout[i])
+            return false;
+    }
+    return true;
 }
 
 TimePoint parse_time_text(std::string_view text) {
-    if (auto t = parse_fixed(text))
-        return *t;
     return parse_stored_time(text);
 }
 

@@ -105,9 +105,10 @@ class SqliteDriver final : public QueueDriver {
                 return jobs;
             WriteTransaction transaction(connection_);
             // The reservation time is when the lock was ours, however long that took.
-            const std::string now_text = time_text(system_now());
+            const TimePoint now = system_now();
+            const std::string now_text = time_text(now);
             for (const auto& queue : request.queues) {
-                const auto due = due_ids(queue, now_text, request.limit);
+                const auto due = due_ids(queue, now, now_text, request.limit);
                 Query take(connection_, sql::kTake);
                 for (const auto& [id, unreadable_time] : due) {
                     take->reset();
@@ -614,8 +615,8 @@ class SqliteDriver final : public QueueDriver {
         std::optional<std::string> unreadable_time;
     };
 
-    std::vector<DueRow> due_ids(const std::string& queue, const std::string& now_text,
-                                std::size_t limit) {
+    std::vector<DueRow> due_ids(const std::string& queue, TimePoint now,
+                                const std::string& now_text, std::size_t limit) {
         std::vector<DueRow> due;
         {
             Query query(connection_, sql::kDueWithoutTime);
@@ -629,23 +630,20 @@ class SqliteDriver final : public QueueDriver {
             query->bind(2, now_text);
             query->bind(3, std::int64_t(limit - due.size()));
             std::vector<std::pair<std::string, std::string>> rewrites;
-            const TimePoint now = sqlite::parse_time_text(now_text);
             while (query->executeStep()) {
                 DueRow row{query->getColumn(0).getString(), {}};
                 const std::string text = query->getColumn(1).getString();
-                if (!sqlite::is_time_text(text)) {
+                try {
+                    const TimePoint due_at = sqlite::parse_time_text(text);
                     // Another program's form compares as text only roughly ("2026-12-02
-                    // 16:00:00" sorts before every "2026-12-02T…"): read it, and store it in
-                    // q's form so that it sorts right from now on.
-                    try {
-                        const TimePoint due_at = sqlite::parse_time_text(text);
-                        if (due_at > now) {
-                            rewrites.emplace_back(row.id, sqlite::time_text(due_at));
-                            continue;
-                        }
-                    } catch (const DataError& e) {
-                        row.unreadable_time = e.what();
+                    // 16:00:00" sorts before every "2026-12-02T…"): stored in q's form, it
+                    // sorts right from now on.
+                    if (due_at > now && !sqlite::is_time_text(text)) {
+                        rewrites.emplace_back(row.id, sqlite::time_text(due_at));
+                        continue;
                     }
+                } catch (const DataError& e) {
+                    row.unreadable_time = e.what();
                 }
                 due.push_back(std::move(row));
             }
