@@ -16,6 +16,7 @@ namespace {
 
 struct WorkArgs {
     std::optional<unsigned> concurrency;
+    std::optional<unsigned> prefetch;
     std::optional<std::uint64_t> max_jobs;
     std::string max_time;
     std::string sleep;
@@ -36,7 +37,7 @@ constexpr const char* description =
     "handlers' output goes to stderr, each line prefixed with the job id.\n"
     "\n"
     "--queue a,b is strict priority: jobs of b run only while a has none due. Defaults come from "
-    "the config's queue.worker section (concurrency, max_jobs, timeout, delay).\n"
+    "the config's queue.worker section (concurrency, prefetch, max_jobs, timeout, delay).\n"
     "\n"
     "SIGINT or SIGTERM stops claiming; running jobs get the --grace period to finish, then are "
     "interrupted and put back as pending without using up an attempt. A second signal exits at "
@@ -195,6 +196,7 @@ libqueue::WorkerOptions worker_options(Context& context, const WorkArgs& args) {
         options.idle_sleep = parse_duration_option("--sleep", args.sleep);
     if (!args.grace.empty())
         options.shutdown_grace = parse_duration_option("--grace", args.grace);
+    options.prefetch = args.prefetch ? args.prefetch : config.worker.prefetch;
     options.delay = config.worker.delay;
     options.stop_when_empty = args.stop_when_empty;
     options.stale_after = config.stale_after;
@@ -280,6 +282,11 @@ void add_work_command(CLI::App& app, Context& context) {
     cmd->add_option("--concurrency", args->concurrency, "Run up to N jobs at once")
         ->type_name("N")
         ->check(CLI::Range(1u, 1024u));
+    cmd->add_option("--prefetch", args->prefetch,
+                    "Hold up to N claimed jobs beyond the free slots (default: adaptive, jobs "
+                    "the slots finish within a few ms; 0 holds none)")
+        ->type_name("N")
+        ->check(CLI::Range(0u, libqueue::max_prefetch));
     cmd->add_option("--max-jobs", args->max_jobs, "Stop after finishing N jobs")->type_name("N");
     cmd->add_option("--max-time", args->max_time, "Stop claiming after running DURATION")
         ->type_name("DURATION");

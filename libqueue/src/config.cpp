@@ -245,8 +245,10 @@ WorkerSettings check_worker(const Checker& check, const json& section) {
             worker.timeout = check.duration(value, path);
         } else if (key == "concurrency") {
             worker.concurrency = unsigned(check.count(value, path, 1, 1024));
+        } else if (key == "prefetch") {
+            worker.prefetch = unsigned(check.count(value, path, 0, max_prefetch));
         } else {
-            check.unknown_key(path, {"delay", "max_jobs", "timeout", "concurrency"});
+            check.unknown_key(path, {"delay", "max_jobs", "timeout", "concurrency", "prefetch"});
         }
     }
     return worker;
@@ -582,6 +584,8 @@ json redacted_json(const Config& config) {
         worker["max_jobs"] = *config.worker.max_jobs;
     if (config.worker.timeout)
         worker["timeout"] = format_duration(*config.worker.timeout);
+    if (config.worker.prefetch)
+        worker["prefetch"] = *config.worker.prefetch;
     queue["worker"] = worker;
 
     json handlers = json::object();

@@ -267,7 +267,7 @@ struct Worker::State {
 
     void claim(std::unique_lock<std::mutex>& lock) {
         const std::size_t free_slots = options.concurrency - running.size() - pausing;  // >= 1
-        std::size_t limit = std::max(free_slots, claim_ahead());
+        std::size_t limit = free_slots + claim_ahead();
         if (options.max_jobs) {
             limit = std::min<std::size_t>(limit,
                                           *options.max_jobs - std::min(taken, *options.max_jobs));
@@ -330,14 +330,17 @@ struct Worker::State {
         }
     }
 
-    // How many jobs to claim at once: what the slots would finish within claim_ahead_window at
-    // the recent run time. Nothing ahead until a job has run, or when jobs take longer.
+    // How many jobs to claim beyond the free slots: options.prefetch, or else what the slots
+    // would finish within claim_ahead_window at the recent run time, beyond the jobs they run
+    // now. Nothing ahead until a job has run, or when jobs take longer.
     std::size_t claim_ahead() const {
+        if (options.prefetch)
+            return std::min<std::size_t>(*options.prefetch, max_prefetch);
         if (average_run_us < 0 || average_run_us >= claim_ahead_window.count())
             return 0;
         const double per_slot = claim_ahead_window.count() / std::max(average_run_us, 1.0);
-        return static_cast<std::size_t>(
-            std::min(per_slot * options.concurrency, static_cast<double>(max_claim)));
+        const double finished = std::min(per_slot * options.concurrency, double(max_claim));
+        return static_cast<std::size_t>(std::max(finished - double(options.concurrency), 0.0));
     }
 
     void note_run_time(Clock::duration took) {

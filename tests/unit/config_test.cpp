@@ -158,6 +158,7 @@ TEST_CASE("no config file: SQLite under XDG_DATA_HOME, else ~/.local/share") {
     CHECK(config.stale_after == Milliseconds(300'000));
     CHECK(config.keep_completed);
     CHECK(config.worker.concurrency == 1);
+    CHECK_FALSE(config.worker.prefetch);
     CHECK(config.handlers.empty());
 }
 
@@ -170,7 +171,8 @@ TEST_CASE("a full config is read into its fields") {
                 "retry": {"base": "250ms", "max": "1m30s"},
                 "stale_after": 90,
                 "keep_completed": false,
-                "worker": {"delay": 1, "max_jobs": 1000, "timeout": 3600, "concurrency": 4}},
+                "worker": {"delay": 1, "max_jobs": 1000, "timeout": 3600, "concurrency": 4,
+                           "prefetch": 0}},
       "handlers": {"send_email": {"command": ["./bin/send", "--fast"], "timeout": "30s",
                                   "env": {"SMTP_HOST": "mail"}, "cwd": "work"}}})");
     Config config = resolve_config(std::nullopt);
@@ -187,6 +189,7 @@ TEST_CASE("a full config is read into its fields") {
     CHECK(config.worker.max_jobs == 1000u);
     CHECK(config.worker.timeout == Milliseconds(3'600'000));
     CHECK(config.worker.concurrency == 4);
+    CHECK(config.worker.prefetch == 0u);
     REQUIRE(config.handlers.count("send_email") == 1);
     const CommandSpec& handler = config.handlers.at("send_email");
     CHECK(handler.command == std::vector<std::string>{"./bin/send", "--fast"});
@@ -273,6 +276,8 @@ TEST_CASE("every validation error names the file and the key path") {
                StartsWith("q.json: queue.worker.max_jobs: expected a whole number"));
     CHECK_THAT(config_error(R"({"queue": {"worker": {"concurrency": 0}}})"),
                StartsWith("q.json: queue.worker.concurrency: expected a whole number from 1"));
+    CHECK_THAT(config_error(R"({"queue": {"worker": {"prefetch": 257}}})"),
+               StartsWith("q.json: queue.worker.prefetch: expected a whole number from 0 to 256"));
     CHECK_THAT(config_error(R"({"queue": {"worker": {"delay": "soon"}}})"),
                StartsWith("q.json: queue.worker.delay: bad duration 'soon'"));
     CHECK_THAT(config_error(R"({"queue": {"worker": {"sleep": 1}}})"),

@@ -704,6 +704,33 @@ TEST_CASE("a slow job is not claimed ahead of", "[worker][batch]") {
     CHECK(driver.largest_claim == 1);  // jobs longer than the window: one per free slot
 }
 
+TEST_CASE("prefetch sets how many jobs are claimed beyond the free slots", "[worker][batch]") {
+    auto memory = memory_driver();
+    FlakyDriver driver(*memory);
+    Handlers handlers;
+    handlers.on("fast", [](const Job&) {});
+    for (int i = 0; i < 40; ++i) driver.push(job_named("fast"));
+    auto options = fast_options();
+    options.stop_when_empty = true;
+    options.concurrency = 2;
+
+    SECTION("a number: slots plus that many, also before any job has run") {
+        options.prefetch = 5;
+        CHECK(Worker(driver, handlers, options).run().completed == 40);
+        CHECK(driver.largest_claim == 7);
+    }
+    SECTION("0: never more than the free slots, however fast the jobs") {
+        options.prefetch = 0;
+        CHECK(Worker(driver, handlers, options).run().completed == 40);
+        CHECK(driver.largest_claim <= 2);
+    }
+    SECTION("beyond max_prefetch: capped") {
+        options.prefetch = 100'000;
+        CHECK(Worker(driver, handlers, options).run().completed == 40);
+        CHECK(driver.largest_claim == 2 + max_prefetch);
+    }
+}
+
 TEST_CASE("a permanent backend error stops the worker and is rethrown", "[worker][errors]") {
     auto memory = memory_driver();
     FlakyDriver driver(*memory);

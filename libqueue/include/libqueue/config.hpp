@@ -18,11 +18,16 @@ struct RetrySettings {
     Milliseconds max{3'600'000};  // queue.retry.max
 };
 
+// The most jobs a worker may hold beyond its free slots (queue.worker.prefetch, --prefetch).
+inline constexpr unsigned max_prefetch = 256;
+
 struct WorkerSettings {
     Milliseconds delay{0};                  // pause between jobs (the seed's worker.delay)
     std::optional<std::uint64_t> max_jobs;  // stop after this many jobs
     std::optional<Milliseconds> timeout;    // stop after running this long
     unsigned concurrency = 1;
+    // Jobs claimed beyond the free slots; unset: as many as the slots finish in a few ms.
+    std::optional<unsigned> prefetch;
 };
 
 // handlers.NAME: an external command run for every job of that name.

@@ -24,6 +24,10 @@ struct WorkerOptions {
     std::optional<Milliseconds> max_time;        // stop claiming after this long
     Milliseconds idle_sleep{1'000};              // longest wait between polls when nothing is due
     Milliseconds delay{0};                       // pause after each job (the seed's worker.delay)
+    // Jobs claimed beyond the free slots (at most max_prefetch). Unset: adaptive, as many as the
+    // slots would finish within a few milliseconds at the recent run time, none for slow jobs.
+    // 0 never holds a job no slot is free for (fair sharing between workers of long jobs).
+    std::optional<unsigned> prefetch;
     // Exit once nothing is due and our own jobs have finished: jobs this worker released for a
     // retry keep it running until they ran here again (or another worker took them); jobs
     // pushed with a delay do not.
