@@ -23,8 +23,11 @@ insert later-today "datetime('now')" "datetime('now', '+1 hour')"
 insert bad-created "'last tuesday'" "datetime('now')"
 insert bad-due "datetime('now')" "'1 hour'"
 
+sqlite3 "$T/queue.db" "INSERT INTO kronix_jobs (id, name, queue, status, payload, created_at)
+    VALUES ('their-status', 'job', 'default', 'snoozing', '{}', datetime('now'))"
+
 expect_exit 0 q list --json
-assert_eq 8 "$(printf '%s\n' "$OUT" | grep -c '"id"')" "q list shows every row"
+assert_eq 9 "$(printf '%s\n' "$OUT" | grep -c '"id"')" "q list shows every row"
 assert_contains "$ERR" "warning: job bad-created: cannot read column created_at: bad time 'last tuesday'" "list names the unreadable created_at"
 assert_contains "$ERR" "warning: job bad-due: cannot read column available_at: bad time '1 hour'" \
     "list names the unreadable available_at"
@@ -36,6 +39,8 @@ assert_contains "$(q show offset --json)" '"available_at":"2026-01-01T10:00:00.1
 
 expect_exit 0 q stats
 assert_contains "$ERR" "a due job's time cannot be read" "q stats counts the row and warns"
+assert_contains "$ERR" "1 job with status 'snoozing', which q does not know" \
+    "q stats warns of a status it cannot count"
 expect_exit 0 q work --stop-when-empty
 ran=$(sort "$T/ran" | tr '\n' ' ')
 assert_eq "$(printf '%s\n' "$q_row" offset sqlite-now t-no-zone unix-seconds | sort | tr '\n' ' ')" "$ran" \
@@ -48,5 +53,7 @@ for id in bad-created bad-due; do
 done
 assert_contains "$(sqlite3 "$T/queue.db" "SELECT last_error FROM kronix_jobs WHERE id = 'bad-due'")" \
     "available_at: bad time '1 hour'" "the last_error names the column and the value"
+assert_eq "snoozing" "$(sqlite3 "$T/queue.db" "SELECT status FROM kronix_jobs WHERE id = 'their-status'")" \
+    "a row of another program's status is left alone"
 
 finish

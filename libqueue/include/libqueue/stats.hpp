@@ -6,6 +6,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "libqueue/time.hpp"
@@ -14,11 +15,11 @@ namespace libqueue {
 
 // Jobs in each state right now.
 struct StateCounts {
-    std::uint64_t due = 0;         // pending, available_at <= now (or NULL)
-    std::uint64_t delayed = 0;     // pending, available_at > now
+    std::uint64_t due = 0;      // pending, available_at <= now (or NULL)
+    std::uint64_t delayed = 0;  // pending, available_at > now
     std::uint64_t processing = 0;
-    std::uint64_t completed = 0;   // completed rows still stored (see keep_completed)
-    std::uint64_t failed = 0;      // dead letters
+    std::uint64_t completed = 0;  // completed rows still stored (see keep_completed)
+    std::uint64_t failed = 0;     // dead letters
 };
 
 // Lifetime counters, kept by the driver across restarts where it persists anything
@@ -26,8 +27,8 @@ struct StateCounts {
 struct Totals {
     std::uint64_t pushed = 0;
     std::uint64_t completed = 0;
-    std::uint64_t dead = 0;     // jobs that went to the dead letters (cancel included)
-    std::uint64_t retries = 0;  // failed attempts that were released for another try
+    std::uint64_t dead = 0;           // jobs that went to the dead letters (cancel included)
+    std::uint64_t retries = 0;        // failed attempts that were released for another try
     std::uint64_t processing_ms = 0;  // summed run time of completed jobs
 };
 
@@ -42,13 +43,21 @@ struct QueueStats {
 
 struct Stats {
     TimePoint now{};  // the driver's clock when read
-    std::vector<QueueStats> queues;  // sorted by queue name; queues with no jobs and no totals omitted
+    std::vector<QueueStats>
+        queues;  // sorted by queue name; queues with no jobs and no totals omitted
     // What the driver could not read while counting (rows other programs wrote), one line each.
     std::vector<std::string> warnings;
 };
 
-// The shape `q stats --json` prints: per queue, counts, totals, success_rate, average_processing_ms,
-// oldest_due_age_ms, by_name.
+// Adds `n` rows stored with `status` (due: pending and due now) to `counts`, the one place where
+// statuses map to counts. False for a status that is none of q's (rows another program wrote):
+// those count nowhere, and the driver adds unknown_status_warning to Stats::warnings.
+bool count_rows(StateCounts& counts, std::string_view status, bool due, std::uint64_t n);
+std::string unknown_status_warning(std::string_view queue, std::string_view name,
+                                   std::string_view status, std::uint64_t n);
+
+// The shape `q stats --json` prints: per queue, counts, totals, success_rate,
+// average_processing_ms, oldest_due_age_ms, by_name.
 nlohmann::json stats_to_json(const Stats& stats);
 
 }  // namespace libqueue

@@ -1,5 +1,7 @@
 #include "drivers/postgres/pg_statements.hpp"
 
+#include <limits>
+
 #include "libqueue/driver.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/text.hpp"
@@ -17,17 +19,23 @@ std::string at(const std::string& parameter) {
     return "(timestamptz 'epoch' + (" + parameter + ")::int8 * interval '1 millisecond')";
 }
 
-// A stored time in ms, NULL for 'infinity' and '-infinity' (other programs may store them),
-// which no int8 holds.
+// Other programs may store 'infinity' and '-infinity', which no count of ms holds: they leave
+// the server as the int8 extremes (quoted: -9223372036854775808 unquoted is the negation of a
+// number no int8 holds), which job_from_row notes as unreadable.
+constexpr long long infinite_past = std::numeric_limits<long long>::min();
+constexpr long long infinite_future = std::numeric_limits<long long>::max();
+
 std::string stored_ms(const std::string& column) {
-    return "CASE WHEN isfinite(" + column + ") THEN " + ms(column) + " END";
+    return "CASE WHEN " + column + " IS NULL THEN NULL WHEN isfinite(" + column + ") THEN " +
+           ms(column) + " WHEN " + column + " < 'epoch' THEN '" + std::to_string(infinite_past) +
+           "'::int8 ELSE '" + std::to_string(infinite_future) + "'::int8 END";
 }
 
 std::string job_columns(const std::string& a) {
     return a + ".id, " + a + ".name, " + a + ".queue, " + a + ".status, " + a + ".attempts, " + a +
-           ".max_retries, " + a + ".payload, " + a + ".last_error, " + stored_ms(a + ".created_at") +
-           ", " + stored_ms(a + ".available_at") + ", " + stored_ms(a + ".finished_at") + ", " +
-           a + ".reserved_by";
+           ".max_retries, " + a + ".payload, " + a + ".last_error, " +
+           stored_ms(a + ".created_at") + ", " + stored_ms(a + ".available_at") + ", " +
+           stored_ms(a + ".finished_at") + ", " + a + ".reserved_by";
 }
 
 // Adds to q's counters for each (queue, name) of `source`: `columns` and `values` are parallel
@@ -121,30 +129,33 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                                     "$2::text[]) ON CONFLICT (unique_key) DO UPDATE SET job_id = "
                                     "EXCLUDED.job_id");
 
-    // $1 queue, $2 limit, $3 claim tokens (one per job, text[]) -> job columns + the due time
-    // before the claim + the job's place in claim order, whose token it got. SKIP LOCKED: concurrent claimers pass over each other's rows instead of
-    // waiting. (FOR UPDATE cannot share a query level with row_number(), hence two steps.) The
-    // id = ANY(...) condition lets the update find its rows by primary key: joined on id alone,
-    // the planner hashes the whole table whenever that looks cheaper than N index probes (a
-    // table of a few ten thousand rows), and a claim of 100 then reads every row.
-    db.prepare(stmt::claim,
-               "WITH picked AS (SELECT id, available_at AS due, created_at FROM " + J +
-                   " WHERE queue = $1 AND status = 'pending' AND available_at <= now() "
-                   "ORDER BY available_at, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED), "
-                   "numbered AS (SELECT id, due, row_number() OVER (ORDER BY due, created_at, id) AS n "
-                   "FROM picked) "
-                   "UPDATE " +
-                   J +
-                   " AS j SET status = 'processing', attempts = j.attempts + 1, available_at = "
-                   "now(), reserved_by = ($3::text[])[p.n] FROM numbered p WHERE j.id = p.id AND "
-                   "j.id = ANY(ARRAY(SELECT id FROM picked)) "
-                   "RETURNING " +
-                   job_columns("j") + ", " + ms("p.due") + ", p.n");
+    // $1 queue, $2 limit, $3 claim tokens (one per job, text[]) -> job columns + the job's place
+    // in claim order, whose token it got. SKIP LOCKED: concurrent claimers pass over each other's
+    // rows instead of waiting. (FOR UPDATE cannot share a query level with row_number(), hence two
+    // steps.) The id = ANY(...) condition lets the update find its rows by primary key: joined on
+    // id alone, the planner hashes the whole table whenever that looks cheaper than N index probes
+    // (a table of a few ten thousand rows), and a claim of 100 then reads every row.
+    db.prepare(
+        stmt::claim,
+        "WITH picked AS (SELECT id, available_at AS due, created_at FROM " + J +
+            " WHERE queue = $1 AND status = 'pending' AND available_at <= now() "
+            "ORDER BY available_at, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED), "
+            "numbered AS (SELECT id, due, row_number() OVER (ORDER BY due, created_at, id) AS n "
+            "FROM picked) "
+            "UPDATE " +
+            J +
+            " AS j SET status = 'processing', attempts = j.attempts + 1, available_at = "
+            "now(), reserved_by = ($3::text[])[p.n] FROM numbered p WHERE j.id = p.id AND "
+            "j.id = ANY(ARRAY(SELECT id FROM picked)) "
+            "RETURNING " +
+            job_columns("j") + ", p.n");
     // $1 queues. Rows other programs wrote with available_at NULL are due now; giving them their
-    // created_at keeps the claim an ordered index scan and their place in line. Returns how many.
+    // created_at keeps the claim an ordered index scan and their place in line (now() for a
+    // created_at in the future or 'infinity': due, last in line). Returns how many.
     db.prepare(stmt::fix_null_due,
                "WITH fixed AS (UPDATE " + J +
-                   " SET available_at = created_at WHERE id IN (SELECT " + "id FROM " + J +
+                   " SET available_at = LEAST(created_at, now()) WHERE id IN (SELECT " +
+                   "id FROM " + J +
                    " WHERE queue = ANY($1::text[]) AND status = 'pending' AND available_at IS "
                    "NULL LIMIT 1000 FOR UPDATE SKIP LOCKED) RETURNING 1) SELECT count(*) FROM "
                    "fixed");
@@ -268,18 +279,24 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                "WITH stale AS (SELECT * FROM " + J + stale_where +
                    " ORDER BY available_at LIMIT $3 FOR UPDATE SKIP LOCKED), "
                    "upd AS (UPDATE " +
-                   J +
-                   " AS j SET status = CASE WHEN " + dead + " THEN 'failed' ELSE 'pending' END, "
-                   "attempts = CASE WHEN " + ahead + " THEN greatest(s.attempts - 1, 0) ELSE "
+                   J + " AS j SET status = CASE WHEN " + dead +
+                   " THEN 'failed' ELSE 'pending' END, "
+                   "attempts = CASE WHEN " +
+                   ahead +
+                   " THEN greatest(s.attempts - 1, 0) ELSE "
                    "s.attempts END, available_at = now(), reserved_by = NULL, finished_at = CASE "
-                   "WHEN " + dead + " THEN now() END, last_error = CASE WHEN " + dead +
+                   "WHEN " +
+                   dead + " THEN now() END, last_error = CASE WHEN " + dead +
                    " THEN 'worker lost' ELSE j.last_error END FROM stale s WHERE j.id = s.id "
-                   "RETURNING j.queue, j.name, j.status, " + ahead + " AS given_back), "
+                   "RETURNING j.queue, j.name, j.status, " +
+                   ahead +
+                   " AS given_back), "
                    "tot AS (" +
                    add_totals(n,
                               {{"dead", "count(*) FILTER (WHERE status = 'failed')"},
-                               {"retries", "count(*) FILTER (WHERE status = 'pending' AND NOT "
-                                           "given_back)"}},
+                               {"retries",
+                                "count(*) FILTER (WHERE status = 'pending' AND NOT "
+                                "given_back)"}},
                               "upd", "$2") +
                    ") SELECT " + job_columns("s") + " FROM stale s ORDER BY s.available_at");
     db.prepare(stmt::list_stale, "SELECT " + job_columns("s") + " FROM " + J + " s" + stale_where +
@@ -304,7 +321,8 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
     db.prepare(stmt::stats_counts,
                "SELECT queue, name, status, due, count(*), " + ms("now()") + " - min(" +
                    ms("COALESCE(available_at, created_at)") +
-                   ") FILTER (WHERE due AND isfinite(COALESCE(available_at, created_at))) FROM (SELECT queue, name, status, status = 'pending' AND "
+                   ") FILTER (WHERE due AND isfinite(COALESCE(available_at, created_at))) FROM "
+                   "(SELECT queue, name, status, status = 'pending' AND "
                    "(available_at IS NULL OR available_at <= now()) AS due, available_at, "
                    "created_at FROM " +
                    J + ") x GROUP BY queue, name, status, due");
@@ -319,34 +337,46 @@ Job job_from_row(const pqxx::row& row, int first) {
     // Other programs share the table: a field q cannot read (a status of theirs, an infinite
     // time) is noted on the job instead of failing the whole statement.
     auto read = [&](int column, const char* name, auto&& convert) {
+        const pqxx::field f = row[first + column];
         try {
-            convert(row[first + column]);
-        } catch (const std::exception& e) {
-            const std::string shown = row[first + column].is_null()
-                                          ? std::string("NULL")
-                                          : "'" + valid_utf8(std::string_view(row[first + column].c_str(), row[first + column].size()).substr(0, 40)) + "'";
-            note_unreadable(job, name, "cannot read " + shown);
+            convert(f);
+        } catch (const Error& e) {
+            note_unreadable(job, name, e.what());  // says what it expected
+        } catch (const std::exception&) {
+            const std::string shown =
+                f.is_null()
+                    ? std::string("NULL")
+                    : "'" + valid_utf8(std::string_view(f.c_str(), f.size()).substr(0, 40)) + "'";
+            note_unreadable(job, name, "bad value " + shown);
         }
     };
-    auto at_ms = [](const pqxx::field& f) -> std::optional<TimePoint> {
+    auto at_ms = [&](int column, const char* name) -> std::optional<TimePoint> {
+        const pqxx::field f = row[first + column];
         if (f.is_null())
             return std::nullopt;
-        return TimePoint(Milliseconds(f.as<long long>()));
+        const auto ms = f.as<long long>();
+        if (ms == infinite_past || ms == infinite_future) {
+            note_unreadable(job, name,
+                            ms == infinite_past ? "bad time '-infinity'" : "bad time 'infinity'");
+            return std::nullopt;
+        }
+        return TimePoint(Milliseconds(ms));
     };
     job.id = row[first + 0].as<std::string>();
     job.name = row[first + 1].as<std::string>();
     job.queue = row[first + 2].as<std::string>();
-    read(3, "status", [&](const pqxx::field& f) { job.status = status_from_string(std::string_view(f.c_str(), f.size())); });
+    read(3, "status", [&](const pqxx::field& f) {
+        job.status = status_from_string(std::string_view(f.c_str(), f.size()));
+    });
     read(4, "attempts", [&](const pqxx::field& f) { job.attempts = f.as<int>(); });
     read(5, "max_retries", [&](const pqxx::field& f) { job.max_retries = f.as<int>(); });
     // Other programs may leave payload NULL: that is JSON null, not an empty string.
     job.payload = row[first + 6].is_null() ? "null" : row[first + 6].as<std::string>();
     if (!row[first + 7].is_null())
         job.last_error = row[first + 7].as<std::string>();
-    read(8, "created_at",
-         [&](const pqxx::field& f) { job.created_at = at_ms(f).value_or(TimePoint{}); });
-    read(9, "available_at", [&](const pqxx::field& f) { job.available_at = at_ms(f); });
-    read(10, "finished_at", [&](const pqxx::field& f) { job.finished_at = at_ms(f); });
+    job.created_at = at_ms(8, "created_at").value_or(TimePoint{});
+    job.available_at = at_ms(9, "available_at");
+    job.finished_at = at_ms(10, "finished_at");
     if (!row[first + 11].is_null())
         job.reserved_by = row[first + 11].as<std::string>();
     return job;

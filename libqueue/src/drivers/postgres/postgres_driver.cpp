@@ -4,8 +4,8 @@
 #include "drivers/postgres/postgres_driver.hpp"
 
 #include <algorithm>
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <set>
@@ -149,7 +149,7 @@ class PostgresDriver final : public QueueDriver {
                 // the order their tokens were handed out in.
                 std::vector<std::pair<long long, Job>> batch;
                 for (const auto& row : rows)
-                    batch.emplace_back(row[13].as<long long>(), job_from_row(row));
+                    batch.emplace_back(row[12].as<long long>(), job_from_row(row));
                 std::sort(batch.begin(), batch.end(),
                           [](const auto& a, const auto& b) { return a.first < b.first; });
                 for (auto& [place, job] : batch) claimed.push_back(std::move(job));
@@ -411,18 +411,9 @@ class PostgresDriver final : public QueueDriver {
                 auto count = row[4].as<std::uint64_t>();
                 auto& q = queues[queue];
                 q.queue = queue;
-                auto add = [&](StateCounts& counts) {
-                    if (status == "pending")
-                        (due ? counts.due : counts.delayed) += count;
-                    else if (status == "processing")
-                        counts.processing += count;
-                    else if (status == "completed")
-                        counts.completed += count;
-                    else if (status == "failed")
-                        counts.failed += count;
-                };
-                add(q.counts);
-                add(q.by_name[name]);
+                if (!count_rows(q.by_name[name], status, due, count))
+                    stats.warnings.push_back(unknown_status_warning(queue, name, status, count));
+                count_rows(q.counts, status, due, count);
                 if (due && !row[5].is_null()) {
                     Milliseconds age(std::max<long long>(0, row[5].as<long long>()));
                     if (!q.oldest_due_age || age > *q.oldest_due_age)

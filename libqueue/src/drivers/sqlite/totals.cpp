@@ -25,18 +25,6 @@ void add(StateCounts& into, const StateCounts& more) {
     into.failed += more.failed;
 }
 
-void count_into(StateCounts& counts, const std::string& status, bool due, std::uint64_t n) {
-    if (status == "pending") {
-        (due ? counts.due : counts.delayed) += n;
-    } else if (status == "processing") {
-        counts.processing += n;
-    } else if (status == "completed") {
-        counts.completed += n;
-    } else if (status == "failed") {
-        counts.failed += n;
-    }
-}
-
 }  // namespace
 
 void TotalsDelta::apply(Connection& connection) const {
@@ -80,7 +68,9 @@ Stats read_stats(Connection& connection, TimePoint now) {
             bool due = counts->getColumn(3).getInt() != 0;
             auto n = std::uint64_t(counts->getColumn(4).getInt64());
             QueueStats& stats = queues[queue];
-            count_into(stats.by_name[name], counts->getColumn(2).getString(), due, n);
+            const std::string status = counts->getColumn(2).getString();
+            if (!count_rows(stats.by_name[name], status, due, n))
+                stats_warnings.push_back(unknown_status_warning(queue, name, status, n));
             if (due && !counts->isColumnNull(5)) {
                 try {
                     TimePoint since = parse_time_text(counts->getColumn(5).getText());
