@@ -32,7 +32,8 @@ class Context {
     // Set by `q run` (before calling driver()) so the in-process drivers (memory) are allowed.
     bool allow_in_process_driver = false;
 
-    // The config found by the lookup order (LIFECYCLE.md), with --driver applied. Loaded once.
+    // The config found by the lookup order (docs/lifecycle.md, "Configuration"), with --driver
+    // applied. Loaded once.
     const libqueue::Config& config();
     // The handlers of the config (handlers.NAME commands), built once. Job output goes to stderr.
     libqueue::Handlers& handlers();

@@ -19,9 +19,9 @@ struct RecoverArgs {
     bool force = false;
 };
 
-// What recovery does to a stale job (LIFECYCLE.md): its lost run used up an attempt.
+// Jobs are listed as they were before recovery: their claim tells what became of them.
 bool goes_dead(const libqueue::Job& job) {
-    return job.attempts > job.max_retries;
+    return libqueue::stale_outcome(job) == libqueue::StaleOutcome::dead;
 }
 
 void print_jobs_recovered(const std::vector<libqueue::Job>& jobs, libqueue::TimePoint now) {

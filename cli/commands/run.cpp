@@ -203,13 +203,13 @@ void run_batch(Context& context, const RunArgs& args) {
         }
     }
 
-    libqueue::WorkerOptions options;
+    auto options = libqueue::worker_options_from(config);
     options.queues = queues;
     options.concurrency = concurrency;
     options.stop_when_empty = true;
-    options.delay = config.worker.delay;
-    options.stale_after = config.stale_after;
-    options.retry = config.retry;
+    // The batch is the whole job: the config's limits for a long-running worker do not apply.
+    options.max_jobs.reset();
+    options.max_time.reset();
 
     RunReport report(context);
     libqueue::WorkerCallbacks callbacks;

@@ -184,25 +184,21 @@ class EventPrinter {
 };
 
 libqueue::WorkerOptions worker_options(Context& context, const WorkArgs& args) {
-    const auto& config = context.config();
-    libqueue::WorkerOptions options;
+    auto options = libqueue::worker_options_from(context.config());
     options.queues = context.queues();
-    options.concurrency = args.concurrency.value_or(config.worker.concurrency);
-    options.max_jobs = args.max_jobs ? args.max_jobs : config.worker.max_jobs;
-    options.max_time = args.max_time.empty()
-                           ? config.worker.timeout
-                           : std::optional(parse_duration_option("--max-time", args.max_time));
+    if (args.concurrency)
+        options.concurrency = *args.concurrency;
+    if (args.prefetch)
+        options.prefetch = args.prefetch;
+    if (args.max_jobs)
+        options.max_jobs = args.max_jobs;
+    if (!args.max_time.empty())
+        options.max_time = parse_duration_option("--max-time", args.max_time);
     if (!args.sleep.empty())
         options.idle_sleep = parse_duration_option("--sleep", args.sleep);
     if (!args.grace.empty())
         options.shutdown_grace = parse_duration_option("--grace", args.grace);
-    options.prefetch = args.prefetch ? args.prefetch : config.worker.prefetch;
-    options.delay = config.worker.delay;
     options.stop_when_empty = args.stop_when_empty;
-    options.stale_after = config.stale_after;
-    options.retry = config.retry;
-    if (options.concurrency == 0)
-        throw libqueue::UsageError("--concurrency: must be at least 1");
     return options;
 }
 

@@ -300,7 +300,8 @@ void check_queue(const Checker& check, const json& queue, Config& config) {
             check.unknown_key(path, known);
         }
     }
-    // The seed's redis.retry_after means stale_after; an explicit queue.stale_after wins.
+    // The Dart queue system's redis.retry_after means stale_after; an explicit
+    // queue.stale_after wins.
     if (stale_after) {
         config.stale_after = *stale_after;
     } else if (redis_retry_after) {

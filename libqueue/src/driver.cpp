@@ -18,7 +18,19 @@ bool claimed_ahead(std::string_view token) {
 StaleOutcome stale_outcome(const Job& job) {
     if (job.reserved_by && claimed_ahead(*job.reserved_by))
         return StaleOutcome::give_back;
-    return job.attempts > job.max_retries ? StaleOutcome::dead : StaleOutcome::retry;
+    return has_attempts_left(job) ? StaleOutcome::retry : StaleOutcome::dead;
+}
+
+bool matches(const Job& job, const ListFilter& filter) {
+    if (filter.status && job.status != *filter.status)
+        return false;
+    if (filter.queue && job.queue != *filter.queue)
+        return false;
+    if (filter.name && job.name != *filter.name)
+        return false;
+    if (filter.finished_before && !(job.finished_at && *job.finished_at < *filter.finished_before))
+        return false;
+    return filter.after_id.empty() || job.id > filter.after_id;
 }
 
 std::vector<bool> QueueDriver::heartbeat_batch(const std::vector<Claim>& claims) {

@@ -11,8 +11,8 @@
 #include <random>
 
 #include "libqueue/errors.hpp"
-#include "libqueue/text.hpp"
 #include "libqueue/json_limits.hpp"
+#include "libqueue/text.hpp"
 
 namespace libqueue {
 
@@ -74,8 +74,8 @@ void check_label(std::string_view what, std::string_view value) {
         throw DataError(std::string(what) + " is not valid UTF-8");
     for (unsigned char c : value) {
         if (c < 0x20 || c == 0x7f) {
-            throw DataError(std::string(what) + " contains a control character (" +
-                            fmt_control(c) + ")");
+            throw DataError(std::string(what) + " contains a control character (" + fmt_control(c) +
+                            ")");
         }
     }
 }

@@ -117,17 +117,17 @@ json job_to_json(const Job& job) {
     if (payload.is_discarded())
         payload = job.payload;
     json out = {{"id", job.id},
-            {"name", job.name},
-            {"queue", job.queue},
-            {"status", std::string(to_string(job.status))},
-            {"attempts", job.attempts},
-            {"max_retries", job.max_retries},
-            {"payload", payload},
-            {"last_error", string_or_null(job.last_error)},
-            {"created_at", format_iso8601(job.created_at)},
-            {"available_at", time_or_null(job.available_at)},
-            {"finished_at", time_or_null(job.finished_at)},
-            {"reserved_by", string_or_null(job.reserved_by)}};
+                {"name", job.name},
+                {"queue", job.queue},
+                {"status", std::string(to_string(job.status))},
+                {"attempts", job.attempts},
+                {"max_retries", job.max_retries},
+                {"payload", payload},
+                {"last_error", string_or_null(job.last_error)},
+                {"created_at", format_iso8601(job.created_at)},
+                {"available_at", time_or_null(job.available_at)},
+                {"finished_at", time_or_null(job.finished_at)},
+                {"reserved_by", string_or_null(job.reserved_by)}};
     if (job.unreadable)
         out["unreadable"] = *job.unreadable;
     return out;

@@ -10,7 +10,7 @@ namespace libqueue {
 
 namespace {
 
-// One worker id per process, as the seed's worker ids name a process.
+// One worker id per process, as the Dart queue system's worker ids name a process.
 const std::string& process_worker_id() {
     static const std::string id = default_worker_id();
     return id;
@@ -102,32 +102,14 @@ bool Manager::process_one(const std::vector<std::string>& queues) {
 }
 
 WorkerOptions Manager::default_worker_options() const {
-    WorkerOptions options;
-    options.concurrency = std::max(config_.worker.concurrency, 1u);
-    options.max_jobs = config_.worker.max_jobs;
-    options.max_time = config_.worker.timeout;
-    options.delay = config_.worker.delay;
-    options.stale_after = config_.stale_after;
-    options.retry = config_.retry;
-    return options;
+    return worker_options_from(config_);
+}
+
+WorkerSummary Manager::work(WorkerCallbacks callbacks) {
+    return work(default_worker_options(), std::move(callbacks));
 }
 
 WorkerSummary Manager::work(WorkerOptions options, WorkerCallbacks callbacks) {
-    const WorkerOptions defaults;
-    const WorkerOptions configured = default_worker_options();
-    if (options.concurrency == defaults.concurrency)
-        options.concurrency = configured.concurrency;
-    if (!options.max_jobs)
-        options.max_jobs = configured.max_jobs;
-    if (!options.max_time)
-        options.max_time = configured.max_time;
-    if (options.delay == defaults.delay)
-        options.delay = configured.delay;
-    if (options.stale_after == defaults.stale_after)
-        options.stale_after = configured.stale_after;
-    if (options.retry.base == defaults.retry.base && options.retry.max == defaults.retry.max) {
-        options.retry = configured.retry;
-    }
     Worker worker(*driver_, handlers_, std::move(options), std::move(callbacks), &metrics_);
     return worker.run();
 }

@@ -2,11 +2,32 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "libqueue/text.hpp"
 
 namespace libqueue {
 
-bool count_rows(StateCounts& counts, std::string_view status, bool due, std::uint64_t n) {
+namespace {
+
+void add(StateCounts& into, const StateCounts& more) {
+    into.due += more.due;
+    into.delayed += more.delayed;
+    into.processing += more.processing;
+    into.completed += more.completed;
+    into.failed += more.failed;
+}
+
+void add(Totals& into, const Totals& more) {
+    into.pushed += more.pushed;
+    into.completed += more.completed;
+    into.dead += more.dead;
+    into.retries += more.retries;
+    into.processing_ms += more.processing_ms;
+}
+
+// The one place where statuses map to counts. False for a status that is none of q's.
+bool add_rows(StateCounts& counts, std::string_view status, bool due, std::uint64_t n) {
     if (status == "pending") {
         (due ? counts.due : counts.delayed) += n;
     } else if (status == "processing") {
@@ -21,13 +42,61 @@ bool count_rows(StateCounts& counts, std::string_view status, bool due, std::uin
     return true;
 }
 
-std::string unknown_status_warning(std::string_view queue, std::string_view name,
-                                   std::string_view status, std::uint64_t n) {
-    return fmt::format(
-        "queue {}, job name {}: {} job{} with status '{}', which q does not know "
-        "(counted nowhere; q list names them)",
-        valid_utf8(queue), valid_utf8(name), n, n == 1 ? "" : "s",
-        valid_utf8(status.substr(0, 40)));
+}  // namespace
+
+QueueStats& StatsBuilder::queue(const std::string& name) {
+    QueueStats& stats = queues_[name];
+    stats.queue = name;
+    return stats;
+}
+
+void StatsBuilder::count(const Job& job) {
+    const bool due =
+        job.status == Status::pending && (!job.available_at || *job.available_at <= now_);
+    add_rows(queue(job.queue).by_name[job.name], to_string(job.status), due, 1);
+    if (due)
+        due_since(job.queue, job.available_at.value_or(job.created_at));
+}
+
+void StatsBuilder::count_rows(const std::string& queue_name, const std::string& name,
+                              std::string_view status, bool due, std::uint64_t n) {
+    if (!add_rows(queue(queue_name).by_name[name], status, due, n)) {
+        warn(
+            fmt::format("queue {}, job name {}: {} job{} with status '{}', which q does not "
+                        "know (counted nowhere; q list names them)",
+                        valid_utf8(queue_name), valid_utf8(name), n, n == 1 ? "" : "s",
+                        valid_utf8(status.substr(0, 40))));
+    }
+}
+
+void StatsBuilder::due_since(const std::string& queue_name, TimePoint since) {
+    due_for(queue_name, std::chrono::duration_cast<Milliseconds>(now_ - since));
+}
+
+void StatsBuilder::due_for(const std::string& queue_name, Milliseconds age) {
+    auto& oldest = queue(queue_name).oldest_due_age;
+    age = std::max(age, Milliseconds{0});
+    if (!oldest || age > *oldest)
+        oldest = age;
+}
+
+void StatsBuilder::add_totals(const std::string& queue_name, const std::string& name,
+                              const Totals& totals) {
+    add(queue(queue_name).totals_by_name[name], totals);
+}
+
+Stats StatsBuilder::finish() && {
+    Stats stats;
+    stats.now = now_;
+    for (auto& [_, entry] : queues_) {
+        entry.counts = StateCounts{};
+        entry.totals = Totals{};
+        for (const auto& [name, counts] : entry.by_name) add(entry.counts, counts);
+        for (const auto& [name, totals] : entry.totals_by_name) add(entry.totals, totals);
+        stats.queues.push_back(std::move(entry));
+    }
+    stats.warnings = std::move(warnings_);
+    return stats;
 }
 
 }  // namespace libqueue

@@ -12,6 +12,7 @@
 #include "exec/claim_keeper.hpp"
 #include "exec/claimed_job.hpp"
 #include "exec/completion_writer.hpp"
+#include "exec/periodic_task.hpp"
 #include "libqueue/errors.hpp"
 
 namespace libqueue {
@@ -49,7 +50,7 @@ bool is_permanent(const std::exception& e) {
 // Slots are threads that each run one job at a time. A free slot with nothing handed to it claims
 // for every free slot at once (one claim in flight at a time) and starts the first job itself, so
 // a job starts the moment a slot frees. When nothing is due, one free slot waits in
-// driver.wait_for_jobs. A keeper thread heartbeats running jobs and recovers stale ones.
+// driver.wait_for_jobs. A keeper thread heartbeats running jobs; another recovers stale ones.
 struct Worker::State {
     // A claimed job, from the claim until its outcome is recorded: its claim is kept alive (the
     // keeper entry) all along, also while it waits in `ready` and while its completion is queued.
@@ -179,7 +180,9 @@ struct Worker::State {
         return started_at + *options.max_time;
     }
 
-    void backend_failed_locked(const std::exception& e, std::unique_lock<std::mutex>& lock) {
+    // A claim or wait failed: stop on a permanent error, else back off. Called with `lock` held
+    // and returns with it held; it is released while the caller's on_worker_error runs.
+    void backend_failed(const std::exception& e, std::unique_lock<std::mutex>& lock) {
         if (is_permanent(e)) {
             if (!fatal)
                 fatal = std::current_exception();
@@ -256,7 +259,7 @@ struct Worker::State {
             try {
                 std::rethrow_exception(*error);
             } catch (const std::exception& e) {
-                backend_failed_locked(e, lock);
+                backend_failed(e, lock);
             } catch (...) {
             }
         } else if (woken_early) {
@@ -299,7 +302,7 @@ struct Worker::State {
             try {
                 std::rethrow_exception(*error);
             } catch (const std::exception& e) {
-                backend_failed_locked(e, lock);
+                backend_failed(e, lock);
             } catch (...) {
             }
             return;
@@ -419,7 +422,7 @@ struct Worker::State {
         } catch (const std::exception& e) {
             if (is_permanent(e)) {
                 std::unique_lock lock(mutex);
-                backend_failed_locked(e, lock);
+                backend_failed(e, lock);
                 return;
             }
             callbacks.on_worker_error(e);
@@ -428,6 +431,18 @@ struct Worker::State {
 
     exec::ClaimKeeper* current_keeper = nullptr;
 };
+
+WorkerOptions worker_options_from(const Config& config) {
+    WorkerOptions options;
+    options.concurrency = std::max(config.worker.concurrency, 1u);
+    options.prefetch = config.worker.prefetch;
+    options.max_jobs = config.worker.max_jobs;
+    options.max_time = config.worker.timeout;
+    options.delay = config.worker.delay;
+    options.stale_after = config.stale_after;
+    options.retry = config.retry;
+    return options;
+}
 
 Worker::Worker(QueueDriver& driver, const JobExecutor& executor, WorkerOptions options,
                WorkerCallbacks callbacks, Metrics* metrics)
@@ -464,7 +479,8 @@ WorkerSummary Worker::run() {
     // left behind; then every stale_after/2.
     if (!s.stopping)
         s.recover_stale();
-    keeper.every(std::max(s.options.stale_after / 2, Milliseconds{1}), [&s] { s.recover_stale(); });
+    std::optional<exec::PeriodicTask> recovery;
+    recovery.emplace(s.options.stale_after / 2, [&s] { s.recover_stale(); });
 
     std::vector<std::jthread> slots;
     for (unsigned i = 0; i < s.options.concurrency; ++i) slots.emplace_back([&s] { s.slot(); });
@@ -484,7 +500,8 @@ WorkerSummary Worker::run() {
         s.stopped.wait_until(lock, grace_end, [&] { return s.running.empty(); });
         for (auto& job : s.running) job.stop.request_stop();
     }
-    slots.clear();    // joins
+    slots.clear();  // joins
+    recovery.reset();
     writer.finish();  // before the keeper: it lets each claim go once its completion is written
     keeper.shutdown();
 

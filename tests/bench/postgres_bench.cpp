@@ -1,8 +1,8 @@
 // The postgres driver's figures (not a test): enqueue one by one and in batches, jobs processed
 // per second by an in-process worker with a no-op handler at concurrency 1 and 8, push -> start
 // latency into an idle worker, a drain by claims of 100 completed in one batch or one by one, the
-// claim rate with 1M rows in the table (with q's indexes and with the seed's index alone), and
-// claims while a long transaction holds back vacuum.
+// claim rate with 1M rows in the table (with q's indexes and with the kronix_jobs index alone),
+// and claims while a long transaction holds back vacuum.
 //   eval "$(scripts/pg-start)"; build/tests/bench/postgres_bench [--rows N]
 //       [--skip-big | --only-big | --only-drain]
 // Works on tables of its own (q_bench_PID*) in $Q_TEST_PG_DSN and drops them at the end.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# q inspect-file: a queue file shown without being changed, in q's layout and the seed's.
+# q inspect-file: a queue file shown without being changed, in q's layout and the Dart file
+# driver's.
 source "$(dirname "$0")/lib.sh"
 write_config '"file": {"path": "jobs.json"}'
 
@@ -31,7 +32,7 @@ expect_exit 0 q inspect-file --limit 1 jobs.json
 assert_contains "$OUT" "and 1 more"
 assert_not_contains "$OUT" "$report_id"
 
-# the seed's layout: a JSON array, one entry corrupt; the rest still shown
+# the Dart file driver's layout: a JSON array, one entry corrupt; the rest still shown
 cat > seed.json <<'JSON'
 [
   {"id": "123456789", "type": "ImportantJob", "payload": {"a": 1},

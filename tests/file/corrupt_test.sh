@@ -36,7 +36,7 @@ assert_contains "$ERR" "jobs.json: line 6, column"
 assert_contains "$ERR" "jobs.json.1"
 assert_one_line "$ERR"
 
-# valid JSON, wrong shape (the seed's own layout)
+# valid JSON, wrong shape (the Dart file driver's own layout)
 printf '[{"id": "1", "type": "Seed", "payload": {}, "scheduledAt": "2024-01-15T10:30:00.000Z", "attempts": 0, "maxRetries": 3}]\n' > jobs.json
 refused_by_all "seed layout"
 run qf size

@@ -11,7 +11,8 @@ namespace q_fuzz {
 
 inline bool shows_password(const std::string& shown, const std::string& password,
                            const std::string& everything_else) {
-    if (password.size() < 6 || password.find_first_of(" \t\r\n='\"\\:@/?&%[]#,;") != std::string::npos)
+    if (password.size() < 6 ||
+        password.find_first_of(" \t\r\n='\"\\:@/?&%[]#,;") != std::string::npos)
         return false;
     if (everything_else.find(password) != std::string::npos)
         return false;

@@ -17,10 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const libqueue::redis::RedisUrl parsed = libqueue::redis::parse_redis_url(url);
         const std::string described = parsed.describe();
         if (parsed.password) {
-            const std::string everything_else = "redis\n***\n" + parsed.username.value_or("") +
-                                                "\n" + parsed.host + "\n" +
-                                                std::to_string(parsed.port) + "\n" +
-                                                std::to_string(parsed.db) + "\n";
+            const std::string everything_else =
+                "redis\n***\n" + parsed.username.value_or("") + "\n" + parsed.host + "\n" +
+                std::to_string(parsed.port) + "\n" + std::to_string(parsed.db) + "\n";
             if (q_fuzz::shows_password(shown, *parsed.password, everything_else) ||
                 q_fuzz::shows_password(described, *parsed.password, everything_else))
                 std::abort();  // the password was shown

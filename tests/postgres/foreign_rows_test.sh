@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Rows another program wrote in the seed's shape (plain SQL: available_at NULL or past, payload any
-# text) are worked by `q work`; rows q writes are rows in that same shape.
+# Rows another program wrote in the kronix_jobs layout (plain SQL: available_at NULL or past,
+# payload any text) are worked by `q work`; rows q writes are rows in that same shape.
 source "$(dirname "$0")/lib.sh"
 
 handler seed_job 'printf "%s|%s|%s\n" "$Q_JOB_ID" "$Q_ATTEMPT" "$(cat)" >> "$T/ran"'
@@ -8,7 +8,7 @@ write_pg_config
 expect_exit 0 q migrate
 assert_contains "$OUT" "created table $TABLE" "q migrate creates the table"
 
-# The seed's own program would write rows like these (its columns, its defaults).
+# The Dart queue system's own program would write rows like these (its columns, its defaults).
 sql "INSERT INTO $TABLE (id, name, payload) VALUES ('seed-null-due', 'seed_job', 'plain text, not JSON')"
 sql "INSERT INTO $TABLE (id, name, queue, status, attempts, max_retries, payload, created_at, available_at)
      VALUES ('seed-past-due', 'seed_job', 'default', 'pending', 0, 2, '{\"n\": 2}',
@@ -31,7 +31,7 @@ assert_eq "pending" "$(sql "SELECT status FROM $TABLE WHERE id = 'seed-future'")
 # The older past-due row ran first (claim order: available_at, created_at, id).
 assert_eq "seed-past-due" "$(head -n 1 "$T/ran" | cut -d'|' -f1)" "oldest due first"
 
-# Rows q writes are in the seed's shape: its columns, its statuses, server times.
+# Rows q writes are in the kronix_jobs layout: its columns, its statuses, server times.
 expect_exit 0 q push --max-retries 5 seed_job '{"from": "q"}'
 id=$OUT
 assert_eq "seed_job|default|pending|0|5|{\"from\": \"q\"}|t|t|t|t" \
@@ -39,7 +39,8 @@ assert_eq "seed_job|default|pending|0|5|{\"from\": \"q\"}|t|t|t|t" \
                    available_at IS NOT NULL, finished_at IS NULL, reserved_by IS NULL
             FROM $TABLE WHERE id = '$id'")" \
     "a pushed row as the seed's program reads it"
-# The seed's pop query (queue, status, available_at) finds it through the seed's index.
+# The Dart queue system's pop query (queue, status, available_at) finds it through the
+# kronix_jobs index.
 assert_eq "$id" \
     "$(sql "SELECT id FROM $TABLE WHERE queue = 'default' AND status = 'pending'
             AND (available_at IS NULL OR available_at <= now()) ORDER BY created_at LIMIT 1")" \
@@ -47,7 +48,8 @@ assert_eq "$id" \
 assert_eq "1" "$(sql "SELECT count(*) FROM pg_indexes WHERE tablename = '$TABLE' AND indexname = 'idx_${TABLE}_pop'")" \
     "the seed's index exists"
 
-# A failed row as the seed's program would leave it is a dead letter to q, and retryable.
+# A failed row as the Dart queue system's program would leave it is a dead letter to q, and
+# retryable.
 sql "INSERT INTO $TABLE (id, name, status, attempts, payload, last_error, finished_at)
      VALUES ('seed-dead', 'seed_job', 'failed', 3, '{}', 'boom', now())"
 expect_exit 0 q dlq retry seed-dead

@@ -1,4 +1,7 @@
-// The seed's QueueManager flow on the memory driver: dispatch, process, work, metrics.
+// The Dart queue system's QueueManager flow on the memory driver: dispatch, process, work,
+// metrics.
+#include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
@@ -21,7 +24,7 @@ Config memory_config() {
     return config;
 }
 
-// The seed's job class: its state is its payload.
+// The Dart queue system's job class: its state is its payload.
 class WelcomeEmailJob : public QueueJob {
   public:
     explicit WelcomeEmailJob(std::string email) : email_(std::move(email)) {}
@@ -168,7 +171,7 @@ TEST_CASE("work takes unset options from the config", "[manager]") {
 
     manager.handlers().on("ok", [](const Job&) {});
     for (int i = 0; i < 5; ++i) manager.dispatch(job_named("ok"));
-    WorkerOptions options;
+    WorkerOptions options = manager.default_worker_options();
     options.idle_sleep = 20ms;
     options.stop_when_empty = true;
     const auto summary = manager.work(options);
@@ -177,9 +180,18 @@ TEST_CASE("work takes unset options from the config", "[manager]") {
     CHECK(summary.stop_reason == "max_jobs");
     CHECK(manager.metrics().total_completed == 2);
 
-    SECTION("options the caller set win") {
-        options.max_jobs = 1;
-        CHECK(manager.work(options).completed == 1);
+    SECTION("options the caller set win, also when they equal the defaults") {
+        options.concurrency = 1;  // the config says 3
+        std::atomic<int> running{0}, most{0};
+        manager.handlers().on("slow", [&](const Job&) {
+            most = std::max(most.load(), ++running);
+            std::this_thread::sleep_for(20ms);
+            --running;
+        });
+        for (int i = 0; i < 3; ++i) manager.dispatch(job_named("slow"));
+        options.max_jobs = 6;  // the 3 left of "ok", then the slow ones, one at a time
+        CHECK(manager.work(options).completed == 6);
+        CHECK(most == 1);
     }
 }
 

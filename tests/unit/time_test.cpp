@@ -106,9 +106,8 @@ TEST_CASE("parse_stored_time: what SQLite and other programs write") {
     CHECK(parse_stored_time("2026-11-23T17:00") == kFivePm);
     CHECK(parse_stored_time("2026-11-23") == kFivePm - 17h);
     CHECK(parse_stored_time("2026-11-23 18:00:00+01:00") == kFivePm);
-    const auto unix_five_pm = std::chrono::duration_cast<std::chrono::seconds>(
-                                  kFivePm.time_since_epoch())
-                                  .count();
+    const auto unix_five_pm =
+        std::chrono::duration_cast<std::chrono::seconds>(kFivePm.time_since_epoch()).count();
     CHECK(parse_stored_time(std::to_string(unix_five_pm)) == kFivePm);
     CHECK(parse_stored_time(std::to_string(unix_five_pm) + ".5") == kFivePm + 500ms);
     CHECK(parse_stored_time("0") == TimePoint{});
@@ -121,7 +120,8 @@ TEST_CASE("parse_stored_time refuses the rest, naming a bounded, valid UTF-8 tex
         CHECK_THROWS_AS(parse_stored_time(text), DataError);
     }
     CHECK_THROWS_WITH(parse_stored_time("\xff\xfe"), Contains("\xEF\xBF\xBD"));
-    CHECK_THROWS_WITH(parse_stored_time(std::string(10'000, '9')), !Contains(std::string(100, '9')));
+    CHECK_THROWS_WITH(parse_stored_time(std::string(10'000, '9')),
+                      !Contains(std::string(100, '9')));
 }
 
 TEST_CASE("parse_user_time: with an offset, exactly that instant") {

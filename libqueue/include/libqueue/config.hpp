@@ -22,7 +22,7 @@ struct RetrySettings {
 inline constexpr unsigned max_prefetch = 256;
 
 struct WorkerSettings {
-    Milliseconds delay{0};                  // pause between jobs (the seed's worker.delay)
+    Milliseconds delay{0};                  // pause between jobs (the Dart worker.delay)
     std::optional<std::uint64_t> max_jobs;  // stop after this many jobs
     std::optional<Milliseconds> timeout;    // stop after running this long
     unsigned concurrency = 1;

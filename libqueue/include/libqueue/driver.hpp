@@ -1,6 +1,6 @@
 // The storage interface every driver implements, and the guarantees each method keeps.
-// LIFECYCLE.md is the contract; every state change
-// below names the row of its table it implements.
+// docs/lifecycle.md is the contract; every state change below names the row of its table
+// ("Operations") it implements.
 //
 // Thread safety: a driver object may be called from several threads at once (a worker with
 // concurrency N shares one driver). Drivers serialize internally or use a connection per thread.
@@ -86,6 +86,9 @@ struct ListFilter {
     std::size_t limit = 100;                   // 0: no limit
     std::string after_id;  // keyset paging: only ids > after_id, ordered by id ascending
 };
+
+// Whether `job` passes every condition of `filter` (limit aside): for drivers that filter in C++.
+bool matches(const Job& job, const ListFilter& filter);
 
 class QueueDriver {
   public:

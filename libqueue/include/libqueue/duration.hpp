@@ -12,7 +12,8 @@ namespace libqueue {
 // Throws UsageError: "bad duration 'x' (expected e.g. 250ms, 30s, 5m, 2h, 1d)".
 Milliseconds parse_duration(std::string_view text);
 
-// A config value: a duration string or a non-negative number of seconds (the seed writes 90).
+// A config value: a duration string or a non-negative number of seconds (the Dart queue
+// system's config writes 90).
 // Throws UsageError as parse_duration.
 Milliseconds duration_from_json(const nlohmann::json& value);
 

@@ -1,4 +1,5 @@
-// What runs a job: a C++ callable, a job class (the seed's QueueJob), or an external command.
+// What runs a job: a C++ callable, a job class (the Dart queue system's QueueJob), or an external
+// command.
 // A handler gets a job and returns an outcome; the worker turns the outcome into complete,
 // release with backoff, or fail.
 #pragma once
@@ -48,7 +49,7 @@ class JobExecutor {
     virtual Outcome execute(const Job& job, std::stop_token stop) const = 0;
 };
 
-// The seed's job class: its state is its payload.
+// The Dart queue system's job class: its state is its payload.
 class QueueJob {
   public:
     virtual ~QueueJob() = default;

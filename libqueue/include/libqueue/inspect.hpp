@@ -1,7 +1,7 @@
 // Looking inside a queue file without changing it (`q inspect-file`): q's own file driver
-// format, and the seed's layouts (a JSON array of {id, type, payload, scheduledAt, createdAt,
-// attempts, maxRetries}, or {"jobs": [...]} of the same). Corrupt entries are reported by
-// index; the readable ones are still shown.
+// format, and the Dart file driver's layouts (a JSON array of {id, type, payload, scheduledAt,
+// createdAt, attempts, maxRetries}, or {"jobs": [...]} of the same). Corrupt entries are
+// reported by index; the readable ones are still shown.
 #pragma once
 
 #include <cstdint>

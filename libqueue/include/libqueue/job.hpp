@@ -1,4 +1,4 @@
-// The job record every driver stores: the columns of the seed's kronix_jobs table.
+// The job record every driver stores: the columns of the Dart queue system's kronix_jobs table.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -36,6 +36,13 @@ struct Job {
     // claims such a job fails it with this text instead of running it.
     std::optional<std::string> unreadable;
 };
+
+// Whether a job whose current attempt failed (its claim counted in `attempts`) runs again: while
+// attempts <= max_retries. The one statement of the rule; the SQL of the postgres driver and the
+// Lua of the redis driver spell it out and are tested against it by the conformance suite.
+inline bool has_attempts_left(const Job& job) {
+    return job.attempts <= job.max_retries;
+}
 
 // Adds "column `column`: `problem`" to job.unreadable.
 void note_unreadable(Job& job, std::string_view column, std::string_view problem);

@@ -1,4 +1,5 @@
-// The seed's QueueManager: dispatch, dispatch batch, process one, run a worker, metrics.
+// The Dart queue system's QueueManager: dispatch, dispatch batch, process one, run a worker,
+// metrics.
 #pragma once
 
 #include <memory>
@@ -22,7 +23,7 @@ struct DispatchOptions {
 };
 
 class Manager {
-public:
+  public:
     // Builds the configured driver through the registry; the config's command handlers are
     // registered. Throws what create_driver throws.
     explicit Manager(Config config);
@@ -42,16 +43,17 @@ public:
     // Claims one due job from `queues`, runs it, records the outcome. False when none was due.
     bool process_one(const std::vector<std::string>& queues = {"default"});
 
-    // A worker with this manager's driver, handlers and metrics. Options left at their defaults
-    // take the config's queue.worker, queue.retry and queue.stale_after values.
+    // A worker with this manager's driver, handlers and metrics, run with the config's options
+    // (default_worker_options()) or with `options` exactly as given.
+    WorkerSummary work(WorkerCallbacks callbacks = {});
     WorkerSummary work(WorkerOptions options, WorkerCallbacks callbacks = {});
-    // Options filled from the config (queue.worker.*, retry, stale_after).
+    // worker_options_from(this manager's config): start from these to change a few.
     WorkerOptions default_worker_options() const;
 
     MetricsSnapshot metrics() const;
     void reset_metrics();
 
-private:
+  private:
     Config config_;
     Handlers handlers_;
     std::unique_ptr<QueueDriver> driver_;

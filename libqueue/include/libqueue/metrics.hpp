@@ -1,4 +1,5 @@
-// The seed's in-process metrics: what one Manager has seen since it started (or reset).
+// The Dart queue system's in-process metrics: what one Manager has seen since it started (or
+// reset).
 // Thread-safe. For what the queue holds, see QueueDriver::stats().
 #pragma once
 
@@ -18,19 +19,20 @@ struct MetricsSnapshot {
     std::uint64_t total_failed = 0;   // went dead
     std::uint64_t total_retried = 0;  // failed attempts released for another try
     std::uint64_t currently_processing = 0;
-    double success_rate = 0;   // completed / (completed + failed); 0 when neither
-    double failure_rate = 0;   // failed / (completed + failed)
+    double success_rate = 0;                // completed / (completed + failed); 0 when neither
+    double failure_rate = 0;                // failed / (completed + failed)
     double average_processing_time_ms = 0;  // over completed jobs
     std::map<std::string, std::uint64_t> queued_by_name;
     std::map<std::string, std::uint64_t> completed_by_name;
     std::map<std::string, std::uint64_t> failed_by_name;
 
-    // The seed's keys: total_queued, ..., completed_by_type, failed_by_type, queued_by_type.
+    // The Dart queue system's keys: total_queued, ..., completed_by_type, failed_by_type,
+    // queued_by_type.
     nlohmann::json to_json() const;
 };
 
 class Metrics {
-public:
+  public:
     void queued(const std::string& name, std::uint64_t count = 1);
     void started();
     void completed(const std::string& name, Milliseconds ran_for);
@@ -40,7 +42,7 @@ public:
     MetricsSnapshot snapshot() const;
     void reset();
 
-private:
+  private:
     mutable std::mutex mutex_;
     MetricsSnapshot data_;
     std::uint64_t processing_ms_ = 0;

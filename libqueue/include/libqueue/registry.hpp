@@ -1,5 +1,6 @@
 // Creating drivers by name. The built-in drivers are listed in one table (src/registry.cpp);
-// applications add their own with register_driver (the seed's QueueFactory.registerDriver).
+// applications add their own with register_driver (the Dart queue system's
+// QueueFactory.registerDriver).
 #pragma once
 
 #include <functional>

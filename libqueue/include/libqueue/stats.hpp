@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "libqueue/job.hpp"
 #include "libqueue/time.hpp"
 
 namespace libqueue {
@@ -49,12 +50,34 @@ struct Stats {
     std::vector<std::string> warnings;
 };
 
-// Adds `n` rows stored with `status` (due: pending and due now) to `counts`, the one place where
-// statuses map to counts. False for a status that is none of q's (rows another program wrote):
-// those count nowhere, and the driver adds unknown_status_warning to Stats::warnings.
-bool count_rows(StateCounts& counts, std::string_view status, bool due, std::uint64_t n);
-std::string unknown_status_warning(std::string_view queue, std::string_view name,
-                                   std::string_view status, std::uint64_t n);
+// How every driver assembles its Stats, so counting rules live here once: the state of each job
+// (or of n rows of one status), the oldest due job's age (waiting since available_at, or
+// created_at when that is unset), lifetime totals, and queue counts as the sum of their names'.
+class StatsBuilder {
+  public:
+    explicit StatsBuilder(TimePoint now) : now_(now) {}
+
+    // One job as a driver holds it in memory.
+    void count(const Job& job);
+    // `n` stored rows of one status (SQL: GROUP BY). A status that is none of q's (a row another
+    // program wrote) counts nowhere and adds a warning.
+    void count_rows(const std::string& queue, const std::string& name, std::string_view status,
+                    bool due, std::uint64_t n);
+    // A due job of `queue` has waited since `since` (or for `age`).
+    void due_since(const std::string& queue, TimePoint since);
+    void due_for(const std::string& queue, Milliseconds age);
+    void add_totals(const std::string& queue, const std::string& name, const Totals& totals);
+    void warn(std::string line) { warnings_.push_back(std::move(line)); }
+
+    Stats finish() &&;
+
+  private:
+    QueueStats& queue(const std::string& name);
+
+    TimePoint now_;
+    std::map<std::string, QueueStats> queues_;  // sorted by name, as Stats promises
+    std::vector<std::string> warnings_;
+};
 
 // The shape `q stats --json` prints: per queue, counts, totals, success_rate,
 // average_processing_ms, oldest_due_age_ms, by_name.

@@ -23,7 +23,7 @@ struct WorkerOptions {
     std::optional<std::uint64_t> max_jobs;       // stop after finishing this many
     std::optional<Milliseconds> max_time;        // stop claiming after this long
     Milliseconds idle_sleep{1'000};              // longest wait between polls when nothing is due
-    Milliseconds delay{0};                       // pause after each job (the seed's worker.delay)
+    Milliseconds delay{0};                       // pause after each job (the Dart worker.delay)
     // Jobs claimed beyond the free slots (at most max_prefetch). Unset: adaptive, as many as the
     // slots would finish within a few milliseconds at the recent run time, none for slow jobs.
     // 0 never holds a job no slot is free for (fair sharing between workers of long jobs).
@@ -37,6 +37,9 @@ struct WorkerOptions {
     Milliseconds shutdown_grace{30'000};  // after stop(): how long running jobs may finish
     std::string worker_id;                // empty: default_worker_id()
 };
+
+// The options the config sets (queue.worker.*, queue.retry, queue.stale_after); the rest default.
+WorkerOptions worker_options_from(const Config& config);
 
 // How often a worker heartbeats its running jobs when jobs go stale after `stale_after`.
 inline Milliseconds heartbeat_interval(Milliseconds stale_after) {

@@ -17,7 +17,6 @@ void ClaimKeeper::shutdown() {
     {
         std::lock_guard lock(mutex_);
         thread = std::move(thread_);
-        periodic_.reset();
     }
     if (thread.joinable()) {
         thread.request_stop();
@@ -102,15 +101,6 @@ void ClaimKeeper::refresh_due_locked(Clock::time_point now, std::unique_lock<std
     idle_.notify_all();
 }
 
-void ClaimKeeper::every(Milliseconds period, std::function<void()> task) {
-    std::lock_guard lock(mutex_);
-    period = std::max(period, Milliseconds{1});
-    periodic_ = Periodic{period, std::move(task), Clock::now() + period};
-    ++generation_;
-    wake_.notify_all();
-    start_locked();
-}
-
 void ClaimKeeper::start_locked() {
     if (!thread_.joinable())
         thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
@@ -126,19 +116,7 @@ void ClaimKeeper::loop(std::stop_token stop) {
             refresh_due_locked(now, lock);
             continue;
         }
-        // After the heartbeats: recovery (the periodic task) must never find this process's own
-        // live claims stale just because their refresh was waiting behind it.
-        if (periodic_ && now >= periodic_->due) {
-            periodic_->due = now + periodic_->period;
-            auto task = periodic_->task;
-            lock.unlock();
-            task();
-            lock.lock();
-            continue;
-        }
         auto wake_at = now + tick_;
-        if (periodic_)
-            wake_at = std::min(wake_at, periodic_->due);
         for (const auto& [id, entry] : entries_) wake_at = std::min(wake_at, entry.due);
         const auto seen = generation_;
         wake_.wait_until(lock, stop, wake_at, [&] { return generation_ != seen; });

@@ -34,10 +34,6 @@ class ClaimKeeper {
     // Once this returns, the keeper no longer touches the entry (nor its driver).
     void remove(std::uint64_t id);
 
-    // Runs `task` on the keeper's thread every `period`, first one period from now (the
-    // worker's stale recovery). The task must not throw.
-    void every(Milliseconds period, std::function<void()> task);
-
     // Stops the thread after the call in progress; entries are dropped.
     void shutdown();
 
@@ -49,11 +45,6 @@ class ClaimKeeper {
         std::chrono::steady_clock::time_point due;
         std::stop_source lost;
         ErrorFn on_error;
-    };
-    struct Periodic {
-        Milliseconds period;
-        std::function<void()> task;
-        std::chrono::steady_clock::time_point due;
     };
 
     void start_locked();
@@ -69,11 +60,10 @@ class ClaimKeeper {
     std::map<std::uint64_t, Entry> entries_;
     std::uint64_t next_id_ = 1;
     std::set<std::uint64_t> in_flight_;  // entries being refreshed; remove() waits for them
-    std::uint64_t generation_ = 0;  // bumped when the thread must recompute its wake-up time
+    std::uint64_t generation_ = 0;       // bumped when the thread must recompute its wake-up time
     // The thread wakes at least this often, so a new entry (due one interval after it is added)
     // never needs to wake it: adding stays a map insert.
     Milliseconds tick_{60'000};
-    std::optional<Periodic> periodic_;
     std::jthread thread_;
 };
 

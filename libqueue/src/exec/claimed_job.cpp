@@ -132,7 +132,7 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
                 callbacks.on_job_complete(job, ran_for);
             break;
         case Outcome::Kind::failure:
-            if (job.attempts <= job.max_retries) {
+            if (has_attempts_left(job)) {
                 const Milliseconds delay = backoff_delay(retry, std::max(job.attempts, 1));
                 recorded = record([&] { return driver.release(claim, delay, outcome.error); },
                                   callbacks, stop);

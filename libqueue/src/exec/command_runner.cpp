@@ -204,9 +204,16 @@ class LiveGroups {
         std::lock_guard lock(mutex_);
         groups_.insert(group);
     }
-    void remove(pid_t group) {
+    // Reaps the leader of `group`, which has exited (a zombie), and unlists the group in one
+    // step under the lock, so kill_all never signals a group id the system has reused since.
+    // Returns waitpid's result and fills `status`.
+    pid_t reap(pid_t group, int& status) {
         std::lock_guard lock(mutex_);
+        pid_t got;
+        while ((got = ::waitpid(group, &status, 0)) < 0 && errno == EINTR) {
+        }
         groups_.erase(group);
+        return got;
     }
     void kill_all(int sig) {
         std::lock_guard lock(mutex_);
@@ -262,14 +269,15 @@ class Child {
     }
 
     void reap() {
-        int status = 0;
-        pid_t got;
-        while ((got = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
+        // Wait for the leader to exit without reaping it, outside the lock; then reap it and
+        // unlist its group at once.
+        siginfo_t info{};
+        while (::waitid(P_PID, id_t(pid_), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
         }
-        status_known_ = got == pid_;
+        int status = 0;
+        status_known_ = live_groups().reap(pid_, status) == pid_;
         status_ = status;
         reaped_ = true;
-        live_groups().remove(pid_);
         pidfd_.reset();
     }
 

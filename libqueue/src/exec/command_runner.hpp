@@ -1,4 +1,5 @@
-// Runs a job as an external command: the handler contract of LIFECYCLE.md.
+// Runs a job as an external command: the handler contract (docs/lifecycle.md, "The handler
+// contract").
 #pragma once
 
 #include <stop_token>

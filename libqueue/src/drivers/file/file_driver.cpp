@@ -25,20 +25,6 @@ bool in_list(const std::vector<std::string>& list, const std::string& value) {
     return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-bool matches(const Job& job, const ListFilter& filter) {
-    if (filter.status && job.status != *filter.status)
-        return false;
-    if (filter.queue && job.queue != *filter.queue)
-        return false;
-    if (filter.name && job.name != *filter.name)
-        return false;
-    if (filter.finished_before && !(job.finished_at && *job.finished_at < *filter.finished_before))
-        return false;
-    if (!filter.after_id.empty() && !(job.id > filter.after_id))
-        return false;
-    return true;
-}
-
 bool is_due(const Job& job, TimePoint now) {
     return job.status == Status::pending && (!job.available_at || *job.available_at <= now);
 }
@@ -136,9 +122,7 @@ class FileDriver final : public QueueDriver {
         return claimed;
     }
 
-    bool heartbeat(const Claim& claim) override {
-        return heartbeat_batch({claim}).front();
-    }
+    bool heartbeat(const Claim& claim) override { return heartbeat_batch({claim}).front(); }
 
     // Every heartbeat of this process's jobs in one locked rewrite: with one write per job, a
     // busy file fell behind its heartbeats and live jobs were taken for stale.
@@ -404,51 +388,11 @@ class FileDriver final : public QueueDriver {
     Stats stats() override {
         auto lock = store_.lock_shared();
         const QueueFile& file = store_.read();
-        Stats stats;
-        stats.now = system_now();
-        std::map<std::string, QueueStats> queues;
-        auto queue_stats = [&](const std::string& name) -> QueueStats& {
-            auto& q = queues[name];
-            q.queue = name;
-            return q;
-        };
-        auto count = [&](const Job& j) {
-            QueueStats& q = queue_stats(j.queue);
-            for (StateCounts* c : {&q.counts, &q.by_name[j.name]}) {
-                switch (j.status) {
-                    case Status::pending:
-                        (is_due(j, stats.now) ? c->due : c->delayed)++;
-                        break;
-                    case Status::processing:
-                        c->processing++;
-                        break;
-                    case Status::completed:
-                        c->completed++;
-                        break;
-                    case Status::failed:
-                        c->failed++;
-                        break;
-                }
-            }
-            if (is_due(j, stats.now) && j.available_at) {
-                auto age = stats.now - *j.available_at;
-                if (!q.oldest_due_age || age > *q.oldest_due_age)
-                    q.oldest_due_age = age;
-            }
-        };
-        for (const auto& s : file.jobs) count(s.job);
-        for (const auto& j : file.completed) count(j);
-        for (const auto& [key, t] : file.totals) {
-            QueueStats& q = queue_stats(key.first);
-            q.totals_by_name[key.second] = t;
-            q.totals.pushed += t.pushed;
-            q.totals.completed += t.completed;
-            q.totals.dead += t.dead;
-            q.totals.retries += t.retries;
-            q.totals.processing_ms += t.processing_ms;
-        }
-        for (auto& [_, q] : queues) stats.queues.push_back(std::move(q));
-        return stats;
+        StatsBuilder stats(system_now());
+        for (const auto& s : file.jobs) stats.count(s.job);
+        for (const auto& j : file.completed) stats.count(j);
+        for (const auto& [key, t] : file.totals) stats.add_totals(key.first, key.second, t);
+        return std::move(stats).finish();
     }
 
     // No wake-up signal across processes: poll the file's signature (a stat, no read), and

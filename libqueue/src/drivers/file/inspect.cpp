@@ -1,5 +1,5 @@
-// `q inspect-file`: reading a queue file of q's format or the seed's, entry by entry, so one
-// corrupt entry is reported by its index instead of hiding the rest.
+// `q inspect-file`: reading a queue file of q's format or the Dart file driver's, entry by entry,
+// so one corrupt entry is reported by its index instead of hiding the rest.
 #include "libqueue/inspect.hpp"
 
 #include <fcntl.h>
@@ -85,8 +85,9 @@ std::optional<TimePoint> time_field(const json& entry, const char* key, bool req
     }
 }
 
-// One entry of the seed's file: {id, type, payload, scheduledAt, createdAt, attempts,
-// maxRetries}, and the status the seed's troubleshooting scripts read when present.
+// One entry of the Dart file driver's file: {id, type, payload, scheduledAt, createdAt,
+// attempts, maxRetries}, and the status the Dart queue system's troubleshooting scripts read
+// when present.
 Job seed_entry(const json& entry) {
     if (!entry.is_object())
         throw DataError("expected an object, found " + std::string(entry.type_name()));

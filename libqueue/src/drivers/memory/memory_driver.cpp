@@ -18,20 +18,6 @@ namespace {
 using memory::JobStore;
 using memory::StoredJob;
 
-bool matches(const Job& job, const ListFilter& filter) {
-    if (filter.status && job.status != *filter.status)
-        return false;
-    if (filter.queue && job.queue != *filter.queue)
-        return false;
-    if (filter.name && job.name != *filter.name)
-        return false;
-    if (filter.finished_before &&
-        !(job.finished_at && *job.finished_at < *filter.finished_before)) {
-        return false;
-    }
-    return true;
-}
-
 class MemoryDriver final : public QueueDriver {
   public:
     explicit MemoryDriver(bool keep_completed) : keep_completed_(keep_completed) {}

@@ -1,6 +1,6 @@
 // The postgres driver's tables.
 //
-// The jobs table is the seed's kronix_jobs, column for column, with the seed's index:
+// The jobs table is the Dart queue system's kronix_jobs, column for column, with its index:
 //
 //   CREATE TABLE kronix_jobs (
 //     id TEXT PRIMARY KEY, name TEXT NOT NULL, queue TEXT NOT NULL DEFAULT 'default',
@@ -17,8 +17,8 @@
 //   idx_<table>_q_stale (available_at) WHERE status = 'processing'   stale recovery;
 //   idx_<table>_q_done  (finished_at) WHERE status IN ('completed', 'failed')   prune.
 //
-// What q needs beyond the seed's columns lives in side tables of its own, named after the jobs
-// table, which the seed's programs never read:
+// What q needs beyond the kronix_jobs columns lives in side tables of its own, named after the
+// jobs table, which the Dart queue system's programs never read:
 //   <table>_q_unique (unique_key TEXT PRIMARY KEY, job_id TEXT NOT NULL)
 //       the job that last took a unique key; the key is taken while that job is pending or
 //       processing (pushes of one key are serialized by an advisory lock on the key).
@@ -83,7 +83,7 @@ bool exists(pqxx::transaction_base& tx, const std::string& qualified_name) {
     return tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", qualified_name)[0].as<bool>();
 }
 
-// Throws ConfigError when the existing jobs table lacks a seed column.
+// Throws ConfigError when the existing jobs table lacks a kronix_jobs column.
 void check_columns(pqxx::transaction_base& tx, const Names& n) {
     auto rows = tx.exec_params(
         "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 "

@@ -1,5 +1,5 @@
 // The tables the postgres driver uses: creating what is missing (`q migrate`, auto_migrate) and
-// checking that an existing table has the seed's columns. The SQL and the side tables are
+// checking that an existing table has the kronix_jobs columns. The SQL and the side tables are
 // described at the top of pg_schema.cpp.
 #pragma once
 
@@ -12,19 +12,19 @@
 
 namespace libqueue::pg {
 
-// Creates the schema, the jobs table (with the seed's index and q's recommended ones), and q's
-// side tables where missing; with options.indexes also adds q's recommended indexes to an
+// Creates the schema, the jobs table (with the kronix_jobs index and q's recommended ones), and
+// q's side tables where missing; with options.indexes also adds q's recommended indexes to an
 // existing jobs table (CREATE INDEX CONCURRENTLY, so workers keep running). Never alters an
 // existing table. Returns one line per action. Throws ConfigError when an existing table lacks a
-// column of the seed's schema.
+// column of the kronix_jobs layout.
 std::vector<std::string> migrate(pqxx::connection& db, const Names& names,
                                  const MigrateOptions& options);
 
-// True when the jobs table and q's side tables exist and the jobs table has the seed's columns
-// (ConfigError naming the missing column otherwise). Cheap: one catalog query, no locks.
+// True when the jobs table and q's side tables exist and the jobs table has the kronix_jobs
+// columns (ConfigError naming the missing column otherwise). Cheap: one catalog query, no locks.
 bool schema_ready(pqxx::connection& db, const Names& names);
 
-// The seed's index and q's recommended indexes that the jobs table lacks (unquoted names).
+// The kronix_jobs index and q's recommended indexes that the jobs table lacks (unquoted names).
 std::vector<std::string> missing_indexes(pqxx::connection& db, const Names& names);
 
 }  // namespace libqueue::pg

@@ -23,12 +23,12 @@ Settings read_settings(const DriverContext& context);
 
 // Every name q's SQL uses, already quoted ("schema"."table"), so statements are plain text.
 struct Names {
-    std::string jobs;         // the jobs table (the seed's kronix_jobs)
+    std::string jobs;         // the jobs table (the kronix_jobs layout)
     std::string unique;       // q's side table: unique keys
     std::string totals;       // q's side table: lifetime counters
     std::string meta;         // q's side table: schema version
     std::string schema;       // quoted schema, empty when unset
-    std::string pop_index;    // the seed's index, unqualified and quoted
+    std::string pop_index;    // the kronix_jobs layout's index, unqualified and quoted
     std::string due_index;    // q's recommended partial index for claims
     std::string stale_index;  // q's recommended partial index for stale recovery
     std::string done_index;   // q's recommended partial index for prune

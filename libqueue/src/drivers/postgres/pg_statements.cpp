@@ -66,7 +66,7 @@ std::string notify_queues(const std::string& source, const std::string& channel_
 }
 
 // The outcome statements share this guard: the row is ours only while it is processing with our
-// claim token (LIFECYCLE.md, "Claim token").
+// claim token (docs/lifecycle.md, "Claim tokens and fencing").
 const char* const kOurs = "id = $1 AND status = 'processing' AND reserved_by = $2";
 
 std::string quote_element(const std::string& value) {

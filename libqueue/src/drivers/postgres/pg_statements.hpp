@@ -46,7 +46,7 @@ inline constexpr const char* stats_totals = "q_stats_totals";
 // keep_completed picks complete's form: mark the row completed, or delete it.
 void prepare_statements(pqxx::connection& db, const Names& names, bool keep_completed);
 
-// Rows selected with the job column list: the seed's columns, times as epoch milliseconds.
+// Rows selected with the job column list: the kronix_jobs columns, times as epoch milliseconds.
 // `first` is the index of the id column.
 Job job_from_row(const pqxx::row& row, int first = 0);
 

@@ -1,6 +1,7 @@
-// The postgres driver: the seed's kronix_jobs table shared by any number of workers on any number
-// of hosts. Claims are one UPDATE over a FOR UPDATE SKIP LOCKED pick, every outcome is fenced by
-// the claim token, all times come from the server's now(), and idle workers wake on NOTIFY.
+// The postgres driver: a table of the kronix_jobs layout shared by any number of workers on any
+// number of hosts. Claims are one UPDATE over a FOR UPDATE SKIP LOCKED pick, every outcome is
+// fenced by the claim token, all times come from the server's now(), and idle workers wake on
+// NOTIFY.
 #include "drivers/postgres/postgres_driver.hpp"
 
 #include <algorithm>
@@ -400,50 +401,31 @@ class PostgresDriver final : public QueueDriver {
         return pool_.run("stats", [&](Connection& c, int) {
             // One snapshot for counts and totals, so they agree with each other.
             pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*c.db);
-            Stats stats;
-            stats.now = TimePoint(Milliseconds(tx.exec_prepared1(stmt::now)[0].as<long long>()));
-            std::map<std::string, QueueStats> queues;
+            StatsBuilder stats(
+                TimePoint(Milliseconds(tx.exec_prepared1(stmt::now)[0].as<long long>())));
             for (const auto& row : tx.exec_prepared(stmt::stats_counts)) {
                 auto queue = row[0].as<std::string>();
-                auto name = row[1].as<std::string>();
-                auto status = row[2].as<std::string>();
                 bool due = !row[3].is_null() && row[3].as<bool>();
-                auto count = row[4].as<std::uint64_t>();
-                auto& q = queues[queue];
-                q.queue = queue;
-                if (!count_rows(q.by_name[name], status, due, count))
-                    stats.warnings.push_back(unknown_status_warning(queue, name, status, count));
-                count_rows(q.counts, status, due, count);
-                if (due && !row[5].is_null()) {
-                    Milliseconds age(std::max<long long>(0, row[5].as<long long>()));
-                    if (!q.oldest_due_age || age > *q.oldest_due_age)
-                        q.oldest_due_age = age;
-                }
+                stats.count_rows(queue, row[1].as<std::string>(), row[2].as<std::string>(), due,
+                                 row[4].as<std::uint64_t>());
+                if (due && !row[5].is_null())
+                    stats.due_for(queue, Milliseconds(row[5].as<long long>()));
             }
             for (const auto& row : tx.exec_prepared(stmt::stats_totals)) {
-                auto queue = row[0].as<std::string>();
-                auto& q = queues[queue];
-                q.queue = queue;
                 Totals t;
                 t.pushed = row[2].as<std::uint64_t>();
                 t.completed = row[3].as<std::uint64_t>();
                 t.dead = row[4].as<std::uint64_t>();
                 t.retries = row[5].as<std::uint64_t>();
                 t.processing_ms = row[6].as<std::uint64_t>();
-                q.totals_by_name[row[1].as<std::string>()] = t;
-                q.totals.pushed += t.pushed;
-                q.totals.completed += t.completed;
-                q.totals.dead += t.dead;
-                q.totals.retries += t.retries;
-                q.totals.processing_ms += t.processing_ms;
+                stats.add_totals(row[0].as<std::string>(), row[1].as<std::string>(), t);
             }
             tx.commit();
-            for (auto& [_, q] : queues) stats.queues.push_back(std::move(q));
-            return stats;
+            return std::move(stats).finish();
         });
     }
 
-    // Without q's claim-order index (a table the seed's program created), a claim sorts every
+    // Without q's claim-order index (a table a Dart queue program created), a claim sorts every
     // due job that shares the oldest due time (a whole pushed batch): say how to fix it.
     std::vector<std::string> warnings() override {
         ensure_schema();

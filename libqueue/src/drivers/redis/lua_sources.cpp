@@ -9,7 +9,8 @@ namespace libqueue::redis {
 
 namespace {
 
-static_assert(claim_ahead_mark == "~ahead", "AHEAD_MARK in the Lua prelude spells claim_ahead_mark");
+static_assert(claim_ahead_mark == "~ahead",
+              "AHEAD_MARK in the Lua prelude spells claim_ahead_mark");
 
 // Helpers shared by every script: each script is this text followed by its body.
 constexpr const char* kPrelude = R"lua(
@@ -34,7 +35,8 @@ local function add_total(base, name, counter, delta)
   if name then redis.call('HINCRBY', base .. 'totals', counter .. ':' .. name, delta) end
 end
 -- Members of the pending set are "CREATED|ID" (created_at zero-padded to 15 digits): within
--- one due time (the score) they sort by created_at, then id, as LIFECYCLE.md orders claims.
+-- one due time (the score) they sort by created_at, then id, as docs/lifecycle.md ("Order and
+-- clocks") orders claims.
 local function member(base, state, id)
   if state ~= 'pending' then return id end
   local created = redis.call('HGET', base .. 'job:' .. id, 'created_at') or '0'

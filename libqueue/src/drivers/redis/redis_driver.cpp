@@ -60,7 +60,7 @@ Settings read_settings(const DriverContext& context) {
     if (settings.prefix.empty())
         throw ConfigError("queue.redis.prefix: must not be empty");
     // The visibility timeout of claim's reclaim: the same stale_after the workers heartbeat
-    // against (the config reads the seed's redis.retry_after into it).
+    // against (the config reads the Dart queue system's redis.retry_after into it).
     settings.stale_after = context.config.stale_after;
     settings.keep_completed = context.config.keep_completed;
     return settings;
@@ -499,17 +499,6 @@ class RedisDriver final : public QueueDriver {
                                                          {Status::completed, "completed"},
                                                          {Status::failed, "dead"}};
         std::vector<Job> out;
-        auto matches = [&](const Job& job) {
-            if (filter.status && job.status != *filter.status)
-                return false;
-            if (filter.name && job.name != *filter.name)
-                return false;
-            if (filter.finished_before &&
-                (!job.finished_at || *job.finished_at >= *filter.finished_before)) {
-                return false;
-            }
-            return true;
-        };
         // Reads the hashes of `ids` and keeps the matches; false once the limit is reached.
         auto take = [&](const std::vector<std::string>& ids) {
             std::vector<Command> gets;
@@ -519,7 +508,7 @@ class RedisDriver final : public QueueDriver {
                 if (redis::size(hash) == 0)
                     continue;  // deleted meanwhile
                 auto job = redis::job_from_hash(hash);
-                if (!matches(job))
+                if (!matches(job, filter))
                     continue;
                 out.push_back(std::move(job));
                 if (limit != 0 && out.size() >= limit)

@@ -2,7 +2,8 @@
 // script again when the server answers NOSCRIPT, e.g. after a restart emptied its script cache).
 //
 // Keys (P = queue.redis.prefix, Q = the queue; all keys of one queue share the hash tag {Q}):
-//   P:{Q}:job:ID     hash: the LIFECYCLE columns (times as epoch ms), unique_key, and
+//   P:{Q}:job:ID     hash: the job record's columns (docs/lifecycle.md, "The job record"; times
+//                    as epoch ms), unique_key, and
 //                    last_token/last_op (an outcome resent after a lost reply is recognized)
 //   P:{Q}:pending    zset "CREATED|ID" -> available_at: due (score <= now) and delayed jobs in
 //                    one set, so "oldest due first" is one ZRANGEBYSCORE and no job waits for a

@@ -80,14 +80,27 @@ int Connection::on_busy(void* self, int attempt) {
     return 1;
 }
 
-SQLite::Statement& Connection::statement(const std::string& sql) {
-    auto it = cache_.find(sql);
-    if (it == cache_.end()) {
-        it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
-    } else {
-        it->second->tryReset();
+Query::Query(Connection& connection, const std::string& sql) {
+    auto& cached = connection.cache_[sql];
+    if (cached.in_use) {
+        own_ = std::make_unique<SQLite::Statement>(connection.db_, sql);
+        statement_ = own_.get();
+        return;
     }
-    return *it->second;
+    if (!cached.statement) {
+        cached.statement = std::make_unique<SQLite::Statement>(connection.db_, sql);
+    } else {
+        cached.statement->tryReset();
+    }
+    cached.in_use = true;
+    cached_ = &cached;
+    statement_ = cached.statement.get();
+}
+
+Query::~Query() {
+    statement_->tryReset();
+    if (cached_ != nullptr)
+        cached_->in_use = false;
 }
 
 int Connection::run(const std::string& sql) {

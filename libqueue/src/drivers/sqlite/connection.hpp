@@ -28,8 +28,8 @@ class Connection {
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    // A cached prepared statement for sql, reset and ready for binding.
-    SQLite::Statement& statement(const std::string& sql);
+    // Statements are used through Query, which takes one from the cache for its lifetime.
+    friend class Query;
 
     // Runs a statement that returns no rows; returns the number of changed rows.
     int run(const std::string& sql);
@@ -46,22 +46,30 @@ class Connection {
     std::string path_;
     SQLite::Database db_;
     std::chrono::steady_clock::time_point busy_since_;
-    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+    struct Cached {
+        std::unique_ptr<SQLite::Statement> statement;
+        bool in_use = false;
+    };
+    std::unordered_map<std::string, Cached> cache_;
 };
 
-// Use of one cached statement; resets it when done so no read snapshot stays open.
+// One use of a prepared statement for `sql`: the cached one, or a statement of its own when the
+// cached one is in use by a live Query (so two live queries never share a statement). Resets it
+// when done, so no read snapshot stays open.
 class Query {
   public:
-    Query(Connection& connection, const std::string& sql) : statement_(connection.statement(sql)) {}
-    ~Query() { statement_.tryReset(); }
+    Query(Connection& connection, const std::string& sql);
+    ~Query();
     Query(const Query&) = delete;
     Query& operator=(const Query&) = delete;
 
-    SQLite::Statement* operator->() { return &statement_; }
-    SQLite::Statement& operator*() { return statement_; }
+    SQLite::Statement* operator->() { return statement_; }
+    SQLite::Statement& operator*() { return *statement_; }
 
   private:
-    SQLite::Statement& statement_;
+    Connection::Cached* cached_ = nullptr;    // the cache entry taken, if any
+    std::unique_ptr<SQLite::Statement> own_;  // when the cached one was taken
+    SQLite::Statement* statement_ = nullptr;
 };
 
 // BEGIN IMMEDIATE: takes the write lock up front, so a transaction that reads and then writes

@@ -12,7 +12,7 @@
 
 namespace libqueue::sqlite {
 
-// The seed's columns in the order read_job expects them.
+// The kronix_jobs columns in the order read_job expects them.
 inline constexpr const char* kJobColumns =
     "id, name, queue, status, attempts, max_retries, payload, last_error, created_at, "
     "available_at, finished_at, reserved_by";

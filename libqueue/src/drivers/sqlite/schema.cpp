@@ -9,7 +9,7 @@ namespace libqueue::sqlite {
 
 namespace {
 
-// The seed's table in SQLite types. created_at's default writes the same text form q does.
+// The kronix_jobs table in SQLite types. created_at's default writes the same text form q does.
 constexpr const char* kCreateStatements[] = {
     R"(CREATE TABLE IF NOT EXISTS kronix_jobs (
   id TEXT PRIMARY KEY,
@@ -27,9 +27,9 @@ constexpr const char* kCreateStatements[] = {
 ))",
     "CREATE INDEX IF NOT EXISTS idx_kronix_jobs_pop ON kronix_jobs(queue, status, available_at)",
     // q's own claim index: only pending rows, in exactly the claim order (available_at, created_at,
-    // id). The seed's index alone leaves a sort of every row sharing one available_at (a 10k batch)
-    // to each claim; this keeps a claim a single index seek. NULL available_at sorts first here
-    // as in ORDER BY. Completed and failed rows (often most of the table) are not in it.
+    // id). The kronix_jobs index alone leaves a sort of every row sharing one available_at (a 10k
+    // batch) to each claim; this keeps a claim a single index seek. NULL available_at sorts first
+    // here as in ORDER BY. Completed and failed rows (often most of the table) are not in it.
     "CREATE INDEX IF NOT EXISTS idx_q_kronix_jobs_due ON kronix_jobs(queue, available_at, "
     "created_at, id) WHERE status = 'pending'",
     "CREATE TABLE IF NOT EXISTS q_unique_keys (key TEXT PRIMARY KEY, job_id TEXT NOT NULL)",

@@ -48,7 +48,8 @@ const std::string kDueWithoutTime =
     "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at IS NULL "
     "ORDER BY created_at, id LIMIT ?2";
 const std::string kDue =
-    "SELECT id, available_at FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND available_at <= ?2 "
+    "SELECT id, available_at FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND "
+    "available_at <= ?2 "
     "ORDER BY available_at, created_at, id LIMIT ?3";
 const std::string kSetAvailableAt = "UPDATE kronix_jobs SET available_at = ?2 WHERE id = ?1";
 const std::string kTake =

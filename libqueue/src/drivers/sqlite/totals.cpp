@@ -7,26 +7,6 @@
 
 namespace libqueue::sqlite {
 
-namespace {
-
-void add(Totals& into, const Totals& more) {
-    into.pushed += more.pushed;
-    into.completed += more.completed;
-    into.dead += more.dead;
-    into.retries += more.retries;
-    into.processing_ms += more.processing_ms;
-}
-
-void add(StateCounts& into, const StateCounts& more) {
-    into.due += more.due;
-    into.delayed += more.delayed;
-    into.processing += more.processing;
-    into.completed += more.completed;
-    into.failed += more.failed;
-}
-
-}  // namespace
-
 void TotalsDelta::apply(Connection& connection) const {
     for (const auto& [key, totals] : deltas_) {
         Query upsert(
@@ -49,9 +29,7 @@ void TotalsDelta::apply(Connection& connection) const {
 }
 
 Stats read_stats(Connection& connection, TimePoint now) {
-    std::map<std::string, QueueStats> queues;
-    std::map<std::string, TimePoint> oldest_due;
-    std::vector<std::string> stats_warnings;
+    StatsBuilder stats(now);
     const std::string now_text = time_text(now);
     ReadTransaction snapshot(connection);
     {
@@ -66,54 +44,33 @@ Stats read_stats(Connection& connection, TimePoint now) {
             std::string queue = counts->getColumn(0).getString();
             std::string name = counts->getColumn(1).getString();
             bool due = counts->getColumn(3).getInt() != 0;
-            auto n = std::uint64_t(counts->getColumn(4).getInt64());
-            QueueStats& stats = queues[queue];
-            const std::string status = counts->getColumn(2).getString();
-            if (!count_rows(stats.by_name[name], status, due, n))
-                stats_warnings.push_back(unknown_status_warning(queue, name, status, n));
+            stats.count_rows(queue, name, counts->getColumn(2).getString(), due,
+                             std::uint64_t(counts->getColumn(4).getInt64()));
             if (due && !counts->isColumnNull(5)) {
                 try {
-                    TimePoint since = parse_time_text(counts->getColumn(5).getText());
-                    auto [it, fresh] = oldest_due.emplace(queue, since);
-                    if (!fresh)
-                        it->second = std::min(it->second, since);
+                    stats.due_since(queue, parse_time_text(counts->getColumn(5).getText()));
                 } catch (const DataError& e) {
                     // A row another program wrote: counted, but its age is unknown.
-                    stats_warnings.push_back("queue " + queue + ", job name " + name +
-                                             ": a due job's time cannot be read (" + e.what() +
-                                             "); q list names the job");
+                    stats.warn("queue " + queue + ", job name " + name +
+                               ": a due job's time cannot be read (" + e.what() +
+                               "); q list names the job");
                 }
             }
         }
     }
-    {
-        Query totals(connection,
-                     "SELECT queue, name, pushed, completed, dead, retries, processing_ms "
-                     "FROM q_totals");
-        while (totals->executeStep()) {
-            QueueStats& stats = queues[totals->getColumn(0).getString()];
-            Totals& t = stats.totals_by_name[totals->getColumn(1).getString()];
-            t.pushed = std::uint64_t(totals->getColumn(2).getInt64());
-            t.completed = std::uint64_t(totals->getColumn(3).getInt64());
-            t.dead = std::uint64_t(totals->getColumn(4).getInt64());
-            t.retries = std::uint64_t(totals->getColumn(5).getInt64());
-            t.processing_ms = std::uint64_t(totals->getColumn(6).getInt64());
-        }
+    Query totals(connection,
+                 "SELECT queue, name, pushed, completed, dead, retries, processing_ms "
+                 "FROM q_totals");
+    while (totals->executeStep()) {
+        Totals t;
+        t.pushed = std::uint64_t(totals->getColumn(2).getInt64());
+        t.completed = std::uint64_t(totals->getColumn(3).getInt64());
+        t.dead = std::uint64_t(totals->getColumn(4).getInt64());
+        t.retries = std::uint64_t(totals->getColumn(5).getInt64());
+        t.processing_ms = std::uint64_t(totals->getColumn(6).getInt64());
+        stats.add_totals(totals->getColumn(0).getString(), totals->getColumn(1).getString(), t);
     }
-
-    Stats stats;
-    stats.now = now;
-    for (auto& [queue, entry] : queues) {
-        entry.queue = queue;
-        for (const auto& [_, counts] : entry.by_name) add(entry.counts, counts);
-        for (const auto& [_, totals] : entry.totals_by_name) add(entry.totals, totals);
-        if (auto it = oldest_due.find(queue); it != oldest_due.end()) {
-            entry.oldest_due_age = std::max(Milliseconds{0}, now - it->second);
-        }
-        stats.queues.push_back(std::move(entry));
-    }
-    stats.warnings = std::move(stats_warnings);
-    return stats;
+    return std::move(stats).finish();
 }
 
 }  // namespace libqueue::sqlite

@@ -100,7 +100,7 @@ class SyncDriver final : public QueueDriver {
             }
             job.last_error = outcome.error;
             // bad data and an interrupted run are not retried: nothing would come of it here.
-            bool retry = outcome.kind == Outcome::Kind::failure && job.attempts <= job.max_retries;
+            bool retry = outcome.kind == Outcome::Kind::failure && has_attempts_left(job);
             if (!retry) {
                 job.status = Status::failed;
                 break;
