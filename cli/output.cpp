@@ -90,6 +90,40 @@ std::string when_column(const Job& job, TimePoint now) {
 
 }  // namespace
 
+namespace {
+
+std::size_t display_width(const std::string& text) {
+    // Continuation bytes (10xxxxxx) do not start a character.
+    return std::size_t(std::count_if(text.begin(), text.end(), [](char ch) {
+        return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+    }));
+}
+
+}  // namespace
+
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows, std::size_t numeric_from) {
+    std::vector<std::size_t> widths(header.size());
+    for (std::size_t c = 0; c < header.size(); ++c) {
+        widths[c] = display_width(header[c]);
+        for (const auto& row : rows) widths[c] = std::max(widths[c], display_width(row[c]));
+    }
+    auto print_row = [&](const std::vector<std::string>& row) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            const std::string pad(widths[c] - display_width(row[c]), ' ');
+            if (c > 0)
+                line += "  ";
+            line += c >= numeric_from ? pad + row[c] : row[c] + pad;
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        std::cout << line << '\n';
+    };
+    print_row(header);
+    for (const auto& row : rows) print_row(row);
+    std::cout << std::flush;
+}
+
 void print_job_table(const Context& context, const std::vector<Job>& jobs) {
     if (jobs.empty()) {
         note(context, "no jobs");
@@ -106,25 +140,7 @@ void print_job_table(const Context& context, const std::vector<Job>& jobs) {
                         when_column(job, now),
                         job.last_error ? one_line(*job.last_error, 60) : ""});
     }
-    std::vector<std::size_t> widths(header.size());
-    for (std::size_t c = 0; c < header.size(); ++c) {
-        widths[c] = header[c].size();
-        for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
-    }
-    auto print_row = [&](const std::vector<std::string>& row) {
-        std::string line;
-        for (std::size_t c = 0; c < row.size(); ++c) {
-            if (c + 1 == row.size()) {
-                line += row[c];  // no padding after the last column
-            } else {
-                line += fmt::format("{:<{}}  ", row[c], widths[c]);
-            }
-        }
-        while (!line.empty() && line.back() == ' ') line.pop_back();
-        std::cout << line << '\n';
-    };
-    print_row(header);
-    for (const auto& row : rows) print_row(row);
+    print_table(header, rows);
     std::cout << std::flush;
 }
 

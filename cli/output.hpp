@@ -28,6 +28,12 @@ void debug(const Context& context, int level, const std::string& text);
 
 // Jobs as an aligned table on stdout: ID NAME QUEUE STATUS ATTEMPTS DUE/FINISHED LAST_ERROR.
 // Prints "no jobs" on stderr when empty (unless -q).
+// A table on stdout: a header row, then rows, columns two spaces apart, sized by characters
+// (UTF-8 code points); columns from `numeric_from` on are right-aligned. No trailing spaces.
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows,
+                 std::size_t numeric_from = std::size_t(-1));
+
 void print_job_table(const Context& context, const std::vector<libqueue::Job>& jobs);
 // Jobs as NDJSON (job_to_json per line).
 void print_jobs_json(const std::vector<libqueue::Job>& jobs);

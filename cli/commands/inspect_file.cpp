@@ -23,7 +23,7 @@ constexpr const char* description =
     "Reads PATH once, holding the file driver's lock (PATH.lock, shared) only for that read, and "
     "shows each job: name, id, queue, status, whether it is due (and when), attempts used of "
     "those allowed, and the last error; then a summary by status and by name. Reads q's own "
-    "queue files (queue.driver \"file\") and the seed queue system's files: a JSON array of "
+    "queue files (queue.driver \"file\") and the Dart queue system's files: a JSON array of "
     "{id, type, payload, scheduledAt, createdAt, attempts, maxRetries}, or {\"jobs\": [...]} of "
     "the same. Entries that cannot be read are reported by their index; the rest are still shown.";
 
@@ -33,8 +33,8 @@ constexpr const char* footer =
     "  q inspect-file --limit 0 --json jobs.json | jq '.summary'\n"
     "\n"
     "Output:\n"
-    "With --json, one document: {path, layout (\"q-queue-file\", \"seed-array\",\n"
-    "\"seed-object\"), now, total, shown, jobs: [the job as q show --json prints it, plus entry\n"
+    "With --json, one document: {path, layout (\"q-queue-file\", \"dart-array\",\n"
+    "\"dart-object\"), now, total, shown, jobs: [the job as q show --json prints it, plus entry\n"
     "and due], problems: [{entry, error}], summary: {by_status, by_name}}.\n"
     "\n"
     "Exit status:\n"

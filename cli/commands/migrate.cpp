@@ -12,7 +12,8 @@ void add_migrate_command(CLI::App& app, Context& context) {
         "migrate",
         "Create the queue's tables where they are missing\n"
         "\n"
-        "PostgreSQL: creates the jobs table (the seed's kronix_jobs shape, with its index and "
+        "PostgreSQL: creates the jobs table (the Dart queue system's kronix_jobs layout, with its "
+        "index and "
         "q's recommended indexes) when it does not exist, and q's side tables (unique keys, "
         "totals, schema version). An existing jobs table is never changed unless --indexes "
         "asks for q's recommended indexes (built CONCURRENTLY, so workers keep running). "

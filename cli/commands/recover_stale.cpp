@@ -33,20 +33,7 @@ void print_jobs_recovered(const std::vector<libqueue::Job>& jobs, libqueue::Time
                         goes_dead(job) ? "dead (worker lost)" : "pending"});
     }
     const std::vector<std::string> header{"ID", "NAME", "QUEUE", "TRIES", "LAST SEEN", "NOW"};
-    std::vector<std::size_t> widths(header.size());
-    for (std::size_t c = 0; c < header.size(); ++c) {
-        widths[c] = header[c].size();
-        for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
-    }
-    auto print_row = [&](const std::vector<std::string>& row) {
-        std::string line;
-        for (std::size_t c = 0; c < row.size(); ++c) {
-            line += c + 1 == row.size() ? row[c] : fmt::format("{:<{}}  ", row[c], widths[c]);
-        }
-        std::cout << line << '\n';
-    };
-    print_row(header);
-    for (const auto& row : rows) print_row(row);
+    print_table(header, rows);
 }
 
 void run_recover(Context& context, const RecoverArgs& args) {

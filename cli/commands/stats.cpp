@@ -73,29 +73,6 @@ std::vector<std::string> count_cells(const StateCounts& c) {
             std::to_string(c.completed), std::to_string(c.failed)};
 }
 
-// Left-aligned text columns, right-aligned numbers; `numeric_from` is the first numeric column.
-void print_table(const std::vector<std::string>& header,
-                 const std::vector<std::vector<std::string>>& rows, std::size_t numeric_from) {
-    std::vector<std::size_t> widths(header.size());
-    for (std::size_t c = 0; c < header.size(); ++c) {
-        widths[c] = header[c].size();
-        for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
-    }
-    auto print_row = [&](const std::vector<std::string>& row) {
-        std::string line;
-        for (std::size_t c = 0; c < row.size(); ++c) {
-            if (c > 0)
-                line += "  ";
-            line += c >= numeric_from ? fmt::format("{:>{}}", row[c], widths[c])
-                                      : fmt::format("{:<{}}", row[c], widths[c]);
-        }
-        while (!line.empty() && line.back() == ' ') line.pop_back();
-        std::cout << line << '\n';
-    };
-    print_row(header);
-    for (const auto& row : rows) print_row(row);
-}
-
 void print_human(const Context& context, const std::vector<QueueStats>& queues) {
     if (queues.empty()) {
         note(context, "no jobs in any queue");

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "exec/backend_backoff.hpp"
 #include "exec/claim_keeper.hpp"
 #include "exec/claimed_job.hpp"
 #include "exec/completion_writer.hpp"
@@ -21,8 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr Milliseconds first_error_backoff{100};
-constexpr Milliseconds last_error_backoff{5'000};
 // The longest single wait_for_jobs call: bounds how long stop() and our own retries due soon wait
 // on a driver that just sleeps, without claiming more often than idle_sleep.
 constexpr Milliseconds wait_slice{100};
@@ -79,8 +78,9 @@ struct Worker::State {
     bool claiming = false;
     bool waiting_on_driver = false;
     Clock::time_point next_claim_at{};
-    Milliseconds error_backoff{0};
-    std::uint64_t taken = 0;  // toward max_jobs: started and not given back
+    exec::BackendBackoff error_backoff;
+    bool backend_failing = false;  // since the last claim that failed, until one succeeds
+    std::uint64_t taken = 0;       // toward max_jobs: started and not given back
     bool stopping = false;
     bool stop_pending = false;  // stop() before or during run()
     Clock::time_point stopping_since{};
@@ -189,10 +189,8 @@ struct Worker::State {
             begin_stop_locked("error");
             return;
         }
-        error_backoff = error_backoff.count() == 0
-                            ? first_error_backoff
-                            : std::min(error_backoff * 2, last_error_backoff);
-        next_claim_at = Clock::now() + error_backoff;
+        backend_failing = true;
+        next_claim_at = Clock::now() + error_backoff.next();
         lock.unlock();
         callbacks.on_worker_error(e);
         lock.lock();
@@ -224,7 +222,7 @@ struct Worker::State {
             }
             if (now < next_claim_at) {
                 // While the backend is failing, do not ask it when jobs are due either.
-                if (waiting_on_driver || error_backoff.count() > 0) {
+                if (waiting_on_driver || backend_failing) {
                     changed.wait_until(lock, wake_time(next_claim_at));
                 } else {
                     wait_on_driver(lock, now);
@@ -307,7 +305,8 @@ struct Worker::State {
             }
             return;
         }
-        error_backoff = Milliseconds{0};
+        error_backoff.reset();
+        backend_failing = false;
         taken += jobs.size();
         for (const auto& job : jobs) own_retries.erase(job.id);
         const auto now = Clock::now();
@@ -468,7 +467,8 @@ WorkerSummary Worker::run() {
         s.writer = &writer;
         s.started_at = Clock::now();
         s.next_claim_at = s.started_at;
-        s.error_backoff = Milliseconds{0};
+        s.error_backoff.reset();
+        s.backend_failing = false;
         s.taken = 0;
         s.current_keeper = &keeper;
         s.stopping = false;

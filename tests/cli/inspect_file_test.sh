@@ -46,7 +46,7 @@ cat > seed.json <<'JSON'
 JSON
 cp seed.json seed.before
 expect_exit 0 q inspect-file seed.json
-assert_contains "$OUT" "seed-array"
+assert_contains "$OUT" "dart-array"
 assert_contains "$OUT" "ImportantJob"
 assert_contains "$OUT" "LaterJob"
 assert_contains "$OUT" "attempts:  1/4"
@@ -61,7 +61,7 @@ assert_contains "$OUT" '"problems":[{"entry":"[1]"'
 # {"jobs": [...]} of the same
 printf '{"jobs": [{"id": "1", "type": "Wrapped", "payload": null, "scheduledAt": "2024-01-15T10:30:00Z", "attempts": 0, "maxRetries": 3}]}\n' > wrapped.json
 expect_exit 0 q inspect-file wrapped.json
-assert_contains "$OUT" "seed-object"
+assert_contains "$OUT" "dart-object"
 assert_contains "$OUT" "Wrapped"
 
 # a q file with one corrupt entry: reported by index, the others shown

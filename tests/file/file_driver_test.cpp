@@ -236,7 +236,9 @@ TEST_CASE("a held lock turns into a TemporaryError, not a hang") {
     ::close(fd);
 }
 
-TEST_CASE("inspect reads q's file and the seed's layouts, reporting corrupt entries by index") {
+TEST_CASE(
+    "inspect reads q's file and the Dart queue system's layouts, reporting corrupt entries by "
+    "index") {
     Scratch s;
     auto path = s.dir / "jobs.json";
     auto driver = create_driver(file_config(path));
@@ -263,7 +265,7 @@ TEST_CASE("inspect reads q's file and the seed's layouts, reporting corrupt entr
       42
     ])");
     auto seeded = inspect_queue_file(seed);
-    CHECK(seeded.layout == FileLayout::seed_array);
+    CHECK(seeded.layout == FileLayout::dart_array);
     REQUIRE(seeded.jobs.size() == 2);
     CHECK(seeded.jobs[0].job.name == "ImportantJob");
     CHECK(seeded.jobs[0].due);
@@ -274,7 +276,7 @@ TEST_CASE("inspect reads q's file and the seed's layouts, reporting corrupt entr
     CHECK(seeded.problems[1].entry == "[3]");
 
     spit(seed, R"({"jobs": [{"id": "1", "type": "A", "scheduledAt": "2024-01-15T10:30:00Z"}]})");
-    CHECK(inspect_queue_file(seed).layout == FileLayout::seed_object);
+    CHECK(inspect_queue_file(seed).layout == FileLayout::dart_object);
     CHECK(kind_thrown([&] { inspect_queue_file(s.dir / "missing.json"); }) == ErrorKind::not_found);
     spit(seed, "{\n  \"jobs\": [\n  }");
     CHECK(kind_thrown([&] { inspect_queue_file(seed); }) == ErrorKind::data);

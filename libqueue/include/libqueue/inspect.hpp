@@ -18,8 +18,8 @@ namespace libqueue {
 
 enum class FileLayout {
     q_queue_file,  // q's file driver ("format": "q-queue-file")
-    seed_array,    // [ {id, type, payload, scheduledAt, ...} ]
-    seed_object,   // {"jobs": [ ... ]}
+    dart_array,    // [ {id, type, payload, scheduledAt, ...} ]
+    dart_object,   // {"jobs": [ ... ]}
 };
 std::string_view to_string(FileLayout layout);
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "exec/backend_backoff.hpp"
 #include "exec/claimed_job.hpp"
 #include "libqueue/backoff.hpp"
 #include "libqueue/errors.hpp"
@@ -18,8 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr Milliseconds first_retry{100};
-constexpr Milliseconds last_retry{5'000};
 // Once the worker is shutting down, recording gives up after this many more tries; the job then
 // stays processing and stale recovery hands it out again (at least once, never lost).
 constexpr int tries_after_stop = 3;
@@ -49,7 +48,7 @@ void pause(Milliseconds d, const std::stop_token& stop) {
 
 template <class Op>
 Recorded record(Op op, const WorkerCallbacks& callbacks, const std::stop_token& stop) {
-    Milliseconds wait = first_retry;
+    exec::BackendBackoff backoff;
     int tries_left = tries_after_stop;
     int bad_data_tries_left = tries_for_bad_data;
     while (true) {
@@ -63,8 +62,7 @@ Recorded record(Op op, const WorkerCallbacks& callbacks, const std::stop_token& 
             if (stop.stop_requested() && tries_left-- <= 0)
                 return Recorded::gave_up;
         }
-        pause(wait, stop);
-        wait = std::min(wait * 2, last_retry);
+        pause(backoff.next(), stop);
     }
 }
 

@@ -24,6 +24,7 @@
 
 #include "exec/output_lines.hpp"
 #include "exec/unique_fd.hpp"
+#include "lib/posix/sigpipe_block.hpp"
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
 #include "secrets.hpp"
@@ -292,39 +293,6 @@ class Child {
     int status_ = 0;
 };
 
-// Writing the payload to a command that exited early raises SIGPIPE in the writing thread; it is
-// blocked while the command runs and a SIGPIPE we caused is consumed, so the worker never dies of
-// it.
-class SigpipeBlock {
-  public:
-    SigpipeBlock() {
-        sigemptyset(&pipe_);
-        sigaddset(&pipe_, SIGPIPE);
-        pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
-        sigset_t pending;
-        sigpending(&pending);
-        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-    }
-    ~SigpipeBlock() {
-        if (!was_pending_) {
-            sigset_t pending;
-            sigpending(&pending);
-            if (sigismember(&pending, SIGPIPE) == 1) {
-                const timespec zero{};
-                sigtimedwait(&pipe_, nullptr, &zero);
-            }
-        }
-        pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-    }
-    SigpipeBlock(const SigpipeBlock&) = delete;
-    SigpipeBlock& operator=(const SigpipeBlock&) = delete;
-
-  private:
-    sigset_t pipe_;
-    sigset_t previous_;
-    bool was_pending_ = false;
-};
-
 enum class Ending { none, timeout, stop };
 
 std::string signal_name(int sig) {
@@ -388,7 +356,7 @@ class Supervisor {
     }
 
     Outcome run() {
-        SigpipeBlock sigpipe;
+        posix::SigpipeBlock sigpipe;  // a command that exits early closes its stdin
         UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
         std::stop_callback on_stop(stop_, [&wake] {
             const std::uint64_t one = 1;

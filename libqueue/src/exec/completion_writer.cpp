@@ -1,5 +1,7 @@
 #include "exec/completion_writer.hpp"
 
+#include "exec/backend_backoff.hpp"
+
 #include <algorithm>
 #include <chrono>
 
@@ -7,8 +9,6 @@ namespace libqueue::exec {
 
 namespace {
 
-constexpr Milliseconds first_retry{100};
-constexpr Milliseconds last_retry{5'000};
 // Once finishing, a failing backend gets this many more tries before the rest is left to stale
 // recovery (the same patience run_claimed_job has for single outcomes).
 constexpr int tries_when_finishing = 3;
@@ -65,7 +65,7 @@ void CompletionWriter::write(std::vector<Pending>& batch) {
     for (const auto& p : batch)
         completions.push_back({Claim{p.job.id, p.job.reserved_by.value_or("")}, p.ran_for});
 
-    Milliseconds wait = first_retry;
+    BackendBackoff backoff;
     int tries_left = tries_when_finishing;
     while (true) {
         try {
@@ -80,8 +80,7 @@ void CompletionWriter::write(std::vector<Pending>& batch) {
         if (finishing_ && tries_left-- <= 0)
             break;
         // The full backoff even when finishing: a backend that is down gets a few spaced tries.
-        changed_.wait_for(lock, wait, [] { return false; });
-        wait = std::min(wait * 2, last_retry);
+        changed_.wait_for(lock, backoff.next(), [] { return false; });
     }
     // Given up: the jobs stay processing and come back through stale recovery.
     for (auto& p : batch) {

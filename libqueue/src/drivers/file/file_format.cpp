@@ -279,9 +279,10 @@ json parse_json_text(std::string_view text, const std::string& origin) {
 QueueFile parse_queue_file(std::string_view text, const std::string& origin) {
     json root = parse_json_text(text, origin);
     if (!root.is_object()) {
-        throw DataError(origin + ": line 1, column 1: not a q queue file (expected an object " +
-                        "with \"format\": \"q-queue-file\"; for the seed's layout use " +
-                        "`q inspect-file`)");
+        throw DataError(
+            origin + ": line 1, column 1: not a q queue file (expected an object " +
+            "with \"format\": \"q-queue-file\"; for the Dart queue system's layout use " +
+            "`q inspect-file`)");
     }
     auto format = root.find("format");
     if (format == root.end() || *format != kFormatName) {

@@ -175,10 +175,10 @@ std::string_view to_string(FileLayout layout) {
     switch (layout) {
         case FileLayout::q_queue_file:
             return "q-queue-file";
-        case FileLayout::seed_array:
-            return "seed-array";
-        case FileLayout::seed_object:
-            return "seed-object";
+        case FileLayout::dart_array:
+            return "dart-array";
+        case FileLayout::dart_object:
+            return "dart-object";
     }
     return "unknown";
 }
@@ -189,7 +189,7 @@ FileInspection inspect_queue_text(std::string_view text, const std::string& orig
     out.path = origin;
     out.now = now;
     if (root.is_array()) {
-        out.layout = FileLayout::seed_array;
+        out.layout = FileLayout::dart_array;
         inspect_seed_entries(root, "", out);
     } else if (root.is_object() && root.contains("format")) {
         if (root["format"] != file_queue::kFormatName) {
@@ -199,7 +199,7 @@ FileInspection inspect_queue_text(std::string_view text, const std::string& orig
         out.layout = FileLayout::q_queue_file;
         inspect_q_layout(root, origin, out);
     } else if (root.is_object() && root.contains("jobs") && root["jobs"].is_array()) {
-        out.layout = FileLayout::seed_object;
+        out.layout = FileLayout::dart_object;
         inspect_seed_entries(root["jobs"], "jobs", out);
     } else {
         throw DataError(origin +

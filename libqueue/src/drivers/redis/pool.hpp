@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "drivers/redis/connection.hpp"
-#include "drivers/redis/sigpipe_guard.hpp"
+#include "lib/posix/sigpipe_block.hpp"
 
 namespace libqueue::redis {
 
@@ -37,7 +37,7 @@ class Pool {
     // unless it broke.
     template <class Fn>
     auto run(Fn&& fn) -> decltype(fn(std::declval<Connection&>(), 0)) {
-        SigpipeGuard guard;
+        posix::SigpipeBlock no_sigpipe;
         std::optional<Clock::time_point> failing_since;
         for (int attempt = 0;; ++attempt) {
             Lease lease(*this);
@@ -56,7 +56,7 @@ class Pool {
     // fn(connection) once; ConnectionLost passes through (the connection is dropped).
     template <class Fn>
     auto run_once(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
-        SigpipeGuard guard;
+        posix::SigpipeBlock no_sigpipe;
         Lease lease(*this);
         try {
             lease.open();

@@ -1,17 +1,17 @@
-// hiredis writes with write(2): a server that closed the connection (restart, CLIENT KILL) makes
-// the next write raise SIGPIPE, which would kill the process. While a guard lives, SIGPIPE is
-// blocked in this thread; one raised meanwhile is consumed, so it shows as the write error
-// (EPIPE) the connection reports, and the process's own signal setup stays untouched.
+// Writing to a pipe or socket whose reader is gone (a handler that exited early, a Redis server
+// that closed the connection) raises SIGPIPE, which would kill the process. While a block lives,
+// SIGPIPE is blocked in this thread and one raised meanwhile is consumed, so the write fails
+// with EPIPE instead; the process's own signal setup stays untouched.
 #pragma once
 
 #include <csignal>
 #include <ctime>
 
-namespace libqueue::redis {
+namespace libqueue::posix {
 
-class SigpipeGuard {
+class SigpipeBlock {
   public:
-    SigpipeGuard() {
+    SigpipeBlock() {
         sigemptyset(&pipe_);
         sigaddset(&pipe_, SIGPIPE);
         pthread_sigmask(SIG_BLOCK, &pipe_, &saved_);
@@ -20,7 +20,7 @@ class SigpipeGuard {
         // One that was pending before is not ours to consume.
         already_pending_ = sigismember(&pending, SIGPIPE) == 1;
     }
-    ~SigpipeGuard() {
+    ~SigpipeBlock() {
         if (!already_pending_) {
             sigset_t pending;
             sigpending(&pending);
@@ -31,8 +31,8 @@ class SigpipeGuard {
         }
         pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
     }
-    SigpipeGuard(const SigpipeGuard&) = delete;
-    SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+    SigpipeBlock(const SigpipeBlock&) = delete;
+    SigpipeBlock& operator=(const SigpipeBlock&) = delete;
 
   private:
     sigset_t pipe_;
@@ -40,4 +40,4 @@ class SigpipeGuard {
     bool already_pending_ = false;
 };
 
-}  // namespace libqueue::redis
+}  // namespace libqueue::posix
