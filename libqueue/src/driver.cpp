@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "libqueue/errors.hpp"
+
 namespace libqueue {
 
 std::string claim_token(const ClaimRequest& request, std::size_t index) {
@@ -31,6 +33,24 @@ bool matches(const Job& job, const ListFilter& filter) {
     if (filter.finished_before && !(job.finished_at && *job.finished_at < *filter.finished_before))
         return false;
     return filter.after_id.empty() || job.id > filter.after_id;
+}
+
+PushResult QueueDriver::push(const NewJob& job) {
+    validate_new_job(job);
+    return store_one(job);
+}
+
+std::vector<PushResult> QueueDriver::push_batch(const std::vector<NewJob>& jobs) {
+    if (jobs.empty())
+        return {};
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        try {
+            validate_new_job(jobs[i]);
+        } catch (const DataError& error) {
+            throw DataError("batch job " + std::to_string(i + 1) + ": " + error.what());
+        }
+    }
+    return store_batch(jobs);
 }
 
 std::vector<bool> QueueDriver::heartbeat_batch(const std::vector<Claim>& claims) {

@@ -74,8 +74,8 @@ class FlakyDriver : public QueueDriver {
     std::string name() const override { return "flaky"; }
     Capabilities capabilities() const override { return inner_.capabilities(); }
     TimePoint now() override { return inner_.now(); }
-    PushResult push(const NewJob& j) override { return inner_.push(j); }
-    std::vector<PushResult> push_batch(const std::vector<NewJob>& j) override {
+    PushResult store_one(const NewJob& j) override { return inner_.push(j); }
+    std::vector<PushResult> store_batch(const std::vector<NewJob>& j) override {
         return inner_.push_batch(j);
     }
     std::vector<Job> claim(const ClaimRequest& r) override {

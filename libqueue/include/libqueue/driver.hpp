@@ -102,11 +102,13 @@ class QueueDriver {
 
     // push (now / delayed): a pending row, attempts 0, available_at = now + delay or run_at.
     // With unique_key: returns the existing job (created=false) while one with that key is
-    // pending or processing. Throws DataError for an invalid NewJob (validate_new_job).
-    virtual PushResult push(const NewJob& job) = 0;
+    // pending or processing. Throws DataError for an invalid NewJob (validate_new_job), having
+    // stored nothing. Drivers implement store_one and store_batch, which get valid jobs only.
+    PushResult push(const NewJob& job);
 
-    // All or none: every job is validated first; on any error nothing is stored.
-    virtual std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) = 0;
+    // All or none: every job is validated first ("batch job N: ..."); on any error nothing is
+    // stored.
+    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs);
 
     // claim: up to request.limit due jobs, oldest due first (available_at, created_at, id), queues
     // in the given priority. Each becomes processing, attempts+1, available_at = now,
@@ -183,6 +185,12 @@ class QueueDriver {
         (void)options;
         return {};
     }
+
+  protected:
+    // What push and push_batch store once every job is valid (never empty). store_one is the
+    // single-job path; by default a batch of one.
+    virtual std::vector<PushResult> store_batch(const std::vector<NewJob>& jobs) = 0;
+    virtual PushResult store_one(const NewJob& job) { return store_batch({job}).front(); }
 };
 
 }  // namespace libqueue

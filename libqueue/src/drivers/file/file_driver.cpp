@@ -38,10 +38,7 @@ class FileDriver final : public QueueDriver {
     Capabilities capabilities() const override { return {}; }
     TimePoint now() override { return system_now(); }
 
-    PushResult push(const NewJob& job) override { return push_batch({job}).front(); }
-
-    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) override {
-        for (const auto& job : jobs) validate_new_job(job);
+    std::vector<PushResult> store_batch(const std::vector<NewJob>& jobs) override {
         auto lock = store_.lock_exclusive();
         QueueFile& file = store_.modify();
         TimePoint now = system_now();

@@ -33,10 +33,7 @@ class MemoryDriver final : public QueueDriver {
 
     TimePoint now() override { return system_now(); }
 
-    PushResult push(const NewJob& job) override { return push_batch({job}).front(); }
-
-    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) override {
-        for (const auto& job : jobs) validate_new_job(job);
+    std::vector<PushResult> store_batch(const std::vector<NewJob>& jobs) override {
         std::vector<PushResult> results;
         results.reserve(jobs.size());
         {

@@ -89,12 +89,7 @@ class PostgresDriver final : public QueueDriver {
         });
     }
 
-    PushResult push(const NewJob& job) override { return push_batch({job}).front(); }
-
-    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) override {
-        if (jobs.empty())
-            return {};
-        for (const auto& job : jobs) validate_new_job(job);
+    std::vector<PushResult> store_batch(const std::vector<NewJob>& jobs) override {
         ensure_schema();
 
         std::vector<PushResult> results(jobs.size());

@@ -106,8 +106,7 @@ class RedisDriver final : public QueueDriver {
         return pool_.run([](Connection& c, int) { return redis::server_now(c); });
     }
 
-    PushResult push(const NewJob& job) override {
-        validate_new_job(job);
+    PushResult store_one(const NewJob& job) override {
         std::string id = job.id.empty() ? new_job_id() : job.id;
         std::vector<std::string> args{settings_.prefix, "0", "1"};
         append_push_args(args, job, id);
@@ -120,18 +119,11 @@ class RedisDriver final : public QueueDriver {
         return push_result(*reply, 0, id, retried);
     }
 
-    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) override {
-        if (jobs.empty())
-            return {};
-        // Validate everything before writing anything.
+    std::vector<PushResult> store_batch(const std::vector<NewJob>& jobs) override {
+        // Check every id before writing anything.
         std::vector<std::string> ids;
         std::set<std::string> given;
         for (std::size_t i = 0; i < jobs.size(); ++i) {
-            try {
-                validate_new_job(jobs[i]);
-            } catch (const DataError& error) {
-                throw DataError("batch job " + std::to_string(i + 1) + ": " + error.what());
-            }
             if (!jobs[i].id.empty() && !given.insert(jobs[i].id).second) {
                 throw DataError("batch job " + std::to_string(i + 1) + ": id '" + jobs[i].id +
                                 "' appears twice in the batch");

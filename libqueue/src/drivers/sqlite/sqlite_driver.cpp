@@ -50,8 +50,7 @@ class SqliteDriver final : public QueueDriver {
     Capabilities capabilities() const override { return {}; }
     TimePoint now() override { return system_now(); }
 
-    PushResult push(const NewJob& job) override {
-        validate_new_job(job);
+    PushResult store_one(const NewJob& job) override {
         auto result = locked([&] {
             WriteTransaction transaction(connection_);
             // Read after the lock is ours: created_at then follows commit order across processes.
@@ -67,10 +66,7 @@ class SqliteDriver final : public QueueDriver {
         return result;
     }
 
-    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) override {
-        for (const auto& job : jobs) validate_new_job(job);
-        if (jobs.empty())
-            return {};
+    std::vector<PushResult> store_batch(const std::vector<NewJob>& jobs) override {
         auto results = locked([&] {
             WriteTransaction transaction(connection_);
             TimePoint now = system_now();

@@ -31,12 +31,13 @@ class SyncDriver final : public QueueDriver {
     }
     TimePoint now() override { return system_now(); }
 
-    PushResult push(const NewJob& job) override {
+  protected:
+    PushResult store_one(const NewJob& job) override {
         check(job);
         return run(job);
     }
 
-    std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs) override {
+    std::vector<PushResult> store_batch(const std::vector<NewJob>& jobs) override {
         for (const auto& job : jobs) check(job);
         std::vector<PushResult> results;
         results.reserve(jobs.size());
@@ -44,6 +45,7 @@ class SyncDriver final : public QueueDriver {
         return results;
     }
 
+  public:
     std::vector<Job> claim(const ClaimRequest&) override { return {}; }
     bool heartbeat(const Claim&) override { return false; }
     bool complete(const Claim&, Milliseconds) override { return false; }
@@ -67,7 +69,6 @@ class SyncDriver final : public QueueDriver {
 
   private:
     void check(const NewJob& job) const {
-        validate_new_job(job);
         if (job.delay > Milliseconds(0) || (job.run_at && *job.run_at > system_now())) {
             throw UsageError("the sync driver cannot delay a job: it runs at push");
         }
