@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "drivers/sqlite/connection.hpp"
 #include "drivers/sqlite/rows.hpp"
@@ -620,14 +621,22 @@ class SqliteDriver final : public QueueDriver {
             query->bind(2, std::int64_t(limit));
             while (query->executeStep()) due.push_back({query->getColumn(0).getString(), {}});
         }
-        if (due.size() < limit) {
+        // Rows rewritten below were not due after all; in q's form they sort after now, so
+        // another pass finds the due rows behind them (never the same row twice). Without it, a
+        // claim could come back empty while jobs are due, and a --stop-when-empty worker stop.
+        std::set<std::string> kept;
+        for (const auto& row : due) kept.insert(row.id);
+        bool rewrote = true;
+        while (due.size() < limit && rewrote) {
             Query query(connection_, sql::kDue);
             query->bind(1, queue);
             query->bind(2, now_text);
-            query->bind(3, std::int64_t(limit - due.size()));
+            query->bind(3, std::int64_t(limit));  // rows kept by an earlier pass come again
             std::vector<std::pair<std::string, std::string>> rewrites;
-            while (query->executeStep()) {
+            while (query->executeStep() && due.size() < limit) {
                 DueRow row{query->getColumn(0).getString(), {}};
+                if (!kept.insert(row.id).second)
+                    continue;
                 const std::string text = query->getColumn(1).getString();
                 try {
                     const TimePoint due_at = sqlite::parse_time_text(text);
@@ -649,6 +658,7 @@ class SqliteDriver final : public QueueDriver {
                 rewrite->bind(2, text);
                 rewrite->exec();
             }
+            rewrote = !rewrites.empty();
         }
         return due;
     }
