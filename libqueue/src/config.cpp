@@ -14,6 +14,7 @@
 #include "libqueue/errors.hpp"
 #include "libqueue/json_limits.hpp"
 #include "libqueue/registry.hpp"
+#include "libqueue/text.hpp"
 #include "secrets.hpp"
 
 namespace libqueue {
@@ -137,13 +138,6 @@ class Checker {
     fs::path base_dir_;
 };
 
-bool is_identifier(const std::string& text) {
-    if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0])))
-        return false;
-    return std::all_of(text.begin(), text.end(),
-                       [](unsigned char c) { return std::isalnum(c) || c == '_'; });
-}
-
 json check_sqlite(const Checker& check, const json& section) {
     json out = section;
     for (const auto& [key, value] : section.items()) {
@@ -190,7 +184,7 @@ json check_postgres(const Checker& check, const json& section) {
         } else if (key == "table" || key == "schema") {
             // Interpolated into SQL as identifiers, so only plain names are allowed.
             auto name = check.string(value, path);
-            if (!is_identifier(name)) {
+            if (!is_plain_identifier(name)) {
                 check.fail(path, "'" + name + "' is not a plain SQL name (letters, digits, _)");
             }
         } else if (key == "auto_migrate") {
@@ -364,12 +358,6 @@ void check_handlers(const Checker& check, const json& handlers, Config& config) 
     }
 }
 
-std::optional<fs::path> default_sqlite_path() {
-    if (auto data = xdg_dir("XDG_DATA_HOME", ".local/share"))
-        return *data / "q" / "queue.db";
-    return std::nullopt;
-}
-
 // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5:
 // syntax error ..."; the file, line and column are said by us, so keep only the reason.
 std::string parse_error_reason(const std::string& what) {
@@ -440,6 +428,12 @@ json shown_env(const std::map<std::string, std::string>& env) {
 }
 
 }  // namespace
+
+std::optional<fs::path> q_data_dir() {
+    if (auto data = xdg_dir("XDG_DATA_HOME", ".local/share"))
+        return *data / "q";
+    return std::nullopt;
+}
 
 std::optional<fs::path> find_config_file(const std::optional<fs::path>& explicit_path) {
     auto must_exist = [](const fs::path& file, const std::string& how) {
@@ -562,8 +556,8 @@ Config resolve_config(const std::optional<fs::path>& explicit_path) {
         config = load_config(*file);
     // Spelled out here (rather than left to the driver) so `q config` shows where the queue is.
     if (config.driver == "sqlite" && !config.section("sqlite").contains("path")) {
-        if (auto path = default_sqlite_path()) {
-            config.driver_sections["sqlite"]["path"] = path->string();
+        if (auto dir = q_data_dir()) {
+            config.driver_sections["sqlite"]["path"] = (*dir / default_sqlite_file).string();
         }
     }
     return config;

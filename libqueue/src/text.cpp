@@ -1,5 +1,7 @@
 #include "libqueue/text.hpp"
 
+#include <algorithm>
+
 namespace libqueue {
 
 namespace {
@@ -70,6 +72,15 @@ std::string valid_utf8(std::string_view text) {
         }
     }
     return out;
+}
+
+bool is_plain_identifier(std::string_view text) {
+    auto letter = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    return !text.empty() && letter(text.front()) &&
+           std::all_of(text.begin(), text.end(), [&](char c) { return letter(c) || digit(c); });
 }
 
 }  // namespace libqueue

@@ -72,6 +72,12 @@ Config load_config(const std::filesystem::path& file);
 Config parse_config(const nlohmann::json& document, const std::filesystem::path& base_dir,
                     const std::string& origin = "config");
 
+// Where q keeps its data by default: $XDG_DATA_HOME/q, else ~/.local/share/q; nullopt when
+// neither XDG_DATA_HOME nor HOME is set. The sqlite and file drivers' default paths are in it.
+std::optional<std::filesystem::path> q_data_dir();
+inline constexpr const char* default_sqlite_file = "queue.db";
+inline constexpr const char* default_queue_file = "jobs.json";
+
 // find_config_file + load_config; with no file, the default: SQLite at
 // $XDG_DATA_HOME/q/queue.db (~/.local/share when unset).
 Config resolve_config(const std::optional<std::filesystem::path>& explicit_path);

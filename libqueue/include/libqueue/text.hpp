@@ -16,4 +16,8 @@ std::string valid_utf8(std::string_view text);
 // True when `text` is well-formed UTF-8 (NUL included).
 bool is_valid_utf8(std::string_view text);
 
+// A name that may be put into SQL unquoted: ASCII letters, digits and _, not starting with a
+// digit, not empty (table and schema names).
+bool is_plain_identifier(std::string_view text);
+
 }  // namespace libqueue

@@ -531,11 +531,9 @@ std::uint64_t unsigned_setting(const nlohmann::json& section, const char* key,
 }
 
 std::filesystem::path default_path() {
-    const char* data_home = std::getenv("XDG_DATA_HOME");
-    if (data_home && *data_home)
-        return std::filesystem::path(data_home) / "q" / "jobs.json";
-    const char* home = std::getenv("HOME");
-    return std::filesystem::path(home ? home : ".") / ".local" / "share" / "q" / "jobs.json";
+    if (auto dir = q_data_dir())
+        return *dir / default_queue_file;
+    throw ConfigError("queue.file.path: not set, and neither XDG_DATA_HOME nor HOME is set");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "libqueue/errors.hpp"
+#include "libqueue/text.hpp"
 
 namespace libqueue::pg {
 
@@ -19,27 +20,12 @@ constexpr std::size_t kMaxSchemaLength = 63;
     throw ConfigError(where + "queue.postgres" + (key.empty() ? "" : "." + key) + ": " + why);
 }
 
-bool is_identifier(const std::string& s) {
-    if (s.empty())
-        return false;
-    auto alpha = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    };
-    if (!alpha(s[0]))
-        return false;
-    for (char c : s) {
-        if (!alpha(c) && !(c >= '0' && c <= '9'))
-            return false;
-    }
-    return true;
-}
-
 std::string checked_identifier(const Config& config, const std::string& key,
                                const nlohmann::json& value, std::size_t max_length) {
     if (!value.is_string())
         bad_key(config, key, "expected a string");
     std::string name = value.get<std::string>();
-    if (!is_identifier(name)) {
+    if (!is_plain_identifier(name)) {
         bad_key(config, key,
                 "'" + name +
                     "' is not a plain identifier (letters, digits and _, not starting "

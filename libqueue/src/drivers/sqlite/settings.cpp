@@ -16,12 +16,8 @@ namespace {
 }
 
 std::filesystem::path default_path(const Config& config) {
-    if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data) {
-        return std::filesystem::path(data) / "q" / "queue.db";
-    }
-    if (const char* home = std::getenv("HOME"); home && *home) {
-        return std::filesystem::path(home) / ".local" / "share" / "q" / "queue.db";
-    }
+    if (auto dir = q_data_dir())
+        return *dir / default_sqlite_file;
     bad_key(config, "path", "not set, and neither XDG_DATA_HOME nor HOME is set");
 }
 
