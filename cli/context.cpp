@@ -34,7 +34,7 @@ libqueue::QueueDriver& Context::driver() {
                 "driver 'memory' keeps jobs inside one process: use `q run` to push and work "
                 "in memory");
         }
-        driver_ = libqueue::create_driver(config(), &handlers());
+        driver_ = libqueue::create_driver(config());
     }
     return *driver_;
 }

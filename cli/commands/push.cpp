@@ -92,17 +92,17 @@ std::string checked_payload(const std::string& text, const std::string& origin) 
     return payload;
 }
 
-// Drivers that run a job at push (sync) report how it ended; a dead job fails the command.
-void print_result(Context& context, const libqueue::PushResult& result) {
+// A driver that runs jobs at dispatch (sync) says how each ended; a dead job fails the command.
+void print_result(Context& context, const libqueue::Dispatched& result) {
     if (context.json()) {
         nlohmann::ordered_json line = {{"id", result.id}, {"created", result.created}};
         if (result.ran) {
-            line["status"] = libqueue::to_string(result.ran->status);
-            line["attempts"] = result.ran->attempts;
-            line["exit_status"] =
-                result.exit_status ? nlohmann::ordered_json(*result.exit_status) : nullptr;
-            line["last_error"] =
-                result.ran->last_error ? nlohmann::ordered_json(*result.ran->last_error) : nullptr;
+            const auto& job = result.ran->job;
+            const auto& exit_status = result.ran->exit_status;
+            line["status"] = libqueue::to_string(job.status);
+            line["attempts"] = job.attempts;
+            line["exit_status"] = exit_status ? nlohmann::ordered_json(*exit_status) : nullptr;
+            line["last_error"] = job.last_error ? nlohmann::ordered_json(*job.last_error) : nullptr;
         }
         emit_ordered_json(line);
     } else {
@@ -110,16 +110,30 @@ void print_result(Context& context, const libqueue::PushResult& result) {
     }
     if (!result.ran)
         return;
-    if (result.ran->status == libqueue::Status::failed) {
-        std::cerr << fmt::format("q: job {} {} failed after {} attempt{}: {}\n", result.id,
-                                 result.ran->name, result.ran->attempts,
-                                 result.ran->attempts == 1 ? "" : "s",
-                                 one_line(result.ran->last_error.value_or("(no error)"), 500));
+    const auto& job = result.ran->job;
+    if (job.status == libqueue::Status::failed) {
+        std::cerr << fmt::format("q: job {} {} failed after {} attempt{}: {}\n", job.id, job.name,
+                                 job.attempts, job.attempts == 1 ? "" : "s",
+                                 one_line(job.last_error.value_or("(no error)"), 500));
         context.exit_code = 1;
     } else {
-        note(context, fmt::format("job {} {} ran: {}", result.id, result.ran->name,
-                                  libqueue::to_string(result.ran->status)));
+        note(context, fmt::format("job {} {} ran: {}", job.id, job.name,
+                                  libqueue::to_string(job.status)));
     }
+}
+
+bool runs_at_dispatch(Context& context) {
+    return libqueue::dispatch_mode(context.config().driver) ==
+           libqueue::DispatchMode::run_at_dispatch;
+}
+
+libqueue::Dispatched stored(const libqueue::PushResult& result) {
+    return {result.id, result.created, std::nullopt};
+}
+
+libqueue::Dispatched ran(libqueue::RanJob ran) {
+    auto id = ran.job.id;
+    return {std::move(id), true, std::move(ran)};
 }
 
 libqueue::NewJob job_from_args(Context& context, const PushArgs& args) {
@@ -160,10 +174,15 @@ void run_push(Context& context, const PushArgs& args) {
             note(context, "batch is empty: nothing pushed");
             return;
         }
+        if (runs_at_dispatch(context)) {
+            auto results = libqueue::run_now_batch(jobs, context.handlers());
+            for (auto& result : results) print_result(context, ran(std::move(result)));
+            return;
+        }
         // One call: the driver stores all or none, whatever it does inside to keep statements
         // small.
         auto results = context.driver().push_batch(jobs);
-        for (const auto& result : results) print_result(context, result);
+        for (const auto& result : results) print_result(context, stored(result));
         debug(context, 1, fmt::format("pushed {} jobs", results.size()));
         return;
     }
@@ -176,12 +195,16 @@ void run_push(Context& context, const PushArgs& args) {
         throw libqueue::UsageError("push: give --delay or --at, not both");
     }
     auto job = job_from_args(context, args);
+    if (runs_at_dispatch(context)) {
+        print_result(context, ran(libqueue::run_now(job, context.handlers())));
+        return;
+    }
     auto result = context.driver().push(job);
     if (!result.created) {
         note(context, fmt::format("a job with unique key '{}' is already queued: {}",
                                   job.unique_key.value_or(""), result.id));
     }
-    print_result(context, result);
+    print_result(context, stored(result));
 }
 
 }  // namespace

@@ -193,7 +193,7 @@ void run_batch(Context& context, const RunArgs& args) {
     libqueue::Config memory_config = config;
     memory_config.driver = "memory";
     auto& handlers = context.handlers();
-    auto driver = libqueue::create_driver(memory_config, &handlers);
+    auto driver = libqueue::create_driver(memory_config);
     driver->push_batch(jobs);
 
     std::vector<std::string> queues;  // every queue the batch names, in order of appearance

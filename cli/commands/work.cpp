@@ -219,14 +219,8 @@ void run_work(Context& context, const WorkArgs& args) {
     });
 
     auto options = worker_options(context, args);
+    libqueue::require_stored_jobs(context.config().driver);
     auto& driver = context.driver();
-    // The sync driver runs each job inside `q push`: there is never anything to claim, and a
-    // worker on it would wait forever.
-    if (!driver.capabilities().stores_jobs) {
-        throw libqueue::UsageError(fmt::format(
-            "driver '{}' stores no jobs (each runs at `q push`): nothing for `q work` to do",
-            driver.name()));
-    }
     auto& handlers = context.handlers();
 
     EventPrinter printer(context);

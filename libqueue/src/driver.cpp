@@ -43,13 +43,7 @@ PushResult QueueDriver::push(const NewJob& job) {
 std::vector<PushResult> QueueDriver::push_batch(const std::vector<NewJob>& jobs) {
     if (jobs.empty())
         return {};
-    for (std::size_t i = 0; i < jobs.size(); ++i) {
-        try {
-            validate_new_job(jobs[i]);
-        } catch (const DataError& error) {
-            throw DataError("batch job " + std::to_string(i + 1) + ": " + error.what());
-        }
-    }
+    validate_new_jobs(jobs);
     return store_batch(jobs);
 }
 

@@ -99,6 +99,16 @@ void validate_new_job(const NewJob& job) {
     }
 }
 
+void validate_new_jobs(const std::vector<NewJob>& jobs) {
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        try {
+            validate_new_job(jobs[i]);
+        } catch (const DataError& error) {
+            throw DataError("batch job " + std::to_string(i + 1) + ": " + error.what());
+        }
+    }
+}
+
 namespace {
 
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

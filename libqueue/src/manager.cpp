@@ -18,11 +18,11 @@ const std::string& process_worker_id() {
 
 }  // namespace
 
-// handlers_ is declared before driver_, so the sync driver gets handlers that already exist.
 Manager::Manager(Config config)
-    : config_(std::move(config)),
+    : mode_(dispatch_mode(config.driver)),
+      config_(std::move(config)),
       handlers_(handlers_from_config(config_)),
-      driver_(create_driver(config_, &handlers_)) {}
+      driver_(create_driver(config_)) {}
 
 Manager::Manager(std::unique_ptr<QueueDriver> driver, Config config)
     : config_(std::move(config)),
@@ -44,23 +44,23 @@ const Config& Manager::config() const {
     return config_;
 }
 
-PushResult Manager::dispatch(NewJob job) {
+// Run at dispatch, a job counts as queued once it has run (a refused one never was).
+Dispatched Manager::ran(RanJob ran) {
+    metrics_.queued(ran.job.name);
+    auto id = ran.job.id;
+    return Dispatched{std::move(id), true, std::move(ran)};
+}
+
+Dispatched Manager::dispatch(NewJob job) {
+    if (runs_at_dispatch())
+        return ran(run_now(job, handlers_, &metrics_));
     PushResult result = driver_->push(job);
     if (result.created)
         metrics_.queued(job.name);
-    if (result.ran) {
-        // The sync driver ran it during push; its run time is not reported, so it counts as 0ms.
-        metrics_.started();
-        if (result.ran->status == Status::completed) {
-            metrics_.completed(job.name, Milliseconds{0});
-        } else {
-            metrics_.dead(job.name);
-        }
-    }
-    return result;
+    return Dispatched{result.id, result.created, std::nullopt};
 }
 
-PushResult Manager::dispatch(const QueueJob& job, const DispatchOptions& options) {
+Dispatched Manager::dispatch(const QueueJob& job, const DispatchOptions& options) {
     NewJob new_job;
     new_job.name = job.job_name();
     new_job.queue = options.queue;
@@ -72,13 +72,22 @@ PushResult Manager::dispatch(const QueueJob& job, const DispatchOptions& options
     return dispatch(std::move(new_job));
 }
 
-std::vector<PushResult> Manager::dispatch_batch(std::vector<NewJob> jobs) {
+std::vector<Dispatched> Manager::dispatch_batch(std::vector<NewJob> jobs) {
+    std::vector<Dispatched> dispatched;
+    dispatched.reserve(jobs.size());
+    if (runs_at_dispatch()) {
+        for (auto& one : run_now_batch(jobs, handlers_, &metrics_)) {
+            dispatched.push_back(ran(std::move(one)));
+        }
+        return dispatched;
+    }
     auto results = driver_->push_batch(jobs);
     for (std::size_t i = 0; i < results.size() && i < jobs.size(); ++i) {
         if (results[i].created)
             metrics_.queued(jobs[i].name);
+        dispatched.push_back(Dispatched{results[i].id, results[i].created, std::nullopt});
     }
-    return results;
+    return dispatched;
 }
 
 bool Manager::process_one(const std::vector<std::string>& queues) {
@@ -110,6 +119,8 @@ WorkerSummary Manager::work(WorkerCallbacks callbacks) {
 }
 
 WorkerSummary Manager::work(WorkerOptions options, WorkerCallbacks callbacks) {
+    if (runs_at_dispatch())
+        require_stored_jobs(config_.driver);
     Worker worker(*driver_, handlers_, std::move(options), std::move(callbacks), &metrics_);
     return worker.run();
 }

@@ -19,13 +19,14 @@ namespace {
 struct Entry {
     DriverFactory factory;
     SectionDisplay display;
+    DispatchMode mode = DispatchMode::queue;
 };
 
 struct Registry {
     std::mutex mutex;
     std::map<std::string, Entry> drivers{
         {"memory", {make_memory_driver, {}}},
-        {"sync", {make_sync_driver, {}}},
+        {"sync", {make_sync_driver, {}, DispatchMode::run_at_dispatch}},
         {"file", {make_file_driver, {}}},
         {"sqlite", {make_sqlite_driver, {}}},
         {"postgres", {make_postgres_driver, postgres_section_display}},
@@ -46,6 +47,21 @@ void register_driver(const std::string& name, DriverFactory factory, SectionDisp
     r.drivers[name] = {std::move(factory), std::move(display)};
 }
 
+DispatchMode dispatch_mode(const std::string& name) {
+    auto& r = registry();
+    std::lock_guard lock(r.mutex);
+    auto it = r.drivers.find(name);
+    return it == r.drivers.end() ? DispatchMode::queue : it->second.mode;
+}
+
+void require_stored_jobs(const std::string& name) {
+    if (dispatch_mode(name) == DispatchMode::run_at_dispatch) {
+        throw UsageError("driver '" + name +
+                         "' stores no jobs (each runs when pushed): a worker would never have "
+                         "anything to claim");
+    }
+}
+
 SectionDisplay section_display(const std::string& name) {
     auto& r = registry();
     std::lock_guard lock(r.mutex);
@@ -61,7 +77,7 @@ std::vector<std::string> driver_names() {
     return names;
 }
 
-std::unique_ptr<QueueDriver> create_driver(const Config& config, JobExecutor* executor) {
+std::unique_ptr<QueueDriver> create_driver(const Config& config) {
     DriverFactory factory;
     {
         auto& r = registry();
@@ -74,7 +90,7 @@ std::unique_ptr<QueueDriver> create_driver(const Config& config, JobExecutor* ex
         }
         factory = it->second.factory;
     }
-    return factory(DriverContext{config, config.section(config.driver), executor});
+    return factory(DriverContext{config, config.section(config.driver)});
 }
 
 }  // namespace libqueue

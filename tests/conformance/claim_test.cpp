@@ -35,7 +35,6 @@ std::vector<std::string> descending_ids(std::size_t count) {
 
 TEST_CASE("nothing to claim: an empty answer", "[claim]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
     CHECK(claim(d).empty());
     const auto elsewhere = push(d, a_job().queue("other"));
@@ -45,7 +44,6 @@ TEST_CASE("nothing to claim: an empty answer", "[claim]") {
 
 TEST_CASE("claim marks jobs processing with a fresh claim token", "[claim]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     REQUIRE_CAPABILITY(f, delayed_jobs);
     auto& d = f.driver();
 
@@ -90,7 +88,6 @@ TEST_CASE("claim marks jobs processing with a fresh claim token", "[claim]") {
 
 TEST_CASE("claim order within a queue: available_at, then created_at, then id", "[claim][order]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     REQUIRE_CAPABILITY(f, delayed_jobs);
     auto& d = f.driver();
 
@@ -156,7 +153,6 @@ TEST_CASE("claim order within a queue: available_at, then created_at, then id", 
 
 TEST_CASE("queues in a claim are strict priority", "[claim][priority]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     REQUIRE_CAPABILITY(f, delayed_jobs);
     auto& d = f.driver();
 

@@ -12,7 +12,6 @@ namespace fs = std::filesystem;
 const std::vector<DriverUnderTest>& drivers_under_test() {
     static const std::vector<DriverUnderTest> table{
         {"memory", [](const fs::path&) { return driver_config("memory"); }},
-        {"sync", [](const fs::path&) { return driver_config("sync"); }},
         {"file", [](const fs::path& dir) { return driver_config("file", {{"path", (dir / "jobs.json").string()}}); }},
         {"sqlite", [](const fs::path& dir) { return driver_config("sqlite", {{"path", (dir / "q.db").string()}}); }},
         {"postgres", [](const fs::path&) { return driver_config("postgres", {{"dsn", server_from_env("Q_TEST_PG_DSN")}, {"table", unique_name("q_conf_")}, {"auto_migrate", true}}); }},

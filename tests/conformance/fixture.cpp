@@ -7,17 +7,6 @@
 
 namespace conformance {
 
-libqueue::Outcome RecordingExecutor::execute(const Job& job, std::stop_token) const {
-    std::lock_guard lock(mutex_);
-    ran_.push_back(job);
-    return libqueue::Outcome::success();
-}
-
-std::vector<Job> RecordingExecutor::ran() const {
-    std::lock_guard lock(mutex_);
-    return ran_;
-}
-
 DriverFixture::DriverFixture() : DriverFixture([](libqueue::Config&) {}) {}
 
 DriverFixture::DriverFixture(const std::function<void(libqueue::Config&)>& adjust)
@@ -37,7 +26,7 @@ const std::string& DriverFixture::driver_name() const {
 }
 
 std::unique_ptr<QueueDriver> DriverFixture::open_another() {
-    return libqueue::create_driver(config_, &executor_);
+    return libqueue::create_driver(config_);
 }
 
 void DriverFixture::close() {
@@ -46,7 +35,7 @@ void DriverFixture::close() {
 
 void DriverFixture::reopen() {
     driver_.reset();
-    driver_ = libqueue::create_driver(config_, &executor_);
+    driver_ = libqueue::create_driver(config_);
 }
 
 std::string push(QueueDriver& driver, const NewJob& job) {

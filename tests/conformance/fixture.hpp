@@ -45,17 +45,6 @@ using libqueue::QueueDriver;
 using libqueue::Status;
 using libqueue::TimePoint;
 
-// Drivers that run jobs at push (sync) run them with this; it succeeds and remembers each job.
-class RecordingExecutor : public libqueue::JobExecutor {
-  public:
-    libqueue::Outcome execute(const Job& job, std::stop_token stop) const override;
-    std::vector<Job> ran() const;
-
-  private:
-    mutable std::mutex mutex_;
-    mutable std::vector<Job> ran_;
-};
-
 class DriverFixture {
   public:
     DriverFixture();
@@ -67,7 +56,6 @@ class DriverFixture {
     const std::string& driver_name() const;
     const libqueue::Config& config() const { return config_; }
     const std::filesystem::path& scratch() const { return scratch_.path(); }
-    const RecordingExecutor& executor() const { return executor_; }
 
     // Another driver object on the same store (a second process would build the same).
     std::unique_ptr<QueueDriver> open_another();
@@ -77,7 +65,6 @@ class DriverFixture {
 
   private:
     ScratchDir scratch_;
-    RecordingExecutor executor_;  // outlives the drivers that point at it
     libqueue::Config config_;
     std::unique_ptr<QueueDriver> driver_;
     libqueue::Capabilities caps_;

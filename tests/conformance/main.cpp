@@ -39,9 +39,8 @@ int main(int argc, char* argv[]) {
 
     try {
         conformance::ScratchDir probe;
-        conformance::RecordingExecutor executor;
         auto config = entry->config_for(probe.path());
-        libqueue::create_driver(config, &executor);
+        libqueue::create_driver(config);
     } catch (const conformance::ServerNotConfigured& e) {
         std::cerr << "conformance-" << name << ": skipped: " << e.what() << "\n";
         return kSkipped;

@@ -7,7 +7,6 @@ using namespace conformance;
 
 TEST_CASE("complete: completed, finished now, no longer reserved", "[outcome][complete]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto id = push(d, a_job("work").payload(R"({"keep": "me"})"));
@@ -36,7 +35,6 @@ TEST_CASE("complete: completed, finished now, no longer reserved", "[outcome][co
 
 TEST_CASE("complete with keep_completed false deletes the job", "[outcome][complete]") {
     DriverFixture f([](libqueue::Config& config) { config.keep_completed = false; });
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto id = push(d, a_job("work"));
@@ -56,7 +54,6 @@ TEST_CASE("complete with keep_completed false deletes the job", "[outcome][compl
 
 TEST_CASE("fail: a dead letter, finished now, with the error", "[outcome][fail]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto id = push(d, a_job("work").payload(R"({"keep": "me"})"));
@@ -84,7 +81,6 @@ TEST_CASE("fail: a dead letter, finished now, with the error", "[outcome][fail]"
 
 TEST_CASE("release: pending again after the delay, with the error", "[outcome][release]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     REQUIRE_CAPABILITY(f, delayed_jobs);
     auto& d = f.driver();
 
@@ -126,7 +122,6 @@ TEST_CASE("release: pending again after the delay, with the error", "[outcome][r
 
 TEST_CASE("put back: pending at once, the attempt not counted", "[outcome][put_back]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto id = push(d, a_job("work"));
@@ -160,7 +155,6 @@ TEST_CASE("put back: pending at once, the attempt not counted", "[outcome][put_b
 
 TEST_CASE("heartbeat keeps a live job from being recovered", "[outcome][heartbeat]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto id = push(d, a_job("long.running"));
@@ -193,7 +187,6 @@ TEST_CASE("heartbeat keeps a live job from being recovered", "[outcome][heartbea
 
 TEST_CASE("a recovered job's old claim token is fenced off", "[outcome][fencing]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto id = push(d, a_job("work").max_retries(5));
@@ -237,7 +230,6 @@ TEST_CASE("a recovered job's old claim token is fenced off", "[outcome][fencing]
 TEST_CASE("outcomes on jobs that are not processing, or with a wrong token, change nothing",
           "[outcome][fencing]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto pending = push(d, a_job("idle"));
@@ -266,7 +258,6 @@ TEST_CASE("outcomes on jobs that are not processing, or with a wrong token, chan
 TEST_CASE("complete_batch completes each claimed job and refuses the rest, one by one",
           "[outcome][complete][batch]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     for (int i = 0; i < 5; ++i) push(d, a_job("work"));
@@ -306,7 +297,6 @@ TEST_CASE("complete_batch completes each claimed job and refuses the rest, one b
 TEST_CASE("complete_batch with keep_completed false deletes the jobs it completes",
           "[outcome][complete][batch]") {
     DriverFixture f([](libqueue::Config& config) { config.keep_completed = false; });
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     for (int i = 0; i < 3; ++i) push(d, a_job("work"));

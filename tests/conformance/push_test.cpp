@@ -11,10 +11,6 @@ using nlohmann::json;
 TEST_CASE("the driver is the one the config names", "[driver]") {
     DriverFixture f;
     CHECK(f.driver().name() == f.driver_name());
-    if (f.caps().persistent)
-        CHECK(f.caps().stores_jobs);
-    if (f.caps().shared_between_processes)
-        CHECK(f.caps().stores_jobs);
 }
 
 TEST_CASE("a fresh store is empty", "[driver]") {
@@ -29,7 +25,6 @@ TEST_CASE("a fresh store is empty", "[driver]") {
 
 TEST_CASE("push stores a pending job with attempts 0, due now", "[push]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto payload = R"({"to": "a@example.org", "tags": [1, 2, {"x": null}]})";
@@ -58,7 +53,6 @@ TEST_CASE("push stores a pending job with attempts 0, due now", "[push]") {
 
 TEST_CASE("push gives every job its own id, or keeps the one given", "[push]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     std::set<std::string> ids;
@@ -89,16 +83,12 @@ TEST_CASE("push refuses an invalid job and stores nothing", "[push]") {
     SECTION("negative max_retries") {
         CHECK_THROWS_AS(d.push(a_job().max_retries(-1)), libqueue::DataError);
     }
-    CHECK(f.executor().ran().empty());
-    if (f.caps().stores_jobs) {
-        CHECK(all_jobs(d).empty());
-        CHECK(d.stats().queues.empty());
-    }
+    CHECK(all_jobs(d).empty());
+    CHECK(d.stats().queues.empty());
 }
 
 TEST_CASE("a delayed job is not claimable before it is due", "[push][delayed]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     REQUIRE_CAPABILITY(f, delayed_jobs);
     auto& d = f.driver();
 
@@ -176,15 +166,11 @@ TEST_CASE("push_batch stores every job or none", "[push][batch]") {
         CHECK_THROWS_AS(d.push_batch(batch), libqueue::DataError);
         batch[2] = a_job("");
         CHECK_THROWS_AS(d.push_batch(batch), libqueue::DataError);
-        CHECK(f.executor().ran().empty());
-        if (f.caps().stores_jobs) {
-            CHECK(all_jobs(d).empty());
-            CHECK(d.size("default") == 0);
-            CHECK(d.stats().queues.empty());
-        }
+        CHECK(all_jobs(d).empty());
+        CHECK(d.size("default") == 0);
+        CHECK(d.stats().queues.empty());
     }
     SECTION("valid jobs are all stored, in one call") {
-        REQUIRE_CAPABILITY(f, stores_jobs);
         std::vector<NewJob> batch{a_job("a").queue("q1"), a_job("b").queue("q2").payload("[1]"),
                                   a_job("c").queue("q1").max_retries(0)};
         stored_as_pushed(d, batch, d.push_batch(batch));
@@ -194,7 +180,6 @@ TEST_CASE("push_batch stores every job or none", "[push][batch]") {
     SECTION("a large batch keeps each job's fields, in order") {
         // Long enough that a driver inserting many rows per statement has full groups and a
         // remainder; a keyed and a delayed job sit inside a group's range.
-        REQUIRE_CAPABILITY(f, stores_jobs);
         std::vector<NewJob> batch;
         for (int i = 0; i < 100; ++i) {
             JobSpec job = a_job("job" + std::to_string(i));
@@ -214,7 +199,6 @@ TEST_CASE("push_batch stores every job or none", "[push][batch]") {
         CHECK_FALSE(d.push(a_job("again").queue("q1").unique_key("in-a-group")).created);
     }
     SECTION("a taken id anywhere in a large batch stores nothing and names the id") {
-        REQUIRE_CAPABILITY(f, stores_jobs);
         const auto taken = push(d, a_job("first"));
         std::vector<NewJob> batch(70, a_job("many"));
         batch[45] = a_job("clash").id(taken);
@@ -227,7 +211,6 @@ TEST_CASE("push_batch stores every job or none", "[push][batch]") {
         CHECK(d.size("default") == 1);
     }
     SECTION("unique keys apply in order within a batch") {
-        REQUIRE_CAPABILITY(f, stores_jobs);
         auto results = d.push_batch({a_job("k").unique_key("same"), a_job("k").unique_key("same"),
                                      a_job("k").unique_key("other")});
         REQUIRE(results.size() == 3);
@@ -242,7 +225,6 @@ TEST_CASE("push_batch stores every job or none", "[push][batch]") {
 
 TEST_CASE("unique_key returns the keyed job while it is pending or processing", "[push][unique]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     auto first = d.push(a_job("report").unique_key("daily-report").payload(R"({"day": 1})"));
@@ -282,29 +264,4 @@ TEST_CASE("unique_key returns the keyed job while it is pending or processing", 
         CHECK_FALSE(next.created);
         CHECK(next.id == first.id);
     }
-}
-
-TEST_CASE("a driver that stores no jobs runs each job at push", "[push][sync]") {
-    DriverFixture f;
-    if (f.caps().stores_jobs) {
-        WARN("skipped: the " << f.driver_name() << " driver stores jobs");
-        return;
-    }
-    auto& d = f.driver();
-    auto result = d.push(a_job("sync.job").payload(R"({"k": 1})"));
-    CHECK_FALSE(result.id.empty());
-    REQUIRE(result.ran.has_value());  // how the run ended
-    CHECK(result.ran->status == Status::completed);
-    CHECK(result.ran->attempts == 1);
-    auto ran = f.executor().ran();
-    REQUIRE(ran.size() == 1);
-    CHECK(ran[0].name == "sync.job");
-    CHECK(json::parse(ran[0].payload) == json{{"k", 1}});
-    CHECK(ran[0].attempts == 1);
-    CHECK_FALSE(d.find(result.id).has_value());
-    CHECK(d.size("default") == 0);
-
-    auto batch = d.push_batch({a_job("one"), a_job("two"), a_job("three")});
-    CHECK(batch.size() == 3);
-    CHECK(f.executor().ran().size() == 4);
 }

@@ -18,7 +18,6 @@ libqueue::ListFilter filter_all() {
 
 TEST_CASE("find returns a job in any state, nothing for an unknown id", "[find]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     CHECK_FALSE(d.find(libqueue::new_job_id()).has_value());
@@ -33,7 +32,6 @@ TEST_CASE("find returns a job in any state, nothing for an unknown id", "[find]"
 
 TEST_CASE("list filters by status, queue, name and finish time, ordered by id", "[list]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     for (int i = 0; i < 12; ++i) push(d, a_job("x").queue("a"));
@@ -91,7 +89,6 @@ TEST_CASE("list filters by status, queue, name and finish time, ordered by id", 
 
 TEST_CASE("list pages by id with after_id", "[list]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     std::vector<NewJob> batch;
@@ -145,7 +142,6 @@ TEST_CASE("list pages by id with after_id", "[list]") {
 
 TEST_CASE("size counts a queue's pending jobs, due and delayed", "[size]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     push(d, a_job().queue("s"));
@@ -169,7 +165,6 @@ TEST_CASE("size counts a queue's pending jobs, due and delayed", "[size]") {
 
 TEST_CASE("clear deletes a queue's jobs except those processing", "[clear]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto done = push(d, a_job().queue("c"));
@@ -202,7 +197,6 @@ TEST_CASE("clear deletes a queue's jobs except those processing", "[clear]") {
 
 TEST_CASE("cancel turns a pending job into a dead letter", "[cancel]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto id = push(d, a_job("unwanted"));
@@ -240,7 +234,6 @@ TEST_CASE("cancel turns a pending job into a dead letter", "[cancel]") {
 
 TEST_CASE("cancel works on a delayed job", "[cancel][delayed]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     REQUIRE_CAPABILITY(f, delayed_jobs);
     auto& d = f.driver();
     const auto id = push(d, a_job().delay(1h));

@@ -19,7 +19,6 @@ TEST_CASE(
     "recover_stale returns stale jobs to pending, or to the dead letters when out of attempts",
     "[recover]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto keep = push(d, a_job("retryable").queue("r1").max_retries(3));
@@ -103,7 +102,6 @@ TEST_CASE(
 TEST_CASE("jobs claimed ahead get their attempt back when recovered, and never go dead for it",
           "[recover][ahead]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
     std::vector<std::string> ids;
     for (int i = 0; i < 5; ++i) ids.push_back(push(d, a_job("ahead").queue("ah").max_retries(0)));
@@ -152,7 +150,6 @@ TEST_CASE("jobs claimed ahead get their attempt back when recovered, and never g
 
 TEST_CASE("recover_stale leaves jobs alone that are younger than stale_after", "[recover]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
     const auto id = push(d, a_job());
     Job running = claim_one(d);
@@ -164,7 +161,6 @@ TEST_CASE("recover_stale leaves jobs alone that are younger than stale_after", "
 
 TEST_CASE("prune deletes completed and failed jobs finished before the cutoff", "[prune]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     const auto old_done = push(d, a_job("p"));
@@ -194,7 +190,6 @@ TEST_CASE("prune deletes completed and failed jobs finished before the cutoff", 
 
 TEST_CASE("prune deletes at most `limit` jobs per call", "[prune]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     auto& d = f.driver();
 
     for (int i = 0; i < 5; ++i) {

@@ -7,7 +7,6 @@ using namespace conformance;
 
 TEST_CASE("stats count every state, keep totals, and break both down by name", "[stats]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     REQUIRE_CAPABILITY(f, delayed_jobs);
     auto& d = f.driver();
 
@@ -91,7 +90,6 @@ TEST_CASE("stats count every state, keep totals, and break both down by name", "
 
 TEST_CASE("stats see a delayed job become due by the driver's clock", "[stats][delayed]") {
     DriverFixture f;
-    REQUIRE_CAPABILITY(f, stores_jobs);
     REQUIRE_CAPABILITY(f, delayed_jobs);
     auto& d = f.driver();
 

@@ -20,7 +20,6 @@ namespace libqueue {
 
 // What a driver cannot do. Conformance tests that need a capability skip for drivers without it.
 struct Capabilities {
-    bool stores_jobs = true;               // false for sync: push runs the job and keeps nothing
     bool delayed_jobs = true;              // can hold a job until a due time
     bool shared_between_processes = true;  // several processes may use one queue (not memory)
     bool persistent = true;                // survives a restart of the process (not memory)
@@ -29,11 +28,6 @@ struct Capabilities {
 struct PushResult {
     std::string id;
     bool created = true;  // false: unique_key matched a pending/processing job; id is that job's
-    // Drivers that run the job at push (sync) report how it ended: status completed or failed,
-    // attempts used, last_error; and the handler's last exit status (commands: exit code or
-    // 128+signal). Storing drivers leave both empty.
-    std::optional<Job> ran{};
-    std::optional<int> exit_status{};
 };
 
 // The identity of one claim: outcomes apply only while the row is processing with this token.

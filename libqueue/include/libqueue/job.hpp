@@ -4,6 +4,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "libqueue/time.hpp"
@@ -67,6 +68,8 @@ inline constexpr std::size_t max_label_bytes = 255;
 // not UTF-8 or holds a control character; when the payload is not JSON or nested too deeply; or
 // when max_retries is negative. The message names the field.
 void validate_new_job(const NewJob& job);
+// Every job of a batch, the message prefixed "batch job N: " (N from 1).
+void validate_new_jobs(const std::vector<NewJob>& jobs);
 
 // The job as JSON, the shape `q show --json` prints and scripts read: every column, times as
 // ISO 8601 text (null when unset), status as its name, payload parsed when it is JSON (else a

@@ -11,6 +11,7 @@
 #include "libqueue/driver.hpp"
 #include "libqueue/handler.hpp"
 #include "libqueue/metrics.hpp"
+#include "libqueue/registry.hpp"
 #include "libqueue/worker.hpp"
 
 namespace libqueue {
@@ -20,6 +21,15 @@ struct DispatchOptions {
     Milliseconds delay{0};
     std::optional<TimePoint> run_at;
     std::optional<std::string> unique_key;
+};
+
+// What dispatch did. Queue mode: the job is stored (created false: its unique_key matched a
+// pending or processing job, whose id this is). Run-at-dispatch mode (the sync driver): the job
+// has run already, and `ran` says how it ended (run_now).
+struct Dispatched {
+    std::string id;
+    bool created = true;
+    std::optional<RanJob> ran;
 };
 
 class Manager {
@@ -35,16 +45,17 @@ class Manager {
     Handlers& handlers();
     const Config& config() const;
 
-    PushResult dispatch(NewJob job);
-    PushResult dispatch(const QueueJob& job, const DispatchOptions& options = {});
-    // All or none.
-    std::vector<PushResult> dispatch_batch(std::vector<NewJob> jobs);
+    Dispatched dispatch(NewJob job);
+    Dispatched dispatch(const QueueJob& job, const DispatchOptions& options = {});
+    // All or none: every job is validated before any is stored (or, run at dispatch, run).
+    std::vector<Dispatched> dispatch_batch(std::vector<NewJob> jobs);
 
     // Claims one due job from `queues`, runs it, records the outcome. False when none was due.
     bool process_one(const std::vector<std::string>& queues = {"default"});
 
     // A worker with this manager's driver, handlers and metrics, run with the config's options
-    // (default_worker_options()) or with `options` exactly as given.
+    // (default_worker_options()) or with `options` exactly as given. UsageError when jobs run
+    // at dispatch (sync): there would never be anything to claim.
     WorkerSummary work(WorkerCallbacks callbacks = {});
     WorkerSummary work(WorkerOptions options, WorkerCallbacks callbacks = {});
     // worker_options_from(this manager's config): start from these to change a few.
@@ -54,6 +65,10 @@ class Manager {
     void reset_metrics();
 
   private:
+    bool runs_at_dispatch() const { return mode_ == DispatchMode::run_at_dispatch; }
+    Dispatched ran(RanJob ran);
+
+    DispatchMode mode_ = DispatchMode::queue;
     Config config_;
     Handlers handlers_;
     std::unique_ptr<QueueDriver> driver_;

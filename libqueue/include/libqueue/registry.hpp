@@ -14,14 +14,15 @@
 
 namespace libqueue {
 
-class JobExecutor;  // handler.hpp
-
 // Everything a factory may use to build its driver.
 struct DriverContext {
     const Config& config;
-    const nlohmann::json& section;    // config.section(driver name)
-    JobExecutor* executor = nullptr;  // the sync driver runs jobs with it at push; others ignore it
+    const nlohmann::json& section;  // config.section(driver name)
 };
+
+// What dispatching a job means with a driver: store it for a worker (queue), or run it at once in
+// the dispatching process and keep nothing (run_at_dispatch: the sync driver; see run_now).
+enum class DispatchMode { queue, run_at_dispatch };
 
 using DriverFactory = std::function<std::unique_ptr<QueueDriver>(const DriverContext&)>;
 
@@ -33,6 +34,11 @@ using SectionDisplay = std::function<nlohmann::json(const nlohmann::json& sectio
 // no secrets needs no display; without one, config.hpp's redacted_json hides generously.
 void register_driver(const std::string& name, DriverFactory factory, SectionDisplay display = {});
 
+// How a driver's jobs are dispatched; queue for unknown names (create_driver reports those).
+DispatchMode dispatch_mode(const std::string& name);
+// UsageError when the driver runs jobs at dispatch: a worker on it would wait forever.
+void require_stored_jobs(const std::string& name);
+
 // The display of a driver's section; empty when the driver has none (or is unknown).
 SectionDisplay section_display(const std::string& name);
 
@@ -41,6 +47,6 @@ std::vector<std::string> driver_names();
 
 // Builds config.driver. Throws ConfigError "unknown driver 'x' (known: file, memory, ...)", and
 // whatever the factory throws (ConfigError for bad keys, UnavailableError for a dead server).
-std::unique_ptr<QueueDriver> create_driver(const Config& config, JobExecutor* executor = nullptr);
+std::unique_ptr<QueueDriver> create_driver(const Config& config);
 
 }  // namespace libqueue

@@ -86,6 +86,22 @@ Outcome run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const 
                         const RetrySettings& retry, const WorkerCallbacks& callbacks,
                         Metrics* metrics, std::stop_token stop = {});
 
+// A job run at once, in this process, instead of queued: what dispatch does for a driver whose
+// registry entry says DispatchMode::run_at_dispatch (sync).
+struct RanJob {
+    Job job;  // completed or failed (or pending, if the run was interrupted): attempts, last_error
+    std::optional<int> exit_status;  // the handler's last (commands: exit code or 128+signal)
+};
+
+// Runs `job` through run_claimed_job on a private in-memory store: up to 1 + max_retries attempts
+// back to back, without backoff (a CI step must not wait minutes between attempts); bad data is
+// not retried. Throws DataError for an invalid job and UsageError for a delayed one, having run
+// nothing.
+RanJob run_now(const NewJob& job, const JobExecutor& executor, Metrics* metrics = nullptr);
+// Every job checked first (validate_new_jobs, no delays), then each run in turn.
+std::vector<RanJob> run_now_batch(const std::vector<NewJob>& jobs, const JobExecutor& executor,
+                                  Metrics* metrics = nullptr);
+
 class Worker {
   public:
     Worker(QueueDriver& driver, const JobExecutor& executor, WorkerOptions options,
