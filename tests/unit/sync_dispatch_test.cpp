@@ -84,8 +84,9 @@ TEST_CASE("run_now refuses a delayed or invalid job before running anything", "[
     auto bad = job_named("email");
     bad.payload = "{not json";
     CHECK(kind_thrown([&] { run_now(bad, executor); }) == ErrorKind::data);
-    CHECK(kind_thrown([&] { run_now_batch({job_named("a"), delayed}, executor); }) ==
-          ErrorKind::usage);
+    CHECK(kind_thrown([&] {
+              run_now_batch({job_named("a"), delayed}, executor);
+          }) == ErrorKind::usage);
     CHECK(executor.attempts_seen.empty());
 }
 
