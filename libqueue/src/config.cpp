@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "libqueue/config_checker.hpp"
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/json_limits.hpp"
@@ -44,175 +45,7 @@ std::optional<fs::path> xdg_dir(const char* variable, const char* home_fallback)
     return std::nullopt;
 }
 
-// "string \"abc\"", "number 5": what a wrong value was, kept short for one-line messages.
-std::string describe(const json& value) {
-    std::string text = value.dump();
-    if (text.size() > 40)
-        text = text.substr(0, 37) + "...";
-    return std::string(value.type_name()) + " " + text;
-}
-
-std::string join(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-    return out;
-}
-
-// Every check names the file and the key path, so a message alone says what to fix.
-class Checker {
-  public:
-    Checker(std::string origin, fs::path base_dir)
-        : origin_(std::move(origin)), base_dir_(std::move(base_dir)) {}
-
-    [[noreturn]] void fail(const std::string& path, const std::string& why) const {
-        throw ConfigError(origin_ + ": " + path + ": " + why);
-    }
-
-    void unknown_key(const std::string& path, const std::vector<std::string>& known) const {
-        fail(path, "unknown key (known: " + join(known) + ")");
-    }
-
-    void require_object(const json& value, const std::string& path) const {
-        if (!value.is_object())
-            fail(path, "expected an object, got " + describe(value));
-    }
-
-    std::string string(const json& value, const std::string& path, bool allow_empty = false) const {
-        if (!value.is_string())
-            fail(path, "expected a string, got " + describe(value));
-        auto text = value.get<std::string>();
-        if (text.empty() && !allow_empty)
-            fail(path, "must not be empty");
-        return text;
-    }
-
-    bool boolean(const json& value, const std::string& path) const {
-        if (!value.is_boolean())
-            fail(path, "expected true or false, got " + describe(value));
-        return value.get<bool>();
-    }
-
-    std::uint64_t count(const json& value, const std::string& path, std::uint64_t min,
-                        std::uint64_t max) const {
-        const bool integral = value.is_number_unsigned() ||
-                              (value.is_number_integer() && value.get<std::int64_t>() >= 0);
-        if (!integral || value.get<std::uint64_t>() < min || value.get<std::uint64_t>() > max) {
-            fail(path, "expected a whole number from " + std::to_string(min) + " to " +
-                           std::to_string(max) + ", got " + describe(value));
-        }
-        return value.get<std::uint64_t>();
-    }
-
-    Milliseconds duration(const json& value, const std::string& path) const {
-        try {
-            return duration_from_json(value);
-        } catch (const UsageError& e) {
-            fail(path, e.what());
-        }
-    }
-
-    // Relative paths resolve from the config file's folder; "~/" from $HOME. SQLite's special
-    // names (":memory:", "file:" URIs) are not paths and stay as written.
-    std::string path(const json& value, const std::string& key_path) const {
-        std::string text = string(value, key_path);
-        if (text == ":memory:" || text.rfind("file:", 0) == 0)
-            return text;
-        fs::path resolved(text);
-        if (text == "~" || text.rfind("~/", 0) == 0) {
-            auto home = env_or_empty("HOME");
-            if (home.empty())
-                fail(key_path, "'" + text + "' starts with ~ but HOME is not set");
-            resolved = fs::path(home) / text.substr(std::min<std::size_t>(2, text.size()));
-        } else if (resolved.is_relative() && !base_dir_.empty()) {
-            resolved = base_dir_ / resolved;
-        }
-        resolved = resolved.lexically_normal();
-        // "." normalizes to "dir/"; drop the trailing separator so paths compare and print plainly.
-        if (!resolved.has_filename() && resolved.has_relative_path())
-            resolved = resolved.parent_path();
-        return resolved.string();
-    }
-
-  private:
-    std::string origin_;
-    fs::path base_dir_;
-};
-
-json check_sqlite(const Checker& check, const json& section) {
-    json out = section;
-    for (const auto& [key, value] : section.items()) {
-        const std::string path = "queue.sqlite." + key;
-        if (key == "path") {
-            out[key] = check.path(value, path);
-        } else if (key == "synchronous") {
-            std::string mode = check.string(value, path);
-            std::transform(mode.begin(), mode.end(), mode.begin(),
-                           [](unsigned char c) { return char(std::toupper(c)); });
-            if (mode != "FULL" && mode != "NORMAL" && mode != "OFF") {
-                check.fail(path,
-                           "expected \"FULL\", \"NORMAL\" or \"OFF\", got " + describe(value));
-            }
-        } else {
-            check.unknown_key(path, {"path", "synchronous"});
-        }
-    }
-    return out;
-}
-
-json check_file(const Checker& check, const json& section) {
-    json out = section;
-    for (const auto& [key, value] : section.items()) {
-        const std::string path = "queue.file." + key;
-        if (key == "path") {
-            out[key] = check.path(value, path);
-        } else if (key == "max_file_size") {
-            check.count(value, path, 1, UINT64_MAX);
-        } else if (key == "max_backups") {
-            check.count(value, path, 0, 1000);
-        } else {
-            check.unknown_key(path, {"path", "max_file_size", "max_backups"});
-        }
-    }
-    return out;
-}
-
-json check_postgres(const Checker& check, const json& section) {
-    for (const auto& [key, value] : section.items()) {
-        const std::string path = "queue.postgres." + key;
-        if (key == "dsn") {
-            check.string(value, path, true);  // empty: libpq's defaults and PG* variables
-        } else if (key == "table" || key == "schema") {
-            // Interpolated into SQL as identifiers, so only plain names are allowed.
-            auto name = check.string(value, path);
-            if (!is_plain_identifier(name)) {
-                check.fail(path, "'" + name + "' is not a plain SQL name (letters, digits, _)");
-            }
-        } else if (key == "auto_migrate") {
-            check.boolean(value, path);
-        } else {
-            check.unknown_key(path, {"dsn", "table", "schema", "auto_migrate"});
-        }
-    }
-    return section;
-}
-
-json check_redis(const Checker& check, const json& section) {
-    for (const auto& [key, value] : section.items()) {
-        const std::string path = "queue.redis." + key;
-        if (key == "url") {
-            check.string(value, path);
-        } else if (key == "prefix") {
-            check.string(value, path, true);
-        } else if (key == "retry_after") {
-            check.duration(value, path);
-        } else {
-            check.unknown_key(path, {"url", "prefix", "retry_after"});
-        }
-    }
-    return section;
-}
-
-RetrySettings check_retry(const Checker& check, const json& section) {
+RetrySettings check_retry(const ConfigChecker& check, const json& section) {
     RetrySettings retry;
     for (const auto& [key, value] : section.items()) {
         const std::string path = "queue.retry." + key;
@@ -227,7 +60,7 @@ RetrySettings check_retry(const Checker& check, const json& section) {
     return retry;
 }
 
-WorkerSettings check_worker(const Checker& check, const json& section) {
+WorkerSettings check_worker(const ConfigChecker& check, const json& section) {
     WorkerSettings worker;
     for (const auto& [key, value] : section.items()) {
         const std::string path = "queue.worker." + key;
@@ -248,9 +81,7 @@ WorkerSettings check_worker(const Checker& check, const json& section) {
     return worker;
 }
 
-const std::set<std::string> kCheckedSections = {"sqlite", "file", "postgres", "redis"};
-
-void check_queue(const Checker& check, const json& queue, Config& config) {
+void check_queue(const ConfigChecker& check, const json& queue, Config& config) {
     check.require_object(queue, "queue");
     const auto registered = driver_names();
     std::optional<Milliseconds> stale_after;
@@ -270,27 +101,15 @@ void check_queue(const Checker& check, const json& queue, Config& config) {
         } else if (key == "worker") {
             check.require_object(value, path);
             config.worker = check_worker(check, value);
-        } else if (kCheckedSections.count(key)) {
-            check.require_object(value, path);
-            if (key == "sqlite")
-                config.driver_sections[key] = check_sqlite(check, value);
-            if (key == "file")
-                config.driver_sections[key] = check_file(check, value);
-            if (key == "postgres")
-                config.driver_sections[key] = check_postgres(check, value);
-            if (key == "redis") {
-                config.driver_sections[key] = check_redis(check, value);
-                if (value.contains("retry_after")) {
-                    redis_retry_after = duration_from_json(value["retry_after"]);
-                }
-            }
         } else if (std::find(registered.begin(), registered.end(), key) != registered.end()) {
-            // An application's own driver reads and checks its own section.
-            config.driver_sections[key] = value;
+            // Each driver's registry entry checks its own section.
+            config.driver_sections[key] = check_driver_section(key, check, value);
+            if (key == "redis" && value.contains("retry_after"))
+                redis_retry_after = duration_from_json(value["retry_after"]);
         } else {
-            std::vector<std::string> known = {"driver",         "retry",    "stale_after",
-                                              "keep_completed", "worker",   "sqlite",
-                                              "file",           "postgres", "redis"};
+            std::vector<std::string> known = {"driver", "retry", "stale_after", "keep_completed",
+                                              "worker"};
+            known.insert(known.end(), registered.begin(), registered.end());
             check.unknown_key(path, known);
         }
     }
@@ -307,7 +126,7 @@ void check_queue(const Checker& check, const json& queue, Config& config) {
     }
 }
 
-CommandSpec check_handler(const Checker& check, const json& spec, const std::string& base) {
+CommandSpec check_handler(const ConfigChecker& check, const json& spec, const std::string& base) {
     check.require_object(spec, base);
     CommandSpec out;
     for (const auto& [key, value] : spec.items()) {
@@ -320,7 +139,7 @@ CommandSpec check_handler(const Checker& check, const json& spec, const std::str
                            "[\"sh\", \"-c\", \"...\"])");
             }
             if (!value.is_array())
-                check.fail(path, "expected an array of strings, got " + describe(value));
+                check.fail(path, "expected an array of strings, got " + describe_json(value));
             if (value.empty())
                 check.fail(path, "must not be empty (the program to run comes first)");
             for (std::size_t i = 0; i < value.size(); ++i) {
@@ -349,7 +168,7 @@ CommandSpec check_handler(const Checker& check, const json& spec, const std::str
     return out;
 }
 
-void check_handlers(const Checker& check, const json& handlers, Config& config) {
+void check_handlers(const ConfigChecker& check, const json& handlers, Config& config) {
     check.require_object(handlers, "handlers");
     for (const auto& [name, spec] : handlers.items()) {
         if (name.empty())
@@ -531,10 +350,10 @@ Config load_config(const fs::path& file) {
 }
 
 Config parse_config(const json& document, const fs::path& base_dir, const std::string& origin) {
-    Checker check(origin, base_dir);
+    ConfigChecker check(origin, base_dir);
     if (!document.is_object()) {
         throw ConfigError(origin + ": expected a JSON object ({\"queue\": {...}}), got " +
-                          describe(document));
+                          describe_json(document));
     }
     Config config;
     config.base_dir = base_dir;
@@ -554,12 +373,12 @@ Config resolve_config(const std::optional<fs::path>& explicit_path) {
     Config config;
     if (auto file = find_config_file(explicit_path))
         config = load_config(*file);
-    // Spelled out here (rather than left to the driver) so `q config` shows where the queue is.
-    if (config.driver == "sqlite" && !config.section("sqlite").contains("path")) {
-        if (auto dir = q_data_dir()) {
-            config.driver_sections["sqlite"]["path"] = (*dir / default_sqlite_file).string();
-        }
-    }
+    // The driver's own defaults (the sqlite and file drivers' paths), spelled out so `q config`
+    // shows where the queue is.
+    auto checked =
+        check_driver_section(config.driver, config_checker(config), config.section(config.driver));
+    if (!checked.empty())
+        config.driver_sections[config.driver] = std::move(checked);
     return config;
 }
 

@@ -18,6 +18,7 @@ namespace {
 
 struct Entry {
     DriverFactory factory;
+    SectionCheck check;
     SectionDisplay display;
     DispatchMode mode = DispatchMode::queue;
 };
@@ -25,12 +26,12 @@ struct Entry {
 struct Registry {
     std::mutex mutex;
     std::map<std::string, Entry> drivers{
-        {"memory", {make_memory_driver, {}}},
-        {"sync", {make_sync_driver, {}, DispatchMode::run_at_dispatch}},
-        {"file", {make_file_driver, {}}},
-        {"sqlite", {make_sqlite_driver, {}}},
-        {"postgres", {make_postgres_driver, postgres_section_display}},
-        {"redis", {make_redis_driver, redis_section_display}},
+        {"memory", {make_memory_driver, check_memory_section}},
+        {"sync", {make_sync_driver, check_sync_section, {}, DispatchMode::run_at_dispatch}},
+        {"file", {make_file_driver, check_file_section}},
+        {"sqlite", {make_sqlite_driver, check_sqlite_section}},
+        {"postgres", {make_postgres_driver, check_postgres_section, postgres_section_display}},
+        {"redis", {make_redis_driver, check_redis_section, redis_section_display}},
     };
 };
 
@@ -41,10 +42,23 @@ Registry& registry() {
 
 }  // namespace
 
-void register_driver(const std::string& name, DriverFactory factory, SectionDisplay display) {
+void register_driver(const std::string& name, DriverFactory factory, SectionDisplay display,
+                     SectionCheck check) {
     auto& r = registry();
     std::lock_guard lock(r.mutex);
-    r.drivers[name] = {std::move(factory), std::move(display)};
+    r.drivers[name] = {std::move(factory), std::move(check), std::move(display)};
+}
+
+nlohmann::json check_driver_section(const std::string& name, const ConfigChecker& check,
+                                    const nlohmann::json& section) {
+    SectionCheck checker;
+    {
+        auto& r = registry();
+        std::lock_guard lock(r.mutex);
+        if (auto it = r.drivers.find(name); it != r.drivers.end())
+            checker = it->second.check;
+    }
+    return checker ? checker(check, section) : section;
 }
 
 DispatchMode dispatch_mode(const std::string& name) {
@@ -90,7 +104,11 @@ std::unique_ptr<QueueDriver> create_driver(const Config& config) {
         }
         factory = it->second.factory;
     }
-    return factory(DriverContext{config, config.section(config.driver)});
+    // Hand-built configs (tests, embedding) reach here unchecked: the factory gets a checked
+    // section either way.
+    const auto section =
+        check_driver_section(config.driver, config_checker(config), config.section(config.driver));
+    return factory(DriverContext{config, section});
 }
 
 }  // namespace libqueue

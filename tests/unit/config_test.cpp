@@ -295,7 +295,16 @@ TEST_CASE("every validation error names the file and the key path") {
     CHECK_THAT(config_error(R"({"queue": {"file": {"rotate": true}}})"),
                StartsWith("q.json: queue.file.rotate: unknown key"));
     CHECK_THAT(config_error(R"({"queue": {"postgres": {"table": "jobs; drop"}}})"),
-               StartsWith("q.json: queue.postgres.table: 'jobs; drop' is not a plain SQL name"));
+               StartsWith("q.json: queue.postgres.table: 'jobs; drop' is not a plain identifier"));
+    CHECK_THAT(
+        config_error(R"({"queue": {"postgres": {"table": ")" + std::string(49, 't') + R"("}}})"),
+        Contains("is longer than 48 characters"));
+    CHECK_THAT(config_error(R"({"queue": {"redis": {"prefix": ""}}})"),
+               Equals("q.json: queue.redis.prefix: must not be empty"));
+    CHECK_THAT(config_error(R"({"queue": {"memory": {"size": 5}}})"),
+               Equals("q.json: queue.memory: the memory driver takes no settings"));
+    CHECK_THAT(config_error(R"({"queue": {"sync": {"x": 1}}})"),
+               Equals("q.json: queue.sync: the sync driver takes no settings"));
     CHECK_THAT(config_error(R"({"queue": {"postgres": {"auto_migrate": 1}}})"),
                StartsWith("q.json: queue.postgres.auto_migrate: expected true or false"));
     CHECK_THAT(config_error(R"({"queue": {"postgres": {"host": "db"}}})"),
@@ -440,4 +449,37 @@ TEST_CASE("redacted_json hides secrets and reads back as the same config") {
     CHECK(again.handlers.at("a").timeout == Milliseconds(10'000));
     CHECK(again.handlers.at("a").cwd == fs::path("/tmp"));
     CHECK(again.section("redis")["prefix"] == "q:");
+}
+
+TEST_CASE("a driver's registry entry checks its section, at load and at create_driver") {
+    // A hand-built config never went through the loader: create_driver checks it the same way.
+    Config config;
+    config.driver = "sqlite";
+    config.driver_sections["sqlite"] = {{"synchronous", "sometimes"}};
+    try {
+        create_driver(config);
+        FAIL("a bad section was accepted");
+    } catch (const ConfigError& e) {
+        CHECK_THAT(std::string(e.what()),
+                   StartsWith("config: queue.sqlite.synchronous: expected \"FULL\""));
+    }
+
+    // The check resolves and normalizes; checking again changes nothing.
+    const auto check = ConfigChecker("q.json", "/etc/q");
+    const json section = {{"path", "data/../jobs.db"}, {"synchronous", "normal"}};
+    const auto once = check_driver_section("sqlite", check, section);
+    CHECK(once["path"] == "/etc/q/jobs.db");
+    CHECK(once["synchronous"] == "NORMAL");
+    CHECK(check_driver_section("sqlite", check, once) == once);
+
+    // A driver without a check (an application's own) gets its section as written.
+    register_driver("unchecked-test", [](const DriverContext&) { return nullptr; });
+    CHECK(check_driver_section("unchecked-test", check, json{{"any", 1}}) == json{{"any", 1}});
+}
+
+TEST_CASE("unknown keys of queue list the registered drivers") {
+    CHECK_THAT(config_error(R"({"queue": {"sqllite": {}}})"),
+               Contains("known: driver, retry, stale_after, keep_completed, worker, "));
+    for (const auto& name : driver_names())
+        CHECK_THAT(config_error(R"({"queue": {"sqllite": {}}})"), Contains(name));
 }

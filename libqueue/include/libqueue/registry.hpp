@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "libqueue/config.hpp"
+#include "libqueue/config_checker.hpp"
 #include "libqueue/driver.hpp"
 
 namespace libqueue {
@@ -30,9 +31,25 @@ using DriverFactory = std::function<std::unique_ptr<QueueDriver>(const DriverCon
 // and rebuilds it with "***" for the password (queue.postgres.dsn, queue.redis.url).
 using SectionDisplay = std::function<nlohmann::json(const nlohmann::json& section)>;
 
-// Adds or replaces a driver. Thread-safe; call before create_driver. A driver whose section holds
-// no secrets needs no display; without one, config.hpp's redacted_json hides generously.
-void register_driver(const std::string& name, DriverFactory factory, SectionDisplay display = {});
+// A driver's config section checked: unknown keys, wrong types and bad values throw through
+// `check` (ConfigError naming queue.NAME.KEY); the result is what the factory reads, with paths
+// resolved and defaults filled in. Checking a checked section again changes nothing. The config
+// loader runs it on every section it reads, and create_driver on the section it hands over, so
+// a factory reads values without checking them again.
+using SectionCheck =
+    std::function<nlohmann::json(const ConfigChecker& check, const nlohmann::json& section)>;
+
+// Adds or replaces a driver. Thread-safe; call before create_driver (and before loading a config
+// that has a section for it). A driver whose section holds no secrets needs no display; without
+// one, config.hpp's redacted_json hides generously. Without a check, the section is passed as
+// written.
+void register_driver(const std::string& name, DriverFactory factory, SectionDisplay display = {},
+                     SectionCheck check = {});
+
+// The driver's check applied to `section`; the section unchanged for a driver without one (or an
+// unknown name).
+nlohmann::json check_driver_section(const std::string& name, const ConfigChecker& check,
+                                    const nlohmann::json& section);
 
 // How a driver's jobs are dispatched; queue for unknown names (create_driver reports those).
 DispatchMode dispatch_mode(const std::string& name);

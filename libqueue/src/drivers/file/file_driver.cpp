@@ -519,49 +519,38 @@ class FileDriver final : public QueueDriver {
     bool keep_completed_;
 };
 
-std::uint64_t unsigned_setting(const nlohmann::json& section, const char* key,
-                               std::uint64_t fallback) {
-    auto it = section.find(key);
-    if (it == section.end() || it->is_null())
-        return fallback;
-    if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<std::int64_t>() >= 0)) {
-        throw ConfigError(std::string("queue.file.") + key + ": expected a non-negative integer");
-    }
-    return it->get<std::uint64_t>();
-}
-
-std::filesystem::path default_path() {
-    if (auto dir = q_data_dir())
-        return *dir / default_queue_file;
-    throw ConfigError("queue.file.path: not set, and neither XDG_DATA_HOME nor HOME is set");
-}
-
 }  // namespace
+
+nlohmann::json check_file_section(const ConfigChecker& check, const nlohmann::json& section) {
+    check.require_object(section, "queue.file");
+    nlohmann::json out = section;
+    for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.file." + key;
+        if (key == "path") {
+            out[key] = check.path(value, path);
+        } else if (key == "max_file_size") {
+            check.count(value, path, 1, UINT64_MAX);
+        } else if (key == "max_backups") {
+            check.count(value, path, 0, 1000);
+        } else {
+            check.unknown_key(path, {"path", "max_file_size", "max_backups"});
+        }
+    }
+    if (!out.contains("path")) {
+        if (auto dir = q_data_dir())
+            out["path"] = (*dir / default_queue_file).string();
+    }
+    return out;
+}
 
 std::unique_ptr<QueueDriver> make_file_driver(const DriverContext& context) {
     const nlohmann::json& section = context.section;
-    if (!section.is_object())
-        throw ConfigError("queue.file: expected an object");
-    for (const auto& [key, _] : section.items()) {
-        if (key != "path" && key != "max_file_size" && key != "max_backups") {
-            throw ConfigError("queue.file." + key +
-                              ": unknown key (known: path, max_file_size, max_backups)");
-        }
-    }
     StoreSettings settings;
-    if (auto it = section.find("path"); it != section.end()) {
-        if (!it->is_string() || it->get<std::string>().empty()) {
-            throw ConfigError("queue.file.path: expected a non-empty string");
-        }
-        settings.path = it->get<std::string>();
-        if (settings.path.is_relative() && !context.config.base_dir.empty()) {
-            settings.path = context.config.base_dir / settings.path;
-        }
-    } else {
-        settings.path = default_path();
-    }
-    settings.max_file_size = unsigned_setting(section, "max_file_size", settings.max_file_size);
-    settings.max_backups = unsigned(unsigned_setting(section, "max_backups", settings.max_backups));
+    settings.path = section.value("path", std::string());
+    if (settings.path.empty())
+        throw ConfigError("queue.file.path: not set, and neither XDG_DATA_HOME nor HOME is set");
+    settings.max_file_size = section.value("max_file_size", settings.max_file_size);
+    settings.max_backups = section.value("max_backups", settings.max_backups);
     return std::make_unique<FileDriver>(std::move(settings), context.config.keep_completed);
 }
 

@@ -1,4 +1,4 @@
-// The file driver: only its factory is visible outside this folder.
+// The file driver: only its factory and its config check are visible outside this folder.
 #pragma once
 
 #include <memory>
@@ -8,5 +8,7 @@
 namespace libqueue {
 
 std::unique_ptr<QueueDriver> make_file_driver(const DriverContext& context);
+// queue.file checked (registry.hpp's SectionCheck), the default path filled in.
+nlohmann::json check_file_section(const ConfigChecker& check, const nlohmann::json& section);
 
 }  // namespace libqueue

@@ -399,6 +399,13 @@ class MemoryDriver final : public QueueDriver {
 
 }  // namespace
 
+nlohmann::json check_memory_section(const ConfigChecker& check, const nlohmann::json& section) {
+    check.require_object(section, "queue.memory");
+    if (!section.empty())
+        check.fail("queue.memory", "the memory driver takes no settings");
+    return section;
+}
+
 std::unique_ptr<QueueDriver> make_memory_driver(const DriverContext& context) {
     return std::make_unique<MemoryDriver>(context.config.keep_completed);
 }

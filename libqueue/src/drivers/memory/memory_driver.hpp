@@ -1,4 +1,4 @@
-// The memory driver: only its factory is visible outside this folder.
+// The memory driver: only its factory and its config check are visible outside this folder.
 #pragma once
 
 #include <memory>
@@ -8,5 +8,7 @@
 namespace libqueue {
 
 std::unique_ptr<QueueDriver> make_memory_driver(const DriverContext& context);
+// queue.memory checked (registry.hpp's SectionCheck): it takes no settings.
+nlohmann::json check_memory_section(const ConfigChecker& check, const nlohmann::json& section);
 
 }  // namespace libqueue

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "drivers/postgres/postgres_driver.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/text.hpp"
 
@@ -15,27 +16,20 @@ namespace {
 constexpr std::size_t kMaxTableLength = 48;
 constexpr std::size_t kMaxSchemaLength = 63;
 
-[[noreturn]] void bad_key(const Config& config, const std::string& key, const std::string& why) {
-    std::string where = config.source.empty() ? "" : config.source.string() + ": ";
-    throw ConfigError(where + "queue.postgres" + (key.empty() ? "" : "." + key) + ": " + why);
-}
-
-std::string checked_identifier(const Config& config, const std::string& key,
-                               const nlohmann::json& value, std::size_t max_length) {
-    if (!value.is_string())
-        bad_key(config, key, "expected a string");
-    std::string name = value.get<std::string>();
+// Interpolated into SQL as identifiers, so only plain names short enough to keep q's derived
+// names whole.
+void check_identifier(const ConfigChecker& check, const nlohmann::json& value,
+                      const std::string& path, std::size_t max_length) {
+    const std::string name = check.string(value, path);
     if (!is_plain_identifier(name)) {
-        bad_key(config, key,
-                "'" + name +
-                    "' is not a plain identifier (letters, digits and _, not starting "
-                    "with a digit)");
+        check.fail(path, "'" + name +
+                             "' is not a plain identifier (letters, digits and _, not starting "
+                             "with a digit)");
     }
     if (name.size() > max_length) {
-        bad_key(config, key,
-                "'" + name + "' is longer than " + std::to_string(max_length) + " characters");
+        check.fail(path,
+                   "'" + name + "' is longer than " + std::to_string(max_length) + " characters");
     }
-    return name;
 }
 
 std::string quote(const std::string& identifier) {
@@ -54,36 +48,44 @@ std::uint64_t fnv1a(const std::string& text) {
 }  // namespace
 
 Settings read_settings(const DriverContext& context) {
-    const Config& config = context.config;
     const nlohmann::json& section = context.section;
     Settings settings;
-    settings.keep_completed = config.keep_completed;
-    if (section.is_null())
-        return settings;
-    if (!section.is_object())
-        bad_key(config, "", "expected an object");
-
-    for (const auto& [key, value] : section.items()) {
-        if (key == "dsn") {
-            if (!value.is_string())
-                bad_key(config, key, "expected a libpq connection string");
-            settings.dsn = value.get<std::string>();
-        } else if (key == "table") {
-            settings.table = checked_identifier(config, key, value, kMaxTableLength);
-        } else if (key == "schema") {
-            if (!value.is_null()) {
-                settings.schema = checked_identifier(config, key, value, kMaxSchemaLength);
-            }
-        } else if (key == "auto_migrate") {
-            if (!value.is_boolean())
-                bad_key(config, key, "expected true or false");
-            settings.auto_migrate = value.get<bool>();
-        } else {
-            bad_key(config, key, "unknown key (known: dsn, table, schema, auto_migrate)");
-        }
-    }
+    settings.keep_completed = context.config.keep_completed;
+    settings.dsn = section.value("dsn", settings.dsn);
+    settings.table = section.value("table", settings.table);
+    if (auto it = section.find("schema"); it != section.end() && it->is_string())
+        settings.schema = it->get<std::string>();
+    settings.auto_migrate = section.value("auto_migrate", settings.auto_migrate);
     return settings;
 }
+
+}  // namespace libqueue::pg
+
+namespace libqueue {
+
+nlohmann::json check_postgres_section(const ConfigChecker& check, const nlohmann::json& section) {
+    check.require_object(section, "queue.postgres");
+    for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.postgres." + key;
+        if (key == "dsn") {
+            check.string(value, path, true);  // empty: libpq's defaults and PG* variables
+        } else if (key == "table") {
+            pg::check_identifier(check, value, path, pg::kMaxTableLength);
+        } else if (key == "schema") {
+            if (!value.is_null())  // null: the connection's search_path decides
+                pg::check_identifier(check, value, path, pg::kMaxSchemaLength);
+        } else if (key == "auto_migrate") {
+            check.boolean(value, path);
+        } else {
+            check.unknown_key(path, {"dsn", "table", "schema", "auto_migrate"});
+        }
+    }
+    return section;
+}
+
+}  // namespace libqueue
+
+namespace libqueue::pg {
 
 Names make_names(const Settings& s) {
     Names n;

@@ -1,4 +1,4 @@
-// The queue.postgres config section, checked, and the SQL names derived from it.
+// The queue.postgres config section as the driver uses it, and the SQL names derived from it.
 #pragma once
 
 #include <optional>
@@ -16,9 +16,9 @@ struct Settings {
     bool keep_completed = true;  // queue.keep_completed
 };
 
-// Throws ConfigError naming the key path (queue.postgres.KEY) for unknown keys, wrong types, and
-// table or schema names that are not plain identifiers ([A-Za-z_][A-Za-z0-9_]*, short enough
-// that q's side-table names fit PostgreSQL's 63 bytes).
+// From the section check_postgres_section made (postgres_driver.hpp): table and schema are plain
+// identifiers ([A-Za-z_][A-Za-z0-9_]*), short enough that q's side-table names fit PostgreSQL's
+// 63 bytes.
 Settings read_settings(const DriverContext& context);
 
 // Every name q's SQL uses, already quoted ("schema"."table"), so statements are plain text.

@@ -1,4 +1,5 @@
-// The postgres driver: only its factory and its section display are visible outside this folder.
+// The postgres driver: only its factory, its config check and its section display are visible
+// outside this folder.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,8 @@
 namespace libqueue {
 
 std::unique_ptr<QueueDriver> make_postgres_driver(const DriverContext& context);
+// queue.postgres checked (registry.hpp's SectionCheck).
+nlohmann::json check_postgres_section(const ConfigChecker& check, const nlohmann::json& section);
 
 // queue.postgres for `q config`: dsn rebuilt from its parsed form, the password as "***".
 nlohmann::json postgres_section_display(const nlohmann::json& section);

@@ -42,23 +42,13 @@ struct Settings {
 Settings read_settings(const DriverContext& context) {
     Settings settings;
     const auto& section = context.section;
-    auto string_key = [&](const char* key) -> std::optional<std::string> {
-        auto it = section.find(key);
-        if (it == section.end() || it->is_null())
-            return std::nullopt;
-        if (!it->is_string())
-            throw ConfigError(std::string("queue.redis.") + key + ": expected a string");
-        return it->get<std::string>();
-    };
-    settings.url = redis::parse_redis_url(string_key("url").value_or("redis://127.0.0.1:6379/0"));
+    settings.url = redis::parse_redis_url(section.value("url", "redis://127.0.0.1:6379/0"));
     if (!settings.url.password) {
         if (const char* password = std::getenv("Q_REDIS_PASSWORD"); password && *password) {
             settings.url.password = password;
         }
     }
-    settings.prefix = string_key("prefix").value_or("q");
-    if (settings.prefix.empty())
-        throw ConfigError("queue.redis.prefix: must not be empty");
+    settings.prefix = section.value("prefix", settings.prefix);
     // The visibility timeout of claim's reclaim: the same stale_after the workers heartbeat
     // against (the config reads the Dart queue system's redis.retry_after into it).
     settings.stale_after = context.config.stale_after;
@@ -603,6 +593,23 @@ class RedisDriver final : public QueueDriver {
 
 std::unique_ptr<QueueDriver> make_redis_driver(const DriverContext& context) {
     return std::make_unique<RedisDriver>(read_settings(context));
+}
+
+nlohmann::json check_redis_section(const ConfigChecker& check, const nlohmann::json& section) {
+    check.require_object(section, "queue.redis");
+    for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.redis." + key;
+        if (key == "url") {
+            check.string(value, path);
+        } else if (key == "prefix") {
+            check.string(value, path);  // every key starts with it: an empty one would clash
+        } else if (key == "retry_after") {
+            check.duration(value, path);  // the Dart queue system's name for stale_after
+        } else {
+            check.unknown_key(path, {"url", "prefix", "retry_after"});
+        }
+    }
+    return section;
 }
 
 nlohmann::json redis_section_display(const nlohmann::json& section) {

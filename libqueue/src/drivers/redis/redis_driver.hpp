@@ -1,4 +1,5 @@
-// The redis driver: only its factory and its section display are visible outside this folder.
+// The redis driver: only its factory, its config check and its section display are visible outside
+// this folder.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,8 @@
 namespace libqueue {
 
 std::unique_ptr<QueueDriver> make_redis_driver(const DriverContext& context);
+// queue.redis checked (registry.hpp's SectionCheck).
+nlohmann::json check_redis_section(const ConfigChecker& check, const nlohmann::json& section);
 
 // queue.redis for `q config`: url rebuilt from its parsed form, the password as "***".
 nlohmann::json redis_section_display(const nlohmann::json& section);

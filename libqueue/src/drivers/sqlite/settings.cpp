@@ -2,68 +2,52 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 
+#include "drivers/sqlite/sqlite_driver.hpp"
 #include "libqueue/errors.hpp"
 
-namespace libqueue::sqlite {
+namespace libqueue {
 
-namespace {
-
-[[noreturn]] void bad_key(const Config& config, const std::string& key, const std::string& why) {
-    std::string where = config.source.empty() ? "" : config.source.string() + ": ";
-    throw ConfigError(where + "queue.sqlite" + (key.empty() ? "" : "." + key) + ": " + why);
-}
-
-std::filesystem::path default_path(const Config& config) {
-    if (auto dir = q_data_dir())
-        return *dir / default_sqlite_file;
-    bad_key(config, "path", "not set, and neither XDG_DATA_HOME nor HOME is set");
-}
-
-}  // namespace
-
-Settings read_settings(const DriverContext& context) {
-    const Config& config = context.config;
-    const nlohmann::json& section = context.section;
-    Settings settings;
-    settings.keep_completed = config.keep_completed;
-    if (section.is_null()) {
-        settings.path = default_path(config);
-        return settings;
-    }
-    if (!section.is_object())
-        bad_key(config, "", "expected an object");
-
+nlohmann::json check_sqlite_section(const ConfigChecker& check, const nlohmann::json& section) {
+    check.require_object(section, "queue.sqlite");
+    nlohmann::json out = section;
     for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.sqlite." + key;
         if (key == "path") {
-            if (!value.is_string() || value.get<std::string>().empty()) {
-                bad_key(config, key, "expected a file path (a non-empty string)");
-            }
-            settings.path = value.get<std::string>();
+            out[key] = check.path(value, path);
         } else if (key == "synchronous") {
-            if (!value.is_string())
-                bad_key(config, key, "expected \"FULL\", \"NORMAL\" or \"OFF\"");
-            std::string mode = value.get<std::string>();
+            std::string mode = check.string(value, path);
             std::transform(mode.begin(), mode.end(), mode.begin(),
                            [](unsigned char c) { return char(std::toupper(c)); });
             if (mode != "FULL" && mode != "NORMAL" && mode != "OFF") {
-                bad_key(config, key,
-                        "expected \"FULL\", \"NORMAL\" or \"OFF\", got '" +
-                            value.get<std::string>() + "'");
+                check.fail(path,
+                           "expected \"FULL\", \"NORMAL\" or \"OFF\", got " + describe_json(value));
             }
-            settings.synchronous = mode;
+            out[key] = mode;
         } else {
-            bad_key(config, key, "unknown key (known: path, synchronous)");
+            check.unknown_key(path, {"path", "synchronous"});
         }
     }
-    if (settings.path.empty()) {
-        settings.path = default_path(config);
-    } else if (settings.path.is_relative() && settings.path != ":memory:" &&
-               !config.base_dir.empty()) {
-        // The config loader normally resolved it already; parse_config callers may not have.
-        settings.path = config.base_dir / settings.path;
+    if (!out.contains("path")) {
+        if (auto dir = q_data_dir())
+            out["path"] = (*dir / default_sqlite_file).string();
     }
+    return out;
+}
+
+}  // namespace libqueue
+
+namespace libqueue::sqlite {
+
+Settings read_settings(const DriverContext& context) {
+    const nlohmann::json& section = context.section;
+    Settings settings;
+    settings.keep_completed = context.config.keep_completed;
+    settings.path = section.value("path", std::string());
+    if (settings.path.empty()) {
+        throw ConfigError("queue.sqlite.path: not set, and neither XDG_DATA_HOME nor HOME is set");
+    }
+    settings.synchronous = section.value("synchronous", settings.synchronous);
     return settings;
 }
 

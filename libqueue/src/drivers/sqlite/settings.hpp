@@ -1,4 +1,4 @@
-// The queue.sqlite config section, checked and resolved.
+// The queue.sqlite config section as the driver uses it.
 #pragma once
 
 #include <filesystem>
@@ -14,8 +14,8 @@ struct Settings {
     bool keep_completed = true;
 };
 
-// Throws ConfigError naming the key path (queue.sqlite.KEY) for unknown keys, wrong types and
-// bad values. A missing path means the default location, $XDG_DATA_HOME/q/queue.db.
+// From the section check_sqlite_section made (sqlite_driver.hpp). ConfigError when it has no
+// path: no default location either (neither XDG_DATA_HOME nor HOME is set).
 Settings read_settings(const DriverContext& context);
 
 }  // namespace libqueue::sqlite

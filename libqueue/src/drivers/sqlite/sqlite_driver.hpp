@@ -1,4 +1,4 @@
-// The sqlite driver: only its factory is visible outside this folder.
+// The sqlite driver: only its factory and its config check are visible outside this folder.
 #pragma once
 
 #include <memory>
@@ -8,5 +8,7 @@
 namespace libqueue {
 
 std::unique_ptr<QueueDriver> make_sqlite_driver(const DriverContext& context);
+// queue.sqlite checked (registry.hpp's SectionCheck), the default path filled in.
+nlohmann::json check_sqlite_section(const ConfigChecker& check, const nlohmann::json& section);
 
 }  // namespace libqueue

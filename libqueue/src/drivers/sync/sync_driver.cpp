@@ -5,14 +5,17 @@
 #include "drivers/sync/sync_driver.hpp"
 
 #include "drivers/memory/memory_driver.hpp"
-#include "libqueue/errors.hpp"
 
 namespace libqueue {
 
+nlohmann::json check_sync_section(const ConfigChecker& check, const nlohmann::json& section) {
+    check.require_object(section, "queue.sync");
+    if (!section.empty())
+        check.fail("queue.sync", "the sync driver takes no settings");
+    return section;
+}
+
 std::unique_ptr<QueueDriver> make_sync_driver(const DriverContext& context) {
-    if (context.section.is_object() && !context.section.empty()) {
-        throw ConfigError("queue.sync: the sync driver takes no settings");
-    }
     return make_memory_driver(context);
 }
 

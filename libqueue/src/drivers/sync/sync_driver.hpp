@@ -1,4 +1,4 @@
-// The sync driver: only its factory is visible outside this folder.
+// The sync driver: only its factory and its config check are visible outside this folder.
 #pragma once
 
 #include <memory>
@@ -8,5 +8,7 @@
 namespace libqueue {
 
 std::unique_ptr<QueueDriver> make_sync_driver(const DriverContext& context);
+// queue.sync checked (registry.hpp's SectionCheck): it takes no settings.
+nlohmann::json check_sync_section(const ConfigChecker& check, const nlohmann::json& section);
 
 }  // namespace libqueue
