@@ -6,8 +6,12 @@
 
 #include "drivers/file/file_driver.hpp"
 #include "drivers/memory/memory_driver.hpp"
+#ifdef Q_DRIVER_POSTGRES
 #include "drivers/postgres/postgres_driver.hpp"
+#endif
+#ifdef Q_DRIVER_REDIS
 #include "drivers/redis/redis_driver.hpp"
+#endif
 #include "drivers/sqlite/sqlite_driver.hpp"
 #include "drivers/sync/sync_driver.hpp"
 #include "libqueue/errors.hpp"
@@ -30,8 +34,12 @@ struct Registry {
         {"sync", {make_sync_driver, check_sync_section, {}, DispatchMode::run_at_dispatch}},
         {"file", {make_file_driver, check_file_section}},
         {"sqlite", {make_sqlite_driver, check_sqlite_section}},
+#ifdef Q_DRIVER_POSTGRES
         {"postgres", {make_postgres_driver, check_postgres_section, postgres_section_display}},
+#endif
+#ifdef Q_DRIVER_REDIS
         {"redis", {make_redis_driver, check_redis_section, redis_section_display}},
+#endif
     };
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A table of hostile inputs, fed to q's commands on every storing driver: sqlite and file always;
-# postgres and redis too when Q_TEST_PG_DSN / Q_TEST_REDIS_URL are set (scripts/pg-start,
-# scripts/redis-start), silently left out otherwise. For each (driver, case): the documented exit
+# postgres and redis too when they are built in and Q_TEST_PG_DSN / Q_TEST_REDIS_URL are set
+# (scripts/pg-start, scripts/redis-start), silently left out otherwise. For each (driver, case): the documented exit
 # code (64 usage, 65 data, 66 no input, 78 config), one "q: ..." line on stderr, no crash (exit
 # below 128 and not 70), no hang (20 s each), and the queue as it was.
 source "$(dirname "$0")/lib.sh"
@@ -9,8 +9,9 @@ source "$(dirname "$0")/lib.sh"
 handler ok 'cat >/dev/null'
 
 DRIVERS=(sqlite file)
-[ -n "${Q_TEST_PG_DSN:-}" ] && DRIVERS+=(postgres)
-[ -n "${Q_TEST_REDIS_URL:-}" ] && DRIVERS+=(redis)
+BUILT="$("$Q_BIN" version)"  # "drivers: file, memory, ..." lists the drivers compiled in
+[ -n "${Q_TEST_PG_DSN:-}" ] && [[ $BUILT == *postgres* ]] && DRIVERS+=(postgres)
+[ -n "${Q_TEST_REDIS_URL:-}" ] && [[ $BUILT == *redis* ]] && DRIVERS+=(redis)
 # A table / key prefix of this run's own, so runs sharing a server do not collide.
 RUN_ID="$(date +%s)_$$_$RANDOM"
 LIMIT=20
