@@ -127,15 +127,6 @@ bool runs_at_dispatch(Context& context) {
            libqueue::DispatchMode::run_at_dispatch;
 }
 
-libqueue::Dispatched stored(const libqueue::PushResult& result) {
-    return {result.id, result.created, std::nullopt};
-}
-
-libqueue::Dispatched ran(libqueue::RanJob ran) {
-    auto id = ran.job.id;
-    return {std::move(id), true, std::move(ran)};
-}
-
 libqueue::NewJob job_from_args(Context& context, const PushArgs& args) {
     libqueue::NewJob job;
     job.name = args.name;
@@ -176,13 +167,15 @@ void run_push(Context& context, const PushArgs& args) {
         }
         if (runs_at_dispatch(context)) {
             auto results = libqueue::run_now_batch(jobs, context.handlers());
-            for (auto& result : results) print_result(context, ran(std::move(result)));
+            for (auto& result : results)
+                print_result(context, libqueue::Dispatched::run(std::move(result)));
             return;
         }
         // One call: the driver stores all or none, whatever it does inside to keep statements
         // small.
         auto results = context.driver().push_batch(jobs);
-        for (const auto& result : results) print_result(context, stored(result));
+        for (const auto& result : results)
+            print_result(context, libqueue::Dispatched::stored(result));
         debug(context, 1, fmt::format("pushed {} jobs", results.size()));
         return;
     }
@@ -196,7 +189,8 @@ void run_push(Context& context, const PushArgs& args) {
     }
     auto job = job_from_args(context, args);
     if (runs_at_dispatch(context)) {
-        print_result(context, ran(libqueue::run_now(job, context.handlers())));
+        print_result(context,
+                     libqueue::Dispatched::run(libqueue::run_now(job, context.handlers())));
         return;
     }
     auto result = context.driver().push(job);
@@ -204,7 +198,7 @@ void run_push(Context& context, const PushArgs& args) {
         note(context, fmt::format("a job with unique key '{}' is already queued: {}",
                                   job.unique_key.value_or(""), result.id));
     }
-    print_result(context, stored(result));
+    print_result(context, libqueue::Dispatched::stored(result));
 }
 
 }  // namespace

@@ -45,19 +45,18 @@ const Config& Manager::config() const {
 }
 
 // Run at dispatch, a job counts as queued once it has run (a refused one never was).
-Dispatched Manager::ran(RanJob ran) {
+Dispatched Manager::counted_run(RanJob ran) {
     metrics_.queued(ran.job.name);
-    auto id = ran.job.id;
-    return Dispatched{std::move(id), true, std::move(ran)};
+    return Dispatched::run(std::move(ran));
 }
 
 Dispatched Manager::dispatch(NewJob job) {
     if (runs_at_dispatch())
-        return ran(run_now(job, handlers_, &metrics_));
+        return counted_run(run_now(job, handlers_, &metrics_));
     PushResult result = driver_->push(job);
     if (result.created)
         metrics_.queued(job.name);
-    return Dispatched{result.id, result.created, std::nullopt};
+    return Dispatched::stored(result);
 }
 
 Dispatched Manager::dispatch(const QueueJob& job, const DispatchOptions& options) {
@@ -77,7 +76,7 @@ std::vector<Dispatched> Manager::dispatch_batch(std::vector<NewJob> jobs) {
     dispatched.reserve(jobs.size());
     if (runs_at_dispatch()) {
         for (auto& one : run_now_batch(jobs, handlers_, &metrics_)) {
-            dispatched.push_back(ran(std::move(one)));
+            dispatched.push_back(counted_run(std::move(one)));
         }
         return dispatched;
     }
@@ -85,7 +84,7 @@ std::vector<Dispatched> Manager::dispatch_batch(std::vector<NewJob> jobs) {
     for (std::size_t i = 0; i < results.size() && i < jobs.size(); ++i) {
         if (results[i].created)
             metrics_.queued(jobs[i].name);
-        dispatched.push_back(Dispatched{results[i].id, results[i].created, std::nullopt});
+        dispatched.push_back(Dispatched::stored(results[i]));
     }
     return dispatched;
 }

@@ -30,6 +30,12 @@ struct Dispatched {
     std::string id;
     bool created = true;
     std::optional<RanJob> ran;
+
+    static Dispatched stored(const PushResult& result) { return {result.id, result.created, {}}; }
+    static Dispatched run(RanJob ran) {
+        std::string id = ran.job.id;
+        return {std::move(id), true, std::move(ran)};
+    }
 };
 
 class Manager {
@@ -66,7 +72,7 @@ class Manager {
 
   private:
     bool runs_at_dispatch() const { return mode_ == DispatchMode::run_at_dispatch; }
-    Dispatched ran(RanJob ran);
+    Dispatched counted_run(RanJob ran);
 
     DispatchMode mode_ = DispatchMode::queue;
     Config config_;

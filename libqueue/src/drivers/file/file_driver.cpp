@@ -8,6 +8,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "drivers/data_file.hpp"
 #include "drivers/file/file_store.hpp"
 #include "libqueue/errors.hpp"
 
@@ -536,19 +537,14 @@ nlohmann::json check_file_section(const ConfigChecker& check, const nlohmann::js
             check.unknown_key(path, {"path", "max_file_size", "max_backups"});
         }
     }
-    if (!out.contains("path")) {
-        if (auto dir = q_data_dir())
-            out["path"] = (*dir / default_queue_file).string();
-    }
+    default_data_file(out, default_queue_file);
     return out;
 }
 
 std::unique_ptr<QueueDriver> make_file_driver(const DriverContext& context) {
     const nlohmann::json& section = context.section;
     StoreSettings settings;
-    settings.path = section.value("path", std::string());
-    if (settings.path.empty())
-        throw ConfigError("queue.file.path: not set, and neither XDG_DATA_HOME nor HOME is set");
+    settings.path = data_file_path(section, "queue.file");
     settings.max_file_size = section.value("max_file_size", settings.max_file_size);
     settings.max_backups = section.value("max_backups", settings.max_backups);
     return std::make_unique<FileDriver>(std::move(settings), context.config.keep_completed);

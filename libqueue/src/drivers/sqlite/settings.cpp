@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "drivers/data_file.hpp"
 #include "drivers/sqlite/sqlite_driver.hpp"
-#include "libqueue/errors.hpp"
 
 namespace libqueue {
 
@@ -28,10 +28,7 @@ nlohmann::json check_sqlite_section(const ConfigChecker& check, const nlohmann::
             check.unknown_key(path, {"path", "synchronous"});
         }
     }
-    if (!out.contains("path")) {
-        if (auto dir = q_data_dir())
-            out["path"] = (*dir / default_sqlite_file).string();
-    }
+    default_data_file(out, default_sqlite_file);
     return out;
 }
 
@@ -43,10 +40,7 @@ Settings read_settings(const DriverContext& context) {
     const nlohmann::json& section = context.section;
     Settings settings;
     settings.keep_completed = context.config.keep_completed;
-    settings.path = section.value("path", std::string());
-    if (settings.path.empty()) {
-        throw ConfigError("queue.sqlite.path: not set, and neither XDG_DATA_HOME nor HOME is set");
-    }
+    settings.path = data_file_path(section, "queue.sqlite");
     settings.synchronous = section.value("synchronous", settings.synchronous);
     return settings;
 }
