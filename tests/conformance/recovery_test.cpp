@@ -1,4 +1,6 @@
 // recover_stale (dry run, back to pending, dead when out of attempts) and prune.
+#include <map>
+
 #include "fixture.hpp"
 
 using namespace conformance;
@@ -145,6 +147,65 @@ TEST_CASE("jobs claimed ahead get their attempt back when recovered, and never g
         CHECK(job.attempts == 1);
         CHECK_FALSE(libqueue::claimed_ahead(*job.reserved_by));
         CHECK(d.complete(claim_of(job), 1ms));
+    }
+}
+
+// Each driver spells "out of attempts ⇒ dead" in its own language (C++, SQL, Lua): every copy
+// must agree with stale_outcome(), the rule in C++, at and around each boundary.
+TEST_CASE("recover_stale decides every stale job as stale_outcome() does", "[recover][rule]") {
+    DriverFixture f;
+    auto& d = f.driver();
+    struct Case {
+        std::string queue;
+        int max_retries;
+        int runs;  // claims so far, the last one lost
+        bool ahead;
+    };
+    std::vector<Case> cases;
+    for (int max_retries = 0; max_retries <= 3; ++max_retries) {
+        for (int runs = 1; runs <= max_retries + 2; ++runs) {
+            for (bool ahead : {false, true}) {
+                cases.push_back({"rule" + std::to_string(cases.size()), max_retries, runs, ahead});
+            }
+        }
+    }
+    std::map<std::string, Case> by_id;
+    for (const auto& c : cases) {
+        const auto id = push(d, a_job("rule").queue(c.queue).max_retries(c.max_retries));
+        by_id.emplace(id, c);
+        for (int run = 1; run <= c.runs; ++run) {
+            const bool last = run == c.runs;
+            libqueue::ClaimRequest request{{c.queue}, "lost-worker", 1, last && c.ahead ? 1u : 0u};
+            auto claimed = d.claim(request);
+            REQUIRE(claimed.size() == 1);
+            REQUIRE(claimed.front().attempts == run);
+            if (!last)
+                REQUIRE(d.release(claim_of(claimed.front()), 0ms, "failed run"));
+        }
+    }
+    let_time_pass(d, 250ms);
+    auto recovered = d.recover_stale(150ms, false);
+    REQUIRE(recovered.size() == cases.size());
+    for (const auto& before : recovered) {
+        const Case& c = by_id.at(before.id);
+        INFO("max_retries " << c.max_retries << ", attempts " << before.attempts
+                            << (c.ahead ? ", claimed ahead" : ""));
+        Job after = stored(d, before.id);
+        switch (libqueue::stale_outcome(before)) {
+            case libqueue::StaleOutcome::dead:
+                CHECK(after.status == Status::failed);
+                CHECK(after.last_error == "worker lost");
+                CHECK(after.attempts == before.attempts);
+                break;
+            case libqueue::StaleOutcome::retry:
+                CHECK(after.status == Status::pending);
+                CHECK(after.attempts == before.attempts);
+                break;
+            case libqueue::StaleOutcome::give_back:
+                CHECK(after.status == Status::pending);
+                CHECK(after.attempts == before.attempts - 1);
+                break;
+        }
     }
 }
 

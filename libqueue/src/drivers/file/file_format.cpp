@@ -1,6 +1,7 @@
 #include "drivers/file/file_format.hpp"
 
 #include <climits>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -159,7 +160,7 @@ void read_totals(const json& value, std::size_t index, const std::string& origin
     t.dead = std::uint64_t(r.integer("dead"));
     t.retries = std::uint64_t(r.integer("retries"));
     t.processing_ms = std::uint64_t(r.integer("processing_ms"));
-    file.totals[{r.text("queue"), r.text("name")}] = t;
+    file.totals()[r.text("queue")][r.text("name")] = t;
 }
 
 const json& array_member(const json& root, const char* key, const std::string& origin) {
@@ -299,41 +300,70 @@ QueueFile parse_queue_file(std::string_view text, const std::string& origin) {
                         ")");
     }
     QueueFile file;
+    auto add = [&](StoredJob record, const char* array, std::size_t i) {
+        if (file.jobs().contains(record.job.id)) {
+            throw DataError(origin + ": " + array + "[" + std::to_string(i) + "].id: '" +
+                            record.job.id + "' appears more than once");
+        }
+        file.jobs().insert(std::move(record));
+    };
     const json& jobs = array_member(root, "jobs", origin);
-    file.jobs.reserve(jobs.size());
-    for (std::size_t i = 0; i < jobs.size(); ++i)
-        file.jobs.push_back(read_job_impl(jobs[i], i, origin));
+    for (std::size_t i = 0; i < jobs.size(); ++i) add(read_job_impl(jobs[i], i, origin), "jobs", i);
     const json& completed = array_member(root, "completed", origin);
     for (std::size_t i = 0; i < completed.size(); ++i) {
-        file.completed.push_back(read_completed_impl(completed[i], i, origin));
+        add(StoredJob{read_completed_impl(completed[i], i, origin), std::nullopt}, "completed", i);
     }
     const json& totals = array_member(root, "totals", origin);
     for (std::size_t i = 0; i < totals.size(); ++i) read_totals(totals[i], i, origin, file);
     return file;
 }
 
+std::vector<std::string> completed_oldest_first(const QueueFile& file) {
+    std::vector<std::string> ids;
+    for (const auto& id : file.jobs().finished_before(TimePoint::max(), 0)) {
+        if (file.jobs().find(id)->job.status == Status::completed)
+            ids.push_back(id);
+    }
+    return ids;
+}
+
 std::string serialize_queue_file(const QueueFile& file, std::string_view generation) {
+    std::vector<const StoredJob*> active;
+    for (const auto& [id, record] : file.jobs().jobs()) {
+        if (record.job.status != Status::completed)
+            active.push_back(&record);
+    }
+    std::vector<const Job*> completed;
+    for (const auto& id : completed_oldest_first(file))
+        completed.push_back(&file.jobs().find(id)->job);
+    std::vector<std::tuple<const std::string*, const std::string*, const Totals*>> totals;
+    for (const auto& [queue, by_name] : file.totals()) {
+        for (const auto& [name, t] : by_name) totals.emplace_back(&queue, &name, &t);
+    }
+
     std::string out;
-    out.reserve(256 + file.jobs.size() * 320 + file.completed.size() * 180);
+    out.reserve(256 + active.size() * 320 + completed.size() * 180);
     out += "{\n  \"format\": \"";
     out += kFormatName;
     out += "\",\n  \"version\": " + std::to_string(kFormatVersion) + ",\n  \"generation\": \"";
     out += generation;
     out += "\",\n";
-    append_array(out, "jobs", file.jobs, job_record, false);
-    append_array(out, "completed", file.completed, completed_record, false);
     append_array(
-        out, "totals", file.totals,
+        out, "jobs", active, [](const StoredJob* s) { return job_record(*s); }, false);
+    append_array(
+        out, "completed", completed, [](const Job* j) { return completed_record(*j); }, false);
+    append_array(
+        out, "totals", totals,
         [](const auto& entry) {
-            const auto& [key, t] = entry;
+            const auto& [queue, name, t] = entry;
             ordered o;
-            o["queue"] = key.first;
-            o["name"] = key.second;
-            o["pushed"] = t.pushed;
-            o["completed"] = t.completed;
-            o["dead"] = t.dead;
-            o["retries"] = t.retries;
-            o["processing_ms"] = t.processing_ms;
+            o["queue"] = *queue;
+            o["name"] = *name;
+            o["pushed"] = t->pushed;
+            o["completed"] = t->completed;
+            o["dead"] = t->dead;
+            o["retries"] = t->retries;
+            o["processing_ms"] = t->processing_ms;
             return o;
         },
         true);

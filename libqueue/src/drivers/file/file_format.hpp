@@ -14,7 +14,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -22,24 +21,22 @@
 #include <utility>
 #include <vector>
 
+#include "drivers/memory/queue_state.hpp"
 #include "libqueue/job.hpp"
-#include "libqueue/stats.hpp"
 
 namespace libqueue::file_queue {
 
 inline constexpr std::string_view kFormatName = "q-queue-file";
 inline constexpr int kFormatVersion = 1;
 
-struct StoredJob {
-    Job job;
-    std::optional<std::string> unique_key;
-};
+using memory::StoredJob;
+// A loaded queue file is the memory driver's state: the file driver applies the same lifecycle
+// to it (drivers/memory/queue_state.hpp). Completed jobs are stored with the others here and
+// written to "completed".
+using QueueFile = memory::QueueState;
 
-struct QueueFile {
-    std::vector<StoredJob> jobs;
-    std::vector<Job> completed;  // remembered for a while, oldest first
-    std::map<std::pair<std::string, std::string>, Totals> totals;  // by (queue, name)
-};
+// Ids of the completed jobs the file remembers, oldest finished first.
+std::vector<std::string> completed_oldest_first(const QueueFile& file);
 
 // Throws DataError "ORIGIN: line L, column C: ..." for text that is not JSON, and
 // "ORIGIN: jobs[3].status: ..." for JSON that is not a queue file of a version this q reads.

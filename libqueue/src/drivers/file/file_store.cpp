@@ -286,10 +286,11 @@ void FileStore::save(bool refuse_growth) {
     if (refuse_growth && text.size() > settings_.max_file_size &&
         off_t(text.size()) > cached_signature_.size) {
         // Remembered completions are not jobs: forget the oldest before refusing a push.
-        while (!cached_.completed.empty() && text.size() > settings_.max_file_size) {
-            auto drop = std::max<std::size_t>(1, cached_.completed.size() / 4);
-            cached_.completed.erase(cached_.completed.begin(),
-                                    cached_.completed.begin() + std::ptrdiff_t(drop));
+        for (auto completed = completed_oldest_first(cached_);
+             !completed.empty() && text.size() > settings_.max_file_size;) {
+            auto drop = std::max<std::size_t>(1, completed.size() / 4);
+            for (std::size_t i = 0; i < drop; ++i) cached_.jobs().erase(completed[i]);
+            completed.erase(completed.begin(), completed.begin() + std::ptrdiff_t(drop));
             text = serialize_queue_file(cached_, random_generation());
         }
         if (text.size() > settings_.max_file_size) {
