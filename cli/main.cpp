@@ -129,23 +129,9 @@ int main(int argc, char** argv) {
     app.fallthrough();  // global options may follow the subcommand: q push x --json
     add_global_options(app, context);
 
-    q::add_push_command(app, context);
-    q::add_work_command(app, context);
-    q::add_run_command(app, context);
-    q::add_show_command(app, context);
-    q::add_wait_command(app, context);
-    q::add_cancel_command(app, context);
-    q::add_list_command(app, context);
-    q::add_size_command(app, context);
-    q::add_clear_command(app, context);
-    q::add_prune_command(app, context);
-    q::add_stats_command(app, context);
-    q::add_dlq_command(app, context);
-    q::add_recover_stale_command(app, context);
-    q::add_migrate_command(app, context);
-    q::add_inspect_file_command(app, context);
-    q::add_config_command(app, context);
-    q::add_version_command(app, context);
+#define Q_COMMAND(name) q::add_##name##_command(app, context);
+#include "command_list.hpp"  // Q_COMMAND(name) for every subcommand
+#undef Q_COMMAND
     q::add_man_command(app, Q_VERSION);
 
     try {

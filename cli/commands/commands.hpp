@@ -1,4 +1,5 @@
-// Every subcommand adds itself to the app through one function; main.cpp lists them all.
+// Every subcommand adds itself to the app through one function, add_<name>_command; the list
+// of them is cli/meson.build's q_commands (generated into command_list.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -7,22 +8,8 @@
 
 namespace q {
 
-void add_push_command(CLI::App& app, Context& context);
-void add_work_command(CLI::App& app, Context& context);
-void add_run_command(CLI::App& app, Context& context);
-void add_show_command(CLI::App& app, Context& context);
-void add_wait_command(CLI::App& app, Context& context);
-void add_cancel_command(CLI::App& app, Context& context);
-void add_list_command(CLI::App& app, Context& context);
-void add_size_command(CLI::App& app, Context& context);
-void add_clear_command(CLI::App& app, Context& context);
-void add_prune_command(CLI::App& app, Context& context);
-void add_stats_command(CLI::App& app, Context& context);
-void add_dlq_command(CLI::App& app, Context& context);
-void add_recover_stale_command(CLI::App& app, Context& context);
-void add_config_command(CLI::App& app, Context& context);
-void add_version_command(CLI::App& app, Context& context);
-void add_inspect_file_command(CLI::App& app, Context& context);
-void add_migrate_command(CLI::App& app, Context& context);
+#define Q_COMMAND(name) void add_##name##_command(CLI::App& app, Context& context);
+#include "command_list.hpp"  // Q_COMMAND(name) for every subcommand
+#undef Q_COMMAND
 
 }  // namespace q

@@ -24,9 +24,25 @@ const conformance::DriverUnderTest* find_entry(const std::string& name) {
     return nullptr;
 }
 
+// Every driver the registry has that stores jobs must be under test: a new driver without its
+// setup in drivers_under_test.cpp fails the suite instead of passing unexamined.
+bool every_storage_driver_has_a_setup() {
+    bool ok = true;
+    for (const auto& name : libqueue::driver_names()) {
+        if (libqueue::dispatch_mode(name) == libqueue::DispatchMode::queue && !find_entry(name)) {
+            std::cerr << "conformance: the registered driver '" << name
+                      << "' has no setup in tests/conformance/drivers_under_test.cpp\n";
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
+    if (!every_storage_driver_has_a_setup())
+        return 1;
     const char* chosen = std::getenv("Q_CONFORMANCE_DRIVER");
     const std::string name = (chosen != nullptr && *chosen != '\0') ? chosen : "memory";
     const auto* entry = find_entry(name);
