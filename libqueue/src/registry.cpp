@@ -30,15 +30,18 @@ struct Entry {
 struct Registry {
     std::mutex mutex;
     std::map<std::string, Entry> drivers{
-        {"memory", {make_memory_driver, check_memory_section}},
+        {"memory", {make_memory_driver, check_memory_section, {}, DispatchMode::queue}},
         {"sync", {make_sync_driver, check_sync_section, {}, DispatchMode::run_at_dispatch}},
-        {"file", {make_file_driver, check_file_section}},
-        {"sqlite", {make_sqlite_driver, check_sqlite_section}},
+        {"file", {make_file_driver, check_file_section, {}, DispatchMode::queue}},
+        {"sqlite", {make_sqlite_driver, check_sqlite_section, {}, DispatchMode::queue}},
 #ifdef Q_DRIVER_POSTGRES
-        {"postgres", {make_postgres_driver, check_postgres_section, postgres_section_display}},
+        {"postgres",
+         {make_postgres_driver, check_postgres_section, postgres_section_display,
+          DispatchMode::queue}},
 #endif
 #ifdef Q_DRIVER_REDIS
-        {"redis", {make_redis_driver, check_redis_section, redis_section_display}},
+        {"redis",
+         {make_redis_driver, check_redis_section, redis_section_display, DispatchMode::queue}},
 #endif
     };
 };
@@ -54,7 +57,8 @@ void register_driver(const std::string& name, DriverFactory factory, SectionDisp
                      SectionCheck check) {
     auto& r = registry();
     std::lock_guard lock(r.mutex);
-    r.drivers[name] = {std::move(factory), std::move(check), std::move(display)};
+    r.drivers[name] = {std::move(factory), std::move(check), std::move(display),
+                       DispatchMode::queue};
 }
 
 nlohmann::json check_driver_section(const std::string& name, const ConfigChecker& check,

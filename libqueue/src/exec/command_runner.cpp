@@ -307,8 +307,10 @@ Outcome outcome_of(int status, Ending ending, std::optional<Milliseconds> timeou
         code = WEXITSTATUS(status);
     if (WIFSIGNALED(status))
         code = 128 + WTERMSIG(status);
-    auto or_stderr = [&](std::string fallback) {
-        return stderr_tail.empty() ? std::move(fallback) : stderr_tail;
+    auto or_stderr = [&](std::string fallback) -> std::string {
+        if (stderr_tail.empty())
+            return fallback;
+        return stderr_tail;
     };
     if (ending == Ending::stop)
         return Outcome::interrupted();

@@ -30,8 +30,8 @@ constexpr const char* kCreateStatements[] = {
     // id). The kronix_jobs index alone leaves a sort of every row sharing one available_at (a 10k
     // batch) to each claim; this keeps a claim a single index seek. NULL available_at sorts first
     // here as in ORDER BY. Completed and failed rows (often most of the table) are not in it.
-    "CREATE INDEX IF NOT EXISTS idx_q_kronix_jobs_due ON kronix_jobs(queue, available_at, "
-    "created_at, id) WHERE status = 'pending'",
+    ("CREATE INDEX IF NOT EXISTS idx_q_kronix_jobs_due ON kronix_jobs(queue, available_at, "
+     "created_at, id) WHERE status = 'pending'"),
     "CREATE TABLE IF NOT EXISTS q_unique_keys (key TEXT PRIMARY KEY, job_id TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS idx_q_unique_keys_job ON q_unique_keys(job_id)",
     R"(CREATE TABLE IF NOT EXISTS q_totals (
