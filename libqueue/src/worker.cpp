@@ -196,6 +196,17 @@ struct Worker::State {
         lock.lock();
     }
 
+    // The same, for an error caught while `lock` was released (rethrown, so that a permanent
+    // one is kept as the worker's fatal error).
+    void backend_failed(const std::exception_ptr& error, std::unique_lock<std::mutex>& lock) {
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            backend_failed(e, lock);
+        } catch (...) {
+        }
+    }
+
     void slot() {
         std::unique_lock lock(mutex);
         while (true) {
@@ -254,12 +265,7 @@ struct Worker::State {
         lock.lock();
         waiting_on_driver = false;
         if (error) {
-            try {
-                std::rethrow_exception(*error);
-            } catch (const std::exception& e) {
-                backend_failed(e, lock);
-            } catch (...) {
-            }
+            backend_failed(*error, lock);
         } else if (woken_early) {
             next_claim_at = Clock::now();  // a push may have made a job due
         }
@@ -297,12 +303,7 @@ struct Worker::State {
         claiming = false;
         changed.notify_all();
         if (error) {
-            try {
-                std::rethrow_exception(*error);
-            } catch (const std::exception& e) {
-                backend_failed(e, lock);
-            } catch (...) {
-            }
+            backend_failed(*error, lock);
             return;
         }
         error_backoff.reset();

@@ -180,13 +180,13 @@ ordered nullable(const std::optional<TimePoint>& t) {
     return t ? ordered(format_iso8601(*t)) : ordered();
 }
 
-ordered job_record(const StoredJob& stored) {
-    const Job& j = stored.job;
-    ordered o;
+// The fields an entry of "jobs" and one of "completed" share, in the file's order.
+void common_fields(ordered& o, const Job& j, bool with_status) {
     o["id"] = j.id;
     o["name"] = j.name;
     o["queue"] = j.queue;
-    o["status"] = std::string(to_string(j.status));
+    if (with_status)
+        o["status"] = std::string(to_string(j.status));
     o["attempts"] = j.attempts;
     o["max_retries"] = j.max_retries;
     o["payload"] = j.payload;
@@ -194,7 +194,12 @@ ordered job_record(const StoredJob& stored) {
     o["created_at"] = format_iso8601(j.created_at);
     o["available_at"] = nullable(j.available_at);
     o["finished_at"] = nullable(j.finished_at);
-    o["reserved_by"] = nullable(j.reserved_by);
+}
+
+ordered job_record(const StoredJob& stored) {
+    ordered o;
+    common_fields(o, stored.job, true);
+    o["reserved_by"] = nullable(stored.job.reserved_by);
     if (stored.unique_key)
         o["unique_key"] = *stored.unique_key;
     return o;
@@ -202,16 +207,7 @@ ordered job_record(const StoredJob& stored) {
 
 ordered completed_record(const Job& j) {
     ordered o;
-    o["id"] = j.id;
-    o["name"] = j.name;
-    o["queue"] = j.queue;
-    o["attempts"] = j.attempts;
-    o["max_retries"] = j.max_retries;
-    o["payload"] = j.payload;
-    o["last_error"] = nullable(j.last_error);
-    o["created_at"] = format_iso8601(j.created_at);
-    o["available_at"] = nullable(j.available_at);
-    o["finished_at"] = nullable(j.finished_at);
+    common_fields(o, j, false);
     return o;
 }
 
