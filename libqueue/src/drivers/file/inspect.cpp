@@ -88,7 +88,7 @@ std::optional<TimePoint> time_field(const json& entry, const char* key, bool req
 // One entry of the Dart file driver's file: {id, type, payload, scheduledAt, createdAt,
 // attempts, maxRetries}, and the status the Dart queue system's troubleshooting scripts read
 // when present.
-Job seed_entry(const json& entry) {
+Job dart_entry(const json& entry) {
     if (!entry.is_object())
         throw DataError("expected an object, found " + std::string(entry.type_name()));
     Job job;
@@ -158,11 +158,11 @@ void inspect_q_layout(const json& root, const std::string& origin, FileInspectio
     }
 }
 
-void inspect_seed_entries(const json& entries, const std::string& prefix, FileInspection& out) {
+void inspect_dart_entries(const json& entries, const std::string& prefix, FileInspection& out) {
     for (std::size_t i = 0; i < entries.size(); ++i) {
         std::string name = entry_name(prefix, i);
         try {
-            add_job(out, name, seed_entry(entries[i]));
+            add_job(out, name, dart_entry(entries[i]));
         } catch (const DataError& e) {
             out.problems.push_back({name, e.what()});
         }
@@ -190,7 +190,7 @@ FileInspection inspect_queue_text(std::string_view text, const std::string& orig
     out.now = now;
     if (root.is_array()) {
         out.layout = FileLayout::dart_array;
-        inspect_seed_entries(root, "", out);
+        inspect_dart_entries(root, "", out);
     } else if (root.is_object() && root.contains("format")) {
         if (root["format"] != file_queue::kFormatName) {
             throw DataError(origin + ": format: " + root["format"].dump() +
@@ -200,7 +200,7 @@ FileInspection inspect_queue_text(std::string_view text, const std::string& orig
         inspect_q_layout(root, origin, out);
     } else if (root.is_object() && root.contains("jobs") && root["jobs"].is_array()) {
         out.layout = FileLayout::dart_object;
-        inspect_seed_entries(root["jobs"], "jobs", out);
+        inspect_dart_entries(root["jobs"], "jobs", out);
     } else {
         throw DataError(origin +
                         ": not a queue file: expected q's format, a JSON array of jobs, "
