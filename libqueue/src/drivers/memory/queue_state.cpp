@@ -251,6 +251,7 @@ void QueueState::revive(const std::string& id, TimePoint now) {
         job.available_at = now;
         job.finished_at.reset();
         job.reserved_by.reset();
+        job.last_error.reset();
     });
 }
 

@@ -241,7 +241,7 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
 
     const std::string dead_retried =
         " SET status = 'pending', attempts = 0, available_at = now(), finished_at = NULL, "
-        "reserved_by = NULL";
+        "reserved_by = NULL, last_error = NULL";
     // $1 id, $2 channel -> count.
     db.prepare(stmt::retry_dead, "WITH done AS (UPDATE " + J + dead_retried +
                                      " WHERE id = $1 AND status = 'failed' RETURNING queue) "

@@ -395,7 +395,7 @@ if not base or redis.call('HGET', job, 'status') ~= 'failed' then return 0 end
 local now = now_ms()
 local name = redis.call('HGET', job, 'name')
 redis.call('HSET', job, 'status', 'pending', 'attempts', '0', 'available_at', num(now))
-redis.call('HDEL', job, 'finished_at', 'reserved_by')
+redis.call('HDEL', job, 'finished_at', 'reserved_by', 'last_error')
 move(base, id, name, 'failed', 'pending', now)
 local key = redis.call('HGET', job, 'unique_key')
 if key then redis.call('HSETNX', base .. 'unique', key, id) end

@@ -305,8 +305,8 @@ class SqliteDriver final : public QueueDriver {
     bool retry_dead(const std::string& id) override {
         bool done = locked([&] {
             Query query(connection_, sql::kRetryDead);
-            query->bind(1, id);
-            query->bind(2, time_text(system_now()));
+            query->bind(1, time_text(system_now()));
+            query->bind(2, id);
             return query->exec() == 1;
         });
         if (done)
@@ -318,11 +318,9 @@ class SqliteDriver final : public QueueDriver {
         ListFilter dead = filter;
         dead.status = Status::failed;
         sql::FilterSql where(dead);
-        const std::string text =
-            "UPDATE kronix_jobs SET status = 'pending', attempts = 0, available_at = ?, "
-            "finished_at = NULL, reserved_by = NULL WHERE id IN (SELECT id FROM kronix_jobs "
-            "WHERE " +
-            where.where + " ORDER BY id LIMIT ?)";
+        const std::string text = sql::kDeadRetried +
+                                 " WHERE id IN (SELECT id FROM kronix_jobs WHERE " + where.where +
+                                 " ORDER BY id LIMIT ?)";
         auto retried = locked([&] {
             Query query(connection_, text);
             query->bind(1, time_text(system_now()));

@@ -86,9 +86,10 @@ const std::string kForgetOrphanKeys =
 const std::string kCancel =
     "UPDATE kronix_jobs SET status = 'failed', last_error = 'cancelled', finished_at = ?2, "
     "reserved_by = NULL WHERE id = ?1 AND status = 'pending' RETURNING queue, name";
-const std::string kRetryDead =
-    "UPDATE kronix_jobs SET status = 'pending', attempts = 0, available_at = ?2, "
-    "finished_at = NULL, reserved_by = NULL WHERE id = ?1 AND status = 'failed'";
+const std::string kDeadRetried =
+    "UPDATE kronix_jobs SET status = 'pending', attempts = 0, available_at = ?1, "
+    "finished_at = NULL, reserved_by = NULL, last_error = NULL";
+const std::string kRetryDead = kDeadRetried + " WHERE id = ?2 AND status = 'failed'";
 // Every queue name, one index seek each (a loose index scan), instead of a full scan.
 const std::string kQueues =
     "WITH RECURSIVE q(name) AS (SELECT min(queue) FROM kronix_jobs UNION ALL "

@@ -40,7 +40,9 @@ extern const std::string kSize;
 extern const std::string kClear;
 extern const std::string kForgetOrphanKeys;
 extern const std::string kCancel;
-extern const std::string kRetryDead;
+// A dead letter back to pending, as new (?1 now); the WHERE clause is the caller's.
+extern const std::string kDeadRetried;
+extern const std::string kRetryDead;  // ?1 now, ?2 id
 extern const std::string kQueues;
 extern const std::string kStale;
 extern const std::string kRecoverToPending;
