@@ -97,7 +97,9 @@ void add_recover_stale_command(CLI::App& app, Context& context) {
         "config's queue.stale_after, 5m) belongs to a worker that died or froze. Each becomes "
         "pending again, or dead (last error \"worker lost\") when the lost run was its last "
         "try. Workers do this by themselves periodically; this command does it now. Live "
-        "jobs are never stale, however long they run, as their workers keep them fresh.");
+        "jobs are never stale, however long they run, as their workers keep them fresh. A job "
+        "another program claimed without recording when (no available_at) counts from the "
+        "first time q sees it.");
     cmd->footer(
         "Examples:\n"
         "  q recover-stale\n"

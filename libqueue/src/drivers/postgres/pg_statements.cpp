@@ -301,6 +301,13 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                    ") SELECT " + job_columns("s") + " FROM stale s ORDER BY s.available_at");
     db.prepare(stmt::list_stale, "SELECT " + job_columns("s") + " FROM " + J + " s" + stale_where +
                                      " ORDER BY s.available_at");
+    // -> count. A processing row with no available_at was claimed by a program that records no
+    // claim time (the Dart driver's pop of a job pushed without a delay): it gets the time q
+    // first sees it, and is stale once stale_after has passed since then.
+    db.prepare(stmt::stamp_untimed_claims,
+               "UPDATE " + J +
+                   " SET available_at = now() WHERE status = 'processing' AND "
+                   "available_at IS NULL");
 
     // $1 older than (ms), $2 batch size -> count.
     db.prepare(stmt::prune,

@@ -36,6 +36,7 @@ inline constexpr const char* retry_dead_matching = "q_retry_dead_matching";
 inline constexpr const char* clear_dead = "q_clear_dead";
 inline constexpr const char* recover_stale = "q_recover_stale";
 inline constexpr const char* list_stale = "q_list_stale";
+inline constexpr const char* stamp_untimed_claims = "q_stamp_untimed_claims";
 inline constexpr const char* prune = "q_prune";
 inline constexpr const char* prune_keys = "q_prune_keys";
 inline constexpr const char* stats_counts = "q_stats_counts";

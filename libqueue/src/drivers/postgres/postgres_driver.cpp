@@ -345,6 +345,11 @@ class PostgresDriver final : public QueueDriver {
                 return jobs;
             });
         }
+        pool_.run("stamp untimed claims", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            tx.exec_prepared0(stmt::stamp_untimed_claims);
+            return 0;
+        });
         // In batches, so one call never holds thousands of row locks for long.
         std::vector<Job> recovered;
         for (;;) {

@@ -357,6 +357,11 @@ class SqliteDriver final : public QueueDriver {
             TimePoint now = system_now();
             const std::string now_text = time_text(now);
             const std::string cutoff = time_text(now - stale_after);
+            if (!dry_run) {
+                Query stamp(connection_, sql::kStampUntimedClaims);
+                stamp->bind(1, now_text);
+                stamp->exec();
+            }
             for (const auto& queue : queue_names()) {
                 Query query(connection_, sql::kStale);
                 query->bind(1, queue);

@@ -97,7 +97,9 @@ const std::string kQueues =
     "WHERE q.name IS NOT NULL) SELECT name FROM q WHERE name IS NOT NULL";
 const std::string kStale = "SELECT " + kColumns +
                            " FROM kronix_jobs WHERE queue = ?1 AND status = 'processing' AND "
-                           "(available_at IS NULL OR available_at < ?2)";
+                           "available_at < ?2";
+const std::string kStampUntimedClaims =
+    "UPDATE kronix_jobs SET available_at = ?1 WHERE status = 'processing' AND available_at IS NULL";
 const std::string kRecoverToPending =
     "UPDATE kronix_jobs SET status = 'pending', available_at = ?2, reserved_by = NULL "
     "WHERE id = ?1 AND status = 'processing'";
