@@ -25,7 +25,9 @@ void add_config_command(CLI::App& app, Context& context) {
         "\n"
         "Output:\n"
         "\"q: config from FILE\" on stderr, then the config as indented JSON on\n"
-        "stdout. With --json one line: {\"source\": FILE or null, \"config\": {...}}.\n"
+        "stdout. With --json one line: {\"source\": FILE or null, \"config\": {...},\n"
+        "\"notes\": [...]}; a note says what was read differently from how it was\n"
+        "written (\"driver\": \"database\", the Dart queue system's name, is postgres).\n"
         "With --path only the file's path (nothing when no file was found).\n"
         "\n"
         "Exit status:\n"
@@ -43,11 +45,13 @@ void add_config_command(CLI::App& app, Context& context) {
         const auto document = libqueue::redacted_json(config);
         if (context.json()) {
             emit_json({{"source", source.empty() ? nlohmann::json() : nlohmann::json(source)},
-                       {"config", document}});
+                       {"config", document},
+                       {"notes", config.notes}});
             return;
         }
         note(context,
              source.empty() ? "no config file found: the defaults apply" : "config from " + source);
+        for (const auto& line : config.notes) note(context, "note: " + line);
         emit_json_pretty(document);
     });
 }

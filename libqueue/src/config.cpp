@@ -91,6 +91,22 @@ void check_queue(const ConfigChecker& check, const json& queue, Config& config) 
         const std::string path = "queue." + key;
         if (key == "driver") {
             config.driver = check.string(value, path);
+            // The Dart queue system calls its SQL driver "database": it is q's postgres driver,
+            // on the same kronix_jobs table.
+            if (config.driver == "database" &&
+                std::find(registered.begin(), registered.end(), "postgres") != registered.end()) {
+                config.driver = "postgres";
+                config.notes.push_back(
+                    "queue.driver: \"database\" (the Dart queue system's name) is read as "
+                    "\"postgres\"");
+            }
+            if (std::find(registered.begin(), registered.end(), config.driver) ==
+                registered.end()) {
+                std::string known;
+                for (const auto& name : registered) known += (known.empty() ? "" : ", ") + name;
+                check.fail(path,
+                           "unknown driver '" + config.driver + "' (built in: " + known + ")");
+            }
         } else if (key == "retry") {
             check.require_object(value, path);
             config.retry = check_retry(check, value);

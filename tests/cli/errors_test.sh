@@ -58,6 +58,15 @@ check 78 "invalid JSON" q size
 printf '{"queue": {"driver": "carrier-pigeon"}}\n' >"$Q_CONFIG"
 check 78 "unknown driver in config" q size
 assert_contains "$ERR" "carrier-pigeon" "names the driver"
+check 78 "q config refuses an unknown driver too" q config
+assert_contains "$ERR" "queue.driver: unknown driver 'carrier-pigeon' (built in:" "q config names the key and lists the drivers"
+if "$Q_BIN" version | grep -q postgres; then
+    # The Dart queue system's config names its SQL driver "database": q's postgres driver.
+    printf '{"queue": {"driver": "database"}}\n' >"$Q_CONFIG"
+    expect_exit 0 q config --json
+    assert_contains "$OUT" '"driver":"postgres"' "\"database\" is read as postgres"
+    assert_contains "$OUT" '"notes":["queue.driver: \"database\"' "and q config says so"
+fi
 cp good.json "$Q_CONFIG"
 check 78 "unknown --driver" q --driver carrier-pigeon size
 assert_contains "$ERR" "unknown driver 'carrier-pigeon'" "says unknown driver"

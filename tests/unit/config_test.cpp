@@ -241,9 +241,20 @@ TEST_CASE("a section named after an application's registered driver passes unche
     CHECK(config.section("acme")["anything"] == json::array({1, 2}));
 }
 
-TEST_CASE("the driver name is not checked here") {
-    Config config = parse_config(json::parse(R"({"queue": {"driver": "nosuch"}})"), "/");
-    CHECK(config.driver == "nosuch");
+TEST_CASE("a driver that is not registered is refused at load, naming the ones that are") {
+    CHECK_THROWS_WITH(
+        parse_config(json::parse(R"({"queue": {"driver": "nosuch"}})"), "/", "q.json"),
+        StartsWith("q.json: queue.driver: unknown driver 'nosuch' (built in: ") &&
+            Contains("sqlite"));
+}
+
+TEST_CASE("the Dart queue system's \"database\" driver is read as postgres, with a note",
+          "[postgres]") {
+    Config config = parse_config(json::parse(R"({"queue": {"driver": "database"}})"), "/");
+    CHECK(config.driver == "postgres");
+    REQUIRE(config.notes.size() == 1);
+    CHECK_THAT(config.notes.front(), StartsWith("queue.driver: \"database\""));
+    CHECK(parse_config(json::parse(R"({"queue": {"driver": "sqlite"}})"), "/").notes.empty());
 }
 
 TEST_CASE("every validation error names the file and the key path") {

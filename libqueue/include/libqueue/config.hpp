@@ -49,6 +49,10 @@ struct Config {
     WorkerSettings worker;
     std::map<std::string, CommandSpec> handlers;
 
+    // What q read differently from how it was written (the Dart queue system's names for the
+    // same thing), one line each; `q config` shows them.
+    std::vector<std::string> notes;
+
     std::filesystem::path source;    // the file it was read from; empty when none was found
     std::filesystem::path base_dir;  // relative paths resolve from here
 
