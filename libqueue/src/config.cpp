@@ -100,13 +100,8 @@ void check_queue(const ConfigChecker& check, const json& queue, Config& config) 
                     "queue.driver: \"database\" (the Dart queue system's name) is read as "
                     "\"postgres\"");
             }
-            if (std::find(registered.begin(), registered.end(), config.driver) ==
-                registered.end()) {
-                std::string known;
-                for (const auto& name : registered) known += (known.empty() ? "" : ", ") + name;
-                check.fail(path,
-                           "unknown driver '" + config.driver + "' (built in: " + known + ")");
-            }
+            if (auto why = unknown_driver(config.driver))
+                check.fail(path, *why);
         } else if (key == "retry") {
             check.require_object(value, path);
             config.retry = check_retry(check, value);

@@ -51,6 +51,13 @@ Registry& registry() {
     return instance;
 }
 
+// Caller holds r.mutex.
+std::string unknown_driver_message(const std::string& name, const Registry& r) {
+    std::string known;
+    for (const auto& [registered, _] : r.drivers) known += (known.empty() ? "" : ", ") + registered;
+    return "unknown driver '" + name + "' (built in: " + known + ")";
+}
+
 }  // namespace
 
 void register_driver(const std::string& name, DriverFactory factory, SectionDisplay display,
@@ -95,6 +102,14 @@ SectionDisplay section_display(const std::string& name) {
     return it == r.drivers.end() ? SectionDisplay{} : it->second.display;
 }
 
+std::optional<std::string> unknown_driver(const std::string& name) {
+    auto& r = registry();
+    std::lock_guard lock(r.mutex);
+    if (r.drivers.count(name) != 0)
+        return std::nullopt;
+    return unknown_driver_message(name, r);
+}
+
 std::vector<std::string> driver_names() {
     auto& r = registry();
     std::lock_guard lock(r.mutex);
@@ -109,11 +124,8 @@ std::unique_ptr<QueueDriver> create_driver(const Config& config) {
         auto& r = registry();
         std::lock_guard lock(r.mutex);
         auto it = r.drivers.find(config.driver);
-        if (it == r.drivers.end()) {
-            std::string known;
-            for (const auto& [name, _] : r.drivers) known += (known.empty() ? "" : ", ") + name;
-            throw ConfigError("unknown driver '" + config.driver + "' (known: " + known + ")");
-        }
+        if (it == r.drivers.end())
+            throw ConfigError(unknown_driver_message(config.driver, r));
         factory = it->second.factory;
     }
     // Hand-built configs (tests, embedding) reach here unchecked: the factory gets a checked

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,8 @@ SectionDisplay section_display(const std::string& name);
 
 // Every name create_driver accepts, sorted.
 std::vector<std::string> driver_names();
+// "unknown driver 'NAME' (built in: ...)" when NAME is not registered; nullopt when it is.
+std::optional<std::string> unknown_driver(const std::string& name);
 
 // Builds config.driver. Throws ConfigError "unknown driver 'x' (known: file, memory, ...)", and
 // whatever the factory throws (ConfigError for bad keys, UnavailableError for a dead server).

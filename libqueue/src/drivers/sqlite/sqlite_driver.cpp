@@ -357,12 +357,13 @@ class SqliteDriver final : public QueueDriver {
             TimePoint now = system_now();
             const std::string now_text = time_text(now);
             const std::string cutoff = time_text(now - stale_after);
-            if (!dry_run) {
-                Query stamp(connection_, sql::kStampUntimedClaims);
-                stamp->bind(1, now_text);
-                stamp->exec();
-            }
             for (const auto& queue : queue_names()) {
+                if (!dry_run) {
+                    Query stamp(connection_, sql::kStampUntimedClaims);
+                    stamp->bind(1, queue);
+                    stamp->bind(2, now_text);
+                    stamp->exec();
+                }
                 Query query(connection_, sql::kStale);
                 query->bind(1, queue);
                 query->bind(2, cutoff);

@@ -99,7 +99,8 @@ const std::string kStale = "SELECT " + kColumns +
                            " FROM kronix_jobs WHERE queue = ?1 AND status = 'processing' AND "
                            "available_at < ?2";
 const std::string kStampUntimedClaims =
-    "UPDATE kronix_jobs SET available_at = ?1 WHERE status = 'processing' AND available_at IS NULL";
+    "UPDATE kronix_jobs SET available_at = ?2 WHERE queue = ?1 AND status = 'processing' AND "
+    "available_at IS NULL";
 const std::string kRecoverToPending =
     "UPDATE kronix_jobs SET status = 'pending', available_at = ?2, reserved_by = NULL "
     "WHERE id = ?1 AND status = 'processing'";

@@ -45,9 +45,9 @@ extern const std::string kDeadRetried;
 extern const std::string kRetryDead;  // ?1 now, ?2 id
 extern const std::string kQueues;
 extern const std::string kStale;
-// ?1 now. A processing row with no available_at was claimed by a program that records no claim
-// time (the Dart driver's pop of a job pushed without a delay): it gets the time q first sees
-// it, and is stale once stale_after has passed since then.
+// ?1 queue, ?2 now: an index seek, like kStale. A processing row with no available_at was
+// claimed by a program that records no claim time (the Dart driver's pop of a job pushed without
+// a delay): it gets the time q first sees it, and is stale once stale_after has passed since.
 extern const std::string kStampUntimedClaims;
 extern const std::string kRecoverToPending;
 extern const std::string kRecoverUncharged;
