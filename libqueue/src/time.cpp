@@ -1,11 +1,13 @@
 #include "libqueue/time.hpp"
 
 #include <date/date.h>
+#include <date/tz.h>
 
 #include <charconv>
 #include <cstdlib>
 #include <ctime>
 #include <optional>
+#include <stdexcept>
 
 #include "libqueue/errors.hpp"
 #include "libqueue/text.hpp"
@@ -209,6 +211,55 @@ TimePoint parse_user_time(std::string_view text) {
     }
     throw UsageError("bad time " + quoted(text) +
                      " (expected e.g. 2026-11-23T17:00, 2026-11-23 17:00:00, or with Z/+01:00)");
+}
+
+namespace {
+
+const date::time_zone* find_zone(const std::string& name) {
+    try {
+        return date::locate_zone(name);
+    } catch (const std::runtime_error&) {
+        return nullptr;  // not in the tz database (or no tz database at all)
+    }
+}
+
+}  // namespace
+
+LocalZone::LocalZone(const std::string& name) {
+    if (!name.empty()) {
+        zone_ = find_zone(name);
+        if (zone_ == nullptr) {
+            throw UsageError("unknown time zone " + quoted(name) +
+                             " (expected a tz database name such as Europe/Berlin or UTC)");
+        }
+    } else if (const char* tz = std::getenv("TZ"); tz != nullptr && *tz != '\0') {
+        zone_ = find_zone(tz[0] == ':' ? tz + 1 : tz);  // POSIX allows ":Area/City"
+    }
+    if (zone_ == nullptr) {
+        try {
+            zone_ = date::current_zone();
+        } catch (const std::runtime_error&) {
+            zone_ = find_zone("UTC");
+        }
+    }
+    name_ = zone_ != nullptr ? std::string(zone_->name()) : "UTC";
+}
+
+TimePoint LocalZone::read(std::string_view text, bool* zoneless) const {
+    if (zoneless != nullptr)
+        *zoneless = false;
+    if (auto t = parse_with_offset(text))
+        return *t;
+    if (auto local = parse_local(text)) {
+        if (zoneless != nullptr)
+            *zoneless = true;
+        if (zone_ == nullptr)  // no tz database on this machine: UTC, as name() says
+            return TimePoint{local->time_since_epoch()};
+        return zone_->to_sys(*local, date::choose::earliest);
+    }
+    throw DataError("bad time " + quoted(text) +
+                    " (expected ISO 8601 such as 2026-12-02T16:21:28.222930, with or without a "
+                    "zone)");
 }
 
 }  // namespace libqueue

@@ -78,4 +78,55 @@ assert_contains "$ERR" "line 3, column"
 assert_one_line "$ERR"
 expect_exit 66 q inspect-file no-such.json
 
+# Files as the Dart drivers write them (tests/cli/fixtures/dart): local times without a zone,
+# microseconds; khadem's current layout and the older one.
+fixtures="$Q_SOURCE_ROOT/tests/cli/fixtures/dart"
+expect_exit 0 env TZ=UTC "$Q_BIN" inspect-file "$fixtures/khadem_jobs.json"
+assert_contains "$OUT" "4 jobs"
+assert_contains "$OUT" "times without a zone read as local time in UTC (--tz to change)"
+assert_contains "$OUT" "SendEmailJob"
+assert_contains "$OUT" "created:   2026-12-02T16:21:28.222Z" "microseconds read, cut to milliseconds"
+assert_contains "$OUT" '"to":"ada@example.com"' "payloads shown"
+assert_contains "$OUT" "status:    pending (Dart: retrying), due since" "a retry is due at metadata.scheduledFor"
+assert_contains "$OUT" "error:     SocketException: Connection refused"
+assert_contains "$OUT" "status:    processing, running"
+assert_contains "$OUT" "by status: delayed 1 due 2 processing 1"
+
+# The same file read in another zone: zone-less times move, zoned ones would not.
+expect_exit 0 q inspect-file --json --tz America/New_York "$fixtures/khadem_jobs.json"
+assert_eq America/New_York "$(json_str "$OUT" zone)"
+assert_eq 6 "$(json_num "$OUT" zoneless_times)"
+assert_contains "$OUT" '"created_at":"2026-12-02T21:21:28.222Z"' "16:21 in New York is 21:21 UTC"
+assert_contains "$OUT" '"available_at":"2026-12-02T21:22:28.231Z"' "the retry's due time, from metadata"
+assert_contains "$OUT" '"dart_status":"retrying"'
+assert_contains "$OUT" '"payload":{"card":"tok_1"}'
+expect_exit 64 q inspect-file --tz Mars/Olympus_Mons "$fixtures/khadem_jobs.json"
+assert_contains "$ERR" "unknown time zone 'Mars/Olympus_Mons'"
+assert_one_line "$ERR"
+
+# The older layout: a missing createdAt is null in --json, not 1970.
+expect_exit 0 q inspect-file --json --tz UTC "$fixtures/legacy_jobs.json"
+assert_eq dart-array "$(json_str "$OUT" layout)"
+assert_eq 2 "$(json_num "$OUT" total)"
+assert_contains "$OUT" '"created_at":null'
+assert_not_contains "$OUT" "1970"
+
+# {"jobs": [...]} of khadem entries: a dead letter, its metadata kept.
+expect_exit 0 q inspect-file --json "$fixtures/khadem_object.json"
+assert_eq dart-object "$(json_str "$OUT" layout)"
+assert_contains "$OUT" '"status":"failed"' "deadLettered is q's dead"
+assert_contains "$OUT" '"metadata":{"tenant":"acme"}'
+
+# An empty (0-byte) file is an empty queue, as the Dart drivers read it.
+: > empty.json
+expect_exit 0 q inspect-file empty.json
+assert_contains "$OUT" "(empty): 0 jobs"
+
+# Not one readable entry: the report, then exit 65, not "0 jobs" and 0.
+printf '[{"id": "a", "jobType": "X", "queuedAt": "soon"}, {"id": "b"}]\n' > allbad.json
+expect_exit 65 q inspect-file allbad.json
+assert_contains "$OUT" "2 unreadable entries"
+assert_contains "$ERR" "not one of its 2 entries could be read"
+assert_one_line "$ERR"
+
 finish

@@ -166,3 +166,41 @@ TEST_CASE("system_now is whole milliseconds and moves forward") {
     CHECK(now <= std::chrono::system_clock::now());
     CHECK(now + 1ms > before);
 }
+
+TEST_CASE("LocalZone: zone-less times are local time in the zone, zoned ones as given") {
+    const LocalZone berlin("Europe/Berlin");
+    CHECK(berlin.name() == "Europe/Berlin");
+    bool zoneless = false;
+    // Winter: UTC+1. Microseconds (the Dart drivers' precision) are cut to milliseconds.
+    CHECK(berlin.read("2026-11-23T18:00:00.123456", &zoneless) == kFivePm + 123ms);
+    CHECK(zoneless);
+    CHECK(berlin.read("2026-11-23T17:00:00Z", &zoneless) == kFivePm);
+    CHECK_FALSE(zoneless);
+    CHECK(berlin.read("2026-11-23T18:00:00+01:00") == kFivePm);
+    CHECK(berlin.read("2026-11-23T18:00:00.123456789") == kFivePm + 123ms);  // nanoseconds
+    CHECK(berlin.read("2026-11-23T18:00") == kFivePm);
+}
+
+TEST_CASE("LocalZone: clock changes pick one instant, never fail") {
+    const LocalZone berlin("Europe/Berlin");
+    // 2026-10-25 03:00 CEST -> 02:00 CET: 02:30 happens twice; the earlier one (CEST) is taken.
+    CHECK(format_iso8601(berlin.read("2026-10-25T02:30:00")) == "2026-10-25T00:30:00.000Z");
+    // 2026-03-29 02:00 CET -> 03:00 CEST: 02:30 never happens; the change itself is taken.
+    CHECK(format_iso8601(berlin.read("2026-03-29T02:30:00")) == "2026-03-29T01:00:00.000Z");
+}
+
+TEST_CASE("LocalZone: the default is $TZ when it names a zone") {
+    TimeZone tz("America/New_York");
+    const LocalZone local;
+    CHECK(local.name() == "America/New_York");
+    CHECK(format_iso8601(local.read("2026-11-23T12:00:00")) == "2026-11-23T17:00:00.000Z");
+}
+
+TEST_CASE("LocalZone refuses unknown zones (UsageError) and bad times (DataError)") {
+    CHECK_THROWS_AS(LocalZone("Mars/Olympus_Mons"), UsageError);
+    CHECK_THROWS_WITH(LocalZone("Mars/Olympus_Mons"), Contains("unknown time zone"));
+    const LocalZone utc("UTC");
+    CHECK_THROWS_AS(utc.read("yesterday"), DataError);
+    CHECK_THROWS_AS(utc.read("2026-02-30T10:00:00"), DataError);
+    CHECK_THROWS_AS(utc.read("1764691200"), DataError);  // seconds are no Dart time
+}

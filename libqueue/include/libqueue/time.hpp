@@ -5,6 +5,10 @@
 #include <string>
 #include <string_view>
 
+namespace date {
+class time_zone;
+}
+
 namespace libqueue {
 
 using Milliseconds = std::chrono::milliseconds;
@@ -28,5 +32,26 @@ TimePoint parse_stored_time(std::string_view text);
 // For `--at`: like parse_iso8601, but a time without an offset is the machine's local time.
 // Throws UsageError naming the text.
 TimePoint parse_user_time(std::string_view text);
+
+// The zone in which times written without one are read: another program's local time (the Dart
+// file driver writes DateTime.now().toIso8601String(), local time with no zone).
+class LocalZone {
+  public:
+    // name: an IANA zone ("Europe/Berlin", "UTC"); empty: $TZ when it names a zone, else this
+    // machine's zone (/etc/localtime), else UTC. Throws UsageError for a name the system's tz
+    // database does not know.
+    explicit LocalZone(const std::string& name = "");
+
+    const std::string& name() const { return name_; }
+
+    // With a zone or offset, as given; without one, local time in this zone (the earlier instant
+    // when a clock change repeats it, the change itself when the clock skipped it). Sets *zoneless
+    // when the text had no zone. Throws DataError naming the text.
+    TimePoint read(std::string_view text, bool* zoneless = nullptr) const;
+
+  private:
+    const date::time_zone* zone_ = nullptr;
+    std::string name_;
+};
 
 }  // namespace libqueue

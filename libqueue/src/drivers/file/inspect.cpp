@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -62,44 +63,81 @@ int integer_field(const json& entry, const char* key, int fallback) {
     auto it = entry.find(key);
     if (it == entry.end() || it->is_null())
         return fallback;
-    if (!it->is_number_integer() || it->get<std::int64_t>() < 0) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 0 ||
+        it->get<std::int64_t>() > std::numeric_limits<int>::max()) {
         throw DataError(std::string(key) + ": expected a non-negative integer");
     }
     return int(it->get<std::int64_t>());
 }
 
-std::optional<TimePoint> time_field(const json& entry, const char* key, bool required) {
-    auto it = entry.find(key);
-    if (it == entry.end() || it->is_null()) {
-        if (required)
-            throw DataError(std::string(key) + ": missing");
-        return std::nullopt;
+// Reads the times of Dart entries, counting those written without a zone (local time in zone).
+class DartTimes {
+  public:
+    explicit DartTimes(const LocalZone& zone) : zone_(zone) {}
+
+    // entry[key]: a time, or nullopt when missing or null (an error when required).
+    std::optional<TimePoint> field(const json& entry, const char* key, bool required) {
+        auto it = entry.find(key);
+        if (it == entry.end() || it->is_null()) {
+            if (required)
+                throw DataError(std::string(key) + ": missing");
+            return std::nullopt;
+        }
+        if (!it->is_string())
+            throw DataError(std::string(key) + ": expected an ISO 8601 string");
+        try {
+            bool zoneless = false;
+            TimePoint t = zone_.read(it->get<std::string>(), &zoneless);
+            zoneless_ += zoneless ? 1 : 0;
+            return t;
+        } catch (const Error& e) {
+            throw DataError(std::string(key) + ": " + e.what());
+        }
     }
-    if (!it->is_string())
-        throw DataError(std::string(key) + ": expected an ISO 8601 string");
-    try {
-        return parse_stored_time(it->get<std::string>());
-    } catch (const Error&) {
-        throw DataError(std::string(key) + ": not an ISO 8601 time: '" + it->get<std::string>() +
-                        "'");
-    }
+
+    std::size_t zoneless() const { return zoneless_; }
+
+  private:
+    const LocalZone& zone_;
+    std::size_t zoneless_ = 0;
+};
+
+// A Dart driver's status word as the q state that says what happens to the job next. khadem runs
+// again anything it finds pending, retrying, failed or timedOut (the last two are an attempt
+// whose outcome was not yet written), never one it left processing; it drops a job once
+// completed or deadLettered. In the older layout the words are q's own ("failed": dead).
+Status status_of_dart_word(const std::string& word, bool khadem) {
+    if (khadem && word == "failed")
+        return Status::pending;
+    static const std::map<std::string, Status, std::less<>> words = {
+        {"pending", Status::pending},     {"retrying", Status::pending},
+        {"timedOut", Status::pending},    {"processing", Status::processing},
+        {"completed", Status::completed}, {"deadLettered", Status::failed},
+    };
+    if (auto it = words.find(word); it != words.end())
+        return it->second;
+    return status_from_string(word);  // throws DataError naming the word
 }
 
-// One entry of the Dart file driver's file: {id, type, payload, scheduledAt, createdAt,
-// attempts, maxRetries}, and the status the Dart queue system's troubleshooting scripts read
-// when present.
-Job dart_entry(const json& entry) {
+// One entry of a Dart file driver's file, in either layout: the older {id, type, payload,
+// scheduledAt, createdAt, attempts, maxRetries} (a status too when troubleshooting scripts wrote
+// one), or khadem's {id, jobType, payload, queuedAt, scheduledFor (null: due at once), attempts,
+// status, metadata (its scheduledFor is the due time of a retry), error}.
+InspectedJob dart_entry(const json& entry, DartTimes& times) {
     if (!entry.is_object())
         throw DataError("expected an object, found " + std::string(entry.type_name()));
-    Job job;
+    InspectedJob out;
+    Job& job = out.job;
     auto id = entry.find("id");
     if (id == entry.end() || !(id->is_string() || id->is_number_integer())) {
         throw DataError("id: missing or not a string");
     }
     job.id = id->is_string() ? id->get<std::string>() : id->dump();
-    auto type = entry.find("type");
+    const bool khadem = entry.contains("jobType");
+    const char* name_key = khadem ? "jobType" : "type";
+    auto type = entry.find(name_key);
     if (type == entry.end() || !type->is_string() || type->get<std::string>().empty()) {
-        throw DataError("type: missing or not a string");
+        throw DataError(std::string(name_key) + ": missing or not a string");
     }
     job.name = type->get<std::string>();
     if (auto queue = entry.find("queue"); queue != entry.end() && queue->is_string()) {
@@ -107,26 +145,51 @@ Job dart_entry(const json& entry) {
     }
     auto payload = entry.find("payload");
     job.payload = payload == entry.end() ? "null" : payload->dump();
-    job.available_at = time_field(entry, "scheduledAt", true);
-    job.created_at = time_field(entry, "createdAt", false).value_or(TimePoint{});
+    std::optional<TimePoint> created;
+    if (khadem) {
+        created = times.field(entry, "queuedAt", false);
+        auto metadata = entry.find("metadata");
+        if (metadata != entry.end() && !metadata->is_null()) {
+            if (!metadata->is_object())
+                throw DataError("metadata: expected an object");
+            out.metadata = *metadata;
+        }
+        auto retry_at = out.metadata.is_object() ? times.field(out.metadata, "scheduledFor", false)
+                                                 : std::nullopt;
+        job.available_at = retry_at ? retry_at : times.field(entry, "scheduledFor", false);
+    } else {
+        job.available_at = times.field(entry, "scheduledAt", true);
+        created = times.field(entry, "createdAt", false);
+    }
+    out.created_known = created.has_value();
+    job.created_at = created.value_or(TimePoint{});
     job.attempts = integer_field(entry, "attempts", 0);
     job.max_retries = integer_field(entry, "maxRetries", 3);
     if (auto status = entry.find("status"); status != entry.end() && !status->is_null()) {
         if (!status->is_string())
             throw DataError("status: expected a string");
-        job.status = status_from_string(status->get<std::string>());
+        const auto word = status->get<std::string>();
+        job.status = status_of_dart_word(word, khadem);
+        if (word != to_string(job.status))
+            out.dart_status = word;
     }
+    // What a processing entry holds is when it was due, not when it was claimed: q shows no
+    // claim time rather than a wrong one.
+    if (job.status == Status::processing)
+        job.available_at.reset();
     for (const char* key : {"lastError", "last_error", "error"}) {
         if (auto e = entry.find(key); e != entry.end() && e->is_string()) {
             job.last_error = e->get<std::string>();
         }
     }
-    return job;
+    return out;
 }
 
-void add_job(FileInspection& out, std::string entry, Job job) {
-    bool due = job.status == Status::pending && (!job.available_at || *job.available_at <= out.now);
-    out.jobs.push_back({std::move(entry), std::move(job), due});
+void add_job(FileInspection& out, std::string entry, InspectedJob job) {
+    const Job& j = job.job;
+    job.due = j.status == Status::pending && (!j.available_at || *j.available_at <= out.now);
+    job.entry = std::move(entry);
+    out.jobs.push_back(std::move(job));
 }
 
 void inspect_q_layout(const json& root, const std::string& origin, FileInspection& out) {
@@ -148,7 +211,8 @@ void inspect_q_layout(const json& root, const std::string& origin, FileInspectio
         }
         for (std::size_t i = 0; i < it->size(); ++i) {
             try {
-                Job job = std::string(array) == "jobs" ? parse_job_entry((*it)[i], i, origin).job
+                InspectedJob job;
+                job.job = std::string(array) == "jobs" ? parse_job_entry((*it)[i], i, origin).job
                                                        : parse_completed_entry((*it)[i], i, origin);
                 add_job(out, entry_name(array, i), std::move(job));
             } catch (const DataError& e) {
@@ -158,15 +222,23 @@ void inspect_q_layout(const json& root, const std::string& origin, FileInspectio
     }
 }
 
-void inspect_dart_entries(const json& entries, const std::string& prefix, FileInspection& out) {
+void inspect_dart_entries(const json& entries, const std::string& prefix, const LocalZone& zone,
+                          FileInspection& out) {
+    DartTimes times(zone);
     for (std::size_t i = 0; i < entries.size(); ++i) {
         std::string name = entry_name(prefix, i);
         try {
-            add_job(out, name, dart_entry(entries[i]));
+            add_job(out, name, dart_entry(entries[i], times));
         } catch (const DataError& e) {
             out.problems.push_back({name, e.what()});
         }
     }
+    out.zoneless_times = times.zoneless();
+}
+
+// Only whitespace: what a Dart driver leaves when it created the file but had nothing to write.
+bool blank(std::string_view text) {
+    return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 }  // namespace
@@ -179,18 +251,26 @@ std::string_view to_string(FileLayout layout) {
             return "dart-array";
         case FileLayout::dart_object:
             return "dart-object";
+        case FileLayout::empty:
+            return "empty";
     }
     return "unknown";
 }
 
-FileInspection inspect_queue_text(std::string_view text, const std::string& origin, TimePoint now) {
-    json root = file_queue::parse_json_text(text, origin);
+FileInspection inspect_queue_text(std::string_view text, const std::string& origin, TimePoint now,
+                                  const LocalZone& zone) {
     FileInspection out;
     out.path = origin;
     out.now = now;
+    out.zone = zone.name();
+    if (blank(text)) {
+        out.layout = FileLayout::empty;
+        return out;
+    }
+    json root = file_queue::parse_json_text(text, origin);
     if (root.is_array()) {
         out.layout = FileLayout::dart_array;
-        inspect_dart_entries(root, "", out);
+        inspect_dart_entries(root, "", zone, out);
     } else if (root.is_object() && root.contains("format")) {
         if (root["format"] != file_queue::kFormatName) {
             throw DataError(origin + ": format: " + root["format"].dump() +
@@ -200,7 +280,7 @@ FileInspection inspect_queue_text(std::string_view text, const std::string& orig
         inspect_q_layout(root, origin, out);
     } else if (root.is_object() && root.contains("jobs") && root["jobs"].is_array()) {
         out.layout = FileLayout::dart_object;
-        inspect_dart_entries(root["jobs"], "jobs", out);
+        inspect_dart_entries(root["jobs"], "jobs", zone, out);
     } else {
         throw DataError(origin +
                         ": not a queue file: expected q's format, a JSON array of jobs, "
@@ -209,7 +289,7 @@ FileInspection inspect_queue_text(std::string_view text, const std::string& orig
     return out;
 }
 
-FileInspection inspect_queue_file(const std::filesystem::path& path) {
+FileInspection inspect_queue_file(const std::filesystem::path& path, const LocalZone& zone) {
     std::string text;
     {
         std::error_code ec;
@@ -226,7 +306,7 @@ FileInspection inspect_queue_file(const std::filesystem::path& path) {
         buffer << in.rdbuf();
         text = buffer.str();
     }
-    return inspect_queue_text(text, path.string(), system_now());
+    return inspect_queue_text(text, path.string(), system_now(), zone);
 }
 
 InspectionSummary summarize(const FileInspection& inspection) {
@@ -246,6 +326,8 @@ json inspection_to_json(const FileInspection& inspection, std::size_t limit) {
     out["path"] = inspection.path.string();
     out["layout"] = std::string(to_string(inspection.layout));
     out["now"] = format_iso8601(inspection.now);
+    out["zone"] = inspection.zone;
+    out["zoneless_times"] = inspection.zoneless_times;
     out["total"] = inspection.jobs.size();
     json jobs = json::array();
     for (const auto& j : inspection.jobs) {
@@ -254,6 +336,12 @@ json inspection_to_json(const FileInspection& inspection, std::size_t limit) {
         json record = job_to_json(j.job);
         record["entry"] = j.entry;
         record["due"] = j.due;
+        if (!j.created_known)
+            record["created_at"] = nullptr;
+        if (j.dart_status)
+            record["dart_status"] = *j.dart_status;
+        if (!j.metadata.is_null())
+            record["metadata"] = j.metadata;
         jobs.push_back(std::move(record));
     }
     out["shown"] = jobs.size();
