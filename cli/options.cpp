@@ -53,4 +53,13 @@ std::string read_input(const std::string& path_or_dash) {
     return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
 }
 
+libqueue::ListPosition parse_after_option(libqueue::QueueDriver& driver, const std::string& id) {
+    auto job = driver.find(id);
+    if (!job) {
+        throw libqueue::NotFoundError("--after: no job with id '" + libqueue::valid_utf8(id) +
+                                      "' (the last id of a page to continue from)");
+    }
+    return libqueue::list_position(*job);
+}
+
 }  // namespace q

@@ -16,6 +16,10 @@ libqueue::TimePoint parse_time_option(const std::string& option, const std::stri
 // status_from_string with the option named and the accepted names listed (UsageError, exit 64).
 libqueue::Status parse_status_option(const std::string& option, const std::string& text);
 
+// --after ID of the listing commands: where job ID sits in list order (created_at, id).
+// NotFoundError (exit 66) naming the id when no such job is stored.
+libqueue::ListPosition parse_after_option(libqueue::QueueDriver& driver, const std::string& id);
+
 // A whole file, or all of stdin for "-". UsageError when the file cannot be opened (a bad
 // option value, exit 64).
 std::string read_input(const std::string& path_or_dash);

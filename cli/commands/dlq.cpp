@@ -93,7 +93,8 @@ class DeadTable {
 void run_list(Context& context, const DlqArgs& args) {
     auto& driver = context.driver();
     ListFilter filter = dead_filter(context, args);
-    filter.after_id = args.after;
+    if (!args.after.empty())
+        filter.after = parse_after_option(driver, args.after);
     const auto now = driver.now();
     DeadTable table;
     std::uint64_t shown = 0;
@@ -118,7 +119,7 @@ void run_list(Context& context, const DlqArgs& args) {
             table.add_page(page, now);
         }
         shown += page.size();
-        filter.after_id = page.back().id;
+        filter.after = libqueue::list_position(page.back());
         if (last_page || page.size() < want)
             break;
     }
@@ -126,7 +127,7 @@ void run_list(Context& context, const DlqArgs& args) {
         note(context, "no dead jobs");
     if (more) {
         note(context, fmt::format("showing the first {}; more with --limit 0, or --after {}", shown,
-                                  filter.after_id));
+                                  filter.after->id));
     }
 }
 
@@ -262,8 +263,8 @@ void add_dlq_command(CLI::App& app, Context& context) {
         "list",
         "List dead jobs, oldest first\n"
         "\n"
-        "Shows the first --limit dead jobs (0: all, streamed) in id order; --after continues "
-        "after the last id of an earlier page.");
+        "Shows the first --limit dead jobs (0: all, streamed), oldest first (by creation time, "
+        "then id); --after continues after the last id of an earlier page.");
     list->footer(
         "Output:\n"
         "A table (ID NAME QUEUE ATTEMPTS FINISHED LAST ERROR); with --json one job per line\n"
@@ -273,7 +274,7 @@ void add_dlq_command(CLI::App& app, Context& context) {
         ->type_name("N")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
-    list->add_option("--after", args->after, "Only jobs with ids after ID")->type_name("ID");
+    list->add_option("--after", args->after, "Only jobs listed after job ID")->type_name("ID");
     add_batch_size(list, *args);
     list->callback([&context, args] { run_list(context, *args); });
 

@@ -26,9 +26,10 @@ void add_list_command(CLI::App& app, Context& context) {
         "list",
         "List jobs, oldest first\n"
         "\n"
-        "Lists jobs of every queue, or of --queue when given, in creation order. --status, "
-        "--name and --queue narrow the list; --limit bounds it, and --after continues after "
-        "the last id of a previous page.");
+        "Lists jobs of every queue, or of --queue when given, oldest first: by creation time, "
+        "then id, so rows other programs wrote sit among q's by age. --status, --name and "
+        "--queue narrow the list; --limit bounds it, and --after continues after the last id "
+        "of a previous page.");
     cmd->footer(
         "Examples:\n"
         "  q list --status pending\n"
@@ -41,7 +42,8 @@ void add_list_command(CLI::App& app, Context& context) {
         "\n"
         "Exit status:\n"
         "  0   listed (also when no job matches)\n"
-        "  64  bad option (unknown status)");
+        "  64  bad option (unknown status)\n"
+        "  66  --after names no stored job");
     cmd->add_option("--status", args->status, "Only jobs in this state")
         ->type_name("pending|processing|completed|failed");
     cmd->add_option("--name", args->name, "Only jobs with this name")->type_name("NAME");
@@ -49,7 +51,7 @@ void add_list_command(CLI::App& app, Context& context) {
         ->check(CLI::NonNegativeNumber)
         ->type_name("N")
         ->capture_default_str();
-    cmd->add_option("--after", args->after, "Only jobs with ids after ID (the next page)")
+    cmd->add_option("--after", args->after, "Only jobs listed after job ID (the next page)")
         ->type_name("ID");
     cmd->callback([&context, args] {
         libqueue::ListFilter filter;
@@ -60,7 +62,8 @@ void add_list_command(CLI::App& app, Context& context) {
         if (context.options.queue)
             filter.queue = context.queue();
         filter.limit = args->limit;
-        filter.after_id = args->after;
+        if (!args->after.empty())
+            filter.after = parse_after_option(context.driver(), args->after);
         print_jobs(context, context.driver().list(filter));
     });
 }

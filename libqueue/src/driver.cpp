@@ -1,6 +1,7 @@
 #include "libqueue/driver.hpp"
 
 #include <thread>
+#include <tuple>
 
 #include "libqueue/errors.hpp"
 
@@ -32,7 +33,19 @@ bool matches(const Job& job, const ListFilter& filter) {
         return false;
     if (filter.finished_before && !(job.finished_at && *job.finished_at < *filter.finished_before))
         return false;
-    return filter.after_id.empty() || job.id > filter.after_id;
+    return !filter.after || listed_before(*filter.after, list_position(job));
+}
+
+ListPosition list_position(const Job& job) {
+    return {job.created_at, job.id};
+}
+
+bool listed_before(const ListPosition& a, const ListPosition& b) {
+    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+}
+
+bool listed_before(const Job& a, const Job& b) {
+    return listed_before(list_position(a), list_position(b));
 }
 
 PushResult QueueDriver::push(const NewJob& job) {

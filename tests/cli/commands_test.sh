@@ -36,6 +36,9 @@ assert_eq 2 "$(printf '%s\n' "$OUT" | wc -l)" "--limit"
 first_page_last=$(json_str "$(printf '%s\n' "$OUT" | tail -n 1)" id)
 expect_exit 0 q list --json --after "$first_page_last"
 assert_eq 1 "$(printf '%s\n' "$OUT" | wc -l)" "--after pages on"
+expect_exit 66 q list --after no-such-job
+assert_contains "$ERR" "--after: no job with id 'no-such-job'"
+assert_one_line "$ERR"
 expect_exit 0 q list --name boom --json
 assert_eq 1 "$(printf '%s\n' "$OUT" | wc -l)" "--name filters"
 expect_exit 0 q list --status failed

@@ -89,7 +89,7 @@ TEST_CASE("list filters by status, queue, name and finish time, ordered by id", 
     CHECK(d.list(libqueue::ListFilter{}).size() == 20);  // the default limit is 100
 }
 
-TEST_CASE("list pages by id with after_id", "[list]") {
+TEST_CASE("list pages in list order (created_at, id) with after", "[list]") {
     DriverFixture f;
     auto& d = f.driver();
 
@@ -99,7 +99,7 @@ TEST_CASE("list pages by id with after_id", "[list]") {
     const auto all = ids_of(d.list(filter_all()));
     REQUIRE(all.size() == 25);
 
-    SECTION("every job once, in id order") {
+    SECTION("every job once, in list order") {
         std::vector<std::string> paged;
         std::vector<std::size_t> sizes;
         libqueue::ListFilter page;
@@ -110,7 +110,7 @@ TEST_CASE("list pages by id with after_id", "[list]") {
                 break;
             sizes.push_back(chunk.size());
             for (const auto& job : chunk) paged.push_back(job.id);
-            page.after_id = chunk.back().id;
+            page.after = libqueue::list_position(chunk.back());
             REQUIRE(sizes.size() < 10);
         }
         CHECK(sizes == std::vector<std::size_t>{10, 10, 5});
@@ -129,16 +129,28 @@ TEST_CASE("list pages by id with after_id", "[list]") {
                 CHECK(job.name == "odd");
                 paged.push_back(job.id);
             }
-            page.after_id = chunk.back().id;
+            page.after = libqueue::list_position(chunk.back());
             REQUIRE(paged.size() <= 12);
         }
         CHECK(paged.size() == 12);
-        CHECK(std::is_sorted(paged.begin(), paged.end()));
+        std::vector<std::string> odd;
+        for (const auto& job : d.list(filter_all()))
+            if (job.name == "odd")
+                odd.push_back(job.id);
+        CHECK(paged == odd);
     }
-    SECTION("after the last id: nothing") {
+    SECTION("after the last job: nothing") {
         libqueue::ListFilter page;
-        page.after_id = all.back();
+        page.after = libqueue::list_position(d.list(filter_all()).back());
         CHECK(d.list(page).empty());
+    }
+    SECTION("after a job deleted meanwhile: from its position all the same") {
+        auto jobs = d.list(filter_all());
+        libqueue::ListFilter page = filter_all();
+        page.after = libqueue::list_position(jobs[9]);
+        page.after->id += "~";  // an id that is stored nowhere, sorting just after jobs[9]'s
+        auto rest = ids_of(d.list(page));
+        CHECK(rest == std::vector<std::string>(all.begin() + 10, all.end()));
     }
 }
 

@@ -72,13 +72,26 @@ struct MigrateOptions {
     bool indexes = false;  // also add the driver's recommended indexes to an existing table
 };
 
+// A place in list order: by created_at, then id. Q's ids sort by creation too, but rows other
+// programs wrote ("job_…" beside q's "01…") do not, so the order is the pair.
+struct ListPosition {
+    TimePoint created_at{};
+    std::string id;
+};
+ListPosition list_position(const Job& job);
+// Whether a comes before b in list order.
+bool listed_before(const ListPosition& a, const ListPosition& b);
+bool listed_before(const Job& a, const Job& b);
+
 struct ListFilter {
     std::optional<Status> status;
     std::optional<std::string> queue;
     std::optional<std::string> name;
     std::optional<TimePoint> finished_before;  // only jobs with finished_at < this
     std::size_t limit = 100;                   // 0: no limit
-    std::string after_id;  // keyset paging: only ids > after_id, ordered by id ascending
+    // Keyset paging: only jobs after this one in list order. Drivers that keep the job compare
+    // with its stored created_at (exact at the store's precision), else with the position's.
+    std::optional<ListPosition> after;
 };
 
 // Whether `job` passes every condition of `filter` (limit aside): for drivers that filter in C++.
@@ -134,7 +147,7 @@ class QueueDriver {
 
     // Any state. nullopt when no such job is stored.
     virtual std::optional<Job> find(const std::string& id) = 0;
-    // Jobs matching filter, ordered by id (which is creation order for q's ids).
+    // Jobs matching filter, in list order (created_at, then id; see ListPosition).
     virtual std::vector<Job> list(const ListFilter& filter) = 0;
     // Pending jobs in the queue (due and delayed).
     virtual std::uint64_t size(const std::string& queue) = 0;

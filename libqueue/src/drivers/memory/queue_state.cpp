@@ -255,18 +255,21 @@ void QueueState::revive(const std::string& id, TimePoint now) {
     });
 }
 
-// By id from filter.after_id, up to filter.limit: list()'s order and paging.
+// In list order after filter.after, up to filter.limit: list()'s order and paging.
 std::vector<std::string> QueueState::matching_ids(const ListFilter& filter) const {
-    std::vector<std::string> found;
-    const auto& jobs = jobs_.jobs();
-    auto it = filter.after_id.empty() ? jobs.begin() : jobs.upper_bound(filter.after_id);
-    for (; it != jobs.end(); ++it) {
-        if (filter.limit != 0 && found.size() >= filter.limit)
-            break;
-        if (matches(it->second.job, filter))
-            found.push_back(it->first);
+    std::vector<const Job*> found;
+    for (const auto& [id, record] : jobs_.jobs()) {
+        if (matches(record.job, filter))
+            found.push_back(&record.job);
     }
-    return found;
+    const auto by_list_order = [](const Job* a, const Job* b) { return listed_before(*a, *b); };
+    auto end = found.end();
+    if (filter.limit != 0 && filter.limit < found.size())
+        end = found.begin() + std::ptrdiff_t(filter.limit);
+    std::partial_sort(found.begin(), end, found.end(), by_list_order);
+    std::vector<std::string> ids;
+    for (auto it = found.begin(); it != end; ++it) ids.push_back((*it)->id);
+    return ids;
 }
 
 Totals& QueueState::totals_for(const std::string& id) {

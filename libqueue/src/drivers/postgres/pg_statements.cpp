@@ -19,6 +19,23 @@ std::string at(const std::string& parameter) {
     return "(timestamptz 'epoch' + (" + parameter + ")::int8 * interval '1 millisecond')";
 }
 
+// list()'s order: created_at in ms as q reads it (0 where a row has none q can read), then id.
+// In the ms q hands out, so that a position (ListPosition) taken from a listed job compares
+// exactly with the rows, and is still a place in the order after its row is gone.
+std::string list_order(const std::string& alias) {
+    const std::string created = alias + ".created_at";
+    return "CASE WHEN isfinite(" + created + ") THEN " + ms(created) + " ELSE 0 END, " + alias +
+           ".id";
+}
+
+// Keyset paging in list order: rows after the position (id, created ms); an id of NULL: from
+// the start.
+std::string after_position(const std::string& alias, const std::string& id,
+                           const std::string& created_ms) {
+    return "(" + id + "::text IS NULL OR (" + list_order(alias) + ") > (" + created_ms +
+           "::int8, " + id + "))";
+}
+
 // Other programs may store 'infinity' and '-infinity', which no count of ms holds: they leave
 // the server as the int8 extremes (quoted: -9223372036854775808 unquoted is the negation of a
 // number no int8 holds), which job_from_row notes as unreadable.
@@ -222,12 +239,14 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                                ") SELECT count(*) FROM done");
 
     db.prepare(stmt::find, "SELECT " + job_columns("j") + " FROM " + J + " j WHERE j.id = $1");
-    // $1 status, $2 queue, $3 name, $4 finished before (ms), $5 after id, $6 limit (NULL: all).
+    // $1 status, $2 queue, $3 name, $4 finished before (ms), $5 after id, $6 after created
+    // (ms), $7 limit (NULL: all).
     db.prepare(stmt::list, "SELECT " + job_columns("j") + " FROM " + J +
                                " j WHERE ($1::text IS NULL OR j.status = $1) AND ($2::text IS NULL "
                                "OR j.queue = $2) AND ($3::text IS NULL OR j.name = $3) AND "
                                "($4::int8 IS NULL OR j.finished_at < " +
-                               at("$4") + ") AND j.id > $5 ORDER BY j.id LIMIT $6::int8");
+                               at("$4") + ") AND " + after_position("j", "$5", "$6") +
+                               " ORDER BY " + list_order("j") + " LIMIT $7::int8");
     db.prepare(stmt::size,
                "SELECT count(*) FROM " + J + " WHERE queue = $1 AND status = 'pending'");
     db.prepare(stmt::clear, "DELETE FROM " + J + " WHERE queue = $1 AND status <> 'processing'");
@@ -248,18 +267,21 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                                      "SELECT count(*), " +
                                      notify_queues("done", "$2") + " FROM done");
     const std::string dead_matching =
-        "SELECT id FROM " + J +
-        " WHERE status = 'failed' AND ($1::text IS NULL OR queue = $1) AND ($2::text IS NULL OR "
+        "SELECT d.id FROM " + J +
+        " d WHERE status = 'failed' AND ($1::text IS NULL OR queue = $1) AND ($2::text IS NULL OR "
         "name = $2) AND ($3::int8 IS NULL OR finished_at < " +
-        at("$3") + ") AND id > $4 ORDER BY id LIMIT $5::int8 FOR UPDATE SKIP LOCKED";
-    // $1 queue, $2 name, $3 finished before (ms), $4 after id, $5 limit, $6 channel -> count.
+        at("$3") + ") AND " + after_position("d", "$4", "$5") + " ORDER BY " + list_order("d") +
+        " LIMIT $6::int8 FOR UPDATE SKIP LOCKED";
+    // $1 queue, $2 name, $3 finished before (ms), $4 after id, $5 after created (ms), $6 limit,
+    // $7 channel -> count.
     db.prepare(stmt::retry_dead_matching,
                "WITH pick AS (" + dead_matching + "), done AS (UPDATE " + J + " AS j" +
                    dead_retried +
                    " FROM pick p WHERE j.id = p.id RETURNING j.queue) SELECT "
                    "count(*), " +
-                   notify_queues("done", "$6") + " FROM done");
-    // $1 queue, $2 name, $3 finished before (ms), $4 after id, $5 limit -> count.
+                   notify_queues("done", "$7") + " FROM done");
+    // $1 queue, $2 name, $3 finished before (ms), $4 after id, $5 after created (ms), $6 limit
+    // -> count.
     db.prepare(stmt::clear_dead, "WITH pick AS (" + dead_matching + "), done AS (DELETE FROM " + J +
                                      " j USING pick p WHERE j.id = p.id RETURNING 1) "
                                      "SELECT count(*) FROM done");

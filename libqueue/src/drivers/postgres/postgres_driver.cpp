@@ -52,6 +52,17 @@ std::optional<std::string> optional_ms(const std::optional<TimePoint>& t) {
     return std::to_string(t->time_since_epoch().count());
 }
 
+// ListFilter::after as the statements' ($id, $created ms) pair; both NULL: from the start.
+struct AfterParams {
+    std::optional<std::string> id, created_ms;
+    explicit AfterParams(const ListFilter& filter) {
+        if (filter.after) {
+            id = filter.after->id;
+            created_ms = optional_ms(filter.after->created_at);
+        }
+    }
+};
+
 std::optional<std::string> optional_limit(std::size_t limit) {
     if (limit == 0)
         return std::nullopt;
@@ -63,6 +74,18 @@ std::optional<std::string> optional_limit(std::size_t limit) {
 // by such a key finds nothing (the server would refuse the parameter as bad data).
 bool text_column_can_hold(const std::string& text) {
     return text.find('\0') == std::string::npos && is_valid_utf8(text);
+}
+
+// False when a text of the filter could be in no row (and PostgreSQL would refuse it as a
+// parameter): then nothing matches.
+bool filter_can_match(const ListFilter& filter) {
+    for (const auto* text :
+         {filter.after ? &filter.after->id : nullptr, filter.queue ? &*filter.queue : nullptr,
+          filter.name ? &*filter.name : nullptr}) {
+        if (text && !text_column_can_hold(*text))
+            return false;
+    }
+    return true;
 }
 
 class PostgresDriver final : public QueueDriver {
@@ -246,22 +269,20 @@ class PostgresDriver final : public QueueDriver {
     }
 
     std::vector<Job> list(const ListFilter& filter) override {
-        for (const auto* text : {&filter.after_id, filter.queue ? &*filter.queue : nullptr,
-                                 filter.name ? &*filter.name : nullptr}) {
-            if (text && !text_column_can_hold(*text))
-                return {};
-        }
+        if (!filter_can_match(filter))
+            return {};
         ensure_schema();
         std::optional<std::string> status;
         if (filter.status)
             status = std::string(to_string(*filter.status));
         auto before = optional_ms(filter.finished_before);
+        const AfterParams after(filter);
         auto limit = optional_limit(filter.limit);
         return pool_.run("list", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
-            auto rows = tx.exec_prepared(stmt::list, nullable(status), nullable(filter.queue),
-                                         nullable(filter.name), nullable(before), filter.after_id,
-                                         nullable(limit));
+            auto rows = tx.exec_prepared(
+                stmt::list, nullable(status), nullable(filter.queue), nullable(filter.name),
+                nullable(before), nullable(after.id), nullable(after.created_ms), nullable(limit));
             std::vector<Job> jobs;
             jobs.reserve(rows.size());
             for (const auto& row : rows) jobs.push_back(job_from_row(row));
@@ -306,28 +327,35 @@ class PostgresDriver final : public QueueDriver {
     }
 
     std::uint64_t retry_dead_matching(const ListFilter& filter) override {
+        if (!filter_can_match(filter))
+            return 0;
         ensure_schema();
         auto before = optional_ms(filter.finished_before);
+        const AfterParams after(filter);
         auto limit = optional_limit(filter.limit);
         return pool_.run("retry dead letters", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
             return tx
                 .exec_prepared1(stmt::retry_dead_matching, nullable(filter.queue),
-                                nullable(filter.name), nullable(before), filter.after_id,
-                                nullable(limit), names_.channel)[0]
+                                nullable(filter.name), nullable(before), nullable(after.id),
+                                nullable(after.created_ms), nullable(limit), names_.channel)[0]
                 .as<std::uint64_t>();
         });
     }
 
     std::uint64_t clear_dead(const ListFilter& filter) override {
+        if (!filter_can_match(filter))
+            return 0;
         ensure_schema();
         auto before = optional_ms(filter.finished_before);
+        const AfterParams after(filter);
         auto limit = optional_limit(filter.limit);
         return pool_.run("clear dead letters", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
             return tx
                 .exec_prepared1(stmt::clear_dead, nullable(filter.queue), nullable(filter.name),
-                                nullable(before), filter.after_id, nullable(limit))[0]
+                                nullable(before), nullable(after.id), nullable(after.created_ms),
+                                nullable(limit))[0]
                 .as<std::uint64_t>();
         });
     }

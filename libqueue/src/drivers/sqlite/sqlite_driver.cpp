@@ -245,7 +245,7 @@ class SqliteDriver final : public QueueDriver {
     std::vector<Job> list(const ListFilter& filter) override {
         sql::FilterSql where(filter);
         const std::string text = "SELECT " + sql::kColumns + " FROM kronix_jobs WHERE " +
-                                 where.where + " ORDER BY id LIMIT ?";
+                                 where.where + sql::kListOrder + " LIMIT ?";
         return locked([&] {
             std::vector<Job> jobs;
             Query query(connection_, text);
@@ -320,7 +320,7 @@ class SqliteDriver final : public QueueDriver {
         sql::FilterSql where(dead);
         const std::string text = sql::kDeadRetried +
                                  " WHERE id IN (SELECT id FROM kronix_jobs WHERE " + where.where +
-                                 " ORDER BY id LIMIT ?)";
+                                 sql::kListOrder + " LIMIT ?)";
         auto retried = locked([&] {
             Query query(connection_, text);
             query->bind(1, time_text(system_now()));
@@ -339,7 +339,7 @@ class SqliteDriver final : public QueueDriver {
         sql::FilterSql where(dead);
         const std::string text =
             "DELETE FROM kronix_jobs WHERE id IN (SELECT id FROM kronix_jobs WHERE " + where.where +
-            " ORDER BY id LIMIT ?)";
+            sql::kListOrder + " LIMIT ?)";
         return locked([&] {
             Query query(connection_, text);
             int next = where.bind(*query, 1);

@@ -117,6 +117,7 @@ const std::string kNextDue =
     "SELECT min(available_at) FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND "
     "available_at > ?2";
 const std::string kDataVersion = "PRAGMA data_version";
+const std::string kListOrder = " ORDER BY coalesce(created_at, ''), id";
 
 FilterSql::FilterSql(const ListFilter& filter) {
     if (filter.status)
@@ -127,8 +128,15 @@ FilterSql::FilterSql(const ListFilter& filter) {
         add("name = ?", *filter.name);
     if (filter.finished_before)
         add("finished_at < ?", time_text(*filter.finished_before));
-    if (!filter.after_id.empty())
-        add("id > ?", filter.after_id);
+    if (filter.after) {
+        // The job's stored created_at while it exists (the exact text, whatever format its writer
+        // used), else the time the caller held.
+        add("(coalesce(created_at, ''), id) > (coalesce((SELECT coalesce(created_at, '') FROM "
+            "kronix_jobs WHERE id = ?), ?), ?)",
+            filter.after->id);
+        values.push_back(time_text(filter.after->created_at));
+        values.push_back(filter.after->id);
+    }
 }
 
 int FilterSql::bind(SQLite::Statement& statement, int first) const {

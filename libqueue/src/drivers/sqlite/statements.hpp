@@ -54,6 +54,8 @@ extern const std::string kRecoverUncharged;
 extern const std::string kRecoverToFailed;
 extern const std::string kPrune;
 extern const std::string kNextDue;
+// list()'s order, which FilterSql's paging follows: created_at, then id.
+extern const std::string kListOrder;
 extern const std::string kDataVersion;
 
 // A ListFilter as SQL conditions with '?' parameters, bound in order.
