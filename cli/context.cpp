@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "output.hpp"
+
 namespace q {
 
 const libqueue::Config& Context::config() {
@@ -9,6 +11,7 @@ const libqueue::Config& Context::config() {
         auto config = libqueue::resolve_config(options.config_path);
         if (options.driver)
             config.driver = *options.driver;
+        for (const auto& line : config.deprecations) note(*this, "warning: " + line);
         config_ = std::move(config);
     }
     return *config_;
@@ -39,9 +42,9 @@ libqueue::QueueDriver& Context::driver() {
     return *driver_;
 }
 
-std::vector<std::string> Context::queues() const {
+std::vector<std::string> Context::queues() {
     std::vector<std::string> result;
-    const std::string text = options.queue.value_or("default");
+    const std::string text = options.queue ? *options.queue : config().default_queue;
     std::size_t start = 0;
     while (start <= text.size()) {
         auto comma = text.find(',', start);
@@ -57,11 +60,12 @@ std::vector<std::string> Context::queues() const {
     return result;
 }
 
-std::string Context::queue() const {
+std::string Context::queue() {
     auto names = queues();
     if (names.size() != 1) {
-        throw libqueue::UsageError(fmt::format(
-            "--queue '{}': this command takes one queue (lists are for `q work`)", *options.queue));
+        throw libqueue::UsageError(
+            fmt::format("--queue '{}': this command takes one queue (lists are for `q work`)",
+                        options.queue.value_or(config().default_queue)));
     }
     return names.front();
 }

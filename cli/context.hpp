@@ -41,10 +41,11 @@ class Context {
     // (UsageError pointing to `q run`).
     libqueue::QueueDriver& driver();
 
-    // The queue named by --queue, or "default". UsageError when --queue lists several.
-    std::string queue() const;
-    // --queue split at commas ("a,b" = strict priority), or {"default"}.
-    std::vector<std::string> queues() const;
+    // The queue named by --queue, or the config's default queue ("default" unless the Dart
+    // queue system's redis.queue names another). UsageError when --queue lists several.
+    std::string queue();
+    // --queue split at commas ("a,b" = strict priority), or {the default queue}.
+    std::vector<std::string> queues();
 
     bool json() const { return options.json; }
     bool quiet() const { return options.quiet; }

@@ -47,16 +47,13 @@ std::vector<QueueStats> selected_queues(Context& context, const libqueue::Stats&
 }
 
 std::string success_text(const Totals& totals) {
-    const auto finished = totals.completed + totals.dead;
-    if (finished == 0)
-        return "-";
-    return fmt::format("{:.1f}%", 100.0 * double(totals.completed) / double(finished));
+    const auto rate = libqueue::success_rate(totals);
+    return rate ? fmt::format("{:.1f}%", 100.0 * *rate) : "-";
 }
 
 std::string average_text(const Totals& totals) {
-    if (totals.completed == 0)
-        return "-";
-    return libqueue::format_duration(Milliseconds(totals.processing_ms / totals.completed));
+    const auto average = libqueue::average_processing_ms(totals);
+    return average ? libqueue::format_duration(Milliseconds(std::int64_t(*average))) : "-";
 }
 
 // Waits are read in seconds; below one, milliseconds say more.

@@ -81,6 +81,41 @@ WorkerSettings check_worker(const ConfigChecker& check, const json& section) {
     return worker;
 }
 
+// The Dart queue system's redis.connection and redis.queue (its guide's config shape), already
+// checked to be strings by the redis section's check. q reads them where they mean what q
+// means, and says each time that they are on their way out.
+void read_dart_redis_keys(const json& redis, Config& config) {
+    if (!redis.is_object())
+        return;
+    if (auto queue = redis.find("queue"); queue != redis.end()) {
+        config.default_queue = queue->get<std::string>();
+        config.deprecations.push_back(
+            "queue.redis.queue is the Dart queue system's key: read as "
+            "the queue push and work use without --queue ('" +
+            valid_utf8(config.default_queue) + "'); name the queue with --queue instead");
+    }
+    if (auto connection = redis.find("connection"); connection != redis.end()) {
+        const auto text = connection->get<std::string>();
+        if (text.rfind("redis://", 0) == 0 || text.rfind("rediss://", 0) == 0) {
+            if (redis.contains("url")) {
+                config.deprecations.push_back(
+                    "queue.redis.connection is the Dart queue system's key, and queue.redis.url "
+                    "is given: connection is ignored");
+            } else {
+                config.driver_sections["redis"]["url"] = text;  // checked when the driver starts
+                config.deprecations.push_back(
+                    "queue.redis.connection is the Dart queue system's key: read as "
+                    "queue.redis.url; rename it to url");
+            }
+        } else {
+            config.deprecations.push_back(
+                "queue.redis.connection names a connection of the Dart application, which q "
+                "cannot read: ignored; q connects to queue.redis.url (redis://127.0.0.1:6379/0 "
+                "when unset)");
+        }
+    }
+}
+
 void check_queue(const ConfigChecker& check, const json& queue, Config& config) {
     check.require_object(queue, "queue");
     const auto registered = driver_names();
@@ -115,8 +150,11 @@ void check_queue(const ConfigChecker& check, const json& queue, Config& config) 
         } else if (std::find(registered.begin(), registered.end(), key) != registered.end()) {
             // Each driver's registry entry checks its own section.
             config.driver_sections[key] = check_driver_section(key, check, value);
-            if (key == "redis" && value.contains("retry_after"))
-                redis_retry_after = duration_from_json(value["retry_after"]);
+            if (key == "redis") {
+                if (value.contains("retry_after"))
+                    redis_retry_after = duration_from_json(value["retry_after"]);
+                read_dart_redis_keys(value, config);
+            }
         } else {
             std::vector<std::string> known = {"driver", "retry", "stale_after", "keep_completed",
                                               "worker"};

@@ -78,18 +78,8 @@ json totals_to_json(const Totals& totals) {
             {"processing_ms", totals.processing_ms}};
 }
 
-// completed / (completed + dead): the share of finished jobs that did not end dead.
-json success_rate(const Totals& totals) {
-    const auto finished = totals.completed + totals.dead;
-    if (finished == 0)
-        return nullptr;
-    return double(totals.completed) / double(finished);
-}
-
-json average_processing_ms(const Totals& totals) {
-    if (totals.completed == 0)
-        return nullptr;
-    return double(totals.processing_ms) / double(totals.completed);
+json number_or_null(const std::optional<double>& value) {
+    return value ? json(*value) : json(nullptr);
 }
 
 void add_counts(json& out, const StateCounts& counts) {
@@ -102,8 +92,8 @@ void add_counts(json& out, const StateCounts& counts) {
 
 void add_totals(json& out, const Totals& totals) {
     out["totals"] = totals_to_json(totals);
-    out["success_rate"] = success_rate(totals);
-    out["average_processing_ms"] = average_processing_ms(totals);
+    out["success_rate"] = number_or_null(success_rate(totals));
+    out["average_processing_ms"] = number_or_null(average_processing_ms(totals));
 }
 
 }  // namespace

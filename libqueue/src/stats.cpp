@@ -24,6 +24,20 @@ void add(Totals& into, const Totals& more) {
     into.dead += more.dead;
     into.retries += more.retries;
     into.processing_ms += more.processing_ms;
+    into.timed += more.timed;
+}
+
+std::uint64_t rows(const StateCounts& counts) {
+    return counts.due + counts.delayed + counts.processing + counts.completed + counts.failed;
+}
+
+// Rows other programs pushed, completed or buried are in no counter of q's: a total is at least
+// what the stored rows show. The counters win where they know more (rows pruned, or deleted at
+// completion with keep_completed false).
+void at_least_the_rows(Totals& totals, const StateCounts& counts) {
+    totals.pushed = std::max(totals.pushed, rows(counts));
+    totals.completed = std::max(totals.completed, counts.completed);
+    totals.dead = std::max(totals.dead, counts.failed);
 }
 
 // The one place where statuses map to counts. False for a status that is none of q's.
@@ -43,6 +57,19 @@ bool add_rows(StateCounts& counts, std::string_view status, bool due, std::uint6
 }
 
 }  // namespace
+
+std::optional<double> success_rate(const Totals& totals) {
+    const auto finished = totals.completed + totals.dead;
+    if (finished == 0)
+        return std::nullopt;
+    return double(totals.completed) / double(finished);
+}
+
+std::optional<double> average_processing_ms(const Totals& totals) {
+    if (totals.timed == 0)
+        return std::nullopt;
+    return double(totals.processing_ms) / double(totals.timed);
+}
 
 QueueStats& StatsBuilder::queue(const std::string& name) {
     QueueStats& stats = queues_[name];
@@ -82,7 +109,9 @@ void StatsBuilder::due_for(const std::string& queue_name, Milliseconds age) {
 
 void StatsBuilder::add_totals(const std::string& queue_name, const std::string& name,
                               const Totals& totals) {
-    add(queue(queue_name).totals_by_name[name], totals);
+    Totals counted = totals;
+    counted.timed = totals.completed;  // every completion q counted, it timed
+    add(queue(queue_name).totals_by_name[name], counted);
 }
 
 Stats StatsBuilder::finish() && {
@@ -91,7 +120,10 @@ Stats StatsBuilder::finish() && {
     for (auto& [_, entry] : queues_) {
         entry.counts = StateCounts{};
         entry.totals = Totals{};
-        for (const auto& [name, counts] : entry.by_name) add(entry.counts, counts);
+        for (const auto& [name, counts] : entry.by_name) {
+            add(entry.counts, counts);
+            at_least_the_rows(entry.totals_by_name[name], counts);
+        }
         for (const auto& [name, totals] : entry.totals_by_name) add(entry.totals, totals);
         stats.queues.push_back(std::move(entry));
     }

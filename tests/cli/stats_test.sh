@@ -83,4 +83,22 @@ expect_exit 64 q stats --max-failed -1
 assert_one_line "$ERR" "negative threshold"
 assert_eq "$before" "$(snapshot)" "bad input left the queue unchanged"
 
+# Rows another program wrote count in the totals: 12 pushed, 3 of them completed, 1 dead, none
+# of it seen by q's counters. Run times only q measures: no average from rows.
+for i in $(seq 12); do
+    status=pending finished=NULL
+    ((i <= 3)) && status=completed finished="'2026-12-02T16:30:00.000Z'"
+    ((i == 4)) && status=failed finished="'2026-12-02T16:30:00.000Z'"
+    sqlite3 "$T/queue.db" "INSERT INTO kronix_jobs (id, name, queue, status, attempts, max_retries,
+        payload, created_at, finished_at) VALUES ('job_$i', 'DartJob', 'dart', '$status', 1, 3,
+        '{}', '2026-12-02T16:21:28.222Z', $finished)"
+done
+expect_exit 0 q --queue dart stats --json
+assert_contains "$OUT" '"totals":{"completed":3,"dead":1,"processing_ms":0,"pushed":12,"retries":0}' \
+    "totals at least what the rows show"
+assert_contains "$OUT" '"success_rate":0.75' "success from the rows: 3 of 4 finished"
+assert_contains "$OUT" '"average_processing_ms":null' "no run time q did not measure"
+expect_exit 0 q --queue dart stats
+assert_contains "$OUT" "75.0%"
+
 finish

@@ -257,6 +257,38 @@ TEST_CASE("the Dart queue system's \"database\" driver is read as postgres, with
     CHECK(parse_config(json::parse(R"({"queue": {"driver": "sqlite"}})"), "/").notes.empty());
 }
 
+TEST_CASE("the Dart guide's redis.connection and redis.queue are read, with deprecations",
+          "[redis]") {
+    // The guide's shape, unchanged: a connection name q cannot resolve, and a queue.
+    Config guide =
+        parse_config(json::parse(R"({"queue": {"driver": "redis", "redis": {"connection": "default",
+                                   "queue": "emails", "retry_after": "90s"}}})"),
+                     "/");
+    CHECK(guide.default_queue == "emails");
+    CHECK(guide.stale_after == libqueue::Milliseconds(90'000));
+    CHECK_FALSE(guide.section("redis").contains("url"));
+    REQUIRE(guide.deprecations.size() == 2);
+    CHECK_THAT(guide.deprecations[0], StartsWith("queue.redis.queue is the Dart queue system's"));
+    CHECK_THAT(guide.deprecations[1], Contains("cannot read: ignored"));
+
+    // A connection that is a URL is the url, unless url is given too.
+    Config url = parse_config(
+        json::parse(R"({"queue": {"redis": {"connection": "redis://10.0.0.5:6380/2"}}})"), "/");
+    CHECK(url.section("redis").value("url", "") == "redis://10.0.0.5:6380/2");
+    CHECK(url.default_queue == "default");
+    REQUIRE(url.deprecations.size() == 1);
+    CHECK_THAT(url.deprecations[0], Contains("read as queue.redis.url"));
+    Config both = parse_config(json::parse(R"({"queue": {"redis": {"connection": "redis://a",
+                                           "url": "redis://b"}}})"),
+                               "/");
+    CHECK(both.section("redis").value("url", "") == "redis://b");
+    CHECK_THAT(both.deprecations.at(0), Contains("connection is ignored"));
+
+    CHECK(parse_config(json::parse(R"({"queue": {"redis": {}}})"), "/").deprecations.empty());
+    CHECK_THAT(config_error(R"({"queue": {"redis": {"queue": 5}}})"),
+               StartsWith("q.json: queue.redis.queue: expected a string"));
+}
+
 TEST_CASE("every validation error names the file and the key path") {
     CHECK_THAT(config_error(R"({"queue": {"retry": {"base": "fast"}}})"),
                Equals("q.json: queue.retry.base: bad duration 'fast' (expected e.g. 250ms, 30s, "
@@ -329,8 +361,10 @@ TEST_CASE("the postgres and redis sections are checked by their drivers", "[post
                StartsWith("q.json: queue.redis.url: expected a string"));
     CHECK_THAT(config_error(R"({"queue": {"redis": {"retry_after": "later"}}})"),
                StartsWith("q.json: queue.redis.retry_after: bad duration 'later'"));
-    CHECK_THAT(config_error(R"({"queue": {"redis": {"connection": "default"}}})"),
-               StartsWith("q.json: queue.redis.connection: unknown key"));
+    CHECK_THAT(config_error(R"({"queue": {"redis": {"connection": 6379}}})"),
+               StartsWith("q.json: queue.redis.connection: expected a string"));
+    CHECK_THAT(config_error(R"({"queue": {"redis": {"host": "cache"}}})"),
+               StartsWith("q.json: queue.redis.host: unknown key"));
 }
 
 TEST_CASE("handler errors name handlers.NAME and the key") {

@@ -324,11 +324,11 @@ TEST_CASE("stats_to_json: counts, totals, rates, by name") {
     QueueStats q;
     q.queue = "default";
     q.counts = {4, 2, 1, 10, 3};
-    q.totals = {20, 9, 3, 5, 4'500};
+    q.totals = {20, 9, 3, 5, 4'500, 9};
     q.oldest_due_age = Milliseconds(12'345);
     q.by_name["mail"] = {4, 2, 1, 10, 3};
-    q.totals_by_name["mail"] = {20, 9, 3, 5, 4'500};
-    q.totals_by_name["gone"] = {1, 0, 1, 0, 0};  // only totals left: rows pruned
+    q.totals_by_name["mail"] = {20, 9, 3, 5, 4'500, 9};  // 9 completions timed
+    q.totals_by_name["gone"] = {1, 0, 1, 0, 0};          // only totals left: rows pruned
     stats.queues.push_back(q);
     QueueStats idle;
     idle.queue = "idle";

@@ -49,9 +49,15 @@ struct Config {
     WorkerSettings worker;
     std::map<std::string, CommandSpec> handlers;
 
+    // The queue `q push` and `q work` use without --queue: "default", or what the Dart queue
+    // system's queue.redis.queue names.
+    std::string default_queue = "default";
+
     // What q read differently from how it was written (the Dart queue system's names for the
     // same thing), one line each; `q config` shows them.
     std::vector<std::string> notes;
+    // Dart keys q reads for now but will not always: every command prints them on stderr.
+    std::vector<std::string> deprecations;
 
     std::filesystem::path source;    // the file it was read from; empty when none was found
     std::filesystem::path base_dir;  // relative paths resolve from here

@@ -25,13 +25,24 @@ struct StateCounts {
 
 // Lifetime counters, kept by the driver across restarts where it persists anything
 // (SQL: a side table; file: in the file; redis: a hash). Survive pruning and keep_completed=false.
+// Other programs sharing a table count nothing here, so Stats raises pushed, completed and dead
+// to at least what the stored rows show (StatsBuilder::finish); retries and run times only q
+// knows.
 struct Totals {
     std::uint64_t pushed = 0;
     std::uint64_t completed = 0;
     std::uint64_t dead = 0;           // jobs that went to the dead letters (cancel included)
     std::uint64_t retries = 0;        // failed attempts that were released for another try
-    std::uint64_t processing_ms = 0;  // summed run time of completed jobs
+    std::uint64_t processing_ms = 0;  // summed run time of the completions q timed
+    // How many completions processing_ms sums: q's own, which StatsBuilder::add_totals takes
+    // to be every completion a driver counted.
+    std::uint64_t timed = 0;
 };
+
+// completed / (completed + dead); nullopt before any job finished.
+std::optional<double> success_rate(const Totals& totals);
+// The mean run time of the completions q timed; nullopt when there are none.
+std::optional<double> average_processing_ms(const Totals& totals);
 
 struct QueueStats {
     std::string queue;

@@ -473,18 +473,40 @@ class RedisDriver final : public QueueDriver {
         return results;
     }
 
-    // Jobs of one queue in id order after `after`, matching the filter, at most `limit` (0: all).
+    // Jobs of one queue matching the filter, in list order (created_at, id) after filter.after,
+    // at most `limit` (0: all). Redis keeps no index in that order, so every candidate (the
+    // state's set, or every id of the queue) is read, in chunks, keeping the first `limit`.
     std::vector<Job> list_queue(Connection& c, const std::string& queue, const ListFilter& filter,
                                 std::size_t limit) {
         static const std::map<Status, std::string> kSets{{Status::pending, "pending"},
                                                          {Status::processing, "reserved"},
                                                          {Status::completed, "completed"},
                                                          {Status::failed, "dead"}};
-        std::vector<Job> out;
-        // Reads the hashes of `ids` and keeps the matches; false once the limit is reached.
-        auto take = [&](const std::vector<std::string>& ids) {
+        std::vector<std::string> ids;
+        if (filter.status) {
+            auto reply = c.command({"ZRANGE", base(queue) + kSets.at(*filter.status), "0", "-1"});
+            const auto& members = c.expect(reply, "ZRANGE");
+            for (std::size_t i = 0; i < redis::size(members); ++i) {
+                auto member = redis::text(redis::element(members, i));
+                ids.emplace_back(*filter.status == Status::pending
+                                     ? redis::id_of_pending_member(member)
+                                     : member);
+            }
+        } else {
+            auto reply = c.command({"ZRANGE", base(queue) + "ids", "0", "-1"});
+            const auto& members = c.expect(reply, "ZRANGE");
+            for (std::size_t i = 0; i < redis::size(members); ++i) {
+                ids.emplace_back(redis::text(redis::element(members, i)));
+            }
+        }
+        // A max-heap in list order: its top is the last of the first `limit` kept so far.
+        std::vector<Job> kept;
+        const auto later_first = [](const Job& a, const Job& b) { return listed_before(a, b); };
+        for (std::size_t start = 0; start < ids.size(); start += kScanChunk) {
             std::vector<Command> gets;
-            for (const auto& id : ids) gets.push_back({"HGETALL", base(queue) + "job:" + id});
+            for (std::size_t i = start; i < std::min(ids.size(), start + kScanChunk); ++i) {
+                gets.push_back({"HGETALL", base(queue) + "job:" + ids[i]});
+            }
             for (const auto& reply : c.pipeline(gets)) {
                 const auto& hash = c.expect(reply, "HGETALL");
                 if (redis::size(hash) == 0)
@@ -492,49 +514,18 @@ class RedisDriver final : public QueueDriver {
                 auto job = redis::job_from_hash(hash);
                 if (!matches(job, filter))
                     continue;
-                out.push_back(std::move(job));
-                if (limit != 0 && out.size() >= limit)
-                    return false;
+                if (limit != 0 && kept.size() == limit) {
+                    if (!listed_before(job, kept.front()))
+                        continue;
+                    std::pop_heap(kept.begin(), kept.end(), later_first);
+                    kept.pop_back();
+                }
+                kept.push_back(std::move(job));
+                std::push_heap(kept.begin(), kept.end(), later_first);
             }
-            return true;
-        };
-
-        if (filter.status) {
-            // The state's set holds only those jobs: read its ids, then page through them sorted.
-            auto reply = c.command({"ZRANGE", base(queue) + kSets.at(*filter.status), "0", "-1"});
-            const auto& members = c.expect(reply, "ZRANGE");
-            std::vector<std::string> ids;
-            for (std::size_t i = 0; i < redis::size(members); ++i) {
-                auto member = redis::text(redis::element(members, i));
-                std::string id(*filter.status == Status::pending
-                                   ? redis::id_of_pending_member(member)
-                                   : member);
-                if (id > filter.after_id)
-                    ids.push_back(std::move(id));
-            }
-            std::sort(ids.begin(), ids.end());
-            for (std::size_t start = 0; start < ids.size(); start += kScanChunk) {
-                auto end = std::min(ids.size(), start + kScanChunk);
-                if (!take({ids.begin() + long(start), ids.begin() + long(end)}))
-                    break;
-            }
-            return out;
         }
-        // Every id of the queue, in order, from the lexicographic index.
-        std::string from = filter.after_id.empty() ? "-" : "(" + filter.after_id;
-        for (;;) {
-            auto reply = c.command({"ZRANGEBYLEX", base(queue) + "ids", from, "+", "LIMIT", "0",
-                                    std::to_string(kScanChunk)});
-            const auto& members = c.expect(reply, "ZRANGEBYLEX");
-            std::vector<std::string> ids;
-            for (std::size_t i = 0; i < redis::size(members); ++i) {
-                ids.emplace_back(redis::text(redis::element(members, i)));
-            }
-            if (ids.empty() || !take(ids) || ids.size() < kScanChunk)
-                break;
-            from = "(" + ids.back();
-        }
-        return out;
+        std::sort_heap(kept.begin(), kept.end(), later_first);
+        return kept;
     }
 
     std::vector<Job> list_on(Connection& c, const ListFilter& filter) {
@@ -554,7 +545,8 @@ class RedisDriver final : public QueueDriver {
             out.insert(out.end(), std::make_move_iterator(jobs.begin()),
                        std::make_move_iterator(jobs.end()));
         }
-        std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) { return a.id < b.id; });
+        std::sort(out.begin(), out.end(),
+                  [](const Job& a, const Job& b) { return listed_before(a, b); });
         if (filter.limit != 0 && out.size() > filter.limit)
             out.resize(filter.limit);
         return out;
@@ -605,8 +597,10 @@ nlohmann::json check_redis_section(const ConfigChecker& check, const nlohmann::j
             check.string(value, path);  // every key starts with it: an empty one would clash
         } else if (key == "retry_after") {
             check.duration(value, path);  // the Dart queue system's name for stale_after
+        } else if (key == "connection" || key == "queue") {
+            check.string(value, path);  // the Dart queue system's keys (config.cpp reads them)
         } else {
-            check.unknown_key(path, {"url", "prefix", "retry_after"});
+            check.unknown_key(path, {"url", "prefix", "retry_after", "connection", "queue"});
         }
     }
     return section;
