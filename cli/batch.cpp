@@ -7,6 +7,7 @@
 
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/import.hpp"
 #include "libqueue/json_limits.hpp"
 #include "options.hpp"
 
@@ -18,6 +19,9 @@ namespace {
 libqueue::NewJob job_from_line(const nlohmann::json& line, const std::string& default_queue) {
     if (!line.is_object())
         throw libqueue::DataError("expected a JSON object");
+    // A whole job record, as q export writes it: moved with its id and attempts.
+    if (line.contains("status"))
+        return libqueue::moved_job(libqueue::job_from_json(line));
     libqueue::NewJob job;
     job.queue = default_queue;
     auto string_field = [&](const char* key) {

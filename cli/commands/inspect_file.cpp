@@ -29,8 +29,9 @@ constexpr const char* description =
     "of entries, or {\"jobs\": [...]} of them, each either {id, type, payload, scheduledAt, "
     "createdAt, attempts, maxRetries} or khadem's {id, jobType, payload, queuedAt, scheduledFor, "
     "attempts, status, metadata}. The Dart drivers write local time without a zone: such times "
-    "are read in this machine's zone ($TZ, else /etc/localtime), or in --tz. An empty file is an "
-    "empty queue. Entries that cannot be read are reported by their index; the rest are still "
+    "are read in this machine's zone ($TZ, else /etc/localtime), or in --tz. q export's NDJSON "
+    "is read too. An empty file is an empty queue. Entries that cannot be read are reported by "
+    "their index; the rest are still "
     "shown.";
 
 constexpr const char* footer =
@@ -41,7 +42,8 @@ constexpr const char* footer =
     "\n"
     "Output:\n"
     "With --json, one document: {path, layout (\"q-queue-file\", \"dart-array\",\n"
-    "\"dart-object\", \"empty\"), now, zone, zoneless_times, total, shown, jobs: [the job as\n"
+    "\"dart-object\", \"q-export\", \"empty\"), now, zone, zoneless_times, total, shown, jobs: "
+    "[the job as\n"
     "q show --json prints it, whole payload included, plus entry, due, and dart_status and\n"
     "metadata where the file had them; created_at null when the entry gave none], problems:\n"
     "[{entry, error}], summary: {by_status, by_name}}.\n"

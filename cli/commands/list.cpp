@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands/commands.hpp"
+#include "job_filter.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -12,8 +13,7 @@ namespace q {
 namespace {
 
 struct ListArgs {
-    std::string status;
-    std::string name;
+    JobFilterArgs filter;
     std::size_t limit = 100;
     std::string after;
 };
@@ -44,9 +44,7 @@ void add_list_command(CLI::App& app, Context& context) {
         "  0   listed (also when no job matches)\n"
         "  64  bad option (unknown status)\n"
         "  66  --after names no stored job");
-    cmd->add_option("--status", args->status, "Only jobs in this state")
-        ->type_name("pending|processing|completed|failed");
-    cmd->add_option("--name", args->name, "Only jobs with this name")->type_name("NAME");
+    add_job_filter_options(cmd, args->filter);
     cmd->add_option("--limit", args->limit, "At most N jobs; 0 for all")
         ->check(CLI::NonNegativeNumber)
         ->type_name("N")
@@ -54,13 +52,7 @@ void add_list_command(CLI::App& app, Context& context) {
     cmd->add_option("--after", args->after, "Only jobs listed after job ID (the next page)")
         ->type_name("ID");
     cmd->callback([&context, args] {
-        libqueue::ListFilter filter;
-        if (!args->status.empty())
-            filter.status = parse_status_option("--status", args->status);
-        if (!args->name.empty())
-            filter.name = args->name;
-        if (context.options.queue)
-            filter.queue = context.queue();
+        libqueue::ListFilter filter = job_filter(context, args->filter);
         filter.limit = args->limit;
         if (!args->after.empty())
             filter.after = parse_after_option(context.driver(), args->after);

@@ -42,7 +42,9 @@ constexpr const char* description =
     "\n"
     "With --batch, every line of FILE (- for stdin) is one job as a JSON object: {\"name\": ..., "
     "\"payload\": any JSON, \"queue\": ..., \"delay\": \"30s\" or seconds, \"max_retries\": N, "
-    "\"unique_key\": ...}; only name is required. Every line is checked before anything is "
+    "\"unique_key\": ...}; only name is required. A line that is a whole job record, as q "
+    "export writes it (it has a \"status\"), keeps its id, attempts and due time; a finished "
+    "one (completed or dead) is refused. Every line is checked before anything is "
     "stored, and then all jobs are stored together or none is: a bad line is reported with its "
     "number (exit 65) and the queue is left as it was. The ids are printed one per line, in the "
     "order of the lines.";

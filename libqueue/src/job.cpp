@@ -91,6 +91,8 @@ void validate_new_job(const NewJob& job) {
         check_label("job id", job.id);
     if (job.max_retries < 0)
         throw DataError("max_retries is negative");
+    if (job.attempts < 0)
+        throw DataError("attempts is negative");
     check_json_depth(job.payload, "payload");
     if (!nlohmann::json::accept(job.payload)) {
         throw DataError("payload is not valid JSON: " + (job.payload.size() > 60

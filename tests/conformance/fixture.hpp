@@ -102,6 +102,10 @@ class JobSpec {
         job_.id = std::move(value);
         return *this;
     }
+    JobSpec& attempts(int value) {
+        job_.attempts = value;
+        return *this;
+    }
     operator const NewJob&() const { return job_; }
 
   private:

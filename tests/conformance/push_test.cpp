@@ -67,6 +67,24 @@ TEST_CASE("push gives every job its own id, or keeps the one given", "[push]") {
     CHECK(stored(d, chosen).name == "chosen");
 }
 
+TEST_CASE("push keeps the attempts a job already used (an import), in a batch too", "[push]") {
+    DriverFixture f;
+    auto& d = f.driver();
+
+    const auto one = push(d, a_job("moved").attempts(2).max_retries(3));
+    CHECK(stored(d, one).attempts == 2);
+    d.push_batch({a_job("moved").id("batch-a").attempts(1), a_job("moved").id("batch-b")});
+    CHECK(stored(d, "batch-a").attempts == 1);
+    CHECK(stored(d, "batch-b").attempts == 0);
+    // The next claim counts on from there; one run is left of 1 + max_retries.
+    auto claimed = d.claim(libqueue::ClaimRequest{{"default"}, "w", 3, 0});
+    REQUIRE(claimed.size() == 3);
+    for (const auto& job : claimed) {
+        CHECK(job.attempts == (job.id == one ? 3 : job.id == "batch-a" ? 2 : 1));
+    }
+    CHECK_THROWS_AS(d.push(a_job("moved").attempts(-1)), libqueue::DataError);
+}
+
 TEST_CASE("push refuses an invalid job and stores nothing", "[push]") {
     DriverFixture f;
     auto& d = f.driver();

@@ -56,4 +56,12 @@ failed|2
 pending|5
 processing|1" "$dart_counts" "Dart stats counts"
 assert_eq "$dart_counts" "$q_summed" "q stats, summed over the queues, counts what the Dart stats counts"
+
+# Totals count the Dart side's rows too: default holds 11 rows (q pushed 4 of them), 5
+# completed (q completed 4) and 2 dead (q buried 1). Retries are q's alone: none here.
+default_stats=$(printf '%s\n' "$OUT" | grep '"queue":"default"')
+assert_contains "$default_stats" '"totals":{"completed":5,"dead":2,"processing_ms":' \
+    "completed and dead totals include the Dart driver's"
+assert_contains "$default_stats" '"pushed":11,"retries":0}' "pushed includes the Dart driver's rows"
+assert_contains "$default_stats" '"success_rate":0.7142857' "5 of 7 finished completed"
 finish

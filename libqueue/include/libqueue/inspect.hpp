@@ -24,6 +24,7 @@ enum class FileLayout {
     dart_array,    // [ {id, type, payload, scheduledAt, ...} ]
     dart_object,   // {"jobs": [ ... ]}
     empty,         // a 0-byte (or blank) file: an empty queue, as the Dart drivers read it
+    q_export,      // `q export`'s NDJSON: one job record per line
 };
 std::string_view to_string(FileLayout layout);
 

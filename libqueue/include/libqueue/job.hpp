@@ -59,6 +59,7 @@ struct NewJob {
     std::optional<std::string> unique_key;  // while a job with this key is pending or processing,
                                             // push returns that job's id and adds nothing
     std::string id;                         // empty: generated
+    int attempts = 0;  // runs already used: 0 for a new job; an import keeps a job's count
 };
 
 // The longest job name, queue name, unique key or id, in bytes, on every driver.

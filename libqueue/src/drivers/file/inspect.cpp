@@ -15,6 +15,7 @@
 
 #include "drivers/file/file_format.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/json_limits.hpp"
 
 namespace libqueue {
 
@@ -241,6 +242,43 @@ bool blank(std::string_view text) {
     return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
+// The lines of `q export` (NDJSON, one job record per line): read when the first line that is not
+// blank is a job record by itself, which no other layout's first line is.
+bool export_lines(std::string_view text) {
+    std::size_t start = text.find_first_not_of(" \t\r\n");
+    std::size_t end = text.find('\n', start);
+    std::string_view first = text.substr(start, end == std::string_view::npos ? end : end - start);
+    if (!json_depth_ok(first, 1))
+        return false;
+    json line = json::parse(first.begin(), first.end(), nullptr, false);
+    return line.is_object() && line.contains("id") && line.contains("name") &&
+           line.contains("status") && !line.contains("format") && !line.contains("jobs");
+}
+
+void inspect_export_lines(std::string_view text, FileInspection& out) {
+    std::size_t number = 0;
+    while (!text.empty()) {
+        std::size_t end = text.find('\n');
+        std::string_view line = text.substr(0, end);
+        text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+        ++number;
+        if (blank(line))
+            continue;
+        const std::string name = "line " + std::to_string(number);
+        try {
+            check_json_depth(line, "line", 1);
+            json record = json::parse(line.begin(), line.end(), nullptr, false);
+            if (record.is_discarded())
+                throw DataError("not valid JSON");
+            InspectedJob job;
+            job.job = job_from_json(record);
+            add_job(out, name, std::move(job));
+        } catch (const DataError& e) {
+            out.problems.push_back({name, e.what()});
+        }
+    }
+}
+
 }  // namespace
 
 std::string_view to_string(FileLayout layout) {
@@ -253,6 +291,8 @@ std::string_view to_string(FileLayout layout) {
             return "dart-object";
         case FileLayout::empty:
             return "empty";
+        case FileLayout::q_export:
+            return "q-export";
     }
     return "unknown";
 }
@@ -265,6 +305,11 @@ FileInspection inspect_queue_text(std::string_view text, const std::string& orig
     out.zone = zone.name();
     if (blank(text)) {
         out.layout = FileLayout::empty;
+        return out;
+    }
+    if (export_lines(text)) {
+        out.layout = FileLayout::q_export;
+        inspect_export_lines(text, out);
         return out;
     }
     json root = file_queue::parse_json_text(text, origin);

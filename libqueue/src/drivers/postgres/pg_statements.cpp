@@ -115,15 +115,16 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
     db.prepare(stmt::now, "SELECT " + ms("now()"));
 
     // $1 ids, $2 names, $3 queues, $4 max_retries, $5 payloads, $6 run_at ms (NULL: use delay),
-    // $7 delay ms, $8 shard, $9 channel. All rows or none; returns how many.
+    // $7 delay ms, $8 shard, $9 channel, $10 attempts. All rows or none; returns how many.
     db.prepare(stmt::push,
                "WITH src AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], "
-               "$5::text[], $6::int8[], $7::int8[]) AS u(id, name, queue, max_retries, payload, "
-               "run_at, delay)), "
+               "$5::text[], $6::int8[], $7::int8[], $10::int[]) AS u(id, name, queue, "
+               "max_retries, payload, run_at, delay, attempts)), "
                "ins AS (INSERT INTO " +
                    J +
                    " (id, name, queue, status, attempts, max_retries, payload, created_at, "
-                   "available_at) SELECT id, name, queue, 'pending', 0, max_retries, payload, "
+                   "available_at) SELECT id, name, queue, 'pending', attempts, max_retries, "
+                   "payload, "
                    "now(), COALESCE(" +
                    at("run_at") +
                    ", now() + delay * interval '1 millisecond') FROM src RETURNING queue, name), "

@@ -503,7 +503,7 @@ class PostgresDriver final : public QueueDriver {
     void insert_jobs(pqxx::transaction_base& tx, Connection& c, const std::vector<NewJob>& jobs,
                      const std::vector<PushResult>& results, const std::vector<bool>& insert) {
         std::vector<std::string> ids, names, queues, payloads;
-        std::vector<long long> max_retries, delays;
+        std::vector<long long> max_retries, delays, attempts;
         std::vector<std::optional<long long>> run_at;
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             if (!insert[i])
@@ -514,6 +514,7 @@ class PostgresDriver final : public QueueDriver {
             queues.push_back(job.queue);
             payloads.push_back(job.payload);
             max_retries.push_back(job.max_retries);
+            attempts.push_back(job.attempts);
             delays.push_back(std::max<long long>(0, job.delay.count()));
             run_at.push_back(job.run_at
                                  ? std::optional<long long>(job.run_at->time_since_epoch().count())
@@ -523,7 +524,7 @@ class PostgresDriver final : public QueueDriver {
             return;
         tx.exec_prepared(stmt::push, text_array(ids), text_array(names), text_array(queues),
                          int_array(max_retries), text_array(payloads), nullable_int_array(run_at),
-                         int_array(delays), c.shard, names_.channel);
+                         int_array(delays), c.shard, names_.channel, int_array(attempts));
     }
 
     // Pushes with unique keys, in the caller's transaction: per key, an advisory lock makes

@@ -205,10 +205,11 @@ local now = now_ms()
 local index = prefix .. ':index'
 local out, woken = {}, {}
 for i = 0, n - 1 do
-  local a = 3 + i * 9
+  local a = 3 + i * 10
   local id, name, queue, payload = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
   local max_retries, run_at, delay = ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
   local has_unique, unique = ARGV[a + 8] == '1', ARGV[a + 9]
+  local attempts = ARGV[a + 10]
   local base = base_of(prefix, queue)
   local holder = false
   if has_unique then
@@ -229,7 +230,7 @@ for i = 0, n - 1 do
     if run_at ~= '' then due = tonumber(run_at) end
     local job = base .. 'job:' .. id
     redis.call('HSET', job, 'id', id, 'name', name, 'queue', queue, 'status', 'pending',
-      'attempts', '0', 'max_retries', max_retries, 'payload', payload,
+      'attempts', attempts, 'max_retries', max_retries, 'payload', payload,
       'created_at', num(now), 'available_at', num(due))
     if has_unique then
       redis.call('HSET', job, 'unique_key', unique)

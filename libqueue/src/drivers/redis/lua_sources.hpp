@@ -9,7 +9,8 @@ namespace libqueue::redis {
 
 enum class ScriptId {
     push,         // prefix, retry, n, then n x (id name queue payload max_retries run_at delay
-                  // has_unique unique_key) -> flat {id, code}: 1 created, 0 unique hit, 2 id taken
+                  // has_unique unique_key attempts) -> flat {id, code}: 1 created, 0 unique hit,
+                  // 2 id taken
     claim,        // prefix, stale_ms, limit, nqueues, queues..., tokens... -> array of job hashes
     heartbeat,    // prefix, id, token, retry -> 1/0
     complete,     // prefix, id, token, retry, ran_ms, keep(1/0) -> 1/0

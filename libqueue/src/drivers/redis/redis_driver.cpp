@@ -387,6 +387,7 @@ class RedisDriver final : public QueueDriver {
         args.push_back(ms_text(job.delay));
         args.push_back(job.unique_key ? "1" : "0");
         args.push_back(job.unique_key.value_or(""));
+        args.push_back(std::to_string(job.attempts));
     }
 
     // One {id, code} pair of a push script's reply (see ScriptId::push).

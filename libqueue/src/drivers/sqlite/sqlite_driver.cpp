@@ -597,6 +597,7 @@ class SqliteDriver final : public QueueDriver {
         insert.bindNoCopy(base + 5, job.payload);
         insert.bindNoCopy(base + 6, now_text);
         insert.bindNoCopy(base + 7, due_text);
+        insert.bind(base + 8, job.attempts);
     }
 
     bool any_due(const std::vector<std::string>& queues, const std::string& now_text) {

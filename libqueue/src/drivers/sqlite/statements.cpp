@@ -21,8 +21,8 @@ std::string insert_rows(int rows) {
             parameter += std::to_string(row * kInsertParams + column);
             return parameter;
         };
-        sql += (row ? ", (" : "(") + p(1) + ", " + p(2) + ", " + p(3) + ", 'pending', 0, " + p(4) +
-               ", " + p(5) + ", NULL, " + p(6) + ", " + p(7) + ", NULL, NULL)";
+        sql += (row ? ", (" : "(") + p(1) + ", " + p(2) + ", " + p(3) + ", 'pending', " + p(8) +
+               ", " + p(4) + ", " + p(5) + ", NULL, " + p(6) + ", " + p(7) + ", NULL, NULL)";
     }
     return sql;
 }

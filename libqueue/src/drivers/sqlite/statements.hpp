@@ -15,10 +15,10 @@ namespace libqueue::sqlite::sql {
 extern const std::string kColumns;
 extern const std::string kInsert;
 // kInsert for kInsertRows rows in one statement: a batch pays SQLite's per-statement cost (bind
-// reset, VM start and halt) once per kInsertRows jobs. Parameters 7*i+1 .. 7*i+7 are row i's, in
+// reset, VM start and halt) once per kInsertRows jobs. Parameters 8*i+1 .. 8*i+8 are row i's, in
 // kInsert's order.
 inline constexpr int kInsertRows = 32;
-inline constexpr int kInsertParams = 7;
+inline constexpr int kInsertParams = 8;
 extern const std::string kInsertMany;
 extern const std::string kKeyHolder;
 extern const std::string kTakeKey;
