@@ -107,7 +107,8 @@ class QueueDriver {
     // The driver's clock (the server's where there is one).
     virtual TimePoint now() = 0;
 
-    // push (now / delayed): a pending row, attempts 0, available_at = now + delay or run_at.
+    // push (now / delayed): a pending row, attempts 0 (or NewJob::attempts, for an import),
+    // available_at = now + delay or run_at.
     // With unique_key: returns the existing job (created=false) while one with that key is
     // pending or processing. Throws DataError for an invalid NewJob (validate_new_job), having
     // stored nothing. Drivers implement store_one and store_batch, which get valid jobs only.
