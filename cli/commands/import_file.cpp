@@ -39,7 +39,8 @@ constexpr const char* footer =
     "\n"
     "Output:\n"
     "What was imported and what was skipped, and why. With --json one document:\n"
-    "{\"path\", \"layout\", \"driver\", \"dry_run\", \"imported\": N, \"jobs\": [{\"entry\", \"id\"}],\n"
+    "{\"path\", \"layout\", \"driver\", \"dry_run\", \"imported\": N, \"jobs\": [{\"entry\", "
+    "\"id\"}],\n"
     "\"skipped\": [{\"entry\", \"id\", \"reason\"}]}.\n"
     "\n"
     "Exit status:\n"
@@ -99,19 +100,19 @@ void run_import(Context& context, const ImportArgs& args) {
     auto inspection = libqueue::inspect_queue_file(args.path, libqueue::LocalZone(args.tz));
     if (!inspection.problems.empty() && !args.skip_unreadable) {
         const auto& first = inspection.problems.front();
-        throw libqueue::DataError(fmt::format(
-            "{}: {} entr{} cannot be read (first, {}: {}); nothing imported "
-            "(--skip-unreadable imports the rest)",
-            inspection.path.string(), inspection.problems.size(),
-            inspection.problems.size() == 1 ? "y" : "ies", first.entry, first.error));
+        throw libqueue::DataError(
+            fmt::format("{}: {} entr{} cannot be read (first, {}: {}); nothing imported "
+                        "(--skip-unreadable imports the rest)",
+                        inspection.path.string(), inspection.problems.size(),
+                        inspection.problems.size() == 1 ? "y" : "ies", first.entry, first.error));
     }
     auto plan = libqueue::plan_import(inspection);
     if (!args.dry_run && !plan.jobs.empty()) {
         try {
             context.driver().push_batch(plan.jobs);
         } catch (const libqueue::DataError& e) {
-            throw libqueue::DataError(fmt::format("{}: {}; nothing imported",
-                                                  inspection.path.string(), e.what()));
+            throw libqueue::DataError(
+                fmt::format("{}: {}; nothing imported", inspection.path.string(), e.what()));
         }
     }
     if (context.json()) {

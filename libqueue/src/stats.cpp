@@ -114,7 +114,23 @@ void StatsBuilder::add_totals(const std::string& queue_name, const std::string& 
     add(queue(queue_name).totals_by_name[name], counted);
 }
 
+void StatsBuilder::completed_rows_ran(const std::string& queue_name, const std::string& name,
+                                      Milliseconds total, std::uint64_t n) {
+    auto& [ms, rows] = row_run_times_[{queue_name, name}];
+    ms += std::uint64_t(std::max<Milliseconds::rep>(total.count(), 0));
+    rows += n;
+}
+
 Stats StatsBuilder::finish() && {
+    // Run times from the rows only where q timed no run of that name: q's own rows hold the last
+    // heartbeat in available_at, not the start of the run.
+    for (const auto& [key, run] : row_run_times_) {
+        Totals& totals = queue(key.first).totals_by_name[key.second];
+        if (totals.timed == 0 && run.second > 0) {
+            totals.processing_ms = run.first;
+            totals.timed = run.second;
+        }
+    }
     Stats stats;
     stats.now = now_;
     for (auto& [_, entry] : queues_) {

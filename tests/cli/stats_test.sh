@@ -84,7 +84,7 @@ assert_one_line "$ERR" "negative threshold"
 assert_eq "$before" "$(snapshot)" "bad input left the queue unchanged"
 
 # Rows another program wrote count in the totals: 12 pushed, 3 of them completed, 1 dead, none
-# of it seen by q's counters. Run times only q measures: no average from rows.
+# of it seen by q's counters. Their run times are unknown (no available_at): no average.
 for i in $(seq 12); do
     status=pending finished=NULL
     ((i <= 3)) && status=completed finished="'2026-12-02T16:30:00.000Z'"
@@ -97,8 +97,20 @@ expect_exit 0 q --queue dart stats --json
 assert_contains "$OUT" '"totals":{"completed":3,"dead":1,"processing_ms":0,"pushed":12,"retries":0}' \
     "totals at least what the rows show"
 assert_contains "$OUT" '"success_rate":0.75' "success from the rows: 3 of 4 finished"
-assert_contains "$OUT" '"average_processing_ms":null' "no run time q did not measure"
+assert_contains "$OUT" '"average_processing_ms":null' "no run time the rows cannot tell"
 expect_exit 0 q --queue dart stats
 assert_contains "$OUT" "75.0%"
+
+# A completed row with both times (a delayed job another program ran): its run time is
+# finished_at - available_at, for a job name q never completed itself.
+sqlite3 "$T/queue.db" "INSERT INTO kronix_jobs (id, name, queue, status, attempts, max_retries,
+    payload, created_at, available_at, finished_at) VALUES ('job_timed', 'TimedJob', 'dart',
+    'completed', 1, 3, '{}', '2026-12-02T16:21:28.222Z', '2026-12-02T16:29:30.000Z',
+    '2026-12-02T16:30:00.000Z')"
+expect_exit 0 q --queue dart stats --json
+assert_contains "$OUT" '"TimedJob":{"average_processing_ms":30000.0' "30 s from the row's own times"
+assert_contains "$OUT" '"success_rate":0.8' "4 of 5 finished completed"
+expect_exit 0 q --queue dart stats
+assert_contains "$OUT" "30s"
 
 finish

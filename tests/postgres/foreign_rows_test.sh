@@ -56,6 +56,17 @@ expect_exit 0 q dlq retry seed-dead
 expect_exit 0 q work --stop-when-empty
 assert_contains "$(cat "$T/ran")" "seed-dead|1|{}" "a dead seed row retried by q runs again"
 
+# Rows another program completed count in q stats: a name q never ran gets its totals and its
+# average run time from the rows (finished_at - available_at, where both are set).
+sql "INSERT INTO $TABLE (id, name, queue, status, attempts, payload, available_at, finished_at)
+     VALUES ('other-1', 'other_job', 'elsewhere', 'completed', 1, '{}',
+             now() - interval '50 seconds', now() - interval '10 seconds'),
+            ('other-2', 'other_job', 'elsewhere', 'completed', 1, '{}', NULL, now())"
+expect_exit 0 q --queue elsewhere stats --json
+assert_contains "$OUT" '"pushed":2' "pushed counts the rows q never pushed"
+assert_contains "$OUT" '"average_processing_ms":40000.0' "40 s from the one row that times its run"
+assert_contains "$OUT" '"success_rate":1.0'
+
 # q migrate never changes an existing table: a second run has nothing to do.
 before=$(sql "SELECT count(*) FROM pg_indexes WHERE tablename = '$TABLE'")
 expect_exit 0 q migrate

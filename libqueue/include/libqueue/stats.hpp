@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "libqueue/job.hpp"
@@ -78,6 +79,11 @@ class StatsBuilder {
     void due_since(const std::string& queue, TimePoint since);
     void due_for(const std::string& queue, Milliseconds age);
     void add_totals(const std::string& queue, const std::string& name, const Totals& totals);
+    // `n` completed rows whose own columns time their run (finished_at - available_at), summing
+    // `total`: the average run time of a job name q never completed itself (rows another program
+    // worked), which no counter of q's holds.
+    void completed_rows_ran(const std::string& queue, const std::string& name, Milliseconds total,
+                            std::uint64_t n);
     void warn(std::string line) { warnings_.push_back(std::move(line)); }
 
     Stats finish() &&;
@@ -87,6 +93,9 @@ class StatsBuilder {
 
     TimePoint now_;
     std::map<std::string, QueueStats> queues_;  // sorted by name, as Stats promises
+    // completed_rows_ran, per queue and name: {summed ms, rows}.
+    std::map<std::pair<std::string, std::string>, std::pair<std::uint64_t, std::uint64_t>>
+        row_run_times_;
     std::vector<std::string> warnings_;
 };
 

@@ -347,14 +347,21 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                                      " j WHERE j.id = u.job_id AND j.status IN ('pending', "
                                      "'processing')) LIMIT 1000)");
 
-    // queue, name, status, due, count, age of the oldest due job (ms).
+    // queue, name, status, due, count, age of the oldest due job (ms), then the run time (ms)
+    // summed over the completed rows whose finished_at - available_at times it, and how many.
+    const std::string timed_run =
+        "status = 'completed' AND isfinite(available_at) AND isfinite(finished_at) AND "
+        "finished_at >= available_at";
     db.prepare(stmt::stats_counts,
                "SELECT queue, name, status, due, count(*), " + ms("now()") + " - min(" +
                    ms("COALESCE(available_at, created_at)") +
-                   ") FILTER (WHERE due AND isfinite(COALESCE(available_at, created_at))) FROM "
+                   ") FILTER (WHERE due AND isfinite(COALESCE(available_at, created_at))), sum(" +
+                   ms("finished_at") + " - " + ms("available_at") + ") FILTER (WHERE " + timed_run +
+                   "), count(*) FILTER (WHERE " + timed_run +
+                   ") FROM "
                    "(SELECT queue, name, status, status = 'pending' AND "
                    "(available_at IS NULL OR available_at <= now()) AS due, available_at, "
-                   "created_at FROM " +
+                   "created_at, finished_at FROM " +
                    J + ") x GROUP BY queue, name, status, due");
     db.prepare(stmt::stats_totals,
                "SELECT queue, name, sum(pushed)::int8, sum(completed)::int8, sum(dead)::int8, "

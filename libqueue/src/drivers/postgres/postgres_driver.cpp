@@ -438,6 +438,11 @@ class PostgresDriver final : public QueueDriver {
                                  row[4].as<std::uint64_t>());
                 if (due && !row[5].is_null())
                     stats.due_for(queue, Milliseconds(row[5].as<long long>()));
+                if (!row[6].is_null()) {
+                    stats.completed_rows_ran(queue, row[1].as<std::string>(),
+                                             Milliseconds(row[6].as<long long>()),
+                                             row[7].as<std::uint64_t>());
+                }
             }
             for (const auto& row : tx.exec_prepared(stmt::stats_totals)) {
                 Totals t;

@@ -33,12 +33,19 @@ Stats read_stats(Connection& connection, TimePoint now) {
     const std::string now_text = time_text(now);
     ReadTransaction snapshot(connection);
     {
-        Query counts(connection,
-                     "SELECT queue, name, status, due, count(*), "
-                     "min(CASE WHEN due THEN coalesce(available_at, created_at) END) FROM ("
-                     "SELECT queue, name, status, available_at, created_at, "
-                     "(status = 'pending' AND (available_at IS NULL OR available_at <= ?1)) AS due "
-                     "FROM kronix_jobs) GROUP BY queue, name, status, due");
+        // Then the run time (ms) summed over the completed rows whose finished_at - available_at
+        // times it (julianday reads q's ISO 8601 text and SQLite's own; NULL for the rest), and
+        // how many.
+        Query counts(
+            connection,
+            "SELECT queue, name, status, due, count(*), "
+            "min(CASE WHEN due THEN coalesce(available_at, created_at) END), "
+            "sum(CASE WHEN ran >= 0 THEN ran END), count(CASE WHEN ran >= 0 THEN 1 END) "
+            "FROM (SELECT queue, name, status, available_at, created_at, "
+            "(status = 'pending' AND (available_at IS NULL OR available_at <= ?1)) AS due, "
+            "CASE WHEN status = 'completed' THEN CAST(round((julianday(finished_at) - "
+            "julianday(available_at)) * 86400000) AS INTEGER) END AS ran "
+            "FROM kronix_jobs) GROUP BY queue, name, status, due");
         counts->bind(1, now_text);
         while (counts->executeStep()) {
             std::string queue = counts->getColumn(0).getString();
@@ -55,6 +62,10 @@ Stats read_stats(Connection& connection, TimePoint now) {
                                ": a due job's time cannot be read (" + e.what() +
                                "); q list names the job");
                 }
+            }
+            if (!counts->isColumnNull(6)) {
+                stats.completed_rows_ran(queue, name, Milliseconds(counts->getColumn(6).getInt64()),
+                                         std::uint64_t(counts->getColumn(7).getInt64()));
             }
         }
     }
