@@ -8,6 +8,7 @@
 #include "commands/commands.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/import.hpp"
+#include "libqueue/registry.hpp"
 #include "output.hpp"
 
 namespace q {
@@ -93,9 +94,10 @@ nlohmann::json plan_to_json(const libqueue::FileInspection& inspection,
 
 void run_import(Context& context, const ImportArgs& args) {
     const std::string driver_name = context.config().driver;
-    if (driver_name == "sync") {
-        throw libqueue::UsageError(
-            "driver 'sync' stores nothing: import into a driver that keeps jobs");
+    // The registry says which drivers run jobs at push instead of storing them (sync).
+    if (libqueue::dispatch_mode(driver_name) == libqueue::DispatchMode::run_at_dispatch) {
+        throw libqueue::UsageError(fmt::format(
+            "driver '{}' stores nothing: import into a driver that keeps jobs", driver_name));
     }
     auto inspection = libqueue::inspect_queue_file(args.path, libqueue::LocalZone(args.tz));
     if (!inspection.problems.empty() && !args.skip_unreadable) {
