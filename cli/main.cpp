@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string>
 
+#include "command_words.hpp"
 #include "commands/commands.hpp"
 #include "context.hpp"
 #include "help.hpp"
@@ -135,6 +136,7 @@ int main(int argc, char** argv) {
     q::add_man_command(app, Q_VERSION);
 
     try {
+        q::check_command_words(app, std::vector<std::string>(argv + 1, argv + argc));
         app.parse(argc, argv);
         return context.exit_code;
     } catch (const CLI::CallForHelp& e) {

@@ -27,11 +27,14 @@ libqueue::TimePoint parse_time_option(const std::string& option, const std::stri
 }
 
 libqueue::Status parse_status_option(const std::string& option, const std::string& text) {
+    // "dead" is what q calls the stored status "failed" (q dlq, q work): both are read.
+    if (text == "dead")
+        return libqueue::Status::failed;
     try {
         return libqueue::status_from_string(text);
     } catch (const libqueue::Error&) {
-        throw libqueue::UsageError(option + ": unknown status '" + text +
-                                   "' (expected pending, processing, completed or failed)");
+        throw libqueue::UsageError(option + ": unknown status '" + libqueue::valid_utf8(text) +
+                                   "' (expected pending, processing, completed, or dead/failed)");
     }
 }
 

@@ -135,7 +135,7 @@ void print_job_table(const Context& context, const std::vector<Job>& jobs) {
     std::vector<std::vector<std::string>> rows;
     rows.reserve(jobs.size());
     for (const auto& job : jobs) {
-        rows.push_back({job.id, job.name, job.queue, std::string(libqueue::to_string(job.status)),
+        rows.push_back({job.id, job.name, job.queue, status_word(job.status),
                         fmt::format("{}/{}", job.attempts, job.max_retries + 1),
                         when_column(job, now),
                         job.last_error ? one_line(*job.last_error, 60) : ""});
@@ -174,7 +174,7 @@ void print_job_details(const Job& job) {
     std::cout << fmt::format("id:           {}\n", job.id)
               << fmt::format("name:         {}\n", job.name)
               << fmt::format("queue:        {}\n", job.queue)
-              << fmt::format("status:       {}\n", libqueue::to_string(job.status))
+              << fmt::format("status:       {}\n", status_word(job.status))
               << fmt::format("attempts:     {} of {} (max_retries {})\n", job.attempts,
                              job.max_retries + 1, job.max_retries)
               << fmt::format("created_at:   {}\n", with_relative(job.created_at))
@@ -221,6 +221,12 @@ bool stdin_is_tty() {
 }
 bool stderr_is_tty() {
     return ::isatty(STDERR_FILENO) == 1;
+}
+
+std::string status_word(libqueue::Status status) {
+    if (status == libqueue::Status::failed)
+        return "dead";
+    return std::string(libqueue::to_string(status));
 }
 
 bool confirm(const std::string& question, bool assume_yes, const std::string& what_for) {

@@ -33,8 +33,7 @@ void add_cancel_command(CLI::App& app, Context& context) {
             auto job = driver.find(*id);
             if (!job)
                 throw libqueue::NotFoundError("cancel: no job '" + *id + "'");
-            throw libqueue::DataError("cancel: job '" + *id + "' is " +
-                                      std::string(libqueue::to_string(job->status)) +
+            throw libqueue::DataError("cancel: job '" + *id + "' is " + status_word(job->status) +
                                       ": only pending jobs can be cancelled");
         }
         if (context.json()) {

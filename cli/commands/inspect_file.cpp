@@ -91,7 +91,7 @@ void print_human(const Context& context, const libqueue::FileInspection& inspect
         std::cout << fmt::format("\n{} {}\n", j.entry, job.name);
         std::cout << fmt::format("  id:        {}\n", job.id);
         std::cout << fmt::format("  queue:     {}\n", job.queue);
-        std::cout << fmt::format("  status:    {}{}, {}\n", libqueue::to_string(job.status),
+        std::cout << fmt::format("  status:    {}{}, {}\n", status_word(job.status),
                                  j.dart_status ? " (Dart: " + *j.dart_status + ")" : "",
                                  due_text(j, inspection.now));
         std::cout << fmt::format("  created:   {}\n",

@@ -119,8 +119,7 @@ void print_result(Context& context, const libqueue::Dispatched& result) {
                                  one_line(job.last_error.value_or("(no error)"), 500));
         context.exit_code = 1;
     } else {
-        note(context,
-             fmt::format("job {} {} ran: {}", job.id, job.name, libqueue::to_string(job.status)));
+        note(context, fmt::format("job {} {} ran: {}", job.id, job.name, status_word(job.status)));
     }
 }
 

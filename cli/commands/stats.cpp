@@ -130,7 +130,7 @@ std::vector<std::string> breaches(const StatsArgs& args, std::optional<Milliseco
                                       libqueue::format_duration(*max_age)));
         }
         if (args.max_failed && q.counts.failed > *args.max_failed) {
-            out.push_back(fmt::format("{}: {} dead > --max-failed {}", q.queue, q.counts.failed,
+            out.push_back(fmt::format("{}: {} dead > --max-dead {}", q.queue, q.counts.failed,
                                       *args.max_failed));
         }
     }
@@ -188,7 +188,7 @@ void add_stats_command(CLI::App& app, Context& context) {
         "Examples:\n"
         "  q stats\n"
         "  q stats --json | jq '.queues[] | {queue, due, success_rate}'\n"
-        "  q --queue emails stats --max-pending 1000 --max-age 10m --max-failed 0\n"
+        "  q --queue emails stats --max-pending 1000 --max-age 10m --max-dead 0\n"
         "\n"
         "Output:\n"
         "Two tables: per queue, then per queue and job name. With --json one object:\n"
@@ -212,7 +212,7 @@ void add_stats_command(CLI::App& app, Context& context) {
     cmd->add_option("--max-age", args->max_age,
                     "Breach when a queue's oldest due job has waited longer than DURATION")
         ->type_name("DURATION");
-    cmd->add_option("--max-failed", args->max_failed,
+    cmd->add_option("--max-dead,--max-failed", args->max_failed,
                     "Breach when a queue holds more than N dead jobs")
         ->type_name("N")
         ->check(CLI::NonNegativeNumber);

@@ -47,7 +47,7 @@ void run_wait(Context& context, const WaitArgs& args) {
             if (last_seen) {
                 throw libqueue::NotFoundError(
                     fmt::format("wait: job '{}' disappeared while {} (cleared or pruned)", args.id,
-                                libqueue::to_string(last_seen->status)));
+                                status_word(last_seen->status)));
             }
             throw libqueue::NotFoundError("wait: no job '" + args.id + "'");
         }
@@ -70,10 +70,9 @@ void run_wait(Context& context, const WaitArgs& args) {
         const auto waited = std::chrono::duration_cast<libqueue::Milliseconds>(
             std::chrono::steady_clock::now() - start);
         if (timeout && waited >= *timeout) {
-            throw libqueue::TemporaryError(
-                fmt::format("wait: timed out after {}: job '{}' is still {}",
-                            libqueue::format_duration(*timeout), args.id,
-                            libqueue::to_string(last_seen->status)));
+            throw libqueue::TemporaryError(fmt::format(
+                "wait: timed out after {}: job '{}' is still {}",
+                libqueue::format_duration(*timeout), args.id, status_word(last_seen->status)));
         }
         auto pause = interval;
         if (timeout)

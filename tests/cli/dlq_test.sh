@@ -56,7 +56,7 @@ assert_eq "$cancelled" "$(ids_of "$OUT")" "--queue"
 # show: a dead job's details; anything else is 66.
 first=$(printf '%s\n' "$all" | head -n 1)
 expect_exit 0 q dlq show "$first"
-assert_contains "$OUT" "status:       failed" "show prints the job"
+assert_contains "$OUT" "status:       dead" "show prints the job"
 assert_contains "$OUT" "boom $first" "with its last error"
 expect_exit 0 q dlq show --json "$first"
 assert_eq "$first" "$(json_str "$OUT" id)" "show --json"

@@ -59,7 +59,7 @@ expect_exit 1 q stats --max-pending 2
 assert_eq "q: default: 3 pending > --max-pending 2" "$ERR" "pending breach"
 assert_contains "$OUT" "QUEUE" "stats still printed on a breach"
 expect_exit 1 q stats --max-failed 1
-assert_eq "q: default: 2 dead > --max-failed 1" "$ERR" "dead breach"
+assert_eq "q: default: 2 dead > --max-dead 1" "$ERR" "dead breach"
 sleep 0.2
 expect_exit 1 q stats --max-age 100ms
 assert_contains "$ERR" "q: default: oldest due job has waited " "age breach"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# One grammar across commands: status words, command typos and `q help`.
+source "$(dirname "$0")/lib.sh"
+handler ok 'cat >/dev/null'
+handler bad 'exit 1'
+write_config
+
+# "dead" and "failed" name one state: both are read, human output says "dead", --json keeps
+# the stored word.
+id=$(last_line "$(q push --max-retries 0 bad)")
+expect_exit 0 q work --stop-when-empty
+expect_exit 0 q list --status dead --json
+assert_eq "$id" "$(json_str "$OUT" id)" "--status dead lists the dead job"
+assert_eq failed "$(json_str "$OUT" status)" "--json keeps the stored word"
+expect_exit 0 q list --status failed --json
+assert_eq "$id" "$(json_str "$OUT" id)" "--status failed is the same"
+expect_exit 0 q list --status dead
+assert_contains "$OUT" " dead " "the table says dead"
+assert_not_contains "$OUT" "failed" "one word in the table"
+expect_exit 0 q show "$id"
+assert_contains "$OUT" "status:       dead" "show says dead"
+expect_exit 0 q export --status dead
+assert_contains "$OUT" "$id" "export reads dead too"
+expect_exit 1 q stats --max-dead 0
+assert_eq "q: default: 1 dead > --max-dead 0" "$ERR" "--max-dead"
+expect_exit 1 q stats --max-failed 0
+assert_contains "$ERR" "1 dead" "--max-failed is the same option"
+expect_exit 64 q list --status gone
+assert_contains "$ERR" "dead/failed" "lists the words"
+
+# A mistyped command: one line, a suggestion, exit 64, before anything is opened.
+expect_exit 64 q psuh ok
+assert_eq "q: unknown command 'psuh'; did you mean 'push'?" "$ERR" "swapped letters"
+expect_exit 64 q --queue other stast
+assert_eq "q: unknown command 'stast'; did you mean 'stats'?" "$ERR" "after a global option"
+expect_exit 64 q --config="$Q_CONFIG" lst
+assert_contains "$ERR" "did you mean 'list'?" "after --opt=value"
+expect_exit 64 q dlq retyr --all
+assert_eq "q: unknown command 'dlq retyr'; did you mean 'retry'?" "$ERR" "nested"
+expect_exit 64 q zzzzzz
+assert_eq "q: unknown command 'zzzzzz'; try 'q --help'" "$ERR" "nothing close"
+expect_exit 0 q size
+assert_eq 0 "$OUT" "a payload word is not a command"
+
+# q help COMMAND is q COMMAND --help.
+expect_exit 0 q help push
+push_help=$OUT
+expect_exit 0 q push --help
+assert_eq "$OUT" "$push_help" "same text"
+expect_exit 0 q help dlq retry
+assert_contains "$OUT" "q dlq retry" "nested command"
+expect_exit 0 q help
+assert_contains "$OUT" "Subcommands:" "q's own help"
+expect_exit 64 q help pshu
+assert_contains "$ERR" "did you mean 'push'?" "typo in help"
+expect_exit 64 q help push extra
+assert_eq "q: 'q push' has no command 'extra'" "$ERR" "no such subcommand"
+
+finish
