@@ -42,6 +42,18 @@ libqueue::QueueDriver& Context::driver() {
     return *driver_;
 }
 
+void Context::note_when_no_config() {
+    const auto& used = config();
+    if (!used.source.empty() || quiet())
+        return;
+    const auto& section = used.section(used.driver);
+    const auto path = section.is_object() && section.contains("path") && section["path"].is_string()
+                          ? " at " + section["path"].get<std::string>()
+                          : std::string();
+    note(*this,
+         fmt::format("no config file found (see q config); jobs are in {}{}", used.driver, path));
+}
+
 std::vector<std::string> Context::queues() {
     std::vector<std::string> result;
     const std::string text = options.queue ? *options.queue : config().default_queue;

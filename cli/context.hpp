@@ -47,6 +47,11 @@ class Context {
     // --queue split at commas ("a,b" = strict priority), or {the default queue}.
     std::vector<std::string> queues();
 
+    // With no config file found, one note on stderr (not with -q) saying where jobs are kept
+    // instead: under cron, with no ./q.json and a bare environment, a push must not vanish
+    // silently into a database nobody works.
+    void note_when_no_config();
+
     bool json() const { return options.json; }
     bool quiet() const { return options.quiet; }
     int verbose() const { return options.verbose; }

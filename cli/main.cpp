@@ -30,8 +30,10 @@ constexpr const char* description =
 constexpr const char* footer =
     "Configuration:\n"
     "The config is found by --config FILE, then $Q_CONFIG, then ./q.json, then\n"
-    "$XDG_CONFIG_HOME/q/config.json; with none, jobs live in SQLite at\n"
-    "$XDG_DATA_HOME/q/queue.db. q config shows what is in effect.\n"
+    "$XDG_CONFIG_HOME/q/config.json, then /etc/q/config.json; with none, jobs live in\n"
+    "SQLite at $XDG_DATA_HOME/q/queue.db (q push and q work say so on stderr). Relative\n"
+    "paths in the config, handler programs included, are found from the config's folder.\n"
+    "q config shows what is in effect.\n"
     "\n"
     "Examples:\n"
     "  q push send_email '{\"to\": \"ada@example.com\"}'\n"

@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "batch.hpp"
@@ -153,7 +154,26 @@ libqueue::NewJob job_from_args(Context& context, const PushArgs& args) {
     return job;
 }
 
+// A name no handler of this config runs is still stored (another host's config may run it), but
+// a typo would wait forever: say so. A config without handlers is a producer's: nothing to say.
+void warn_unknown_names(Context& context, const std::vector<libqueue::NewJob>& jobs) {
+    const auto& handlers = context.config().handlers;
+    if (handlers.empty())
+        return;
+    std::set<std::string> unknown;
+    for (const auto& job : jobs) {
+        if (!handlers.contains(job.name))
+            unknown.insert(job.name);
+    }
+    for (const auto& name : unknown) {
+        note(context, fmt::format("warning: no handler for '{}' in {}; stored anyway (a worker "
+                                  "whose config has one will run it)",
+                                  name, context.config().source.string()));
+    }
+}
+
 void run_push(Context& context, const PushArgs& args) {
+    context.note_when_no_config();
     if (!args.batch.empty()) {
         if (!args.name.empty() || !args.payload.empty() || !args.payload_file.empty() ||
             !args.delay.empty() || !args.at.empty() || !args.unique_key.empty() ||
@@ -172,6 +192,7 @@ void run_push(Context& context, const PushArgs& args) {
                 print_result(context, libqueue::Dispatched::run(std::move(result)));
             return;
         }
+        warn_unknown_names(context, jobs);
         // One call: the driver stores all or none, whatever it does inside to keep statements
         // small.
         auto results = context.driver().push_batch(jobs);
@@ -194,6 +215,7 @@ void run_push(Context& context, const PushArgs& args) {
                      libqueue::Dispatched::run(libqueue::run_now(job, context.handlers())));
         return;
     }
+    warn_unknown_names(context, {job});
     auto result = context.driver().push(job);
     if (!result.created) {
         note(context, fmt::format("a job with unique key '{}' is already queued: {}",

@@ -220,6 +220,11 @@ void run_work(Context& context, const WorkArgs& args) {
 
     auto options = worker_options(context, args);
     libqueue::require_stored_jobs(context.config().driver);
+    context.note_when_no_config();
+    if (auto problems = libqueue::unrunnable_handlers(context.config()); !problems.empty()) {
+        throw libqueue::ConfigError(fmt::format(
+            "{}: cannot start: {}", context.config().source.string(), fmt::join(problems, "; ")));
+    }
     auto& driver = context.driver();
     auto& handlers = context.handlers();
 

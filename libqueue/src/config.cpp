@@ -193,7 +193,13 @@ CommandSpec check_handler(const ConfigChecker& check, const json& spec, const st
                 check.fail(path, "must not be empty (the program to run comes first)");
             for (std::size_t i = 0; i < value.size(); ++i) {
                 const std::string item = path + "[" + std::to_string(i) + "]";
-                out.command.push_back(check.string(value[i], item, i > 0));
+                // A program named by a relative path ("bin/send.sh") is found from the config
+                // file's folder, like every path in the config, whatever folder q runs in. A
+                // bare name ("php") is looked up on PATH.
+                auto word = check.string(value[i], item, i > 0);
+                if (i == 0 && word.find('/') != std::string::npos)
+                    word = check.path(value[i], item);
+                out.command.push_back(std::move(word));
             }
         } else if (key == "timeout") {
             out.timeout = check.duration(value, path);
@@ -328,6 +334,9 @@ std::optional<fs::path> find_config_file(const std::optional<fs::path>& explicit
         if (fs::is_regular_file(file, ec))
             return file;
     }
+    // The machine's config, for workers run by systemd and cron entries of any user.
+    if (fs::path system_file = system_config_file; fs::is_regular_file(system_file, ec))
+        return system_file;
     return std::nullopt;
 }
 

@@ -32,7 +32,9 @@ struct WorkerSettings {
 
 // handlers.NAME: an external command run for every job of that name.
 struct CommandSpec {
-    std::vector<std::string> command;  // argv; executed directly, never through a shell
+    // argv; executed directly, never through a shell. A relative program path (one with a '/')
+    // is resolved against the config file's folder; a bare name is looked up on PATH.
+    std::vector<std::string> command;
     std::optional<Milliseconds> timeout;
     std::map<std::string, std::string> env;
     std::optional<std::filesystem::path> cwd;  // resolved against the config file's folder
@@ -66,9 +68,12 @@ struct Config {
     const nlohmann::json& section(const std::string& driver_name) const;
 };
 
+// The system-wide config, looked at last.
+inline constexpr const char* system_config_file = "/etc/q/config.json";
+
 // Lookup order: explicit path, then $Q_CONFIG, then ./q.json, then $XDG_CONFIG_HOME/q/config.json
-// (~/.config when unset). nullopt when none exists (an explicit or $Q_CONFIG path that does not
-// exist is a ConfigError).
+// (~/.config when unset), then /etc/q/config.json. nullopt when none exists (an explicit or
+// $Q_CONFIG path that does not exist is a ConfigError).
 std::optional<std::filesystem::path> find_config_file(
     const std::optional<std::filesystem::path>& explicit_path);
 

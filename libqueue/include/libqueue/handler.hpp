@@ -101,6 +101,11 @@ class Handlers : public JobExecutor {
 // Every handlers.NAME of the config as a command handler.
 Handlers handlers_from_config(const Config& config, CommandOptions options = {});
 
+// The handlers whose program cannot be started: not found (as a path, or on PATH for a bare
+// name), not a file, or not executable. One line each, "handlers.NAME: ...", in name order;
+// empty when every program can run. `q work` refuses to start on any.
+std::vector<std::string> unrunnable_handlers(const Config& config);
+
 // SIGKILLs the process group of every handler command this process is running. For a hard exit
 // (`q work` on a second signal): commands must not outlive their worker as orphans. Any thread
 // may call it; it is not async-signal-safe (it takes a lock).
