@@ -64,7 +64,10 @@ std::string command_path(const CLI::App* app) {
 
 std::string closest_name(const std::string& word, const std::vector<std::string>& candidates) {
     std::string best;
-    std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+    // Up to two edits (a third of a long word), and never a change of every character: "y" is
+    // not a typo of "x".
+    std::size_t best_distance =
+        std::min(std::max<std::size_t>(2, word.size() / 3) + 1, word.size());
     for (const auto& candidate : candidates) {
         if (word.size() >= 2 && candidate.rfind(word, 0) == 0)
             return candidate;  // "q pu": the start of one command

@@ -113,7 +113,9 @@ void add_global_options(CLI::App& app, q::Context& context) {
         ->type_name("FILE");
     app.add_option("--driver", o.driver, "Use this backend instead of the config's queue.driver")
         ->type_name("NAME");
-    app.add_option("--queue", o.queue, "The queue to use (default: default); q work takes a,b")
+    app.add_option(
+           "--queue", o.queue,
+           "Only this queue (default: every queue; push and work: default); q work takes a,b")
         ->type_name("NAME");
     app.add_flag("--json", o.json, "Machine-readable output: one JSON document per line");
     app.add_flag("-q,--quiet", o.quiet, "Print only results and errors");

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands/commands.hpp"
+#include "known_queues.hpp"
 #include "output.hpp"
 
 namespace q {
@@ -13,7 +14,21 @@ namespace {
 struct ClearArgs {
     std::string queue;
     bool yes = false;
+    bool allow_empty = false;
 };
+
+// QUEUE, else the global --queue: emptying every queue at once is not offered.
+std::string queue_to_clear(Context& context, const ClearArgs& args) {
+    if (args.queue.empty() && !context.options.queue)
+        throw libqueue::UsageError("clear: name the queue (QUEUE or --queue)");
+    if (args.queue.empty())
+        return context.queue();
+    if (context.options.queue && context.queue() != args.queue) {
+        throw libqueue::UsageError(
+            fmt::format("clear: QUEUE '{}' and --queue '{}' differ", args.queue, context.queue()));
+    }
+    return args.queue;
+}
 
 }  // namespace
 
@@ -23,9 +38,10 @@ void add_clear_command(CLI::App& app, Context& context) {
         "clear",
         "Delete every job of a queue that is not running\n"
         "\n"
-        "Deletes the pending, completed and failed jobs of QUEUE; processing jobs are left to "
-        "finish. It asks for confirmation on a terminal; without a terminal (scripts, cron) it "
-        "refuses unless --yes is given.");
+        "Deletes the pending, completed and dead jobs of QUEUE (or --queue); processing jobs "
+        "are left to finish. It asks for confirmation on a terminal; without a terminal "
+        "(scripts, cron) it refuses unless --yes is given. A queue the backend has never seen "
+        "is an error (exit 66), unless --allow-empty.");
     cmd->footer(
         "Examples:\n"
         "  q clear emails\n"
@@ -38,26 +54,33 @@ void add_clear_command(CLI::App& app, Context& context) {
         "Exit status:\n"
         "  0   cleared\n"
         "  1   not confirmed: nothing deleted\n"
-        "  64  no terminal to ask and no --yes: nothing deleted");
-    cmd->add_option("QUEUE", args->queue, "The queue to empty")->required()->type_name("QUEUE");
+        "  64  no terminal to ask and no --yes: nothing deleted\n"
+        "  66  no such queue: nothing deleted");
+    cmd->add_option("QUEUE", args->queue, "The queue to empty (default: --queue)")
+        ->type_name("QUEUE");
     cmd->add_flag("-y,--yes", args->yes, "Do not ask");
+    cmd->add_flag("--allow-empty", args->allow_empty, allow_empty_help);
     cmd->callback([&context, args] {
+        const auto queue = queue_to_clear(context, *args);
         auto& driver = context.driver();
+        const auto pending = driver.size(queue);
+        if (pending == 0)
+            require_known_queues(driver, {queue}, args->allow_empty);
         const bool confirmed =
             confirm(fmt::format("Delete all {} pending and every finished job of queue '{}'?",
-                                driver.size(args->queue), args->queue),
+                                pending, queue),
                     args->yes, "clear: refusing to delete without confirmation");
         if (!confirmed) {
             note(context, "nothing deleted");
             context.exit_code = 1;
             return;
         }
-        const auto deleted = driver.clear(args->queue);
+        const auto deleted = driver.clear(queue);
         if (context.json()) {
-            emit_json({{"queue", args->queue}, {"deleted", deleted}});
+            emit_json({{"queue", queue}, {"deleted", deleted}});
         } else {
             print_line(fmt::format("deleted {} job{} from queue {}", deleted,
-                                   deleted == 1 ? "" : "s", args->queue));
+                                   deleted == 1 ? "" : "s", queue));
         }
     });
 }

@@ -18,6 +18,44 @@ struct ListArgs {
     std::string after;
 };
 
+// A person reading the table must not take the first page for the whole queue; a script (not
+// a terminal) asked for its --limit and gets no extra line.
+void note_cut(Context& context, const libqueue::ListFilter& filter,
+              const std::vector<libqueue::Job>& shown) {
+    std::string more = "more";
+    // Without --after, the state counts of q stats say how many: they count exactly the jobs
+    // that status, queue and name select.
+    if (!filter.after) {
+        std::uint64_t total = 0;
+        for (const auto& queue : context.driver().stats().queues) {
+            if (filter.queue && queue.queue != *filter.queue)
+                continue;
+            const auto add = [&](const libqueue::StateCounts& c) {
+                if (!filter.status)
+                    total += c.due + c.delayed + c.processing + c.completed + c.failed;
+                else if (*filter.status == libqueue::Status::pending)
+                    total += c.due + c.delayed;
+                else if (*filter.status == libqueue::Status::processing)
+                    total += c.processing;
+                else if (*filter.status == libqueue::Status::completed)
+                    total += c.completed;
+                else
+                    total += c.failed;
+            };
+            if (filter.name) {
+                if (auto it = queue.by_name.find(*filter.name); it != queue.by_name.end())
+                    add(it->second);
+            } else {
+                add(queue.counts);
+            }
+        }
+        if (total > shown.size())
+            more = fmt::format("{} more", total - shown.size());
+    }
+    note(context, fmt::format("... {}; --limit 0 for all, or --after {} for the next page", more,
+                              shown.back().id));
+}
+
 }  // namespace
 
 void add_list_command(CLI::App& app, Context& context) {
@@ -29,12 +67,13 @@ void add_list_command(CLI::App& app, Context& context) {
         "Lists jobs of every queue, or of --queue when given, oldest first: by creation time, "
         "then id, so rows other programs wrote sit among q's by age. --status, --name and "
         "--queue narrow the list; --limit bounds it, and --after continues after the last id "
-        "of a previous page.");
+        "of a previous page. When --limit cut the list, a line on stderr says how many more "
+        "there are (on a terminal only: scripts get exactly the rows they asked for).");
     cmd->footer(
         "Examples:\n"
         "  q list --status pending\n"
         "  q --queue emails list --name send_email --limit 20\n"
-        "  q list --json --status failed | jq -r .id\n"
+        "  q list --json --status dead | jq -r .id\n"
         "\n"
         "Output:\n"
         "A table (ID NAME QUEUE STATUS TRIES WHEN LAST ERROR); with --json one job per line,\n"
@@ -53,10 +92,17 @@ void add_list_command(CLI::App& app, Context& context) {
         ->type_name("ID");
     cmd->callback([&context, args] {
         libqueue::ListFilter filter = job_filter(context, args->filter);
-        filter.limit = args->limit;
         if (!args->after.empty())
             filter.after = parse_after_option(context.driver(), args->after);
-        print_jobs(context, context.driver().list(filter));
+        // One row more than shown says whether the limit cut the list.
+        filter.limit = args->limit == 0 ? 0 : args->limit + 1;
+        auto jobs = context.driver().list(filter);
+        const bool cut = args->limit != 0 && jobs.size() > args->limit;
+        if (cut)
+            jobs.resize(args->limit);
+        print_jobs(context, jobs);
+        if (cut && !context.json() && stderr_is_tty())
+            note_cut(context, filter, jobs);
     });
 }
 

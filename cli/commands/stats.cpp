@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "commands/commands.hpp"
+#include "known_queues.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -19,6 +20,7 @@ struct StatsArgs {
     std::optional<std::uint64_t> max_pending;
     std::string max_age;
     std::optional<std::uint64_t> max_failed;
+    bool allow_empty = false;
 };
 
 using libqueue::Milliseconds;
@@ -145,6 +147,13 @@ void run_stats(Context& context, const StatsArgs& args) {
 
     auto& driver = context.driver();
     const libqueue::Stats stats = driver.stats();
+    // A health check of a mistyped queue would watch nothing and pass forever.
+    const bool checks = args.max_pending || args.max_failed || max_age;
+    if (checks && context.options.queue && !args.allow_empty) {
+        std::vector<std::string> known;
+        for (const auto& queue : stats.queues) known.push_back(queue.queue);
+        require_known_queues(known, context.queues());
+    }
     const auto queues = selected_queues(context, stats);
     // What the backend itself puts at risk (e.g. redis without persistence): shown with every
     // stats call, since that is where an operator looks, but never a breach by itself.
@@ -183,7 +192,9 @@ void add_stats_command(CLI::App& app, Context& context) {
         "survive pruning.\n"
         "\n"
         "With thresholds, q stats is a health check for cron or monitoring: each breached "
-        "threshold is named on stderr and the exit status is 1.");
+        "threshold is named on stderr and the exit status is 1. A --queue the backend has "
+        "never seen fails the check (exit 66) rather than passing on zeros, unless "
+        "--allow-empty.");
     cmd->footer(
         "Examples:\n"
         "  q stats\n"
@@ -204,11 +215,13 @@ void add_stats_command(CLI::App& app, Context& context) {
         "Exit status:\n"
         "  0   shown, no threshold breached\n"
         "  1   a threshold was breached\n"
-        "  64  bad option (a threshold that is not a number or a duration)");
+        "  64  bad option (a threshold that is not a number or a duration)\n"
+        "  66  with a threshold, --queue names a queue that never held a job");
     cmd->add_option("--max-pending", args->max_pending,
                     "Breach when a queue holds more than N pending jobs (due and delayed)")
         ->type_name("N")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--allow-empty", args->allow_empty, allow_empty_help);
     cmd->add_option("--max-age", args->max_age,
                     "Breach when a queue's oldest due job has waited longer than DURATION")
         ->type_name("DURATION");

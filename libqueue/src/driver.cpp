@@ -1,5 +1,6 @@
 #include "libqueue/driver.hpp"
 
+#include <algorithm>
 #include <thread>
 #include <tuple>
 
@@ -22,6 +23,22 @@ StaleOutcome stale_outcome(const Job& job) {
     if (job.reserved_by && claimed_ahead(*job.reserved_by))
         return StaleOutcome::give_back;
     return has_attempts_left(job) ? StaleOutcome::retry : StaleOutcome::dead;
+}
+
+std::vector<Status> prune_statuses(const PruneScope& scope) {
+    std::vector<Status> statuses;
+    for (const auto status : {Status::completed, Status::failed}) {
+        if (!scope.status || *scope.status == status)
+            statuses.push_back(status);
+    }
+    return statuses;
+}
+
+bool in_prune_scope(const Job& job, const PruneScope& scope) {
+    const auto statuses = prune_statuses(scope);
+    if (std::find(statuses.begin(), statuses.end(), job.status) == statuses.end())
+        return false;
+    return !scope.queue || job.queue == *scope.queue;
 }
 
 bool matches(const Job& job, const ListFilter& filter) {

@@ -13,7 +13,7 @@ NDJSON
 expect_exit 0 q push --batch good.ndjson
 mapfile -t ids <<<"$OUT"
 assert_eq 4 "${#ids[@]}" "one id per job line (the blank line is skipped)"
-assert_eq 3 "$(q size)" "three jobs in default"
+assert_eq 3 "$(q --queue default size)" "three jobs in default"
 assert_eq 1 "$(q --queue images size)" "one job in images"
 j=$(q show --json "${ids[1]}")
 assert_contains "$j" '"payload":"a string payload"' "any JSON value is a payload"

@@ -21,7 +21,7 @@ assert_eq 1 "$(printf '%s\n' "$OUT" | wc -l)" "one line"
 # size and list.
 q push ok >/dev/null
 q --queue other push boom >/dev/null
-expect_exit 0 q size
+expect_exit 0 q --queue default size
 assert_eq 2 "$OUT" "size of default"
 expect_exit 0 q --queue other size --json
 assert_eq '{"queue":"other","size":1}' "$OUT" "size --json"
@@ -103,7 +103,7 @@ fi
 q --queue keep push ok >/dev/null
 expect_exit 0 q clear --yes default
 assert_contains "$OUT" "deleted" "clear reports a count"
-assert_eq 0 "$(q size)" "default is empty"
+assert_eq 0 "$(q --queue default size)" "default is empty"
 assert_eq 1 "$(q --queue keep size)" "other queues untouched"
 expect_exit 0 q clear --yes --json keep
 assert_eq '{"deleted":1,"queue":"keep"}' "$OUT" "clear --json"

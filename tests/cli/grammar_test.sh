@@ -28,6 +28,22 @@ assert_contains "$ERR" "1 dead" "--max-failed is the same option"
 expect_exit 64 q list --status gone
 assert_contains "$ERR" "dead/failed" "lists the words"
 
+# --queue is a filter; without it reading commands cover every queue, push and work 'default'.
+q --queue other push ok >/dev/null
+q --queue other push ok >/dev/null
+expect_exit 0 q size
+assert_eq 2 "$OUT" "size counts every queue"
+expect_exit 0 q --queue other size
+assert_eq 2 "$OUT" "--queue narrows it"
+expect_exit 0 q --json size
+assert_eq '{"queue":null,"size":2}' "$OUT" "--json says all queues"
+expect_exit 64 q clear --yes
+assert_eq "q: clear: name the queue (QUEUE or --queue)" "$ERR" "clear needs a queue"
+expect_exit 64 q --queue other clear --yes default
+assert_contains "$ERR" "differ" "QUEUE and --queue must agree"
+expect_exit 0 q --queue other clear --yes
+assert_eq "deleted 2 jobs from queue other" "$OUT" "clear takes --queue"
+
 # A mistyped command: one line, a suggestion, exit 64, before anything is opened.
 expect_exit 64 q psuh ok
 assert_eq "q: unknown command 'psuh'; did you mean 'push'?" "$ERR" "swapped letters"

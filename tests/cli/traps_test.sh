@@ -74,4 +74,58 @@ assert_eq 1 "$(printf '%s\n' "$ERR" | grep -c "no handler for 'other'")" "a batc
 expect_exit 0 q -q push unknown_name
 assert_eq "" "$ERR" "-q: no warning"
 
+# A mistyped queue is not an empty one: size, clear and stats thresholds exit 66, naming the
+# known queues, unless --allow-empty.
+rm -f queue.db*
+for i in 1 2 3 4; do q push known >/dev/null; done
+expect_exit 66 q --queue defualt size
+assert_eq "q: no queue 'defualt'; known: default; did you mean 'default'? (--allow-empty accepts it)" \
+    "$ERR" "size names the known queues"
+expect_exit 0 q --queue defualt size --allow-empty
+assert_eq 0 "$OUT" "--allow-empty: zero"
+expect_exit 66 q --queue defualt stats --max-pending 0
+assert_contains "$ERR" "no queue 'defualt'" "a health check of a typo fails"
+expect_exit 0 q --queue defualt stats --max-pending 0 --allow-empty
+expect_exit 66 q clear --yes defualt
+assert_contains "$ERR" "no queue 'defualt'" "clear"
+expect_exit 0 q clear --yes --allow-empty defualt
+expect_exit 0 q --queue default size
+assert_eq 4 "$OUT" "nothing was cleared by mistake"
+
+# q list says on a terminal when --limit cut it, and how many more; scripts get the rows only.
+expect_exit 0 q list --limit 2
+assert_eq "" "$ERR" "no note without a terminal"
+run script -qec "'$Q_BIN' list --limit 2" /dev/null
+assert_contains "$OUT" "q: ... 2 more; --limit 0 for all, or --after" "the note on a terminal"
+run script -qec "'$Q_BIN' list --limit 4" /dev/null
+assert_not_contains "$OUT" "more;" "no note when nothing was cut"
+
+# q prune: --dry-run counts, --status narrows, and a terminal is asked before dead letters go.
+handler dies 'exit 1'
+write_config
+rm -f queue.db*
+q push known >/dev/null
+q push --max-retries 0 dies >/dev/null
+expect_exit 0 q work --stop-when-empty
+sleep 0.1
+before=$(snapshot)
+expect_exit 0 q prune --older-than 1ms --dry-run
+assert_eq "would prune 2 jobs (1 completed, 1 dead)" "$OUT" "dry run counts"
+expect_exit 0 q --json prune --older-than 1ms --dry-run --status dead
+assert_eq '{"completed":0,"dead":1,"would_delete":1}' "$OUT" "dry run --json, one status"
+assert_eq "$before" "$(snapshot)" "a dry run deletes nothing"
+expect_exit 64 q prune --older-than 1ms --status pending
+assert_contains "$ERR" "finished jobs only" "unfinished states are refused"
+run bash -c "printf 'n\n' | script -qec \"'$Q_BIN' prune --older-than 1ms\" /dev/null"
+assert_contains "$OUT" "Delete 2 jobs (1 completed, 1 dead letters)? [y/N]" "asks on a terminal"
+assert_eq "$before" "$(snapshot)" "not confirmed: nothing deleted"
+expect_exit 0 q --queue other prune --older-than 1ms
+assert_eq "pruned 0 jobs" "$OUT" "--queue narrows prune"
+expect_exit 0 q prune --older-than 1ms --status completed
+assert_eq "pruned 1 job" "$OUT" "only the completed one"
+expect_exit 0 q list --status dead --json
+assert_contains "$OUT" '"name":"dies"' "the dead letter stays"
+expect_exit 0 q prune --older-than 1ms
+assert_eq "pruned 1 job" "$OUT" "without a terminal (cron) prune runs as told"
+
 finish

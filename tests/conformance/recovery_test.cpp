@@ -235,18 +235,47 @@ TEST_CASE("prune deletes completed and failed jobs finished before the cutoff", 
     Job running = claim_one(d);
     const auto waiting = push(d, a_job("p"));
 
-    CHECK(d.prune(100ms, 100) == 2);
+    CHECK(d.prune(100ms, 100, {}) == 2);
     CHECK_FALSE(d.find(old_done).has_value());
     CHECK_FALSE(d.find(old_dead).has_value());
     CHECK(stored(d, new_done).status == Status::completed);
     CHECK(stored(d, running_id).status == Status::processing);
     CHECK(stored(d, waiting).status == Status::pending);
-    CHECK(d.prune(1h, 100) == 0);
+    CHECK(d.prune(1h, 100, {}) == 0);
 
     auto stats = queue_stats(d, "default");
     CHECK(stats.totals.completed == 2);  // counters survive pruning
     CHECK(stats.totals.dead == 1);
     CHECK(d.complete(claim_of(running), 1ms));
+}
+
+TEST_CASE("prune narrowed to one status or one queue takes only those", "[prune]") {
+    DriverFixture f;
+    auto& d = f.driver();
+
+    const auto done = push(d, a_job("p"));
+    REQUIRE(d.complete(claim_of(claim_one(d)), 1ms));
+    const auto dead = push(d, a_job("p"));
+    REQUIRE(d.fail(claim_of(claim_one(d)), "x"));
+    const auto other_done = push(d, a_job("p").queue("other"));
+    REQUIRE(d.complete(claim_of(claim_one(d, {"other"})), 1ms));
+    const auto other_dead = push(d, a_job("p").queue("other"));
+    REQUIRE(d.fail(claim_of(claim_one(d, {"other"})), "x"));
+    const auto waiting = push(d, a_job("p"));
+    let_time_pass(d, 50ms);
+
+    CHECK(d.prune(20ms, 100, {.status = Status::failed, .queue = "other"}) == 1);
+    CHECK_FALSE(d.find(other_dead).has_value());
+    CHECK(d.prune(20ms, 100, {.status = Status::pending, .queue = {}}) ==
+          0);  // never unfinished jobs
+    CHECK(d.prune(20ms, 100, {.status = Status::completed, .queue = {}}) == 2);
+    CHECK_FALSE(d.find(done).has_value());
+    CHECK_FALSE(d.find(other_done).has_value());
+    CHECK(d.prune(20ms, 100, {.status = {}, .queue = "other"}) == 0);
+    CHECK(stored(d, dead).status == Status::failed);
+    CHECK(d.prune(20ms, 100, {.status = {}, .queue = "default"}) == 1);
+    CHECK_FALSE(d.find(dead).has_value());
+    CHECK(stored(d, waiting).status == Status::pending);
 }
 
 TEST_CASE("prune deletes at most `limit` jobs per call", "[prune]") {
@@ -258,9 +287,9 @@ TEST_CASE("prune deletes at most `limit` jobs per call", "[prune]") {
         REQUIRE(d.complete(claim_of(claim_one(d)), 1ms));
     }
     let_time_pass(d, 50ms);
-    CHECK(d.prune(20ms, 2) == 2);
-    CHECK(d.prune(20ms, 2) == 2);
-    CHECK(d.prune(20ms, 2) == 1);
-    CHECK(d.prune(20ms, 2) == 0);
+    CHECK(d.prune(20ms, 2, {}) == 2);
+    CHECK(d.prune(20ms, 2, {}) == 2);
+    CHECK(d.prune(20ms, 2, {}) == 1);
+    CHECK(d.prune(20ms, 2, {}) == 0);
     CHECK(all_jobs(d).empty());
 }

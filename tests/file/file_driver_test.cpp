@@ -146,7 +146,7 @@ TEST_CASE("a corrupt file is refused by every operation and left byte for byte u
         CHECK(kind_thrown([&] { d->find(id); }) == ErrorKind::data);
         CHECK(kind_thrown([&] { d->stats(); }) == ErrorKind::data);
         CHECK(kind_thrown([&] { d->clear("default"); }) == ErrorKind::data);
-        CHECK(kind_thrown([&] { d->prune(Milliseconds(0), 0); }) == ErrorKind::data);
+        CHECK(kind_thrown([&] { d->prune(Milliseconds(0), 0, {}); }) == ErrorKind::data);
         CHECK(kind_thrown([&] { d->recover_stale(Milliseconds(0), false); }) == ErrorKind::data);
     }
     CHECK(slurp(path) == broken);

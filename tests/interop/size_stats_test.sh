@@ -35,7 +35,7 @@ dart_push ok -v queue=other >/dev/null || fail "Dart push other"
 
 # default: pending = the q job and the Dart job pushed for later, and the released one.
 assert_eq 3 "$(dart size.sql -v queue=default)" "Dart size of default"
-expect_exit 0 q size
+expect_exit 0 q --queue default size
 assert_eq "$(dart size.sql -v queue=default)" "$OUT" "q size of default equals the Dart size"
 expect_exit 0 q --queue other size
 assert_eq "$(dart size.sql -v queue=other)" "$OUT" "q size of other equals the Dart size"

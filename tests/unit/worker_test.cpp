@@ -121,7 +121,9 @@ class FlakyDriver : public QueueDriver {
             throw DataError("flaky: jobs.json: line 1, column 1: not JSON");
         return inner_.recover_stale(s, d);
     }
-    std::uint64_t prune(Milliseconds o, std::size_t l) override { return inner_.prune(o, l); }
+    std::uint64_t prune(Milliseconds o, std::size_t l, const PruneScope& s) override {
+        return inner_.prune(o, l, s);
+    }
     Stats stats() override { return inner_.stats(); }
     void wait_for_jobs(const std::vector<std::string>& q, Milliseconds t) override {
         inner_.wait_for_jobs(q, t);

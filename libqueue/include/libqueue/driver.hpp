@@ -83,6 +83,17 @@ ListPosition list_position(const Job& job);
 bool listed_before(const ListPosition& a, const ListPosition& b);
 bool listed_before(const Job& a, const Job& b);
 
+// Which finished jobs prune takes: completed and failed of every queue, unless narrowed.
+struct PruneScope {
+    std::optional<Status> status;  // completed or failed only (pending/processing: none)
+    std::optional<std::string> queue;
+};
+// The statuses prune in `scope` takes: completed and failed, or the one of them scope.status
+// names, or none (scope.status names an unfinished state).
+std::vector<Status> prune_statuses(const PruneScope& scope);
+// Whether prune in `scope` may take `job` (finished time aside): for drivers that filter in C++.
+bool in_prune_scope(const Job& job, const PruneScope& scope);
+
 struct ListFilter {
     std::optional<Status> status;
     std::optional<std::string> queue;
@@ -172,8 +183,10 @@ class QueueDriver {
     // With dry_run nothing changes. Returns the jobs as they were before recovery.
     virtual std::vector<Job> recover_stale(Milliseconds stale_after, bool dry_run) = 0;
 
-    // prune: deletes up to `limit` completed and failed jobs finished before now - older_than.
-    virtual std::uint64_t prune(Milliseconds older_than, std::size_t limit) = 0;
+    // prune: deletes up to `limit` (0: all) completed and failed jobs finished before
+    // now - older_than, of scope.queue only and in scope.status only where they are set.
+    virtual std::uint64_t prune(Milliseconds older_than, std::size_t limit,
+                                const PruneScope& scope) = 0;
 
     virtual Stats stats() = 0;
 

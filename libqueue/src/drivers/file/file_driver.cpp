@@ -147,10 +147,11 @@ class FileDriver final : public QueueDriver {
                       [&](const std::vector<Job>& stale) { return !dry_run && !stale.empty(); });
     }
 
-    std::uint64_t prune(Milliseconds older_than, std::size_t limit) override {
-        return change(
-            [&](QueueFile& file, TimePoint now) { return file.prune(older_than, limit, now); },
-            non_zero);
+    std::uint64_t prune(Milliseconds older_than, std::size_t limit,
+                        const PruneScope& scope) override {
+        return change([&](QueueFile& file,
+                          TimePoint now) { return file.prune(older_than, limit, scope, now); },
+                      non_zero);
     }
 
     Stats stats() override {

@@ -116,9 +116,10 @@ class MemoryDriver final : public QueueDriver {
             [&] { return state_.recover_stale(stale_after, dry_run, now()); });
     }
 
-    std::uint64_t prune(Milliseconds older_than, std::size_t limit) override {
+    std::uint64_t prune(Milliseconds older_than, std::size_t limit,
+                        const PruneScope& scope) override {
         std::lock_guard lock(mutex_);
-        return state_.prune(older_than, limit, now());
+        return state_.prune(older_than, limit, scope, now());
     }
 
     Stats stats() override {

@@ -203,10 +203,19 @@ std::vector<Job> QueueState::recover_stale(Milliseconds stale_after, bool dry_ru
     return recovered;
 }
 
-std::uint64_t QueueState::prune(Milliseconds older_than, std::size_t limit, TimePoint now) {
-    auto ids = jobs_.finished_before(now - older_than, limit);
-    for (const auto& id : ids) jobs_.erase(id);
-    return ids.size();
+std::uint64_t QueueState::prune(Milliseconds older_than, std::size_t limit, const PruneScope& scope,
+                                TimePoint now) {
+    const bool everything = !scope.status && !scope.queue;
+    std::uint64_t removed = 0;
+    for (const auto& id : jobs_.finished_before(now - older_than, everything ? limit : 0)) {
+        if (limit != 0 && removed >= limit)
+            break;
+        if (!everything && !in_prune_scope(jobs_.find(id)->job, scope))
+            continue;
+        jobs_.erase(id);
+        ++removed;
+    }
+    return removed;
 }
 
 Stats QueueState::stats(TimePoint now) const {

@@ -47,7 +47,8 @@ class QueueState {
     std::uint64_t retry_dead_matching(const ListFilter& filter, TimePoint now);
     std::uint64_t clear_dead(const ListFilter& filter);
     std::vector<Job> recover_stale(Milliseconds stale_after, bool dry_run, TimePoint now);
-    std::uint64_t prune(Milliseconds older_than, std::size_t limit, TimePoint now);
+    std::uint64_t prune(Milliseconds older_than, std::size_t limit, const PruneScope& scope,
+                        TimePoint now);
     Stats stats(TimePoint now) const;
 
     // When the earliest pending job of `queues` is due, if any is pending.

@@ -336,7 +336,8 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
     db.prepare(stmt::prune,
                "WITH pick AS (SELECT id FROM " + J +
                    " WHERE status IN ('completed', 'failed') AND finished_at < now() - $1::int8 * "
-                   "interval '1 millisecond' LIMIT $2 FOR UPDATE SKIP LOCKED), done AS (DELETE "
+                   "interval '1 millisecond' AND ($3::text IS NULL OR status = $3) AND ($4::text "
+                   "IS NULL OR queue = $4) LIMIT $2 FOR UPDATE SKIP LOCKED), done AS (DELETE "
                    "FROM " +
                    J +
                    " j USING pick p WHERE j.id = p.id RETURNING 1) SELECT count(*) "

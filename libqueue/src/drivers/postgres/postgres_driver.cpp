@@ -398,9 +398,13 @@ class PostgresDriver final : public QueueDriver {
         return recovered;
     }
 
-    std::uint64_t prune(Milliseconds older_than, std::size_t limit) override {
+    std::uint64_t prune(Milliseconds older_than, std::size_t limit,
+                        const PruneScope& scope) override {
         ensure_schema();
         long long older_ms = std::max<long long>(0, older_than.count());
+        std::optional<std::string> status;
+        if (scope.status)
+            status = std::string(to_string(*scope.status));
         std::uint64_t total = 0;
         // Small batches: short transactions, few row locks, and vacuum keeps up.
         for (;;) {
@@ -411,7 +415,10 @@ class PostgresDriver final : public QueueDriver {
                 break;
             auto deleted = pool_.run("prune", [&](Connection& c, int) {
                 pqxx::nontransaction tx(*c.db);
-                return tx.exec_prepared1(stmt::prune, older_ms, want)[0].as<std::uint64_t>();
+                return tx
+                    .exec_prepared1(stmt::prune, older_ms, want, nullable(status),
+                                    nullable(scope.queue))[0]
+                    .as<std::uint64_t>();
             });
             total += deleted;
             if (deleted < want)

@@ -424,7 +424,9 @@ local prefix = ARGV[1]
 local base = base_of(prefix, ARGV[2])
 local cutoff = now_ms() - tonumber(ARGV[3])
 local limit, n = tonumber(ARGV[4]), 0
-for _, state in ipairs({'completed', 'failed'}) do
+local states = {'completed', 'failed'}
+if ARGV[5] ~= '' then states = {ARGV[5]} end
+for _, state in ipairs(states) do
   if n < limit then
     local ids = redis.call('ZRANGEBYSCORE', base .. SETS[state], '-inf', '(' .. num(cutoff),
       'LIMIT', 0, limit - n)

@@ -21,7 +21,7 @@ enum class ScriptId {
     retry_dead,   // prefix, id -> 1/0
     delete_dead,  // prefix, id -> 1/0
     recover,      // prefix, queue, stale_ms, limit (-1: all), dry(1/0) -> job hashes as they were
-    prune,        // prefix, queue, older_than_ms, limit -> deleted
+    prune,        // prefix, queue, older_than_ms, limit, status ('' both) -> deleted
     clear,        // prefix, queue, limit -> deleted
     find,         // prefix, id -> job hash or empty
     complete_batch,  // prefix, retry, keep(1/0), n, then n x (id token ran_ms) -> n x 1/0

@@ -271,9 +271,15 @@ class RedisDriver final : public QueueDriver {
         return out;
     }
 
-    std::uint64_t prune(Milliseconds older_than, std::size_t limit) override {
+    std::uint64_t prune(Milliseconds older_than, std::size_t limit,
+                        const PruneScope& scope) override {
         std::uint64_t total = 0;
-        for (const auto& queue : queues()) {
+        const auto statuses = prune_statuses(scope);
+        if (statuses.empty())
+            return 0;
+        const std::string status = statuses.size() == 1 ? std::string(to_string(statuses[0])) : "";
+        const auto chosen = scope.queue ? std::vector<std::string>{*scope.queue} : queues();
+        for (const auto& queue : chosen) {
             for (;;) {
                 std::int64_t chunk = kSweepChunk;
                 if (limit != 0)
@@ -282,7 +288,7 @@ class RedisDriver final : public QueueDriver {
                     return total;
                 auto reply = run_script(
                     ScriptId::prune,
-                    {settings_.prefix, queue, ms_text(older_than), std::to_string(chunk)});
+                    {settings_.prefix, queue, ms_text(older_than), std::to_string(chunk), status});
                 auto n = redis::integer(*reply);
                 total += std::uint64_t(n);
                 if (n < chunk)

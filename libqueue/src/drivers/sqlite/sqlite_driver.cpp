@@ -397,12 +397,18 @@ class SqliteDriver final : public QueueDriver {
         return stale;
     }
 
-    std::uint64_t prune(Milliseconds older_than, std::size_t limit) override {
+    std::uint64_t prune(Milliseconds older_than, std::size_t limit,
+                        const PruneScope& scope) override {
         const std::string cutoff = time_text(system_now() - older_than);
         std::uint64_t removed = 0;
-        auto queues = locked([&] { return queue_names(); });
+        std::vector<std::string> queues;
+        if (scope.queue)
+            queues.push_back(*scope.queue);
+        else
+            queues = locked([&] { return queue_names(); });
         for (const auto& queue : queues) {
-            for (const char* status : {"completed", "failed"}) {
+            for (const auto status_value : prune_statuses(scope)) {
+                const std::string status(to_string(status_value));
                 // One bounded transaction per batch; the lock is let go between batches.
                 while (limit == 0 || removed < limit) {
                     std::size_t batch =
