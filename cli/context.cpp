@@ -9,9 +9,13 @@ namespace q {
 const libqueue::Config& Context::config() {
     if (!config_) {
         auto config = libqueue::resolve_config(options.config_path);
-        if (options.driver)
-            config.driver = *options.driver;
+        if (options.driver) {
+            if (auto why = libqueue::unknown_driver(*options.driver))
+                throw libqueue::UsageError("--driver '" + *options.driver + "': " + *why);
+            libqueue::use_driver(config, *options.driver);
+        }
         for (const auto& line : config.deprecations) note(*this, "warning: " + line);
+        for (const auto& line : config.warnings) note(*this, "warning: " + line);
         config_ = std::move(config);
     }
     return *config_;

@@ -148,12 +148,23 @@ void check_queue(const ConfigChecker& check, const json& queue, Config& config) 
             check.require_object(value, path);
             config.worker = check_worker(check, value);
         } else if (std::find(registered.begin(), registered.end(), key) != registered.end()) {
-            // Each driver's registry entry checks its own section.
-            config.driver_sections[key] = check_driver_section(key, check, value);
-            if (key == "redis") {
-                if (value.contains("retry_after"))
-                    redis_retry_after = duration_from_json(value["retry_after"]);
-                read_dart_redis_keys(value, config);
+            // Each driver's registry entry checks its own section. A mistake in the section of
+            // a driver this config does not use must not stop every command: it is a warning,
+            // and the section is checked in full if that driver is chosen (--driver,
+            // use_driver). "driver" sorts before every driver's name, so it is known here.
+            try {
+                config.driver_sections[key] = check_driver_section(key, check, value);
+                if (key == "redis") {
+                    if (value.contains("retry_after"))
+                        redis_retry_after = duration_from_json(value["retry_after"]);
+                    read_dart_redis_keys(value, config);
+                }
+            } catch (const ConfigError& e) {
+                if (key == config.driver)
+                    throw;
+                config.driver_sections[key] = value;
+                config.warnings.push_back(std::string(e.what()) + " (driver " + key +
+                                          " is not in use)");
             }
         } else {
             std::vector<std::string> known = {"driver", "retry", "stale_after", "keep_completed",
@@ -427,16 +438,23 @@ Config parse_config(const json& document, const fs::path& base_dir, const std::s
     return config;
 }
 
-Config resolve_config(const std::optional<fs::path>& explicit_path) {
-    Config config;
-    if (auto file = find_config_file(explicit_path))
-        config = load_config(*file);
+void use_driver(Config& config, const std::string& name) {
+    if (auto why = unknown_driver(name))
+        throw ConfigError("driver '" + name + "': " + *why);
+    config.driver = name;
     // The driver's own defaults (the sqlite and file drivers' paths), spelled out so `q config`
     // shows where the queue is.
     auto checked =
         check_driver_section(config.driver, config_checker(config), config.section(config.driver));
     if (!checked.empty())
         config.driver_sections[config.driver] = std::move(checked);
+}
+
+Config resolve_config(const std::optional<fs::path>& explicit_path) {
+    Config config;
+    if (auto file = find_config_file(explicit_path))
+        config = load_config(*file);
+    use_driver(config, config.driver);
     return config;
 }
 

@@ -74,6 +74,30 @@ assert_eq 1 "$(printf '%s\n' "$ERR" | grep -c "no handler for 'other'")" "a batc
 expect_exit 0 q -q push unknown_name
 assert_eq "" "$ERR" "-q: no warning"
 
+# q config checks the chosen driver in full (78); another driver's section only warns.
+cat >drivers.json <<JSON
+{"queue": {"driver": "sqlite", "sqlite": {"path": "queue.db"}, "redis": {"urll": "x"}}}
+JSON
+expect_exit 0 q --config drivers.json size
+assert_contains "$ERR" "q: warning: " "a warning"
+assert_contains "$ERR" "queue.redis.urll: unknown key" "naming the key"
+assert_contains "$ERR" "(driver redis is not in use)" "and why it does not stop q"
+expect_exit 78 q --config drivers.json --driver redis size
+assert_contains "$ERR" "queue.redis.urll: unknown key" "the chosen driver is checked in full"
+expect_exit 78 q --config drivers.json --driver redis config
+printf '%s\n' '{"queue": {"driver": "redis", "redis": {"urll": "x"}}}' >chosen.json
+expect_exit 78 q --config chosen.json config
+assert_one_line "$ERR" "one line"
+expect_exit 64 q --driver nosuch config
+assert_contains "$ERR" "--driver 'nosuch': unknown driver" "an unknown --driver"
+printf '%s\n' '{"queue": {"driver": "nosuch"}}' >unknown.json
+expect_exit 78 q --config unknown.json config
+assert_contains "$ERR" "unknown driver 'nosuch'" "an unknown queue.driver"
+expect_exit 0 q --config app/bad.json config
+assert_contains "$ERR" "warning: handlers.gone:" "q config names a handler q work would refuse"
+expect_exit 0 q --config app/bad.json --json config
+assert_contains "$OUT" '"warnings":["handlers.gone:' "in --json too"
+
 # A mistyped queue is not an empty one: size, clear and stats thresholds exit 66, naming the
 # known queues, unless --allow-empty.
 rm -f queue.db*

@@ -78,6 +78,22 @@ void write_file(const fs::path& file, const std::string& text) {
     std::ofstream(file) << text;
 }
 
+TEST_CASE("a mistake in the section of a driver not in use is a warning, not an error") {
+    TempDir dir;
+    ChangeDir cd(dir.path);
+    write_file(dir.path / "q.json",
+               R"({"queue": {"driver": "sqlite", "redis": {"urll": "x"}, "file": []}})");
+    const Config config = load_config("q.json");
+    REQUIRE(config.warnings.size() == 2);
+    CHECK_THAT(config.warnings[0], StartsWith("q.json: queue.file: expected an object"));
+    CHECK_THAT(config.warnings[1], StartsWith("q.json: queue.redis.urll: unknown key"));
+    Config chosen = config;
+    CHECK_THROWS_AS(use_driver(chosen, "redis"), ConfigError);
+    CHECK_THROWS_AS(use_driver(chosen, "nosuch"), ConfigError);
+    use_driver(chosen, "memory");
+    CHECK(chosen.driver == "memory");
+}
+
 // The message of the ConfigError that parsing `text` (as file "q.json" in a temp dir) throws.
 std::string config_error(const std::string& text) {
     TempDir dir;
@@ -287,7 +303,7 @@ TEST_CASE("the Dart guide's redis.connection and redis.queue are read, with depr
     CHECK_THAT(both.deprecations.at(0), Contains("connection is ignored"));
 
     CHECK(parse_config(json::parse(R"({"queue": {"redis": {}}})"), "/").deprecations.empty());
-    CHECK_THAT(config_error(R"({"queue": {"redis": {"queue": 5}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "redis", "redis": {"queue": 5}}})"),
                StartsWith("q.json: queue.redis.queue: expected a string"));
 }
 
@@ -334,38 +350,38 @@ TEST_CASE("every validation error names the file and the key path") {
                StartsWith("q.json: queue.sqlite.synchronous: expected \"FULL\""));
     CHECK_THAT(config_error(R"({"queue": {"sqlite": []}})"),
                StartsWith("q.json: queue.sqlite: expected an object"));
-    CHECK_THAT(config_error(R"({"queue": {"file": {"max_file_size": "5MB"}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "file", "file": {"max_file_size": "5MB"}}})"),
                StartsWith("q.json: queue.file.max_file_size: expected a whole number"));
-    CHECK_THAT(config_error(R"({"queue": {"file": {"max_backups": -2}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "file", "file": {"max_backups": -2}}})"),
                StartsWith("q.json: queue.file.max_backups: expected a whole number"));
-    CHECK_THAT(config_error(R"({"queue": {"file": {"rotate": true}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "file", "file": {"rotate": true}}})"),
                StartsWith("q.json: queue.file.rotate: unknown key"));
-    CHECK_THAT(config_error(R"({"queue": {"memory": {"size": 5}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "memory", "memory": {"size": 5}}})"),
                Equals("q.json: queue.memory: the memory driver takes no settings"));
-    CHECK_THAT(config_error(R"({"queue": {"sync": {"x": 1}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "sync", "sync": {"x": 1}}})"),
                Equals("q.json: queue.sync: the sync driver takes no settings"));
     CHECK_THAT(config_error(R"([1, 2])"), StartsWith("q.json: expected a JSON object"));
 }
 
 TEST_CASE("the postgres and redis sections are checked by their drivers", "[postgres][redis]") {
     CHECK_THAT(
-        config_error(R"({"queue": {"postgres": {"table": ")" + std::string(49, 't') + R"("}}})"),
+        config_error(R"({"queue": {"driver": "postgres", "postgres": {"table": ")" + std::string(49, 't') + R"("}}})"),
         Contains("is longer than 48 characters"));
-    CHECK_THAT(config_error(R"({"queue": {"postgres": {"table": "jobs; drop"}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "postgres", "postgres": {"table": "jobs; drop"}}})"),
                StartsWith("q.json: queue.postgres.table: 'jobs; drop' is not a plain identifier"));
-    CHECK_THAT(config_error(R"({"queue": {"redis": {"prefix": ""}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "redis", "redis": {"prefix": ""}}})"),
                Equals("q.json: queue.redis.prefix: must not be empty"));
-    CHECK_THAT(config_error(R"({"queue": {"postgres": {"auto_migrate": 1}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "postgres", "postgres": {"auto_migrate": 1}}})"),
                StartsWith("q.json: queue.postgres.auto_migrate: expected true or false"));
-    CHECK_THAT(config_error(R"({"queue": {"postgres": {"host": "db"}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "postgres", "postgres": {"host": "db"}}})"),
                StartsWith("q.json: queue.postgres.host: unknown key"));
-    CHECK_THAT(config_error(R"({"queue": {"redis": {"url": 6379}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "redis", "redis": {"url": 6379}}})"),
                StartsWith("q.json: queue.redis.url: expected a string"));
-    CHECK_THAT(config_error(R"({"queue": {"redis": {"retry_after": "later"}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "redis", "redis": {"retry_after": "later"}}})"),
                StartsWith("q.json: queue.redis.retry_after: bad duration 'later'"));
-    CHECK_THAT(config_error(R"({"queue": {"redis": {"connection": 6379}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "redis", "redis": {"connection": 6379}}})"),
                StartsWith("q.json: queue.redis.connection: expected a string"));
-    CHECK_THAT(config_error(R"({"queue": {"redis": {"host": "cache"}}})"),
+    CHECK_THAT(config_error(R"({"queue": {"driver": "redis", "redis": {"host": "cache"}}})"),
                StartsWith("q.json: queue.redis.host: unknown key"));
 }
 

@@ -60,6 +60,9 @@ struct Config {
     std::vector<std::string> notes;
     // Dart keys q reads for now but will not always: every command prints them on stderr.
     std::vector<std::string> deprecations;
+    // Mistakes that do not stop q (the section of a driver not in use), one line each, naming
+    // the key: every command prints them on stderr.
+    std::vector<std::string> warnings;
 
     std::filesystem::path source;    // the file it was read from; empty when none was found
     std::filesystem::path base_dir;  // relative paths resolve from here
@@ -93,7 +96,11 @@ std::optional<std::filesystem::path> q_data_dir();
 inline constexpr const char* default_sqlite_file = "queue.db";
 inline constexpr const char* default_queue_file = "jobs.json";
 
-// find_config_file + load_config; with no file, the default: SQLite at
+// Makes `name` the driver (--driver): ConfigError for an unknown driver or a mistake in its
+// section, which is checked in full and gets the driver's defaults filled in.
+void use_driver(Config& config, const std::string& name);
+
+// find_config_file + load_config + use_driver(config.driver); with no file, the default: SQLite at
 // $XDG_DATA_HOME/q/queue.db (~/.local/share when unset).
 Config resolve_config(const std::optional<std::filesystem::path>& explicit_path);
 
