@@ -364,15 +364,17 @@ TEST_CASE("every validation error names the file and the key path") {
 }
 
 TEST_CASE("the postgres and redis sections are checked by their drivers", "[postgres][redis]") {
+    CHECK_THAT(config_error(R"({"queue": {"driver": "postgres", "postgres": {"table": ")" +
+                            std::string(49, 't') + R"("}}})"),
+               Contains("is longer than 48 characters"));
     CHECK_THAT(
-        config_error(R"({"queue": {"driver": "postgres", "postgres": {"table": ")" + std::string(49, 't') + R"("}}})"),
-        Contains("is longer than 48 characters"));
-    CHECK_THAT(config_error(R"({"queue": {"driver": "postgres", "postgres": {"table": "jobs; drop"}}})"),
-               StartsWith("q.json: queue.postgres.table: 'jobs; drop' is not a plain identifier"));
+        config_error(R"({"queue": {"driver": "postgres", "postgres": {"table": "jobs; drop"}}})"),
+        StartsWith("q.json: queue.postgres.table: 'jobs; drop' is not a plain identifier"));
     CHECK_THAT(config_error(R"({"queue": {"driver": "redis", "redis": {"prefix": ""}}})"),
                Equals("q.json: queue.redis.prefix: must not be empty"));
-    CHECK_THAT(config_error(R"({"queue": {"driver": "postgres", "postgres": {"auto_migrate": 1}}})"),
-               StartsWith("q.json: queue.postgres.auto_migrate: expected true or false"));
+    CHECK_THAT(
+        config_error(R"({"queue": {"driver": "postgres", "postgres": {"auto_migrate": 1}}})"),
+        StartsWith("q.json: queue.postgres.auto_migrate: expected true or false"));
     CHECK_THAT(config_error(R"({"queue": {"driver": "postgres", "postgres": {"host": "db"}}})"),
                StartsWith("q.json: queue.postgres.host: unknown key"));
     CHECK_THAT(config_error(R"({"queue": {"driver": "redis", "redis": {"url": 6379}}})"),
