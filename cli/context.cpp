@@ -11,7 +11,7 @@ const libqueue::Config& Context::config() {
         auto config = libqueue::resolve_config(options.config_path);
         if (options.driver) {
             if (auto why = libqueue::unknown_driver(*options.driver))
-                throw libqueue::UsageError("--driver '" + *options.driver + "': " + *why);
+                throw libqueue::ConfigError("--driver: " + *why);
             libqueue::use_driver(config, *options.driver);
         }
         for (const auto& line : config.deprecations) note(*this, "warning: " + line);

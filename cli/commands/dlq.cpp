@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "commands/commands.hpp"
+#include "job_ids.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -131,10 +132,15 @@ void run_list(Context& context, const DlqArgs& args) {
     }
 }
 
+// The dead job `id` names (a whole id or a unique prefix).
 Job find_dead(libqueue::QueueDriver& driver, const std::string& id) {
-    auto job = driver.find(id);
+    std::optional<Job> job;
+    try {
+        job = resolve_job(driver, id, "dlq");
+    } catch (const libqueue::NotFoundError&) {
+    }
     if (!job || job->status != Status::failed) {
-        throw libqueue::NotFoundError("no dead job with id " + id);
+        throw libqueue::NotFoundError("no dead job with id " + libqueue::valid_utf8(id));
     }
     return *job;
 }
@@ -174,8 +180,9 @@ void run_retry(Context& context, const DlqArgs& args) {
         }
     } else {
         // Every id is checked before any is retried: one typo changes nothing.
-        for (const auto& id : args.ids) find_dead(driver, id);
-        for (const auto& id : args.ids) {
+        std::vector<std::string> ids;
+        for (const auto& id : args.ids) ids.push_back(find_dead(driver, id).id);
+        for (const auto& id : ids) {
             if (!driver.retry_dead(id)) {
                 throw libqueue::NotFoundError(fmt::format(
                     "no dead job with id {} (it changed meanwhile; retried {} before it)", id,

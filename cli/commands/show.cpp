@@ -2,16 +2,20 @@
 #include <memory>
 
 #include "commands/commands.hpp"
+#include "job_ids.hpp"
 #include "output.hpp"
 
 namespace q {
 
 void add_show_command(CLI::App& app, Context& context) {
-    auto id = std::make_shared<std::string>();
+    auto ids = std::make_shared<std::vector<std::string>>();
     auto* cmd = app.add_subcommand(
         "show",
-        "Show one job: state, attempts, times, payload and last error\n"
+        "Show jobs: state, attempts, times, payload and last error\n"
         "\n"
+        "Each ID is a whole id or a unique prefix of at least 6 characters. Several ids show "
+        "several jobs, in the order given (a blank line between them; with --json one per "
+        "line); if one is unknown, none is shown. "
         "Works for a job in any state: pending (due or delayed), processing, completed (until "
         "pruned, or deleted at once where queue.keep_completed is false) and failed (a dead "
         "letter). Times are UTC.");
@@ -27,13 +31,18 @@ void add_show_command(CLI::App& app, Context& context) {
         "\n"
         "Exit status:\n"
         "  0   shown\n"
+        "  64  an id prefix matches several jobs (they are named)\n"
         "  66  no job with that id");
-    cmd->add_option("ID", *id, "The job id, as q push printed it")->required()->type_name("ID");
-    cmd->callback([&context, id] {
-        auto job = context.driver().find(*id);
-        if (!job)
-            throw libqueue::NotFoundError("show: no job '" + *id + "'");
-        print_job(context, *job);
+    cmd->add_option("ID", *ids, "Job ids, as q push printed them, or unique prefixes")
+        ->required()
+        ->type_name("ID");
+    cmd->callback([&context, ids] {
+        const auto jobs = resolve_jobs(context.driver(), *ids, "show");
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            if (i > 0 && !context.json())
+                print_line("");
+            print_job(context, jobs[i]);
+        }
     });
 }
 

@@ -91,6 +91,28 @@ std::vector<bool> QueueDriver::complete_batch(const std::vector<Completion>& com
     return applied;
 }
 
+std::vector<std::string> QueueDriver::ids_with_prefix(const std::string& prefix,
+                                                      std::size_t limit) {
+    constexpr std::size_t page_size = 1000;
+    std::vector<std::string> ids;
+    ListFilter filter;
+    filter.limit = page_size;
+    for (;;) {
+        const auto page = list(filter);
+        for (const auto& job : page) {
+            if (job.id.compare(0, prefix.size(), prefix) == 0)
+                ids.push_back(job.id);
+        }
+        if (page.size() < page_size)
+            break;
+        filter.after = list_position(page.back());
+    }
+    std::sort(ids.begin(), ids.end());
+    if (limit != 0 && ids.size() > limit)
+        ids.resize(limit);
+    return ids;
+}
+
 void QueueDriver::wait_for_jobs(const std::vector<std::string>&, Milliseconds timeout) {
     std::this_thread::sleep_for(timeout);
 }

@@ -72,4 +72,40 @@ assert_contains "$ERR" "did you mean 'push'?" "typo in help"
 expect_exit 64 q help push extra
 assert_eq "q: 'q push' has no command 'extra'" "$ERR" "no such subcommand"
 
+# Ids: several at once, and unique prefixes of at least 6 characters, like git.
+rm -f queue.db*
+a=$(last_line "$(q push ok '{"n": 1}')")
+b=$(last_line "$(q push ok '{"n": 2}')")
+expect_exit 0 q --json show "$a" "$b"
+assert_eq 2 "$(printf '%s\n' "$OUT" | wc -l)" "show takes several ids"
+assert_eq "$b" "$(printf '%s\n' "$OUT" | tail -n 1 | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')" "in the order given"
+expect_exit 0 q --json show "${a:0:20}"
+assert_eq "$a" "$(json_str "$OUT" id)" "a unique prefix names the job"
+# Two ids pushed in one millisecond share their first 10 characters (the time): a short
+# prefix matches both.
+common=""
+for ((i = 6; i <= ${#a}; i++)); do
+    [ "${a:0:i}" = "${b:0:i}" ] && common=${a:0:i}
+done
+if [ ${#common} -ge 6 ]; then
+    expect_exit 64 q show "$common"
+    assert_contains "$ERR" "id prefix '$common' is ambiguous: $a, $b" "ambiguous: exit 64 naming the matches"
+fi
+expect_exit 66 q show "${a:0:5}"
+assert_contains "$ERR" "no job '${a:0:5}'" "five characters are not a prefix"
+expect_exit 66 q show "$a" nosuchjob
+assert_eq "" "$OUT" "one unknown id: nothing shown"
+expect_exit 0 q cancel "${a:0:20}" "$b"
+assert_eq "cancelled $a
+cancelled $b" "$OUT" "cancel takes several ids and prefixes"
+expect_exit 1 q wait "$a" "${b:0:20}"
+assert_contains "$ERR" "job $a ok is dead" "wait takes several ids"
+assert_contains "$ERR" "job $b ok is dead" "and prefixes"
+c=$(last_line "$(q push bad)")
+expect_exit 0 q work --stop-when-empty
+expect_exit 0 q --json dlq show "${c:0:20}"
+assert_eq "$c" "$(json_str "$OUT" id)" "dlq show takes a prefix"
+expect_exit 0 q dlq retry "${c:0:20}"
+assert_eq "retried 1 dead job" "$OUT" "dlq retry takes a prefix"
+
 finish

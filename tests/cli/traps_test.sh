@@ -88,8 +88,8 @@ expect_exit 78 q --config drivers.json --driver redis config
 printf '%s\n' '{"queue": {"driver": "redis", "redis": {"urll": "x"}}}' >chosen.json
 expect_exit 78 q --config chosen.json config
 assert_one_line "$ERR" "one line"
-expect_exit 64 q --driver nosuch config
-assert_contains "$ERR" "--driver 'nosuch': unknown driver" "an unknown --driver"
+expect_exit 78 q --driver nosuch config
+assert_contains "$ERR" "--driver: unknown driver 'nosuch'" "an unknown --driver"
 printf '%s\n' '{"queue": {"driver": "nosuch"}}' >unknown.json
 expect_exit 78 q --config unknown.json config
 assert_contains "$ERR" "unknown driver 'nosuch'" "an unknown queue.driver"

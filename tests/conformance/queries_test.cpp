@@ -1,4 +1,4 @@
-// find, list (filters and keyset paging), size, clear, cancel.
+// find, ids by prefix, list (filters and keyset paging), size, clear, cancel.
 #include <algorithm>
 #include <set>
 
@@ -28,6 +28,25 @@ TEST_CASE("find returns a job in any state, nothing for an unknown id", "[find]"
     CHECK(stored(d, id).status == Status::processing);
     REQUIRE(d.fail(claim_of(running), "no"));
     CHECK(stored(d, id).status == Status::failed);
+}
+
+TEST_CASE("ids_with_prefix finds jobs in any state and queue by the start of their id", "[find]") {
+    DriverFixture f;
+    auto& d = f.driver();
+
+    const auto a = push(d, a_job("p").id("prefix-test-a1"));
+    const auto b = push(d, a_job("p").id("prefix-test-a2").queue("other"));
+    const auto c = push(d, a_job("p").id("prefix-test-b1"));
+    push(d, a_job("p").id("prefix-tesx"));
+    REQUIRE(d.fail(claim_of(claim_one(d)), "dead"));  // a, the oldest: any state counts
+
+    CHECK(d.ids_with_prefix("prefix-test-a", 10) == std::vector<std::string>{a, b});
+    CHECK(d.ids_with_prefix("prefix-test-", 10) == std::vector<std::string>{a, b, c});
+    CHECK(d.ids_with_prefix("prefix-test-", 2) == std::vector<std::string>{a, b});
+    CHECK(d.ids_with_prefix("prefix-test-b1", 10) == std::vector<std::string>{c});
+    CHECK(d.ids_with_prefix("prefix-test-c", 10).empty());
+    CHECK(d.ids_with_prefix("prefix-test-a\xff", 10).empty());
+    CHECK(d.ids_with_prefix("prefix-test-a", 0).size() == 2);
 }
 
 TEST_CASE("list filters by status, queue, name and finish time, ordered by id", "[list]") {

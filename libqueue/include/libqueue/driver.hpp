@@ -161,6 +161,9 @@ class QueueDriver {
     virtual std::optional<Job> find(const std::string& id) = 0;
     // Jobs matching filter, in list order (created_at, then id; see ListPosition).
     virtual std::vector<Job> list(const ListFilter& filter) = 0;
+    // Ids of up to `limit` stored jobs whose id starts with `prefix` (any state), sorted. The
+    // default reads every job page by page; drivers with an index on id override it.
+    virtual std::vector<std::string> ids_with_prefix(const std::string& prefix, std::size_t limit);
     // Pending jobs in the queue (due and delayed).
     virtual std::uint64_t size(const std::string& queue) = 0;
     // Deletes every job of the queue that is not processing; returns how many.

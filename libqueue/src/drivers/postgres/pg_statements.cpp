@@ -240,6 +240,10 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                                ") SELECT count(*) FROM done");
 
     db.prepare(stmt::find, "SELECT " + job_columns("j") + " FROM " + J + " j WHERE j.id = $1");
+    // starts_with, not a range on id: under the database's collation a range of text is not
+    // the set of ids with a prefix. One scan in the server, for ids typed by hand.
+    db.prepare(stmt::ids_with_prefix,
+               "SELECT id FROM " + J + " WHERE starts_with(id, $1) ORDER BY id LIMIT $2");
     // $1 status, $2 queue, $3 name, $4 finished before (ms), $5 after id, $6 after created
     // (ms), $7 limit (NULL: all).
     db.prepare(stmt::list, "SELECT " + job_columns("j") + " FROM " + J +

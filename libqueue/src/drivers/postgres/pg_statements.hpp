@@ -27,6 +27,7 @@ inline constexpr const char* release = "q_release";
 inline constexpr const char* put_back = "q_put_back";
 inline constexpr const char* fail = "q_fail";
 inline constexpr const char* find = "q_find";
+inline constexpr const char* ids_with_prefix = "q_ids_with_prefix";
 inline constexpr const char* list = "q_list";
 inline constexpr const char* size = "q_size";
 inline constexpr const char* clear = "q_clear";

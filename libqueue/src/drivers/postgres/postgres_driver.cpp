@@ -268,6 +268,22 @@ class PostgresDriver final : public QueueDriver {
         });
     }
 
+    std::vector<std::string> ids_with_prefix(const std::string& prefix,
+                                             std::size_t limit) override {
+        if (!text_column_can_hold(prefix))
+            return {};
+        ensure_schema();
+        const auto max_rows = optional_limit(limit);
+        return pool_.run("ids_with_prefix", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            std::vector<std::string> ids;
+            for (const auto& row :
+                 tx.exec_prepared(stmt::ids_with_prefix, prefix, nullable(max_rows)))
+                ids.push_back(row[0].as<std::string>());
+            return ids;
+        });
+    }
+
     std::vector<Job> list(const ListFilter& filter) override {
         if (!filter_can_match(filter))
             return {};

@@ -242,6 +242,28 @@ class SqliteDriver final : public QueueDriver {
         });
     }
 
+    // A range on the primary key, [prefix, the prefix with its last byte raised): SQLite
+    // compares text as bytes, so that is exactly the ids that start with it.
+    std::vector<std::string> ids_with_prefix(const std::string& prefix,
+                                             std::size_t limit) override {
+        std::string end = prefix;
+        while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+        if (!end.empty())
+            end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+        return locked([&] {
+            Query query(connection_, end.empty() ? "SELECT id FROM kronix_jobs WHERE id >= ?1 "
+                                                   "AND ?2 = '' ORDER BY id LIMIT ?3"
+                                                 : "SELECT id FROM kronix_jobs WHERE id >= ?1 "
+                                                   "AND id < ?2 ORDER BY id LIMIT ?3");
+            query->bind(1, prefix);
+            query->bind(2, end);
+            query->bind(3, limit == 0 ? std::int64_t(-1) : std::int64_t(limit));
+            std::vector<std::string> ids;
+            while (query->executeStep()) ids.push_back(query->getColumn(0).getString());
+            return ids;
+        });
+    }
+
     std::vector<Job> list(const ListFilter& filter) override {
         sql::FilterSql where(filter);
         const std::string text = "SELECT " + sql::kColumns + " FROM kronix_jobs WHERE " +
