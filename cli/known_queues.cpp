@@ -8,9 +8,9 @@
 
 namespace q {
 
-std::vector<std::string> known_queues(libqueue::QueueDriver& driver) {
+std::vector<std::string> known_queues(const libqueue::Stats& stats) {
     std::vector<std::string> names;
-    for (const auto& queue : driver.stats().queues) names.push_back(queue.queue);
+    for (const auto& queue : stats.queues) names.push_back(queue.queue);
     return names;
 }
 
@@ -18,7 +18,7 @@ void require_known_queues(libqueue::QueueDriver& driver, const std::vector<std::
                           bool allow_empty) {
     if (allow_empty || names.empty())
         return;
-    require_known_queues(known_queues(driver), names);
+    require_known_queues(known_queues(driver.stats()), names);
 }
 
 void require_known_queues(const std::vector<std::string>& known,

@@ -10,7 +10,7 @@
 namespace q {
 
 // The queues that hold jobs or have lifetime totals, by name.
-std::vector<std::string> known_queues(libqueue::QueueDriver& driver);
+std::vector<std::string> known_queues(const libqueue::Stats& stats);
 
 // NotFoundError (exit 66) "no queue 'defualt'; known: default, emails; did you mean 'default'?"
 // for the first of `names` the backend has never seen; nothing when allow_empty.

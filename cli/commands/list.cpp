@@ -30,23 +30,11 @@ void note_cut(Context& context, const libqueue::ListFilter& filter,
         for (const auto& queue : context.driver().stats().queues) {
             if (filter.queue && queue.queue != *filter.queue)
                 continue;
-            const auto add = [&](const libqueue::StateCounts& c) {
-                if (!filter.status)
-                    total += c.due + c.delayed + c.processing + c.completed + c.failed;
-                else if (*filter.status == libqueue::Status::pending)
-                    total += c.due + c.delayed;
-                else if (*filter.status == libqueue::Status::processing)
-                    total += c.processing;
-                else if (*filter.status == libqueue::Status::completed)
-                    total += c.completed;
-                else
-                    total += c.failed;
-            };
             if (filter.name) {
                 if (auto it = queue.by_name.find(*filter.name); it != queue.by_name.end())
-                    add(it->second);
+                    total += libqueue::jobs_in(it->second, filter.status);
             } else {
-                add(queue.counts);
+                total += libqueue::jobs_in(queue.counts, filter.status);
             }
         }
         if (total > shown.size())

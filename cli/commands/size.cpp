@@ -41,7 +41,8 @@ void add_size_command(CLI::App& app, Context& context) {
                 require_known_queues(driver, {name}, *allow_empty);
             queue = name;
         } else {
-            for (const auto& name : known_queues(driver)) size += driver.size(name);
+            for (const auto& queue : driver.stats().queues)
+                size += libqueue::jobs_in(queue.counts, libqueue::Status::pending);
         }
         if (context.json()) {
             emit_json({{"queue", queue}, {"size", size}});

@@ -121,7 +121,7 @@ std::vector<std::string> breaches(const StatsArgs& args, std::optional<Milliseco
                                   const std::vector<QueueStats>& queues) {
     std::vector<std::string> out;
     for (const auto& q : queues) {
-        const auto pending = q.counts.due + q.counts.delayed;
+        const auto pending = libqueue::jobs_in(q.counts, libqueue::Status::pending);
         if (args.max_pending && pending > *args.max_pending) {
             out.push_back(fmt::format("{}: {} pending > --max-pending {}", q.queue, pending,
                                       *args.max_pending));
@@ -149,11 +149,8 @@ void run_stats(Context& context, const StatsArgs& args) {
     const libqueue::Stats stats = driver.stats();
     // A health check of a mistyped queue would watch nothing and pass forever.
     const bool checks = args.max_pending || args.max_failed || max_age;
-    if (checks && context.options.queue && !args.allow_empty) {
-        std::vector<std::string> known;
-        for (const auto& queue : stats.queues) known.push_back(queue.queue);
-        require_known_queues(known, context.queues());
-    }
+    if (checks && context.options.queue && !args.allow_empty)
+        require_known_queues(known_queues(stats), context.queues());
     const auto queues = selected_queues(context, stats);
     // What the backend itself puts at risk (e.g. redis without persistence): shown with every
     // stats call, since that is where an operator looks, but never a breach by itself.

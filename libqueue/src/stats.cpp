@@ -28,7 +28,7 @@ void add(Totals& into, const Totals& more) {
 }
 
 std::uint64_t rows(const StateCounts& counts) {
-    return counts.due + counts.delayed + counts.processing + counts.completed + counts.failed;
+    return jobs_in(counts);
 }
 
 // Rows other programs pushed, completed or buried are in no counter of q's: a total is at least
@@ -57,6 +57,22 @@ bool add_rows(StateCounts& counts, std::string_view status, bool due, std::uint6
 }
 
 }  // namespace
+
+std::uint64_t jobs_in(const StateCounts& counts, std::optional<Status> status) {
+    if (!status)
+        return counts.due + counts.delayed + counts.processing + counts.completed + counts.failed;
+    switch (*status) {
+        case Status::pending:
+            return counts.due + counts.delayed;
+        case Status::processing:
+            return counts.processing;
+        case Status::completed:
+            return counts.completed;
+        case Status::failed:
+            return counts.failed;
+    }
+    return 0;
+}
 
 std::optional<double> success_rate(const Totals& totals) {
     const auto finished = totals.completed + totals.dead;

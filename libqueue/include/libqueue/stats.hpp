@@ -24,6 +24,9 @@ struct StateCounts {
     std::uint64_t failed = 0;     // dead letters
 };
 
+// How many of `counts` are in `status` (pending: due and delayed); every job for nullopt.
+std::uint64_t jobs_in(const StateCounts& counts, std::optional<Status> status = std::nullopt);
+
 // Lifetime counters, kept by the driver across restarts where it persists anything
 // (SQL: a side table; file: in the file; redis: a hash). Survive pruning and keep_completed=false.
 // Other programs sharing a table count nothing here, so Stats raises pushed, completed and dead
