@@ -8,6 +8,7 @@
 #include "commands/commands.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "service_notify.hpp"
 #include "signals.hpp"
 
 namespace q {
@@ -22,6 +23,7 @@ struct WorkArgs {
     std::string sleep;
     std::string grace;
     bool stop_when_empty = false;
+    bool notify = false;
 };
 
 constexpr const char* description =
@@ -41,13 +43,19 @@ constexpr const char* description =
     "\n"
     "SIGINT or SIGTERM stops claiming; running jobs get the --grace period to finish, then are "
     "interrupted and put back as pending without using up an attempt. A second signal exits at "
-    "once (the running jobs are then recovered as stale later).";
+    "once (the running jobs are then recovered as stale later).\n"
+    "\n"
+    "Under systemd, --notify makes Type=notify work: READY=1 once the worker has started, "
+    "STOPPING=1 when it stops, WATCHDOG=1 at half of WatchdogSec= while the worker is responsive, "
+    "and the counts as the unit's status line. The q-worker@.service unit runs one worker per "
+    "queue this way. Handlers do not inherit NOTIFY_SOCKET or the watchdog variables.";
 
 constexpr const char* footer =
     "Examples:\n"
     "  q work\n"
     "  q work --queue urgent,default --concurrency 4\n"
     "  q work --stop-when-empty --json | jq -c 'select(.event == \"dead\")'\n"
+    "  systemctl enable --now q-worker@default.service   # q work --queue default --notify\n"
     "\n"
     "Output:\n"
     "Events on stderr (\"completed ID NAME in 12ms\", \"retrying ID NAME in 30s: ERROR\",\n"
@@ -62,8 +70,8 @@ constexpr const char* footer =
     "  0   stopped cleanly (signal, --max-jobs, --max-time or --stop-when-empty)\n"
     "  64  bad option, or a driver with nothing to work (sync, memory)\n"
     "  65  the queue's data is corrupt (e.g. a damaged queue file): nothing was changed\n"
-    "  69  the backend cannot be reached\n"
-    "  78  configuration error";
+    "  69  the backend cannot be reached; --notify in a q built without libsystemd\n"
+    "  78  configuration error, or a handler that cannot run";
 
 // Workers call back from several threads at once; lines must not interleave.
 class EventPrinter {
@@ -218,6 +226,11 @@ void run_work(Context& context, const WorkArgs& args) {
             running->stop();
     });
 
+    if (args.notify && !service_notify_available()) {
+        throw libqueue::UnavailableError(
+            "--notify: this q was built without libsystemd (sd_notify); run the unit with "
+            "Type=simple instead");
+    }
     auto options = worker_options(context, args);
     libqueue::require_stored_jobs(context.config().driver);
     context.note_when_no_config();
@@ -260,7 +273,14 @@ void run_work(Context& context, const WorkArgs& args) {
     // A signal that came before the worker existed still counts.
     if (signals.received() != 0)
         worker.stop();
+    std::optional<ServiceNotifier> service;
+    if (args.notify) {
+        service.emplace();
+        service->ready([&worker] { return worker.progress(); });
+    }
     auto summary = worker.run();
+    if (service)
+        service->stopping();  // before the worker goes: the feeding thread reads it
     {
         std::lock_guard lock(running_mutex);
         running = nullptr;
@@ -295,6 +315,9 @@ void add_work_command(CLI::App& app, Context& context) {
                     "On SIGINT/SIGTERM, how long running jobs may finish before they are "
                     "interrupted and put back (default: 30s)")
         ->type_name("DURATION");
+    cmd->add_flag("--notify", args->notify,
+                  "Tell systemd (Type=notify) when the worker is ready and stopping, and feed "
+                  "its watchdog");
     cmd->callback([&context, args] { run_work(context, *args); });
 }
 

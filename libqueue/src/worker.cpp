@@ -67,7 +67,7 @@ struct Worker::State {
     Metrics* metrics;
     std::string worker_id;
 
-    std::mutex mutex;
+    mutable std::mutex mutex;
     std::condition_variable changed;
     // run() waits here, apart from the slots, so the busy path never wakes it.
     std::condition_variable stopped;
@@ -455,6 +455,17 @@ void Worker::stop() {
     std::lock_guard lock(state_->mutex);
     state_->stop_pending = true;
     state_->begin_stop_locked("stopped");
+}
+
+WorkerProgress Worker::progress() const {
+    const State& s = *state_;
+    std::lock_guard lock(s.mutex);
+    WorkerProgress out;
+    out.so_far = s.summary;
+    out.so_far.elapsed = std::chrono::duration_cast<Milliseconds>(Clock::now() - s.started_at);
+    out.running = s.running.size() + s.ready.size();
+    out.stopping = s.stopping;
+    return out;
 }
 
 WorkerSummary Worker::run() {

@@ -80,6 +80,13 @@ struct WorkerSummary {
     std::uint64_t finished() const { return completed + retried + dead; }
 };
 
+// What a running worker has done so far (Worker::progress).
+struct WorkerProgress {
+    WorkerSummary so_far;     // stop_reason empty while it runs; elapsed since run() began
+    std::size_t running = 0;  // jobs claimed and not yet finished (started or waiting to start)
+    bool stopping = false;
+};
+
 // Runs one claimed job and records its outcome (complete / release with backoff / fail / put
 // back). Used by the worker, Manager::process_one and `q run`.
 Outcome run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const Job& job,
@@ -125,6 +132,11 @@ class Worker {
     // Stop claiming; running jobs get shutdown_grace to finish, then are interrupted and put back.
     // Safe to call from any thread (not from a signal handler: use a signal-watching thread).
     void stop();
+
+    // The counts so far, taken under the lock every slot takes between jobs: that it returns at
+    // all shows the worker is not wedged, which is what a service manager's watchdog asks.
+    // Safe to call from any thread, during run().
+    WorkerProgress progress() const;
 
   private:
     struct State;

@@ -83,9 +83,15 @@ void set_nonblocking(const UniqueFd& fd) {
         ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK);
 }
 
+// Variables a service manager addresses to the worker's own process (systemd's notify socket and
+// watchdog): a handler that inherited them could report for the worker.
+bool is_worker_only_variable(std::string_view name) {
+    return name == "NOTIFY_SOCKET" || name == "WATCHDOG_USEC" || name == "WATCHDOG_PID";
+}
+
 // The worker's environment, then the Q_* variables, then the handler's env (later ones win). The
-// worker's own credentials (secrets.hpp) are left out: a handler is a separate program that gets a
-// password only when its own env gives it one.
+// worker's own credentials (secrets.hpp) and service-manager variables are left out: a handler is
+// a separate program that gets a password only when its own env gives it one.
 class Environment {
   public:
     Environment(const Job& job, const CommandSpec& spec) {
@@ -108,7 +114,7 @@ class Environment {
             const std::string_view key = text.substr(0, text.find('='));
             const bool replaced = std::any_of(overrides.begin(), overrides.end(),
                                               [&](const auto& o) { return o.first == key; });
-            if (!replaced && !is_secret_variable(key))
+            if (!replaced && !is_secret_variable(key) && !is_worker_only_variable(key))
                 entries_.emplace_back(text);
         }
         for (const auto& [key, value] : overrides) entries_.push_back(key + "=" + value);
