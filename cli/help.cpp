@@ -1,5 +1,8 @@
 #include "help.hpp"
 
+#include "man_pages.hpp"
+#include "roff.hpp"
+
 #include <cctype>
 #include <iostream>
 #include <sstream>
@@ -8,11 +11,6 @@
 namespace q {
 
 namespace {
-
-std::string upper(std::string text) {
-    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return text;
-}
 
 // Words of text re-flowed to lines of at most width characters; '\n' in the text is kept.
 std::string wrap(const std::string& text, std::size_t width) {
@@ -83,77 +81,6 @@ class HelpFormatter : public CLI::Formatter {
         return wrap(text, 88 - get_column_width());
     }
 };
-
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
-// Text as roff: backslashes and hyphens escaped, a line never starting with a control character.
-std::string roff_escape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '\\') {
-            out += "\\e";
-        } else if (c == '-') {
-            out += "\\-";
-        } else {
-            out += c;
-        }
-    }
-    if (!out.empty() && (out.front() == '.' || out.front() == '\''))
-        out.insert(0, "\\&");
-    return out;
-}
-
-bool is_heading(const std::string& line) {
-    return !line.empty() && line.back() == ':' && line.front() != ' ' &&
-           line.find(' ', 0) == line.rfind(' ', line.size()) /* at most two words */;
-}
-
-// Paragraphs become .PP, indented lines a verbatim block, "Heading:" lines .SH HEADING.
-void render_text(std::ostream& out, const std::string& text, bool allow_headings) {
-    bool in_verbatim = false;
-    bool need_paragraph = true;
-    for (const auto& line : split_lines(text)) {
-        const bool indented = line.rfind("  ", 0) == 0;
-        if (in_verbatim && !indented) {
-            out << ".fi\n.RE\n";
-            in_verbatim = false;
-            need_paragraph = true;
-        }
-        if (line.find_first_not_of(' ') == std::string::npos) {
-            need_paragraph = true;
-            continue;
-        }
-        if (!indented && is_heading(line)) {
-            if (allow_headings) {
-                out << ".SH " << upper(roff_escape(line.substr(0, line.size() - 1))) << '\n';
-            } else {  // inside a section already: a bold line of its own
-                out << ".PP\n\\fB" << roff_escape(line) << "\\fR\n.br\n";
-            }
-            need_paragraph = false;
-            continue;
-        }
-        if (indented) {
-            if (!in_verbatim) {
-                out << ".RS 4\n.nf\n";
-                in_verbatim = true;
-            }
-            out << roff_escape(line.substr(2)) << '\n';
-            continue;
-        }
-        if (need_paragraph) {
-            out << ".PP\n";
-            need_paragraph = false;
-        }
-        out << roff_escape(line) << '\n';
-    }
-    if (in_verbatim)
-        out << ".fi\n.RE\n";
-}
 
 std::string details_of(const std::string& description) {
     auto end = description.find('\n');
@@ -306,18 +233,18 @@ std::string render_man_page(const CLI::App& root, const CLI::App& command,
     }
 
     render_text(out, command.get_footer(), true);
+    render_text(out, environment_and_files_text(), true);
 
     out << ".SH SEE ALSO\n";
+    std::string see;
     if (&command == &root) {
-        std::string see;
         for (const CLI::App* sub : subcommands) {
-            see += (see.empty() ? "" : ",\n") + std::string("\\fBq\\-") +
-                   roff_escape(sub->get_name()) + "\\fR(1)";
+            see += std::string("\\fBq\\-") + roff_escape(sub->get_name()) + "\\fR(1),\n";
         }
-        out << see << '\n';
     } else {
-        out << "\\fBq\\fR(1)\n";
+        see = "\\fBq\\fR(1),\n";
     }
+    out << see << "\\fBq.json\\fR(5),\n\\fBq\\-handlers\\fR(7)\n";
     return out.str();
 }
 
@@ -325,8 +252,18 @@ void add_man_command(CLI::App& app, const std::string& version) {
     auto* man = app.add_subcommand("__man", "Print a man page (roff) built from the --help text");
     man->group("");  // hidden: a build step, not a user command
     auto name = std::make_shared<std::string>();
-    man->add_option("command", *name, "The subcommand; none for q(1)");
+    man->add_option("command", *name,
+                    "The subcommand; none for q(1); q.json for q.json(5), q-handlers for "
+                    "q-handlers(7)");
     man->callback([&app, man, name, version] {
+        if (*name == "q.json") {
+            std::cout << render_config_page(version);
+            return;
+        }
+        if (*name == "q-handlers") {
+            std::cout << render_handlers_page(version);
+            return;
+        }
         const CLI::App* command = &app;
         if (!name->empty()) {
             // File names use '-' where a command might use '_' and the other way round.

@@ -6,6 +6,7 @@
 
 #include "commands/commands.hpp"
 #include "completion.hpp"
+#include "libqueue/config_keys.hpp"
 #include "output.hpp"
 
 namespace q {
@@ -18,6 +19,10 @@ void print_values(Context& context, const std::string& kind, const CLI::App& roo
             if (!sub->get_group().empty() && !sub->get_name().empty())
                 print_line(sub->get_name());
         }
+        return;
+    }
+    if (kind == "config-keys") {  // also what the man page test checks q.json(5) against
+        for (const auto& key : libqueue::config_keys()) print_line(key.path);
         return;
     }
     auto& driver = context.driver();
@@ -76,7 +81,8 @@ void add_completion_command(CLI::App& app, Context& context) {
     auto kind = std::make_shared<std::string>();
     auto* values = app.add_subcommand("__values", "Print completion values, one per line");
     values->group("");  // hidden: called by the completion scripts
-    values->add_option("KIND", *kind, "queues, names, dead-ids or commands")->required();
+    values->add_option("KIND", *kind, "queues, names, dead-ids, commands or config-keys")
+        ->required();
     values->callback([&context, &app, kind] { print_values(context, *kind, app); });
 }
 

@@ -16,9 +16,16 @@ void add_version_command(CLI::App& app, Context& context) {
                                    "\n"
                                    "The drivers are the names queue.driver and --driver accept.");
     cmd->footer(
+        "Examples:\n"
+        "  q version\n"
+        "  q version --json | jq -r '.drivers[]'\n"
+        "\n"
         "Output:\n"
         "Lines \"q VERSION\", \"libqueue VERSION\", \"drivers: a, b, ...\"; with --json\n"
-        "{\"q\": VERSION, \"libqueue\": VERSION, \"drivers\": [...]}.");
+        "{\"q\": VERSION, \"libqueue\": VERSION, \"drivers\": [...]}.\n"
+        "\n"
+        "Exit status:\n"
+        "  0   always");
     cmd->callback([&context] {
         // q and libqueue are built from one source tree and share its version.
         const std::string version = Q_VERSION;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "libqueue/config_checker.hpp"
+#include "libqueue/config_keys.hpp"
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/json_limits.hpp"
@@ -49,12 +50,13 @@ RetrySettings check_retry(const ConfigChecker& check, const json& section) {
     RetrySettings retry;
     for (const auto& [key, value] : section.items()) {
         const std::string path = "queue.retry." + key;
+        check.require_known("queue.retry", key, path);
         if (key == "base") {
             retry.base = check.duration(value, path);
         } else if (key == "max") {
             retry.max = check.duration(value, path);
         } else {
-            check.unknown_key(path, {"base", "max"});
+            check.unknown_key(path, keys_under("queue.retry"));
         }
     }
     return retry;
@@ -64,6 +66,7 @@ WorkerSettings check_worker(const ConfigChecker& check, const json& section) {
     WorkerSettings worker;
     for (const auto& [key, value] : section.items()) {
         const std::string path = "queue.worker." + key;
+        check.require_known("queue.worker", key, path);
         if (key == "delay") {
             worker.delay = check.duration(value, path);
         } else if (key == "max_jobs") {
@@ -75,7 +78,7 @@ WorkerSettings check_worker(const ConfigChecker& check, const json& section) {
         } else if (key == "prefetch") {
             worker.prefetch = unsigned(check.count(value, path, 0, max_prefetch));
         } else {
-            check.unknown_key(path, {"delay", "max_jobs", "timeout", "concurrency", "prefetch"});
+            check.unknown_key(path, keys_under("queue.worker"));
         }
     }
     return worker;
@@ -124,6 +127,7 @@ void check_queue(const ConfigChecker& check, const json& queue, Config& config) 
 
     for (const auto& [key, value] : queue.items()) {
         const std::string path = "queue." + key;
+        check.require_known("queue", key, path);
         if (key == "driver") {
             config.driver = check.string(value, path);
             // The Dart queue system calls its SQL driver "database": it is q's postgres driver,
@@ -167,10 +171,7 @@ void check_queue(const ConfigChecker& check, const json& queue, Config& config) 
                                           " is not in use)");
             }
         } else {
-            std::vector<std::string> known = {"driver", "retry", "stale_after", "keep_completed",
-                                              "worker"};
-            known.insert(known.end(), registered.begin(), registered.end());
-            check.unknown_key(path, known);
+            check.unknown_key(path, keys_under("queue"));
         }
     }
     // The Dart queue system's redis.retry_after means stale_after; an explicit
@@ -191,6 +192,7 @@ CommandSpec check_handler(const ConfigChecker& check, const json& spec, const st
     CommandSpec out;
     for (const auto& [key, value] : spec.items()) {
         const std::string path = base + "." + key;
+        check.require_known("handlers.NAME", key, path);
         if (key == "command") {
             if (value.is_string()) {
                 check.fail(path,
@@ -225,7 +227,7 @@ CommandSpec check_handler(const ConfigChecker& check, const json& spec, const st
         } else if (key == "cwd") {
             out.cwd = fs::path(check.path(value, path));
         } else {
-            check.unknown_key(path, {"command", "timeout", "env", "cwd"});
+            check.unknown_key(path, keys_under("handlers.NAME"));
         }
     }
     if (out.command.empty()) {
@@ -427,12 +429,13 @@ Config parse_config(const json& document, const fs::path& base_dir, const std::s
     Config config;
     config.base_dir = base_dir;
     for (const auto& [key, value] : document.items()) {
+        check.require_known("", key, key);
         if (key == "queue") {
             check_queue(check, value, config);
         } else if (key == "handlers") {
             check_handlers(check, value, config);
         } else {
-            check.unknown_key(key, {"queue", "handlers"});
+            check.unknown_key(key, keys_under(""));
         }
     }
     return config;

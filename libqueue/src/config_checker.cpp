@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "libqueue/config_keys.hpp"
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
 
@@ -43,6 +44,13 @@ void ConfigChecker::fail(const std::string& path, const std::string& why) const 
 void ConfigChecker::unknown_key(const std::string& path,
                                 const std::vector<std::string>& known) const {
     fail(path, "unknown key (known: " + join(known) + ")");
+}
+
+void ConfigChecker::require_known(const std::string& section, const std::string& key,
+                                  const std::string& path) const {
+    const auto known = keys_under(section);
+    if (std::find(known.begin(), known.end(), key) == known.end())
+        unknown_key(path, known);
 }
 
 void ConfigChecker::require_object(const json& value, const std::string& path) const {

@@ -25,23 +25,41 @@ struct Entry {
     SectionCheck check;
     SectionDisplay display;
     DispatchMode mode = DispatchMode::queue;
+    std::vector<ConfigKey> keys;  // relative to queue.NAME
 };
 
 struct Registry {
     std::mutex mutex;
     std::map<std::string, Entry> drivers{
-        {"memory", {make_memory_driver, check_memory_section, {}, DispatchMode::queue}},
-        {"sync", {make_sync_driver, check_sync_section, {}, DispatchMode::run_at_dispatch}},
-        {"file", {make_file_driver, check_file_section, {}, DispatchMode::queue}},
-        {"sqlite", {make_sqlite_driver, check_sqlite_section, {}, DispatchMode::queue}},
+        {"memory",
+         {make_memory_driver,
+          check_memory_section,
+          {},
+          DispatchMode::queue,
+          memory_section_keys()}},
+        {"sync",
+         {make_sync_driver,
+          check_sync_section,
+          {},
+          DispatchMode::run_at_dispatch,
+          sync_section_keys()}},
+        {"file",
+         {make_file_driver, check_file_section, {}, DispatchMode::queue, file_section_keys()}},
+        {"sqlite",
+         {make_sqlite_driver,
+          check_sqlite_section,
+          {},
+          DispatchMode::queue,
+          sqlite_section_keys()}},
 #ifdef Q_DRIVER_POSTGRES
         {"postgres",
          {make_postgres_driver, check_postgres_section, postgres_section_display,
-          DispatchMode::queue}},
+          DispatchMode::queue, postgres_section_keys()}},
 #endif
 #ifdef Q_DRIVER_REDIS
         {"redis",
-         {make_redis_driver, check_redis_section, redis_section_display, DispatchMode::queue}},
+         {make_redis_driver, check_redis_section, redis_section_display, DispatchMode::queue,
+          redis_section_keys()}},
 #endif
     };
 };
@@ -61,11 +79,24 @@ std::string unknown_driver_message(const std::string& name, const Registry& r) {
 }  // namespace
 
 void register_driver(const std::string& name, DriverFactory factory, SectionDisplay display,
-                     SectionCheck check) {
+                     SectionCheck check, std::vector<ConfigKey> keys) {
     auto& r = registry();
     std::lock_guard lock(r.mutex);
     r.drivers[name] = {std::move(factory), std::move(check), std::move(display),
-                       DispatchMode::queue};
+                       DispatchMode::queue, std::move(keys)};
+}
+
+std::vector<ConfigKey> driver_config_keys(const std::string& name) {
+    std::vector<ConfigKey> keys;
+    {
+        auto& r = registry();
+        std::lock_guard lock(r.mutex);
+        if (auto it = r.drivers.find(name); it != r.drivers.end())
+            keys = it->second.keys;
+    }
+    // "" is the section's own entry.
+    for (auto& key : keys) key.path = "queue." + name + (key.path.empty() ? "" : "." + key.path);
+    return keys;
 }
 
 nlohmann::json check_driver_section(const std::string& name, const ConfigChecker& check,

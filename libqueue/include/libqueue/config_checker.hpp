@@ -23,6 +23,11 @@ class ConfigChecker {
     [[noreturn]] void fail(const std::string& path, const std::string& why) const;
     [[noreturn]] void unknown_key(const std::string& path,
                                   const std::vector<std::string>& known) const;
+    // The gate every section check passes a key through first: `key` must be one of the table's
+    // keys under `section` (config_keys.hpp, e.g. "queue.worker" or "handlers.NAME"), else
+    // unknown_key(path, those keys). So a key the table does not describe is never read.
+    void require_known(const std::string& section, const std::string& key,
+                       const std::string& path) const;
     void require_object(const nlohmann::json& value, const std::string& path) const;
 
     std::string string(const nlohmann::json& value, const std::string& path,

@@ -12,6 +12,7 @@
 
 #include "libqueue/config.hpp"
 #include "libqueue/config_checker.hpp"
+#include "libqueue/config_keys.hpp"
 #include "libqueue/driver.hpp"
 
 namespace libqueue {
@@ -43,9 +44,13 @@ using SectionCheck =
 // Adds or replaces a driver. Thread-safe; call before create_driver (and before loading a config
 // that has a section for it). A driver whose section holds no secrets needs no display; without
 // one, config.hpp's redacted_json hides generously. Without a check, the section is passed as
-// written.
+// written. `keys` describes the section's keys (paths relative to it: "url"; "" for the section
+// itself, first), for config_keys() and the known keys a check names (require_known).
 void register_driver(const std::string& name, DriverFactory factory, SectionDisplay display = {},
-                     SectionCheck check = {});
+                     SectionCheck check = {}, std::vector<ConfigKey> keys = {});
+
+// The keys of a driver's section as registered, with their full paths ("queue.redis.url").
+std::vector<ConfigKey> driver_config_keys(const std::string& name);
 
 // The driver's check applied to `section`; the section unchanged for a driver without one (or an
 // unknown name).

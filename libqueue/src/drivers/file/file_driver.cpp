@@ -229,11 +229,32 @@ class FileDriver final : public QueueDriver {
 
 }  // namespace
 
+std::vector<ConfigKey> file_section_keys() {
+    return {
+        {"", "object", "{}",
+         "The file driver: one JSON file, rewritten whole and atomically on every change; for "
+         "small queues and for reading with jq.",
+         ""},
+        {"path", "path", "\"$XDG_DATA_HOME/q/jobs.json\"",
+         "The queue file, q's own JSON format; every change is written to a temporary file, "
+         "synced and renamed over it, under PATH.lock.",
+         "\"storage/queue/jobs.json\""},
+        {"max_file_size", "whole number of bytes, at least 1", "5242880 (5 MiB)",
+         "A push that would grow the file past this is refused (exit 75) and nothing is stored.",
+         "5242880"},
+        {"max_backups", "whole number, 0 to 1000", "5",
+         "Backups PATH.1 (newest) to PATH.N, at most one new one a minute; a file that does not "
+         "parse is never written over, and the error names the newest good backup.",
+         "5"},
+    };
+}
+
 nlohmann::json check_file_section(const ConfigChecker& check, const nlohmann::json& section) {
     check.require_object(section, "queue.file");
     nlohmann::json out = section;
     for (const auto& [key, value] : section.items()) {
         const std::string path = "queue.file." + key;
+        check.require_known("queue.file", key, path);
         if (key == "path") {
             out[key] = check.path(value, path);
         } else if (key == "max_file_size") {
@@ -241,7 +262,7 @@ nlohmann::json check_file_section(const ConfigChecker& check, const nlohmann::js
         } else if (key == "max_backups") {
             check.count(value, path, 0, 1000);
         } else {
-            check.unknown_key(path, {"path", "max_file_size", "max_backups"});
+            check.unknown_key(path, keys_under("queue.file"));
         }
     }
     default_data_file(out, default_queue_file);

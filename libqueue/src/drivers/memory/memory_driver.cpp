@@ -169,6 +169,13 @@ class MemoryDriver final : public QueueDriver {
 
 }  // namespace
 
+std::vector<ConfigKey> memory_section_keys() {
+    return {{"", "object", "{}",
+             "The memory driver: jobs live in the process that pushed them, so only q run uses "
+             "it. It takes no settings; the section must be empty.",
+             ""}};
+}
+
 nlohmann::json check_memory_section(const ConfigChecker& check, const nlohmann::json& section) {
     check.require_object(section, "queue.memory");
     if (!section.empty())

@@ -63,10 +63,34 @@ Settings read_settings(const DriverContext& context) {
 
 namespace libqueue {
 
+std::vector<ConfigKey> postgres_section_keys() {
+    return {
+        {"", "object", "{}",
+         "The postgres driver: the kronix_jobs table shared with the Dart queue system, for "
+         "workers on several hosts (SKIP LOCKED claims, LISTEN/NOTIFY wake-ups).",
+         ""},
+        {"dsn", "string", "\"\" (libpq's defaults and PG* variables)",
+         "A libpq URI (postgresql://user@host/db) or key=value string. The password is better in "
+         "PGPASSWORD or ~/.pgpass than here; q never prints it (***).",
+         "\"postgresql://q@db.internal/app\""},
+        {"table", "plain name, at most 48 characters", "\"kronix_jobs\"",
+         "The jobs table, shared with the Dart queue system; q adds its indexes and three side "
+         "tables named after it.",
+         "\"kronix_jobs\""},
+        {"schema", "plain name, or null", "null (the connection's search_path)",
+         "The schema of the table.", "\"jobs\""},
+        {"auto_migrate", "boolean", "true",
+         "The first command creates what is missing, as q migrate does; false makes missing "
+         "tables an error (exit 78) that says to run q migrate.",
+         "false"},
+    };
+}
+
 nlohmann::json check_postgres_section(const ConfigChecker& check, const nlohmann::json& section) {
     check.require_object(section, "queue.postgres");
     for (const auto& [key, value] : section.items()) {
         const std::string path = "queue.postgres." + key;
+        check.require_known("queue.postgres", key, path);
         if (key == "dsn") {
             check.string(value, path, true);  // empty: libpq's defaults and PG* variables
         } else if (key == "table") {
@@ -77,7 +101,7 @@ nlohmann::json check_postgres_section(const ConfigChecker& check, const nlohmann
         } else if (key == "auto_migrate") {
             check.boolean(value, path);
         } else {
-            check.unknown_key(path, {"dsn", "table", "schema", "auto_migrate"});
+            check.unknown_key(path, keys_under("queue.postgres"));
         }
     }
     return section;

@@ -594,10 +594,37 @@ std::unique_ptr<QueueDriver> make_redis_driver(const DriverContext& context) {
     return std::make_unique<RedisDriver>(read_settings(context));
 }
 
+std::vector<ConfigKey> redis_section_keys() {
+    return {
+        {"", "object", "{}",
+         "The redis driver: jobs as Redis keys under a prefix, claimed by Lua scripts; for many "
+         "workers and low latency.",
+         ""},
+        {"url", "string", "\"redis://127.0.0.1:6379/0\"",
+         "redis://[[user]:password@]host[:port][/db]; without a password in it, "
+         "$Q_REDIS_PASSWORD is used. q never prints the password (***).",
+         "\"redis://127.0.0.1:6379/0\""},
+        {"prefix", "string", "\"q\"", "Every key q writes starts with it (PREFIX:{QUEUE}:...).",
+         "\"q\""},
+        {"retry_after", "duration", "queue.stale_after",
+         "The Dart queue system's name for queue.stale_after, read as it when that is unset.",
+         "\"5m\""},
+        {"connection", "string", "none",
+         "The Dart queue system's key: a redis:// URL is read as url; a connection name is "
+         "ignored, with a note.",
+         "\"redis://127.0.0.1:6379/1\""},
+        {"queue", "string", "\"default\"",
+         "The Dart queue system's key: the queue push and work use without --queue (a note says "
+         "to use --queue instead).",
+         "\"default\""},
+    };
+}
+
 nlohmann::json check_redis_section(const ConfigChecker& check, const nlohmann::json& section) {
     check.require_object(section, "queue.redis");
     for (const auto& [key, value] : section.items()) {
         const std::string path = "queue.redis." + key;
+        check.require_known("queue.redis", key, path);
         if (key == "url") {
             check.string(value, path);
         } else if (key == "prefix") {
@@ -607,7 +634,7 @@ nlohmann::json check_redis_section(const ConfigChecker& check, const nlohmann::j
         } else if (key == "connection" || key == "queue") {
             check.string(value, path);  // the Dart queue system's keys (config.cpp reads them)
         } else {
-            check.unknown_key(path, {"url", "prefix", "retry_after", "connection", "queue"});
+            check.unknown_key(path, keys_under("queue.redis"));
         }
     }
     return section;

@@ -8,6 +8,14 @@
 
 namespace libqueue {
 
+std::vector<ConfigKey> sync_section_keys() {
+    return {{"", "object", "{}",
+             "The sync driver: q push runs the job's handler at once, up to 1 + max_retries "
+             "times, and stores nothing (CI steps, development). It takes no settings; the "
+             "section must be empty.",
+             ""}};
+}
+
 nlohmann::json check_sync_section(const ConfigChecker& check, const nlohmann::json& section) {
     check.require_object(section, "queue.sync");
     if (!section.empty())
