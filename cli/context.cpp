@@ -76,6 +76,12 @@ std::vector<std::string> Context::queues() {
     return result;
 }
 
+std::optional<std::string> Context::queue_filter() {
+    if (!options.queue)
+        return std::nullopt;
+    return queue();
+}
+
 std::string Context::queue() {
     auto names = queues();
     if (names.size() != 1) {

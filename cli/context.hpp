@@ -46,6 +46,8 @@ class Context {
     std::string queue();
     // --queue split at commas ("a,b" = strict priority), or {the default queue}.
     std::vector<std::string> queues();
+    // The one queue --queue names, as a filter; nullopt without --queue (every queue).
+    std::optional<std::string> queue_filter();
 
     // With no config file found, one note on stderr (not with -q) saying where jobs are kept
     // instead: under cron, with no ./q.json and a bare environment, a push must not vanish

@@ -4,10 +4,24 @@
 
 namespace q {
 
+namespace {
+
+libqueue::Job in_queue(libqueue::Job job, const std::string& command,
+                       const std::optional<std::string>& queue) {
+    if (queue && job.queue != *queue) {
+        throw libqueue::NotFoundError(fmt::format("{}: job {} is in queue '{}', not '{}' (--queue)",
+                                                  command, job.id, libqueue::valid_utf8(job.queue),
+                                                  libqueue::valid_utf8(*queue)));
+    }
+    return job;
+}
+
+}  // namespace
+
 libqueue::Job resolve_job(libqueue::QueueDriver& driver, const std::string& typed,
-                          const std::string& command) {
+                          const std::string& command, const std::optional<std::string>& queue) {
     if (auto job = driver.find(typed))
-        return *job;
+        return in_queue(std::move(*job), command, queue);
     const auto shown = libqueue::valid_utf8(typed);
     if (typed.size() >= min_id_prefix) {
         // Up to 6 matches are named; one more says there are more than that.
@@ -15,7 +29,7 @@ libqueue::Job resolve_job(libqueue::QueueDriver& driver, const std::string& type
         const auto ids = driver.ids_with_prefix(typed, named + 1);
         if (ids.size() == 1) {
             if (auto job = driver.find(ids.front()))
-                return *job;
+                return in_queue(std::move(*job), command, queue);
         } else if (ids.size() > 1) {
             throw libqueue::UsageError(fmt::format(
                 "{}: id prefix '{}' is ambiguous: {}{}", command, shown,
@@ -29,10 +43,11 @@ libqueue::Job resolve_job(libqueue::QueueDriver& driver, const std::string& type
 
 std::vector<libqueue::Job> resolve_jobs(libqueue::QueueDriver& driver,
                                         const std::vector<std::string>& typed,
-                                        const std::string& command) {
+                                        const std::string& command,
+                                        const std::optional<std::string>& queue) {
     std::vector<libqueue::Job> jobs;
     jobs.reserve(typed.size());
-    for (const auto& id : typed) jobs.push_back(resolve_job(driver, id, command));
+    for (const auto& id : typed) jobs.push_back(resolve_job(driver, id, command, queue));
     return jobs;
 }
 

@@ -2,6 +2,7 @@
 // git's abbreviated hashes), for every command that takes ids.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,13 +14,17 @@ namespace q {
 inline constexpr std::size_t min_id_prefix = 6;
 
 // The stored job `typed` names: the job with that id, else the one job whose id starts with it.
-// NotFoundError (66) when none, UsageError (64) listing the matches when several.
+// NotFoundError (66) when none, UsageError (64) listing the matches when several. With `queue`
+// (--queue given), a job of another queue is not found either: --queue is a filter everywhere,
+// and `q --queue emails cancel ID` must not cancel a job of another queue.
 libqueue::Job resolve_job(libqueue::QueueDriver& driver, const std::string& typed,
-                          const std::string& command);
+                          const std::string& command,
+                          const std::optional<std::string>& queue = std::nullopt);
 
 // resolve_job for each, all before anything is done (a bad one changes nothing).
 std::vector<libqueue::Job> resolve_jobs(libqueue::QueueDriver& driver,
                                         const std::vector<std::string>& typed,
-                                        const std::string& command);
+                                        const std::string& command,
+                                        const std::optional<std::string>& queue = std::nullopt);
 
 }  // namespace q

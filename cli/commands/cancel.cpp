@@ -33,7 +33,7 @@ void add_cancel_command(CLI::App& app, Context& context) {
     cmd->add_option("ID", *ids, "Job ids or unique prefixes")->required()->type_name("ID");
     cmd->callback([&context, ids] {
         auto& driver = context.driver();
-        const auto jobs = resolve_jobs(driver, *ids, "cancel");
+        const auto jobs = resolve_jobs(driver, *ids, "cancel", context.queue_filter());
         const auto not_pending = [](const libqueue::Job& job) {
             return libqueue::DataError("cancel: job '" + job.id + "' is " +
                                        status_word(job.status) +

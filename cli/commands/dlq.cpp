@@ -132,11 +132,12 @@ void run_list(Context& context, const DlqArgs& args) {
     }
 }
 
-// The dead job `id` names (a whole id or a unique prefix).
-Job find_dead(libqueue::QueueDriver& driver, const std::string& id) {
+// The dead job `id` names (a whole id or a unique prefix), in `queue` when --queue is given.
+Job find_dead(libqueue::QueueDriver& driver, const std::string& id,
+              const std::optional<std::string>& queue) {
     std::optional<Job> job;
     try {
-        job = resolve_job(driver, id, "dlq");
+        job = resolve_job(driver, id, "dlq", queue);
     } catch (const libqueue::NotFoundError&) {
     }
     if (!job || job->status != Status::failed) {
@@ -146,7 +147,7 @@ Job find_dead(libqueue::QueueDriver& driver, const std::string& id) {
 }
 
 void run_show(Context& context, const DlqArgs& args) {
-    print_job(context, find_dead(context.driver(), args.ids.front()));
+    print_job(context, find_dead(context.driver(), args.ids.front(), context.queue_filter()));
 }
 
 void print_count(Context& context, const std::string& key, const std::string& verb,
@@ -181,7 +182,8 @@ void run_retry(Context& context, const DlqArgs& args) {
     } else {
         // Every id is checked before any is retried: one typo changes nothing.
         std::vector<std::string> ids;
-        for (const auto& id : args.ids) ids.push_back(find_dead(driver, id).id);
+        const auto queue = context.queue_filter();
+        for (const auto& id : args.ids) ids.push_back(find_dead(driver, id, queue).id);
         for (const auto& id : ids) {
             if (!driver.retry_dead(id)) {
                 throw libqueue::NotFoundError(fmt::format(

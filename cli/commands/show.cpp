@@ -37,7 +37,7 @@ void add_show_command(CLI::App& app, Context& context) {
         ->required()
         ->type_name("ID");
     cmd->callback([&context, ids] {
-        const auto jobs = resolve_jobs(context.driver(), *ids, "show");
+        const auto jobs = resolve_jobs(context.driver(), *ids, "show", context.queue_filter());
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             if (i > 0 && !context.json())
                 print_line("");

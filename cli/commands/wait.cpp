@@ -98,7 +98,8 @@ void run_wait(Context& context, const WaitArgs& args) {
     // Prefixes are resolved once, all before waiting: a typo fails at once, not after the
     // jobs before it finished.
     std::vector<std::string> ids;
-    for (const auto& job : resolve_jobs(context.driver(), args.ids, "wait")) ids.push_back(job.id);
+    for (const auto& job : resolve_jobs(context.driver(), args.ids, "wait", context.queue_filter()))
+        ids.push_back(job.id);
     for (const auto& id : ids) wait_for_job(context, id, times);
 }
 

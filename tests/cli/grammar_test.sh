@@ -108,4 +108,18 @@ assert_eq "$c" "$(json_str "$OUT" id)" "dlq show takes a prefix"
 expect_exit 0 q dlq retry "${c:0:20}"
 assert_eq "retried 1 dead job" "$OUT" "dlq retry takes a prefix"
 
+# With --queue, an id of another queue is not found: --queue filters everywhere.
+d=$(last_line "$(q --queue emails push ok)")
+before=$(snapshot)
+expect_exit 66 q --queue default cancel "$d"
+assert_eq "q: cancel: job $d is in queue 'emails', not 'default' (--queue)" "$ERR" \
+    "cancel refuses a job of another queue"
+assert_eq "$before" "$(snapshot)" "and cancels nothing"
+expect_exit 66 q --queue default show "$d"
+expect_exit 66 q --queue default wait --timeout 1s "$d"
+expect_exit 0 q --queue emails --json show "${d:0:20}"
+assert_eq "$d" "$(json_str "$OUT" id)" "its own queue finds it"
+expect_exit 0 q --json show "$d"
+assert_eq "$d" "$(json_str "$OUT" id)" "without --queue any queue does"
+
 finish
