@@ -9,6 +9,7 @@
 
 #include "commands/commands.hpp"
 #include "known_queues.hpp"
+#include "libqueue/metrics_text.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -21,6 +22,7 @@ struct StatsArgs {
     std::string max_age;
     std::optional<std::uint64_t> max_failed;
     bool allow_empty = false;
+    std::string format = "text";
 };
 
 using libqueue::Milliseconds;
@@ -156,7 +158,13 @@ void run_stats(Context& context, const StatsArgs& args) {
     // stats call, since that is where an operator looks, but never a breach by itself.
     auto warnings = driver.warnings();
     warnings.insert(warnings.end(), stats.warnings.begin(), stats.warnings.end());
-    if (context.json()) {
+    if (args.format == "prometheus" || args.format == "openmetrics") {
+        libqueue::Stats shown = stats;
+        shown.queues = queues;
+        std::cout << libqueue::stats_to_metrics_text(
+            shown, args.format == "prometheus" ? libqueue::MetricsFormat::prometheus
+                                               : libqueue::MetricsFormat::openmetrics);
+    } else if (context.json() || args.format == "json") {
         libqueue::Stats shown = stats;
         shown.queues = queues;
         auto json = libqueue::stats_to_json(shown);
@@ -197,6 +205,8 @@ void add_stats_command(CLI::App& app, Context& context) {
         "  q stats\n"
         "  q stats --json | jq '.queues[] | {queue, due, success_rate}'\n"
         "  q --queue emails stats --max-pending 1000 --max-age 10m --max-dead 0\n"
+        "  q stats --format prometheus > /var/lib/node_exporter/q.prom.tmp &&\n"
+        "    mv /var/lib/node_exporter/q.prom.tmp /var/lib/node_exporter/q.prom\n"
         "\n"
         "Output:\n"
         "Two tables: per queue, then per queue and job name. With --json one object:\n"
@@ -208,6 +218,11 @@ void add_stats_command(CLI::App& app, Context& context) {
         "PostgreSQL table without q's recommended indexes); they go to stderr as\n"
         "\"q: warning: ...\" and never change the exit status.\n"
         "Breaches go to stderr, e.g. \"q: default: 1200 pending > --max-pending 1000\".\n"
+        "--format prometheus prints the Prometheus text format (0.0.4), --format openmetrics\n"
+        "OpenMetrics 1.0: q_jobs{queue,name,state} and q_oldest_due_age_seconds{queue}\n"
+        "(gauges), q_jobs_pushed_total, q_jobs_completed_total, q_jobs_dead_total and\n"
+        "q_job_retries_total{queue,name} (counters), q_job_run_seconds{queue,name} (a\n"
+        "summary: _sum and _count). Thresholds still apply.\n"
         "\n"
         "Exit status:\n"
         "  0   shown, no threshold breached\n"
@@ -226,6 +241,11 @@ void add_stats_command(CLI::App& app, Context& context) {
                     "Breach when a queue holds more than N dead jobs")
         ->type_name("N")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--format", args->format,
+                    "text (the tables), json (as --json), prometheus or openmetrics (for "
+                    "scraping: node_exporter's textfile collector, a cron job)")
+        ->type_name("FORMAT")
+        ->check(CLI::IsMember({"text", "json", "prometheus", "openmetrics"}));
     cmd->callback([&context, args] { run_stats(context, *args); });
 }
 

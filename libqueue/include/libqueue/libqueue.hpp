@@ -11,6 +11,7 @@
 #include "libqueue/json_limits.hpp"
 #include "libqueue/manager.hpp"
 #include "libqueue/metrics.hpp"
+#include "libqueue/metrics_text.hpp"
 #include "libqueue/registry.hpp"
 #include "libqueue/stats.hpp"
 #include "libqueue/text.hpp"

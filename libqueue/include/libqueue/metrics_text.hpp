@@ -1,0 +1,21 @@
+// Stats in the text formats monitoring systems scrape: Prometheus' exposition format (0.0.4) and
+// OpenMetrics 1.0. One list of metric families, two spellings: OpenMetrics names a counter's
+// family without its _total suffix and ends with "# EOF".
+#pragma once
+
+#include <string>
+
+#include "libqueue/stats.hpp"
+
+namespace libqueue {
+
+enum class MetricsFormat { prometheus, openmetrics };
+
+// q_jobs{queue,name,state} (gauge), q_oldest_due_age_seconds{queue} (gauge), the lifetime
+// counters q_jobs_pushed_total, q_jobs_completed_total, q_jobs_dead_total and
+// q_job_retries_total{queue,name}, and q_job_run_seconds{queue,name} (a summary: _sum and
+// _count of the runs q timed). Label values are escaped and made valid UTF-8, so any queue or
+// job name yields a document a scraper parses.
+std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format);
+
+}  // namespace libqueue

@@ -1,0 +1,145 @@
+#include "libqueue/metrics_text.hpp"
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <sstream>
+
+#include "libqueue/text.hpp"
+
+namespace libqueue {
+
+namespace {
+
+// A label value as both formats want it: backslash, double quote and newline escaped.
+std::string label_value(const std::string& raw) {
+    std::string out;
+    for (char c : valid_utf8(raw)) {
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '"') {
+            out += "\\\"";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string labels(const std::string& queue, const std::string* name = nullptr,
+                   const char* state = nullptr) {
+    std::string out = "{queue=\"" + label_value(queue) + "\"";
+    if (name != nullptr)
+        out += ",name=\"" + label_value(*name) + "\"";
+    if (state != nullptr)
+        out += ",state=\"" + std::string(state) + "\"";
+    return out + "}";
+}
+
+class Writer {
+  public:
+    explicit Writer(MetricsFormat format) : format_(format) {}
+
+    // A family's HELP and TYPE lines. `name` is the family as OpenMetrics names it (a counter
+    // without _total); Prometheus' text format names a counter family by its samples' name.
+    void family(const std::string& name, const char* type, const char* help) {
+        const bool counter = std::string_view(type) == "counter";
+        const std::string shown =
+            counter && format_ == MetricsFormat::prometheus ? name + "_total" : name;
+        out_ << "# HELP " << shown << ' ' << help << '\n';
+        out_ << "# TYPE " << shown << ' ' << type << '\n';
+    }
+    void sample(const std::string& name, const std::string& labels, double value) {
+        out_ << name << labels << ' ' << fmt::format("{}", value) << '\n';
+    }
+    void sample(const std::string& name, const std::string& labels, std::uint64_t value) {
+        out_ << name << labels << ' ' << value << '\n';
+    }
+    std::string finish() {
+        if (format_ == MetricsFormat::openmetrics)
+            out_ << "# EOF\n";
+        return out_.str();
+    }
+
+  private:
+    MetricsFormat format_;
+    std::ostringstream out_;
+};
+
+}  // namespace
+
+std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format) {
+    Writer w(format);
+    // Each family lists every queue and job name the stats hold, so a family's samples stay
+    // together (both formats require it).
+    const auto for_each_name =
+        [&](const std::function<void(const QueueStats&, const std::string&, const StateCounts*,
+                                     const Totals*)>& emit) {
+            for (const auto& queue : stats.queues) {
+                std::map<std::string, std::pair<const StateCounts*, const Totals*>> names;
+                for (const auto& [name, counts] : queue.by_name) names[name].first = &counts;
+                for (const auto& [name, totals] : queue.totals_by_name)
+                    names[name].second = &totals;
+                for (const auto& [name, both] : names) emit(queue, name, both.first, both.second);
+            }
+        };
+
+    w.family("q_jobs", "gauge", "Jobs stored now, by queue, job name and state.");
+    for_each_name([&](const QueueStats& q, const std::string& name, const StateCounts* counts,
+                      const Totals*) {
+        const StateCounts none;
+        const StateCounts& c = counts != nullptr ? *counts : none;
+        for (const auto& [state, n] : {std::pair{"due", c.due},
+                                       {"delayed", c.delayed},
+                                       {"processing", c.processing},
+                                       {"completed", c.completed},
+                                       {"dead", c.failed}}) {
+            w.sample("q_jobs", labels(q.queue, &name, state), n);
+        }
+    });
+
+    w.family("q_oldest_due_age_seconds", "gauge",
+             "How long the oldest due job of the queue has waited; 0 when none is due.");
+    for (const auto& queue : stats.queues) {
+        const double age = queue.oldest_due_age ? double(queue.oldest_due_age->count()) / 1000 : 0;
+        w.sample("q_oldest_due_age_seconds", labels(queue.queue), age);
+    }
+
+    const std::pair<const char*, std::uint64_t Totals::*> counters[] = {
+        {"q_jobs_pushed", &Totals::pushed},
+        {"q_jobs_completed", &Totals::completed},
+        {"q_jobs_dead", &Totals::dead},
+        {"q_job_retries", &Totals::retries},
+    };
+    const char* helps[] = {
+        "Jobs pushed since the queue was created.",
+        "Jobs completed since the queue was created.",
+        "Jobs that went to the dead letters since the queue was created.",
+        "Failed attempts that were retried.",
+    };
+    for (std::size_t i = 0; i < std::size(counters); ++i) {
+        // Plain copies, not a structured binding: clang 14 cannot capture those in a lambda.
+        const std::string family = counters[i].first;
+        const auto member = counters[i].second;
+        w.family(family, "counter", helps[i]);
+        for_each_name([&](const QueueStats& q, const std::string& name, const StateCounts*,
+                          const Totals* totals) {
+            w.sample(family + "_total", labels(q.queue, &name),
+                     totals != nullptr ? totals->*member : std::uint64_t{0});
+        });
+    }
+
+    w.family("q_job_run_seconds", "summary", "Run time of the completions q timed.");
+    for_each_name([&](const QueueStats& q, const std::string& name, const StateCounts*,
+                      const Totals* totals) {
+        const Totals none;
+        const Totals& t = totals != nullptr ? *totals : none;
+        w.sample("q_job_run_seconds_sum", labels(q.queue, &name), double(t.processing_ms) / 1000);
+        w.sample("q_job_run_seconds_count", labels(q.queue, &name), t.timed);
+    });
+    return w.finish();
+}
+
+}  // namespace libqueue
