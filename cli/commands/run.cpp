@@ -10,6 +10,7 @@
 
 #include "batch.hpp"
 #include "commands/commands.hpp"
+#include "event_lines.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "signals.hpp"
@@ -40,7 +41,8 @@ constexpr const char* footer =
     "  q run --batch jobs.ndjson --concurrency 8\n"
     "\n"
     "Output:\n"
-    "Events on stderr (\"completed ID NAME in 12ms\", \"retrying ...\", \"dead ...\") and a\n"
+    "Events on stderr (\"15:04:05.123 completed ID NAME in 12ms\", \"... retrying ...\",\n"
+    "\"... dead ...\"; local time, the outcome coloured on a terminal unless NO_COLOR) and a\n"
     "summary; -q silences both. With --json, NDJSON on stdout: one event per line as q work\n"
     "prints them, then {\"event\": \"summary\", \"jobs\", \"completed\", \"dead\", \"retries\",\n"
     "\"elapsed_ms\", \"dead_jobs\": [{\"id\", \"name\", \"error\", \"exit_status\"}]}.\n"
@@ -61,9 +63,8 @@ class RunReport {
     void completed(const libqueue::Job& job, libqueue::Milliseconds ran_for) {
         std::lock_guard lock(mutex_);
         ++completed_;
-        event(job, "completed", {{"duration_ms", ran_for.count()}},
-              fmt::format("completed {} {} in {}", job.id, job.name,
-                          libqueue::format_duration(ran_for)));
+        event(job, "completed", {{"duration_ms", ran_for.count()}}, Tone::good,
+              fmt::format("{} {} in {}", job.id, job.name, libqueue::format_duration(ran_for)));
     }
     void retrying(const libqueue::Job& job, const libqueue::Outcome& outcome,
                   libqueue::Milliseconds retry_in) {
@@ -73,7 +74,8 @@ class RunReport {
               {{"retry_in_ms", retry_in.count()},
                {"error", outcome.error},
                {"exit_status", status_json(outcome)}},
-              fmt::format("retrying {} {} in {} (attempt {} of {} failed): {}", job.id, job.name,
+              Tone::warning,
+              fmt::format("{} {} in {} (attempt {} of {} failed): {}", job.id, job.name,
                           libqueue::format_duration(retry_in), job.attempts, job.max_retries + 1,
                           one_line(outcome.error, 200)));
     }
@@ -84,7 +86,8 @@ class RunReport {
                          {"error", outcome.error},
                          {"exit_status", status_json(outcome)}});
         event(job, "dead", {{"error", outcome.error}, {"exit_status", status_json(outcome)}},
-              fmt::format("dead {} {} after {} attempt{}: {}", job.id, job.name, job.attempts,
+              Tone::bad,
+              fmt::format("{} {} after {} attempt{}: {}", job.id, job.name, job.attempts,
                           job.attempts == 1 ? "" : "s", one_line(outcome.error, 200)));
     }
     void worker_error(const std::exception& e) {
@@ -128,18 +131,19 @@ class RunReport {
         return outcome.exit_status ? nlohmann::json(*outcome.exit_status) : nlohmann::json();
     }
 
-    void event(const libqueue::Job& job, const char* name, nlohmann::json extra,
-               const std::string& human) {
+    // name is also the word the human line starts with (after the time).
+    void event(const libqueue::Job& job, const char* name, nlohmann::json extra, Tone tone,
+               const std::string& rest) {
+        const auto when = libqueue::system_now();
         if (context_.json()) {
-            nlohmann::json line = {
-                {"event", name},      {"time", libqueue::format_iso8601(libqueue::system_now())},
-                {"id", job.id},       {"name", job.name},
-                {"queue", job.queue}, {"attempt", job.attempts}};
+            nlohmann::json line = {{"event", name},      {"time", libqueue::format_iso8601(when)},
+                                   {"id", job.id},       {"name", job.name},
+                                   {"queue", job.queue}, {"attempt", job.attempts}};
             for (auto& [key, value] : extra.items()) line[key] = value;
             emit_json(line);
         }
         if (!context_.quiet())
-            std::cerr << human << '\n';
+            std::cerr << event_line(when, tone, name, rest, stderr_wants_colour()) << '\n';
     }
 
     const Context& context_;

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "commands/commands.hpp"
+#include "event_lines.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "service_notify.hpp"
@@ -24,6 +25,7 @@ struct WorkArgs {
     std::string grace;
     bool stop_when_empty = false;
     bool notify = false;
+    std::string log_format = "text";
 };
 
 constexpr const char* description =
@@ -58,8 +60,10 @@ constexpr const char* footer =
     "  systemctl enable --now q-worker@default.service   # q work --queue default --notify\n"
     "\n"
     "Output:\n"
-    "Events on stderr (\"completed ID NAME in 12ms\", \"retrying ID NAME in 30s: ERROR\",\n"
-    "\"dead ID NAME: ERROR\") and a summary when it stops; -q silences both. With --json the\n"
+    "Events on stderr, each line starting with the local time (\"15:04:05.123 completed ID NAME\n"
+    "in 12ms\", \"... retrying ID NAME in 30s: ERROR\", \"... dead ID NAME: ERROR\"), the outcome\n"
+    "coloured on a terminal unless NO_COLOR is set; a summary when it stops; -q silences both.\n"
+    "--log-format json writes the events to stderr as the NDJSON below instead. With --json the\n"
     "events are NDJSON on stdout: {\"event\": \"started\"|\"completed\"|\"retrying\"|\"dead\"|\n"
     "\"put_back\"|\"claim_lost\"|\"recovered\"|\"stopped\", \"id\", \"name\", \"queue\", "
     "\"attempt\",\n"
@@ -76,18 +80,19 @@ constexpr const char* footer =
 // Workers call back from several threads at once; lines must not interleave.
 class EventPrinter {
   public:
-    explicit EventPrinter(const Context& context) : context_(context) {}
+    // log_json: stderr gets the events as NDJSON (--log-format json) instead of text lines.
+    EventPrinter(const Context& context, bool log_json)
+        : context_(context), log_json_(log_json), colour_(!log_json && stderr_wants_colour()) {}
 
     void started(const libqueue::Job& job) {
-        emit(job, "started", {},
-             fmt::format("started {} {} (attempt {} of {})", job.id, job.name, job.attempts,
+        emit(job, "started", {}, Tone::plain, "started",
+             fmt::format("{} {} (attempt {} of {})", job.id, job.name, job.attempts,
                          job.max_retries + 1),
              1);
     }
     void completed(const libqueue::Job& job, libqueue::Milliseconds ran_for) {
-        emit(job, "completed", {{"duration_ms", ran_for.count()}},
-             fmt::format("completed {} {} in {}", job.id, job.name,
-                         libqueue::format_duration(ran_for)));
+        emit(job, "completed", {{"duration_ms", ran_for.count()}}, Tone::good, "completed",
+             fmt::format("{} {} in {}", job.id, job.name, libqueue::format_duration(ran_for)));
     }
     void retrying(const libqueue::Job& job, const libqueue::Outcome& outcome,
                   libqueue::Milliseconds retry_in) {
@@ -95,71 +100,84 @@ class EventPrinter {
              {{"retry_in_ms", retry_in.count()},
               {"error", outcome.error},
               {"exit_status", status_json(outcome)}},
-             fmt::format("retrying {} {} in {} (attempt {} of {} failed): {}", job.id, job.name,
+             Tone::warning, "retrying",
+             fmt::format("{} {} in {} (attempt {} of {} failed): {}", job.id, job.name,
                          libqueue::format_duration(retry_in), job.attempts, job.max_retries + 1,
                          one_line(outcome.error, 200)));
     }
     void dead(const libqueue::Job& job, const libqueue::Outcome& outcome) {
         emit(job, "dead", {{"error", outcome.error}, {"exit_status", status_json(outcome)}},
-             fmt::format("dead {} {} after {} attempt{}: {}", job.id, job.name, job.attempts,
+             Tone::bad, "dead",
+             fmt::format("{} {} after {} attempt{}: {}", job.id, job.name, job.attempts,
                          job.attempts == 1 ? "" : "s", one_line(outcome.error, 200)));
     }
     void put_back(const libqueue::Job& job) {
-        emit(job, "put_back", {},
-             fmt::format("put back {} {} (interrupted by shutdown)", job.id, job.name));
+        emit(job, "put_back", {}, Tone::warning, "put back",
+             fmt::format("{} {} (interrupted by shutdown)", job.id, job.name));
     }
     void claim_lost(const libqueue::Job& job) {
-        emit(job, "claim_lost", {},
-             fmt::format("claim lost {} {}: it was recovered as stale; its outcome was dropped",
-                         job.id, job.name));
+        emit(job, "claim_lost", {}, Tone::warning, "claim lost",
+             fmt::format("{} {}: it was recovered as stale; its outcome was dropped", job.id,
+                         job.name));
     }
     void recovered(const std::vector<libqueue::Job>& jobs) {
         std::lock_guard lock(mutex_);
-        if (context_.json()) {
-            nlohmann::json ids = nlohmann::json::array();
-            for (const auto& job : jobs) ids.push_back(job.id);
-            emit_ordered_json(
-                nlohmann::ordered_json{{"event", "recovered"}, {"time", now()}, {"ids", ids}});
-        }
-        if (!context_.quiet()) {
-            std::cerr << fmt::format("recovered {} stale job{}\n", jobs.size(),
-                                     jobs.size() == 1 ? "" : "s");
-        }
+        nlohmann::json ids = nlohmann::json::array();
+        for (const auto& job : jobs) ids.push_back(job.id);
+        const auto when = libqueue::system_now();
+        write(nlohmann::ordered_json{{"event", "recovered"}, {"time", iso(when)}, {"ids", ids}},
+              event_line(when, Tone::warning, "recovered",
+                         fmt::format("{} stale job{}", jobs.size(), jobs.size() == 1 ? "" : "s"),
+                         colour_));
     }
     void worker_error(const std::exception& e) {
         std::lock_guard lock(mutex_);
         // Always shown: the worker keeps going, but someone should know the backend hiccuped.
-        std::cerr << "q: worker: " << e.what() << '\n';
+        if (log_json_) {
+            log(nlohmann::ordered_json{
+                {"event", "error"}, {"time", iso(libqueue::system_now())}, {"error", e.what()}});
+        } else {
+            std::cerr << "q: worker: " << e.what() << '\n';
+        }
+    }
+    void stopping(int signo) {
+        std::lock_guard lock(mutex_);
+        if (context_.quiet())
+            return;
+        const char* name = signo == SIGINT ? "SIGINT" : "SIGTERM";
+        if (log_json_) {
+            log(nlohmann::ordered_json{
+                {"event", "stopping"}, {"time", iso(libqueue::system_now())}, {"signal", name}});
+        } else {
+            std::cerr << fmt::format(
+                "q: {}: finishing running jobs, then stopping (again to quit now)\n", name);
+        }
     }
     void stopped(const libqueue::WorkerSummary& summary) {
         std::lock_guard lock(mutex_);
-        if (context_.json()) {
-            emit_ordered_json(nlohmann::ordered_json{{"event", "stopped"},
-                                                     {"time", now()},
-                                                     {"reason", summary.stop_reason},
-                                                     {"completed", summary.completed},
-                                                     {"retried", summary.retried},
-                                                     {"dead", summary.dead},
-                                                     {"put_back", summary.put_back},
-                                                     {"claims_lost", summary.claims_lost},
-                                                     {"elapsed_ms", summary.elapsed.count()}});
-        }
-        if (!context_.quiet()) {
-            std::cerr << fmt::format(
-                "q: worker stopped ({}) after {}: {} completed, {} retried, {} dead, {} put back",
-                reason_text(summary.stop_reason), libqueue::format_duration(summary.elapsed),
-                summary.completed, summary.retried, summary.dead, summary.put_back);
-            if (summary.claims_lost > 0)
-                std::cerr << ", " << summary.claims_lost << " claims lost";
-            std::cerr << '\n';
-        }
+        const nlohmann::ordered_json event{{"event", "stopped"},
+                                           {"time", iso(libqueue::system_now())},
+                                           {"reason", summary.stop_reason},
+                                           {"completed", summary.completed},
+                                           {"retried", summary.retried},
+                                           {"dead", summary.dead},
+                                           {"put_back", summary.put_back},
+                                           {"claims_lost", summary.claims_lost},
+                                           {"elapsed_ms", summary.elapsed.count()}};
+        std::string text = fmt::format(
+            "q: worker stopped ({}) after {}: {} completed, {} retried, {} dead, {} put back",
+            reason_text(summary.stop_reason), libqueue::format_duration(summary.elapsed),
+            summary.completed, summary.retried, summary.dead, summary.put_back);
+        if (summary.claims_lost > 0)
+            text += fmt::format(", {} claims lost", summary.claims_lost);
+        write(event, text);
     }
 
   private:
     static nlohmann::json status_json(const libqueue::Outcome& outcome) {
         return outcome.exit_status ? nlohmann::json(*outcome.exit_status) : nlohmann::json();
     }
-    static std::string now() { return libqueue::format_iso8601(libqueue::system_now()); }
+    static std::string iso(libqueue::TimePoint when) { return libqueue::format_iso8601(when); }
     static std::string reason_text(const std::string& reason) {
         if (reason == "empty")
             return "nothing left to do";
@@ -172,22 +190,39 @@ class EventPrinter {
         return reason;
     }
 
-    // human_level: 0 shown unless -q; 1 only with -v.
-    void emit(const libqueue::Job& job, const char* event, nlohmann::json extra,
-              const std::string& human, int human_level = 0) {
-        std::lock_guard lock(mutex_);
-        if (context_.json()) {
-            nlohmann::ordered_json line = {{"event", event},     {"time", now()},
-                                           {"id", job.id},       {"name", job.name},
-                                           {"queue", job.queue}, {"attempt", job.attempts}};
-            for (auto& [key, value] : extra.items()) line[key] = value;
-            emit_ordered_json(line);
-        }
-        if (!context_.quiet() && context_.verbose() >= human_level)
+    // One NDJSON line on stderr (--log-format json).
+    static void log(const nlohmann::ordered_json& event) {
+        std::cerr << event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    }
+
+    // An event: as JSON on stdout with --json; on stderr as `human` or, with --log-format json,
+    // as the same JSON. Caller holds mutex_. human_level: 0 shown unless -q; 1 only with -v.
+    void write(const nlohmann::ordered_json& event, const std::string& human, int human_level = 0) {
+        if (context_.json())
+            emit_ordered_json(event);
+        if (context_.quiet() || context_.verbose() < human_level)
+            return;
+        if (log_json_) {
+            log(event);
+        } else {
             std::cerr << human << '\n';
+        }
+    }
+
+    void emit(const libqueue::Job& job, const char* event, const nlohmann::json& extra, Tone tone,
+              const char* word, const std::string& rest, int human_level = 0) {
+        std::lock_guard lock(mutex_);
+        const auto when = libqueue::system_now();
+        nlohmann::ordered_json line = {{"event", event},     {"time", iso(when)},
+                                       {"id", job.id},       {"name", job.name},
+                                       {"queue", job.queue}, {"attempt", job.attempts}};
+        for (const auto& [key, value] : extra.items()) line[key] = value;
+        write(line, event_line(when, tone, word, rest, colour_), human_level);
     }
 
     const Context& context_;
+    const bool log_json_;
+    const bool colour_;
     std::mutex mutex_;
 };
 
@@ -215,12 +250,9 @@ void run_work(Context& context, const WorkArgs& args) {
     // The mutex keeps the watcher from calling stop() on a worker that is being destroyed.
     std::mutex running_mutex;
     libqueue::Worker* running = nullptr;
+    EventPrinter printer(context, args.log_format == "json");
     SignalWatcher signals([&](int signo) {
-        if (!context.quiet()) {
-            std::cerr << fmt::format(
-                "q: {}: finishing running jobs, then stopping (again to quit now)\n",
-                signo == SIGINT ? "SIGINT" : "SIGTERM");
-        }
+        printer.stopping(signo);
         std::lock_guard lock(running_mutex);
         if (running != nullptr)
             running->stop();
@@ -241,7 +273,6 @@ void run_work(Context& context, const WorkArgs& args) {
     auto& driver = context.driver();
     auto& handlers = context.handlers();
 
-    EventPrinter printer(context);
     libqueue::WorkerCallbacks callbacks;
     callbacks.on_job_start = [&](const libqueue::Job& job) { printer.started(job); };
     callbacks.on_job_complete = [&](const libqueue::Job& job, libqueue::Milliseconds ran_for) {
@@ -315,6 +346,12 @@ void add_work_command(CLI::App& app, Context& context) {
                     "On SIGINT/SIGTERM, how long running jobs may finish before they are "
                     "interrupted and put back (default: 30s)")
         ->type_name("DURATION");
+    cmd->add_option("--log-format", args->log_format,
+                    "text: a line per event on stderr, starting with the local time, the "
+                    "outcome coloured on a terminal (not with NO_COLOR); json: the events as "
+                    "NDJSON on stderr, for a log shipper (handler output stays \"[ID] text\")")
+        ->type_name("FORMAT")
+        ->check(CLI::IsMember({"text", "json"}));
     cmd->add_flag("--notify", args->notify,
                   "Tell systemd (Type=notify) when the worker is ready and stopping, and feed "
                   "its watchdog");

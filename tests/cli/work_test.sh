@@ -135,5 +135,40 @@ assert_one_line "$ERR" "bad --sleep"
 expect_exit 64 q work --concurrency 0
 expect_exit 64 q work --grace 1x
 assert_eq 1 "$(q size)" "bad options ran nothing"
+expect_exit 64 q work --log-format xml
+
+# Human lines start with the local time; the outcome is coloured only on a terminal.
+write_config
+q clear --yes default >/dev/null
+ok_id=$(last_line "$(q push ok '{"n": 1}')")
+bad_id=$(last_line "$(q push bad)")
+expect_exit 0 q work --stop-when-empty
+assert_contains "$ERR" "$(date +%H:)" "the local time (hour) leads"
+completed_line=$(printf '%s\n' "$ERR" | grep " completed $ok_id ")
+[[ $completed_line =~ ^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3}\ completed\ $ok_id\ ok\ in\  ]] && pass ||
+    fail "completed line with its time: '$completed_line'"
+printf '%s\n' "$ERR" | grep -q " dead $bad_id bad after 1 attempt" && pass || fail "dead line: $ERR"
+assert_not_contains "$ERR" $'\033[' "no colour when stderr is not a terminal"
+if command -v script >/dev/null; then
+    q push ok '{"n": 2}' >/dev/null
+    q push bad >/dev/null
+    run script -qec "'$Q_BIN' work --stop-when-empty" /dev/null
+    assert_contains "$OUT" $'\033[32mcompleted\033[0m' "completed in green on a terminal"
+    assert_contains "$OUT" $'\033[31mdead\033[0m' "dead in red"
+    q push ok '{"n": 3}' >/dev/null
+    run script -qec "NO_COLOR=1 '$Q_BIN' work --stop-when-empty" /dev/null
+    assert_contains "$OUT" " completed " "NO_COLOR: the line is there"
+    assert_not_contains "$OUT" $'\033[' "NO_COLOR: without colour"
+fi
+
+# --log-format json: stderr holds the events as NDJSON (and the handlers' own lines, "[ID] ...").
+q push ok '{"n": 4}' >/dev/null
+q push bad >/dev/null
+expect_exit 0 q work --stop-when-empty --log-format json
+assert_eq "" "$OUT" "stdout stays empty"
+assert_eq "" "$(printf '%s\n' "$ERR" | grep -v '^{"event":"' | grep -v '^\[')" "every q line is an event"
+assert_contains "$ERR" '"event":"completed"' "completed events"
+assert_contains "$ERR" '"event":"dead"' "dead events"
+assert_contains "$(printf '%s\n' "$ERR" | tail -n 1)" '"event":"stopped","time":"' "ends with stopped"
 
 finish
