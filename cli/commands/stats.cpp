@@ -12,6 +12,7 @@
 #include "libqueue/metrics_text.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "stats_watch.hpp"
 
 namespace q {
 
@@ -23,6 +24,8 @@ struct StatsArgs {
     std::optional<std::uint64_t> max_failed;
     bool allow_empty = false;
     std::string format = "text";
+    bool watch = false;
+    std::string interval;
 };
 
 using libqueue::Milliseconds;
@@ -147,6 +150,26 @@ void run_stats(Context& context, const StatsArgs& args) {
     if (!args.max_age.empty())
         max_age = parse_duration_option("--max-age", args.max_age);
 
+    std::optional<Milliseconds> interval;
+    if (!args.interval.empty()) {
+        interval = parse_duration_option("--interval", args.interval);
+        if (interval->count() < 100)
+            throw libqueue::UsageError("--interval: at least 100ms");
+    }
+    if (args.watch) {
+        if (args.max_pending || args.max_failed || max_age)
+            throw libqueue::UsageError("--watch shows the queues; it takes no thresholds");
+        if (context.json() || args.format != "text")
+            throw libqueue::UsageError(
+                "--watch draws text; --json and --format are for one reading");
+        watch_stats(
+            context, interval.value_or(Milliseconds(2000)),
+            [&context](const libqueue::Stats& stats) { return selected_queues(context, stats); });
+        return;
+    }
+    if (interval)
+        throw libqueue::UsageError("--interval goes with --watch");
+
     auto& driver = context.driver();
     const libqueue::Stats stats = driver.stats();
     // A health check of a mistyped queue would watch nothing and pass forever.
@@ -205,6 +228,7 @@ void add_stats_command(CLI::App& app, Context& context) {
         "  q stats\n"
         "  q stats --json | jq '.queues[] | {queue, due, success_rate}'\n"
         "  q --queue emails stats --max-pending 1000 --max-age 10m --max-dead 0\n"
+        "  q stats --watch --interval 1s\n"
         "  q stats --format prometheus > /var/lib/node_exporter/q.prom.tmp &&\n"
         "    mv /var/lib/node_exporter/q.prom.tmp /var/lib/node_exporter/q.prom\n"
         "\n"
@@ -218,6 +242,9 @@ void add_stats_command(CLI::App& app, Context& context) {
         "PostgreSQL table without q's recommended indexes); they go to stderr as\n"
         "\"q: warning: ...\" and never change the exit status.\n"
         "Breaches go to stderr, e.g. \"q: default: 1200 pending > --max-pending 1000\".\n"
+        "--watch off a terminal prints, every interval, a line per queue: \"15:04:05 default\n"
+        "due=3 delayed=0 running=1 dead=2 completed/min=12.0 dead/min=0.0\" (\"-\" until two\n"
+        "readings are apart), until SIGINT or SIGTERM (exit 0).\n"
         "--format prometheus prints the Prometheus text format (0.0.4), --format openmetrics\n"
         "OpenMetrics 1.0: q_jobs{queue,name,state} and q_oldest_due_age_seconds{queue}\n"
         "(gauges), q_jobs_pushed_total, q_jobs_completed_total, q_jobs_dead_total and\n"
@@ -246,6 +273,12 @@ void add_stats_command(CLI::App& app, Context& context) {
                     "scraping: node_exporter's textfile collector, a cron job)")
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"text", "json", "prometheus", "openmetrics"}));
+    cmd->add_flag("--watch", args->watch,
+                  "Show the queues again every --interval with the completions and dead jobs "
+                  "per minute: redrawn in place on a terminal until q or Ctrl-C, else one line "
+                  "per queue and interval");
+    cmd->add_option("--interval", args->interval, "How often --watch reads (default: 2s)")
+        ->type_name("DURATION");
     cmd->callback([&context, args] { run_stats(context, *args); });
 }
 

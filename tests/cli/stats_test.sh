@@ -113,4 +113,34 @@ assert_contains "$OUT" '"success_rate":0.8' "4 of 5 finished completed"
 expect_exit 0 q --queue dart stats
 assert_contains "$OUT" "30s"
 
+# --watch off a terminal: a line per queue and interval, rates from the readings, until a signal.
+write_config
+q clear --yes default >/dev/null
+q push ok >/dev/null
+"$Q_BIN" stats --watch --interval 200ms >"$T/watch.out" 2>"$T/watch.err" &
+watcher=$!
+wait_for grep -q "default due=1 " "$T/watch.out"
+for i in 1 2 3; do q push ok >/dev/null; done
+q work --stop-when-empty -q
+wait_for grep -q "default due=0 .* completed/min=[1-9]" "$T/watch.out"
+kill -INT "$watcher"
+wait "$watcher"
+assert_eq 0 "$?" "SIGINT ends the watch cleanly"
+line=$(grep -m1 "default due=1 " "$T/watch.out")
+[[ $line =~ ^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\ default\ due=1\ delayed=0\ running=0\ dead=[0-9]+\ completed/min=(-|[0-9.]+)\ dead/min=(-|[0-9.]+)$ ]] &&
+    pass || fail "watch line: '$line'"
+assert_eq "" "$(cat "$T/watch.err")" "nothing on stderr"
+expect_exit 64 q stats --watch --max-pending 1
+expect_exit 64 q stats --watch --json
+expect_exit 64 q stats --interval 1s
+expect_exit 64 q stats --watch --interval 10ms
+# On a terminal: the alternate screen, redrawn, left on q (the terminal is restored).
+if command -v script >/dev/null; then
+    run bash -c '(sleep 1; printf q) | timeout 10 script -qec "\"$Q_BIN\" stats --watch --interval 200ms" /dev/null'
+    assert_eq 0 "$CODE" "q quits the view"
+    assert_contains "$OUT" $'\033[?1049h' "the alternate screen"
+    assert_contains "$OUT" "DONE/MIN" "the table"
+    assert_contains "$OUT" $'\033[?1049l' "left again"
+fi
+
 finish
