@@ -11,6 +11,7 @@
 #include "job_ids.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 
 namespace q {
 
@@ -171,10 +172,12 @@ void run_retry(Context& context, const DlqArgs& args) {
     std::uint64_t retried = 0;
     if (args.all) {
         const ListFilter filter = dead_filter(context, args);
+        Progress progress(context, "retried", std::nullopt);
         // Retried jobs leave the dead letters, so each page starts from the front again.
         for (;;) {
             const auto n = driver.retry_dead_matching(filter);
             retried += n;
+            progress.advance(n);
             if (n < filter.limit)
                 break;
             debug(context, 1, fmt::format("retried {} so far", retried));

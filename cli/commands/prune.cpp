@@ -6,6 +6,7 @@
 #include "commands/commands.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 
 namespace q {
 
@@ -78,8 +79,10 @@ void run_prune(Context& context, const PruneArgs& args) {
     // Dead letters are the record of what went wrong: on a terminal, say how many go and ask
     // (as q dlq clear does). Without one (cron) prune runs as told: that is its main use.
     const bool ask = takes_dead && !args.yes && !args.dry_run && stdin_is_tty();
+    std::optional<std::uint64_t> expected;  // known when counted for the question
     if (args.dry_run || ask) {
         const auto counts = preview(driver, scope, older_than);
+        expected = counts.completed + counts.dead;
         if (args.dry_run) {
             if (context.json()) {
                 emit_json({{"would_delete", counts.completed + counts.dead},
@@ -102,9 +105,11 @@ void run_prune(Context& context, const PruneArgs& args) {
         }
     }
     std::uint64_t total = 0;
+    Progress progress(context, "pruned", expected);
     for (;;) {
         const auto deleted = driver.prune(older_than, batch_size, scope);
         total += deleted;
+        progress.advance(deleted);
         if (deleted < batch_size)
             break;
         debug(context, 1, fmt::format("pruned {} so far", total));

@@ -151,5 +151,22 @@ expect_exit 0 q list --status dead --json
 assert_contains "$OUT" '"name":"dies"' "the dead letter stays"
 expect_exit 0 q prune --older-than 1ms
 assert_eq "pruned 1 job" "$OUT" "without a terminal (cron) prune runs as told"
+assert_eq "" "$ERR" "and without a progress line"
+
+# Long work shows a progress line on a terminal, redrawn in place and erased at the end.
+for i in 1 2 3; do q push --max-retries 0 dies >/dev/null; done
+expect_exit 0 q work --stop-when-empty
+sleep 0.1
+run bash -c "printf 'y\n' | script -qec \"'$Q_BIN' prune --older-than 1ms\" /dev/null"
+assert_contains "$OUT" $'\rq: pruned 3 of 3 (100%)' "prune's progress, with the total it counted"
+assert_contains "$OUT" $'\r\033[K' "erased at the end"
+assert_contains "$OUT" "pruned 3 jobs" "then the result"
+for i in 1 2; do q push --max-retries 0 dies >/dev/null; done
+expect_exit 0 q work --stop-when-empty
+run script -qec "'$Q_BIN' dlq retry --all" /dev/null
+assert_contains "$OUT" $'\rq: retried 2' "dlq retry --all's progress"
+expect_exit 0 q dlq list
+expect_exit 0 bash -c "'$Q_BIN' work --stop-when-empty; '$Q_BIN' dlq retry --all"
+assert_not_contains "$ERR" "q: retried" "no progress line off a terminal"
 
 finish
