@@ -7,6 +7,8 @@
 
 #include "commands/commands.hpp"
 #include "event_lines.hpp"
+#include "libqueue/metrics_text.hpp"
+#include "metrics_textfile.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "service_notify.hpp"
@@ -26,6 +28,8 @@ struct WorkArgs {
     bool stop_when_empty = false;
     bool notify = false;
     std::string log_format = "text";
+    std::string metrics_textfile;
+    std::string metrics_interval;
 };
 
 constexpr const char* description =
@@ -264,6 +268,14 @@ void run_work(Context& context, const WorkArgs& args) {
             "Type=simple instead");
     }
     auto options = worker_options(context, args);
+    if (!args.metrics_interval.empty() && args.metrics_textfile.empty())
+        throw libqueue::UsageError("--metrics-interval goes with --metrics-textfile");
+    const auto metrics_every =
+        args.metrics_interval.empty()
+            ? libqueue::Milliseconds(15000)
+            : parse_duration_option("--metrics-interval", args.metrics_interval);
+    if (metrics_every.count() < 100)
+        throw libqueue::UsageError("--metrics-interval: at least 100ms");
     libqueue::require_stored_jobs(context.config().driver);
     context.note_when_no_config();
     if (auto problems = libqueue::unrunnable_handlers(context.config()); !problems.empty()) {
@@ -296,7 +308,15 @@ void run_work(Context& context, const WorkArgs& args) {
     debug(context, 1,
           fmt::format("worker on {} ({}), concurrency {}", driver.name(),
                       fmt::join(options.queues, ","), options.concurrency));
-    libqueue::Worker worker(driver, handlers, options, callbacks);
+    libqueue::Metrics metrics;
+    libqueue::Worker worker(driver, handlers, options, callbacks, &metrics);
+    std::optional<MetricsTextfile> textfile;
+    if (!args.metrics_textfile.empty()) {
+        textfile.emplace(args.metrics_textfile, metrics_every, [&metrics] {
+            return libqueue::process_metrics_text(metrics.snapshot(),
+                                                  libqueue::MetricsFormat::prometheus);
+        });
+    }
     {
         std::lock_guard lock(running_mutex);
         running = &worker;
@@ -352,6 +372,14 @@ void add_work_command(CLI::App& app, Context& context) {
                     "NDJSON on stderr, for a log shipper (handler output stays \"[ID] text\")")
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"text", "json"}));
+    cmd->add_option("--metrics-textfile", args->metrics_textfile,
+                    "Write this worker's metrics (Prometheus text: jobs completed and dead by "
+                    "name, retries, running, run time) to PATH every --metrics-interval and when "
+                    "it stops, atomically, for node_exporter's textfile collector (mode 0600)")
+        ->type_name("PATH");
+    cmd->add_option("--metrics-interval", args->metrics_interval,
+                    "How often --metrics-textfile is written (default: 15s)")
+        ->type_name("DURATION");
     cmd->add_flag("--notify", args->notify,
                   "Tell systemd (Type=notify) when the worker is ready and stopping, and feed "
                   "its watchdog");

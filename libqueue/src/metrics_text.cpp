@@ -142,4 +142,28 @@ std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format) {
     return w.finish();
 }
 
+std::string process_metrics_text(const MetricsSnapshot& metrics, MetricsFormat format) {
+    Writer w(format);
+    const auto by_name = [](const std::string& name) {
+        return "{name=\"" + label_value(name) + "\"}";
+    };
+    w.family("q_process_jobs_completed", "counter", "Jobs this process completed.");
+    for (const auto& [name, n] : metrics.completed_by_name)
+        w.sample("q_process_jobs_completed_total", by_name(name), n);
+    w.family("q_process_jobs_dead", "counter", "Jobs this process sent to the dead letters.");
+    for (const auto& [name, n] : metrics.failed_by_name)
+        w.sample("q_process_jobs_dead_total", by_name(name), n);
+    w.family("q_process_job_retries", "counter",
+             "Failed attempts this process released for a retry.");
+    w.sample("q_process_job_retries_total", "", metrics.total_retried);
+    w.family("q_process_jobs_running", "gauge", "Jobs this process runs now.");
+    w.sample("q_process_jobs_running", "", metrics.currently_processing);
+    w.family("q_process_job_run_seconds", "summary",
+             "Run time of the jobs this process completed.");
+    w.sample("q_process_job_run_seconds_sum", "",
+             metrics.average_processing_time_ms * double(metrics.total_completed) / 1000);
+    w.sample("q_process_job_run_seconds_count", "", metrics.total_completed);
+    return w.finish();
+}
+
 }  // namespace libqueue

@@ -73,6 +73,34 @@ assert_eq "" "$problems" "every OpenMetrics rule holds"
 expect_exit 0 q --queue emails stats --format prometheus
 assert_not_contains "$OUT" 'queue="default"' "--queue narrows it"
 assert_contains "$OUT" 'q_jobs{queue="emails",name="ok",state="completed"} 1' "to that queue"
+# q work --metrics-textfile: the worker's own figures, written atomically and checked by promtool.
+q push ok >/dev/null
+q push ok >/dev/null
+q push --max-retries 0 bad >/dev/null
+expect_exit 0 q work --stop-when-empty -q --metrics-textfile "$T/worker.prom" --metrics-interval 100ms
+worker_prom=$(cat "$T/worker.prom")
+assert_contains "$worker_prom" 'q_process_jobs_completed_total{name="ok"} 2' "its completions by name"
+assert_contains "$worker_prom" 'q_process_jobs_dead_total{name="bad"} 1' "its dead jobs"
+assert_contains "$worker_prom" 'q_process_jobs_running 0' "nothing running once stopped"
+assert_contains "$worker_prom" 'q_process_job_run_seconds_count 2' "its timed runs"
+assert_eq "600" "$(stat -c %a "$T/worker.prom")" "the file is 0600"
+assert_eq "" "$(ls "$T" | grep 'worker.prom.tmp')" "no temporary file left"
+if command -v promtool >/dev/null; then
+    expect_exit 0 promtool check metrics <"$T/worker.prom"
+    assert_eq "" "$OUT$ERR" "promtool accepts the worker's file"
+fi
+# While it runs the file is rewritten: a job that sleeps shows as running.
+handler sleepy 'sleep 2'
+write_config
+q push sleepy >/dev/null
+"$Q_BIN" work --stop-when-empty -q --metrics-textfile "$T/live.prom" --metrics-interval 100ms &
+worker=$!
+wait_for grep -q '^q_process_jobs_running 1$' "$T/live.prom"
+wait "$worker"
+assert_contains "$(cat "$T/live.prom")" 'q_process_jobs_running 0' "the last write when it stops"
+expect_exit 64 q work --metrics-interval 1s
+expect_exit 69 q work --stop-when-empty --metrics-textfile /nonexistent/dir/q.prom
+assert_contains "$ERR" "cannot write /nonexistent/dir/q.prom" "a folder that is not there"
 expect_exit 64 q stats --format xml
 expect_exit 1 q stats --format prometheus --max-dead 0
 assert_contains "$OUT" "q_jobs{" "a breached threshold still prints the metrics"

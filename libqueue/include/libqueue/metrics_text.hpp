@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "libqueue/metrics.hpp"
 #include "libqueue/stats.hpp"
 
 namespace libqueue {
@@ -17,5 +18,10 @@ enum class MetricsFormat { prometheus, openmetrics };
 // _count of the runs q timed). Label values are escaped and made valid UTF-8, so any queue or
 // job name yields a document a scraper parses.
 std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format);
+
+// What one process ran (a Manager's or q work's Metrics): q_process_jobs_completed_total{name},
+// q_process_jobs_dead_total{name}, q_process_job_retries_total, q_process_jobs_running and
+// q_process_job_run_seconds (_sum and _count of its completions).
+std::string process_metrics_text(const MetricsSnapshot& metrics, MetricsFormat format);
 
 }  // namespace libqueue
