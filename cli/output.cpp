@@ -223,6 +223,12 @@ bool stderr_is_tty() {
     return ::isatty(STDERR_FILENO) == 1;
 }
 
+std::string average_run_text(const libqueue::Totals& totals) {
+    const auto average = libqueue::average_processing_ms(totals);
+    return average ? libqueue::format_duration(libqueue::Milliseconds(std::int64_t(*average)))
+                   : "-";
+}
+
 std::string status_word(libqueue::Status status) {
     if (status == libqueue::Status::failed)
         return "dead";

@@ -52,6 +52,10 @@ std::string format_relative(libqueue::TimePoint t, libqueue::TimePoint now);
 // The first line of text, cut to max_chars with "..." (for tables and event lines).
 std::string one_line(const std::string& text, std::size_t max_chars = 80);
 
+// The mean run time of the completions q timed ("120ms"), "-" when there are none: q stats'
+// tables and its --watch view.
+std::string average_run_text(const libqueue::Totals& totals);
+
 // The word human output uses for a status: "dead" for the stored "failed" (the state q dlq
 // holds and q work reports), the stored word otherwise. --json keeps the stored word.
 std::string status_word(libqueue::Status status);

@@ -112,12 +112,6 @@ std::string rate_text(std::optional<double> rate) {
     return rate ? fmt::format("{:.1f}", *rate) : "-";
 }
 
-std::string average_text(const libqueue::Totals& totals) {
-    const auto average = libqueue::average_processing_ms(totals);
-    return average ? libqueue::format_duration(libqueue::Milliseconds(std::int64_t(*average)))
-                   : "-";
-}
-
 void draw_screen(const std::vector<libqueue::QueueStats>& queues,
                  std::map<std::string, Rates>& rates, const std::string& backend,
                  libqueue::Milliseconds interval, const std::string& error) {
@@ -132,7 +126,7 @@ void draw_screen(const std::vector<libqueue::QueueStats>& queues,
         const auto& r = rates[q.queue];
         rows.push_back({q.queue, std::to_string(q.counts.due), std::to_string(q.counts.delayed),
                         std::to_string(q.counts.processing), std::to_string(q.counts.failed),
-                        rate_text(r.completed()), rate_text(r.dead()), average_text(q.totals)});
+                        rate_text(r.completed()), rate_text(r.dead()), average_run_text(q.totals)});
     }
     if (rows.empty()) {
         std::cout << "no jobs in any queue\n";

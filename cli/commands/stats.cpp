@@ -58,11 +58,6 @@ std::string success_text(const Totals& totals) {
     return rate ? fmt::format("{:.1f}%", 100.0 * *rate) : "-";
 }
 
-std::string average_text(const Totals& totals) {
-    const auto average = libqueue::average_processing_ms(totals);
-    return average ? libqueue::format_duration(Milliseconds(std::int64_t(*average))) : "-";
-}
-
 // Waits are read in seconds; below one, milliseconds say more.
 std::string age_text(const std::optional<Milliseconds>& age) {
     if (!age)
@@ -90,7 +85,7 @@ void print_human(const Context& context, const std::vector<QueueStats>& queues) 
         row.push_back(std::to_string(q.totals.pushed));
         row.push_back(std::to_string(q.totals.retries));
         row.push_back(success_text(q.totals));
-        row.push_back(average_text(q.totals));
+        row.push_back(average_run_text(q.totals));
         rows.push_back(row);
     }
     print_table({"QUEUE", "DUE", "DELAYED", "PROCESSING", "COMPLETED", "DEAD", "OLDEST DUE",
@@ -108,7 +103,7 @@ void print_human(const Context& context, const std::vector<QueueStats>& queues) 
             row.push_back(std::to_string(both.second.pushed));
             row.push_back(std::to_string(both.second.retries));
             row.push_back(success_text(both.second));
-            row.push_back(average_text(both.second));
+            row.push_back(average_run_text(both.second));
             by_name.push_back(row);
         }
     }
