@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
+#include "metrics_listener.hpp"
 #include "output.hpp"
+#include "service_notify.hpp"
 
 #ifndef Q_VERSION
 #define Q_VERSION "unknown"
@@ -10,19 +12,39 @@
 
 namespace q {
 
+namespace {
+
+// The optional parts this q was built with: the options that need them are refused (exit 69)
+// when they are missing.
+std::vector<std::string> features() {
+    std::vector<std::string> built;
+    if (metrics_listener_available())
+        built.emplace_back("metrics-listen");
+    if (service_notify_available())
+        built.emplace_back("notify");
+    return built;
+}
+
+}  // namespace
+
 void add_version_command(CLI::App& app, Context& context) {
-    auto* cmd = app.add_subcommand("version",
-                                   "Print the versions of q and libqueue and the drivers built in\n"
-                                   "\n"
-                                   "The drivers are the names queue.driver and --driver accept.");
+    auto* cmd =
+        app.add_subcommand("version",
+                           "Print the versions of q and libqueue, the drivers and the optional "
+                           "features built in\n"
+                           "\n"
+                           "The drivers are the names queue.driver and --driver accept. The "
+                           "features: metrics-listen (q work --metrics-listen, cpp-httplib) "
+                           "and notify (q work --notify, libsystemd).");
     cmd->footer(
         "Examples:\n"
         "  q version\n"
         "  q version --json | jq -r '.drivers[]'\n"
         "\n"
         "Output:\n"
-        "Lines \"q VERSION\", \"libqueue VERSION\", \"drivers: a, b, ...\"; with --json\n"
-        "{\"q\": VERSION, \"libqueue\": VERSION, \"drivers\": [...]}.\n"
+        "Lines \"q VERSION\", \"libqueue VERSION\", \"drivers: a, b, ...\", \"features: ...\"; "
+        "with\n"
+        "--json {\"q\": VERSION, \"libqueue\": VERSION, \"drivers\": [...], \"features\": [...]}.\n"
         "\n"
         "Exit status:\n"
         "  0   always");
@@ -31,12 +53,16 @@ void add_version_command(CLI::App& app, Context& context) {
         const std::string version = Q_VERSION;
         const auto drivers = libqueue::driver_names();
         if (context.json()) {
-            emit_json({{"q", version}, {"libqueue", version}, {"drivers", drivers}});
+            emit_json({{"q", version},
+                       {"libqueue", version},
+                       {"drivers", drivers},
+                       {"features", features()}});
             return;
         }
         print_line("q " + version);
         print_line("libqueue " + version);
         print_line(fmt::format("drivers: {}", fmt::join(drivers, ", ")));
+        print_line(fmt::format("features: {}", fmt::join(features(), ", ")));
     });
 }
 

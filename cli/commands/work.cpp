@@ -8,6 +8,7 @@
 #include "commands/commands.hpp"
 #include "event_lines.hpp"
 #include "libqueue/metrics_text.hpp"
+#include "metrics_listener.hpp"
 #include "metrics_textfile.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -30,6 +31,7 @@ struct WorkArgs {
     std::string log_format = "text";
     std::string metrics_textfile;
     std::string metrics_interval;
+    std::string metrics_listen;
 };
 
 constexpr const char* description =
@@ -54,13 +56,20 @@ constexpr const char* description =
     "Under systemd, --notify makes Type=notify work: READY=1 once the worker has started, "
     "STOPPING=1 when it stops, WATCHDOG=1 at half of WatchdogSec= while the worker is responsive, "
     "and the counts as the unit's status line. The q-worker@.service unit runs one worker per "
-    "queue this way. Handlers do not inherit NOTIFY_SOCKET or the watchdog variables.";
+    "queue this way. Handlers do not inherit NOTIFY_SOCKET or the watchdog variables.\n"
+    "\n"
+    "Metrics of the worker itself (jobs claimed, completed, dead and retried, jobs running, "
+    "histograms of claim time and handler run time): --metrics-listen serves them at /metrics "
+    "for a Prometheus scrape (OpenMetrics when the scraper asks for it), --metrics-textfile "
+    "writes them for node_exporter's textfile collector. The queue's own figures (depth by "
+    "state, oldest due job) come from q stats --format prometheus.";
 
 constexpr const char* footer =
     "Examples:\n"
     "  q work\n"
     "  q work --queue urgent,default --concurrency 4\n"
     "  q work --stop-when-empty --json | jq -c 'select(.event == \"dead\")'\n"
+    "  q work --metrics-listen 127.0.0.1:9464   # curl -s localhost:9464/metrics\n"
     "  systemctl enable --now q-worker@default.service   # q work --queue default --notify\n"
     "\n"
     "Output:\n"
@@ -78,7 +87,8 @@ constexpr const char* footer =
     "  0   stopped cleanly (signal, --max-jobs, --max-time or --stop-when-empty)\n"
     "  64  bad option, or a driver with nothing to work (sync, memory)\n"
     "  65  the queue's data is corrupt (e.g. a damaged queue file): nothing was changed\n"
-    "  69  the backend cannot be reached; --notify in a q built without libsystemd\n"
+    "  69  the backend cannot be reached; --metrics-listen's address cannot be bound; --notify\n"
+    "      or --metrics-listen in a q built without libsystemd or cpp-httplib\n"
     "  78  configuration error, or a handler that cannot run";
 
 // Workers call back from several threads at once; lines must not interleave.
@@ -276,6 +286,14 @@ void run_work(Context& context, const WorkArgs& args) {
             : parse_duration_option("--metrics-interval", args.metrics_interval);
     if (metrics_every.count() < 100)
         throw libqueue::UsageError("--metrics-interval: at least 100ms");
+    std::optional<ListenAddress> listen_at;
+    if (!args.metrics_listen.empty()) {
+        listen_at = parse_listen_address(args.metrics_listen);
+        if (!metrics_listener_available()) {
+            throw libqueue::UnavailableError(
+                "--metrics-listen: this q was built without cpp-httplib; use --metrics-textfile");
+        }
+    }
     libqueue::require_stored_jobs(context.config().driver);
     context.note_when_no_config();
     if (auto problems = libqueue::unrunnable_handlers(context.config()); !problems.empty()) {
@@ -316,6 +334,13 @@ void run_work(Context& context, const WorkArgs& args) {
             return libqueue::process_metrics_text(metrics.snapshot(),
                                                   libqueue::MetricsFormat::prometheus);
         });
+    }
+    std::optional<MetricsListener> listener;
+    if (listen_at) {
+        listener.emplace(*listen_at, [&metrics](libqueue::MetricsFormat format) {
+            return libqueue::process_metrics_text(metrics.snapshot(), format);
+        });
+        note(context, "metrics: " + listener->url());
     }
     {
         std::lock_guard lock(running_mutex);
@@ -377,6 +402,11 @@ void add_work_command(CLI::App& app, Context& context) {
                     "name, retries, running, run time) to PATH every --metrics-interval and when "
                     "it stops, atomically, for node_exporter's textfile collector (mode 0600)")
         ->type_name("PATH");
+    cmd->add_option("--metrics-listen", args->metrics_listen,
+                    "Serve this worker's metrics at http://ADDRESS/metrics for Prometheus "
+                    "(ADDRESS: PORT on 127.0.0.1, HOST:PORT or [IPv6]:PORT; port 0 picks a free "
+                    "one, printed on stderr)")
+        ->type_name("ADDRESS");
     cmd->add_option("--metrics-interval", args->metrics_interval,
                     "How often --metrics-textfile is written (default: 15s)")
         ->type_name("DURATION");

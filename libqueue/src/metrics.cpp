@@ -1,5 +1,7 @@
 #include "libqueue/metrics.hpp"
 
+#include <algorithm>
+
 namespace libqueue {
 
 namespace {
@@ -12,6 +14,15 @@ void leave_processing(MetricsSnapshot& data) {
 }
 
 }  // namespace
+
+void DurationHistogram::observe(std::chrono::microseconds took) {
+    const double seconds = double(std::max<std::int64_t>(took.count(), 0)) / 1e6;
+    ++count;
+    sum_seconds += seconds;
+    const auto* bucket = std::lower_bound(bounds.begin(), bounds.end(), seconds);
+    if (bucket != bounds.end())
+        ++in_bucket[std::size_t(bucket - bounds.begin())];
+}
 
 nlohmann::json MetricsSnapshot::to_json() const {
     return {
@@ -33,6 +44,17 @@ void Metrics::queued(const std::string& name, std::uint64_t count) {
     std::lock_guard lock(mutex_);
     data_.total_queued += count;
     data_.queued_by_name[name] += count;
+}
+
+void Metrics::claimed(std::uint64_t jobs, std::chrono::microseconds took) {
+    std::lock_guard lock(mutex_);
+    data_.total_claimed += jobs;
+    data_.claim_time.observe(took);
+}
+
+void Metrics::ran(std::chrono::microseconds took) {
+    std::lock_guard lock(mutex_);
+    data_.run_time.observe(took);
 }
 
 void Metrics::started() {

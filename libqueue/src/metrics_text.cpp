@@ -38,6 +38,14 @@ std::string labels(const std::string& queue, const std::string* name = nullptr,
     return out + "}";
 }
 
+// A bucket bound as OpenMetrics spells it: a float, so "1.0" rather than "1".
+std::string bound_text(double bound) {
+    std::string text = fmt::format("{}", bound);
+    if (text.find_first_of(".e") == std::string::npos)
+        text += ".0";
+    return text;
+}
+
 class Writer {
   public:
     explicit Writer(MetricsFormat format) : format_(format) {}
@@ -56,6 +64,17 @@ class Writer {
     }
     void sample(const std::string& name, const std::string& labels, std::uint64_t value) {
         out_ << name << labels << ' ' << value << '\n';
+    }
+    // A histogram's cumulative _bucket samples (le="+Inf" last), then _sum and _count.
+    void histogram(const std::string& name, const DurationHistogram& h) {
+        std::uint64_t below = 0;
+        for (std::size_t i = 0; i < h.bounds.size(); ++i) {
+            below += h.in_bucket[i];
+            sample(name + "_bucket", "{le=\"" + bound_text(h.bounds[i]) + "\"}", below);
+        }
+        sample(name + "_bucket", "{le=\"+Inf\"}", h.count);
+        sample(name + "_sum", "", h.sum_seconds);
+        sample(name + "_count", "", h.count);
     }
     std::string finish() {
         if (format_ == MetricsFormat::openmetrics)
@@ -158,11 +177,14 @@ std::string process_metrics_text(const MetricsSnapshot& metrics, MetricsFormat f
     w.sample("q_process_job_retries_total", "", metrics.total_retried);
     w.family("q_process_jobs_running", "gauge", "Jobs this process runs now.");
     w.sample("q_process_jobs_running", "", metrics.currently_processing);
-    w.family("q_process_job_run_seconds", "summary",
-             "Run time of the jobs this process completed.");
-    w.sample("q_process_job_run_seconds_sum", "",
-             metrics.average_processing_time_ms * double(metrics.total_completed) / 1000);
-    w.sample("q_process_job_run_seconds_count", "", metrics.total_completed);
+    w.family("q_process_jobs_claimed", "counter", "Jobs this process claimed.");
+    w.sample("q_process_jobs_claimed_total", "", metrics.total_claimed);
+    w.family("q_process_claim_seconds", "histogram",
+             "How long each claim took at the backend, however many jobs it returned.");
+    w.histogram("q_process_claim_seconds", metrics.claim_time);
+    w.family("q_process_job_run_seconds", "histogram",
+             "How long each handler this process ran took, whatever its outcome.");
+    w.histogram("q_process_job_run_seconds", metrics.run_time);
     return w.finish();
 }
 

@@ -295,7 +295,11 @@ struct Worker::State {
             // Jobs beyond the free slots wait here: marked, so that a crash gives them back
             // without using up an attempt of theirs.
             const std::size_t ahead = limit > free_slots ? limit - free_slots : 0;
+            const auto asked = Clock::now();
             jobs = driver.claim(ClaimRequest{options.queues, worker_id, limit, ahead});
+            if (metrics)
+                metrics->claimed(jobs.size(), std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  Clock::now() - asked));
         } catch (...) {
             error = std::current_exception();
         }

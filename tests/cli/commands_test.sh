@@ -150,8 +150,10 @@ assert_contains "$OUT" "q " "q version line"
 assert_contains "$OUT" "libqueue " "libqueue version line"
 assert_contains "$OUT" "drivers: " "drivers line"
 assert_contains "$OUT" "sqlite" "sqlite is built in"
+assert_contains "$OUT" "features: " "features line"
 expect_exit 0 q version --json
 assert_contains "$OUT" '"drivers":[' "json drivers"
+assert_contains "$OUT" '"features":[' "json features"
 expect_exit 0 q --version
 
 # The man pages are the help text.

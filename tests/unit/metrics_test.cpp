@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "libqueue/metrics.hpp"
+#include "libqueue/metrics_text.hpp"
 
 using namespace libqueue;
 using namespace std::chrono_literals;
@@ -117,4 +118,39 @@ TEST_CASE("metrics are thread-safe", "[metrics]") {
     CHECK(s.total_completed == 40'000);
     CHECK(s.currently_processing == 0);
     CHECK(s.average_processing_time_ms == Approx(1.0));
+}
+
+TEST_CASE("a duration lands in the first bucket whose bound holds it", "[metrics]") {
+    using std::chrono::microseconds;
+    DurationHistogram h;
+    h.observe(microseconds(1'000));        // exactly 1ms: the first bucket (le is inclusive)
+    h.observe(microseconds(1'001));        // just above: the second
+    h.observe(microseconds(400'000'000));  // 400s: above every bound, counted only in count
+    h.observe(microseconds(-5));           // a clock step back counts as 0
+    CHECK(h.in_bucket[0] == 2);
+    CHECK(h.in_bucket[1] == 1);
+    std::uint64_t bucketed = 0;
+    for (auto n : h.in_bucket) bucketed += n;
+    CHECK(bucketed == 3);
+    CHECK(h.count == 4);
+    CHECK(h.sum_seconds == Approx(400.002001));
+}
+
+TEST_CASE("process metrics print cumulative histograms ending in +Inf", "[metrics]") {
+    using std::chrono::microseconds;
+    Metrics metrics;
+    metrics.claimed(3, microseconds(700));
+    metrics.ran(microseconds(2'000));
+    metrics.ran(microseconds(90'000'000));
+    metrics.ran(microseconds(500'000'000));
+    const auto text = process_metrics_text(metrics.snapshot(), MetricsFormat::openmetrics);
+    CHECK(text.find("q_process_jobs_claimed_total 3\n") != std::string::npos);
+    CHECK(text.find("q_process_claim_seconds_bucket{le=\"0.001\"} 1\n") != std::string::npos);
+    CHECK(text.find("q_process_job_run_seconds_bucket{le=\"0.001\"} 0\n") != std::string::npos);
+    CHECK(text.find("q_process_job_run_seconds_bucket{le=\"0.0025\"} 1\n") != std::string::npos);
+    CHECK(text.find("q_process_job_run_seconds_bucket{le=\"60.0\"} 1\n") != std::string::npos);
+    CHECK(text.find("q_process_job_run_seconds_bucket{le=\"300.0\"} 2\n") != std::string::npos);
+    CHECK(text.find("q_process_job_run_seconds_bucket{le=\"+Inf\"} 3\n") != std::string::npos);
+    CHECK(text.find("q_process_job_run_seconds_count 3\n") != std::string::npos);
+    CHECK(text.find("# TYPE q_process_job_run_seconds histogram\n") != std::string::npos);
 }

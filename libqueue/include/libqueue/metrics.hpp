@@ -3,6 +3,8 @@
 // Thread-safe. For what the queue holds, see QueueDriver::stats().
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -12,6 +14,18 @@
 #include "libqueue/time.hpp"
 
 namespace libqueue {
+
+// How long things took, in buckets fixed for every q process (seconds, from 1ms to 5min), so
+// that histograms from many workers add up in a monitoring system.
+struct DurationHistogram {
+    static constexpr std::array<double, 15> bounds{
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 300};
+    std::array<std::uint64_t, bounds.size()> in_bucket{};  // at most bounds[i], above bounds[i-1]
+    std::uint64_t count = 0;  // every observation, those above the last bound too
+    double sum_seconds = 0;
+
+    void observe(std::chrono::microseconds took);
+};
 
 struct MetricsSnapshot {
     std::uint64_t total_queued = 0;
@@ -25,6 +39,10 @@ struct MetricsSnapshot {
     std::map<std::string, std::uint64_t> queued_by_name;
     std::map<std::string, std::uint64_t> completed_by_name;
     std::map<std::string, std::uint64_t> failed_by_name;
+    // Beyond the Dart system's figures (not in to_json):
+    std::uint64_t total_claimed = 0;  // jobs this process claimed
+    DurationHistogram claim_time;     // each claim at the backend, however many jobs it took
+    DurationHistogram run_time;       // each attempt's handler, whatever its outcome
 
     // The Dart queue system's keys: total_queued, ..., completed_by_type, failed_by_type,
     // queued_by_type.
@@ -34,7 +52,9 @@ struct MetricsSnapshot {
 class Metrics {
   public:
     void queued(const std::string& name, std::uint64_t count = 1);
+    void claimed(std::uint64_t jobs, std::chrono::microseconds took);
     void started();
+    void ran(std::chrono::microseconds took);  // a handler returned, before its outcome is stored
     void completed(const std::string& name, Milliseconds ran_for);
     void retried(const std::string& name);
     void dead(const std::string& name);

@@ -20,8 +20,9 @@ enum class MetricsFormat { prometheus, openmetrics };
 std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format);
 
 // What one process ran (a Manager's or q work's Metrics): q_process_jobs_completed_total{name},
-// q_process_jobs_dead_total{name}, q_process_job_retries_total, q_process_jobs_running and
-// q_process_job_run_seconds (_sum and _count of its completions).
+// q_process_jobs_dead_total{name}, q_process_job_retries_total, q_process_jobs_running,
+// q_process_jobs_claimed_total, and the histograms q_process_claim_seconds (each claim at the
+// backend) and q_process_job_run_seconds (each handler run, whatever its outcome).
 std::string process_metrics_text(const MetricsSnapshot& metrics, MetricsFormat format);
 
 }  // namespace libqueue

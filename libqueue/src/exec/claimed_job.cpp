@@ -102,7 +102,10 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
                           : execute_safely(executor, job, stop);
     // The error text is the handler's (its stderr, its exception): any bytes at all.
     outcome.error = valid_utf8(outcome.error);
-    const auto ran_for = std::chrono::duration_cast<Milliseconds>(Clock::now() - started);
+    const auto took = Clock::now() - started;
+    const auto ran_for = std::chrono::duration_cast<Milliseconds>(took);
+    if (metrics && !job.unreadable)
+        metrics->ran(std::chrono::duration_cast<std::chrono::microseconds>(took));
     const Claim claim{job.id, job.reserved_by.value_or("")};
 
     auto recorded = Recorded::yes;
