@@ -117,4 +117,25 @@ void QueueDriver::wait_for_jobs(const std::vector<std::string>&, Milliseconds ti
     std::this_thread::sleep_for(timeout);
 }
 
+namespace {
+
+[[noreturn]] void no_records(const QueueDriver& driver) {
+    throw UsageError("the " + driver.name() +
+                     " driver keeps no records beyond one process (workers, pauses)");
+}
+
+}  // namespace
+
+void QueueDriver::put_record(const std::string&, const std::string&, const std::string&) {
+    no_records(*this);
+}
+
+std::vector<Record> QueueDriver::records(const std::string&) {
+    no_records(*this);
+}
+
+std::uint64_t QueueDriver::remove_records(const std::string&, const std::vector<std::string>&) {
+    no_records(*this);
+}
+
 }  // namespace libqueue

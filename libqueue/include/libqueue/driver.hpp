@@ -108,6 +108,15 @@ struct ListFilter {
 // Whether `job` passes every condition of `filter` (limit aside): for drivers that filter in C++.
 bool matches(const Job& job, const ListFilter& filter);
 
+// A small record q keeps beside the jobs, in the same backend so that every host sees it: a
+// live worker (kind "worker"). Keyed by kind and key; the value is the caller's JSON text;
+// updated_at is the driver's clock at the last put.
+struct Record {
+    std::string key;
+    std::string value;
+    TimePoint updated_at;
+};
+
 class QueueDriver {
   public:
     virtual ~QueueDriver() = default;
@@ -200,6 +209,16 @@ class QueueDriver {
     // Blocks up to `timeout` or until a push may have made a job due in one of `queues`.
     // Drivers without a wake-up signal just sleep. Spurious wake-ups are fine.
     virtual void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout);
+
+    // Records (see Record). put_record creates or replaces one; records lists those of a kind,
+    // in no particular order; remove_records deletes the given keys of a kind that are there
+    // and returns how many it deleted. Drivers that keep nothing beyond one process (sync)
+    // refuse them (UsageError).
+    virtual void put_record(const std::string& kind, const std::string& key,
+                            const std::string& value);
+    virtual std::vector<Record> records(const std::string& kind);
+    virtual std::uint64_t remove_records(const std::string& kind,
+                                         const std::vector<std::string>& keys);
 
     // `q migrate`: creates whatever storage is missing (tables, side tables, indexes of a new
     // table) and, with options.indexes, the driver's recommended indexes on an existing table.

@@ -4,6 +4,7 @@
 #include "drivers/file/file_driver.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <type_traits>
 
@@ -116,6 +117,49 @@ class FileDriver final : public QueueDriver {
         return read([&](const QueueFile& file) { return file.size(queue); });
     }
 
+    // Records live beside the queue file in PATH.records, a JSON object
+    // {"KIND": {"KEY": {"value": TEXT, "updated_at": MS}}}, replaced atomically under the
+    // queue file's lock, so records never touch the queue file the Dart queue system reads.
+    void put_record(const std::string& kind, const std::string& key,
+                    const std::string& value) override {
+        auto lock = store_.lock_exclusive();
+        auto all = read_records();
+        all[kind][key] =
+            nlohmann::json{{"value", value},
+                           {"updated_at", std::int64_t(system_now().time_since_epoch().count())}};
+        store_.write_side(kRecordsSuffix, all.dump());
+    }
+
+    std::vector<Record> records(const std::string& kind) override {
+        auto lock = store_.lock_shared();
+        const auto all = read_records();
+        std::vector<Record> out;
+        const auto of_kind = all.find(kind);
+        if (of_kind == all.end() || !of_kind->is_object())
+            return out;
+        for (const auto& [key, entry] : of_kind->items()) {
+            if (!entry.is_object() || !entry.contains("value") || !entry["value"].is_string() ||
+                !entry.contains("updated_at") || !entry["updated_at"].is_number_integer())
+                continue;  // not written by put_record: not a record
+            out.push_back(Record{key, entry["value"].get<std::string>(),
+                                 TimePoint(Milliseconds(entry["updated_at"].get<std::int64_t>()))});
+        }
+        return out;
+    }
+
+    std::uint64_t remove_records(const std::string& kind,
+                                 const std::vector<std::string>& keys) override {
+        auto lock = store_.lock_exclusive();
+        auto all = read_records();
+        std::uint64_t removed = 0;
+        if (auto of_kind = all.find(kind); of_kind != all.end() && of_kind->is_object()) {
+            for (const auto& key : keys) removed += of_kind->erase(key);
+        }
+        if (removed > 0)
+            store_.write_side(kRecordsSuffix, all.dump());
+        return removed;
+    }
+
     std::uint64_t clear(const std::string& queue) override {
         return change([&](QueueFile& file, TimePoint) { return file.clear(queue); }, non_zero);
     }
@@ -221,6 +265,23 @@ class FileDriver final : public QueueDriver {
                 break;
             file.jobs().erase(completed[i]);
         }
+    }
+
+    static constexpr const char* kRecordsSuffix = "records";
+
+    // Under a lock: PATH.records, {} when there is none. One that does not parse is never
+    // written over (DataError naming it); removing it loses only what workers rewrite.
+    nlohmann::json read_records() const {
+        const auto text = store_.read_side(kRecordsSuffix);
+        if (!text)
+            return nlohmann::json::object();
+        auto parsed = nlohmann::json::parse(*text, nullptr, false);
+        if (parsed.is_discarded() || !parsed.is_object()) {
+            throw DataError(store_.side_path(kRecordsSuffix).string() +
+                            ": not a records file q wrote (it holds only the live workers; "
+                            "remove it and they write it again)");
+        }
+        return parsed;
     }
 
     FileStore store_;

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -305,12 +306,13 @@ void FileStore::save(bool refuse_growth) {
     modifying_ = false;
 }
 
-void FileStore::write_file(const std::string& text) {
-    if (!temp_files_checked_) {
-        remove_stale_temp_files();
-        temp_files_checked_ = true;
-    }
-    const fs::path& path = settings_.path;
+namespace {
+
+// Writes `text` to a new temp file beside `path` (0600, or path's mode when it exists), fsyncs
+// it, calls before_rename, renames it over `path` and fsyncs the folder: a crash leaves the old
+// or the new file, never a torn one. Returns the new file's stat.
+struct stat replace_atomically(const fs::path& path, const std::string& text,
+                               const std::function<void()>& before_rename) {
     fs::path folder = path.parent_path();
     fs::path temp = folder / ("." + path.filename().string() + ".tmp-" +
                               std::to_string(::getpid()) + "-" + random_generation());
@@ -327,19 +329,49 @@ void FileStore::write_file(const std::string& text) {
         if (::fsync(fd) != 0)
             throw TemporaryError(temp.string() + ": fsync: " + errno_text());
         ::fstat(fd, &st);
-        rotate_backups_if_due();
+        if (before_rename)
+            before_rename();
         if (::rename(temp.c_str(), path.c_str()) != 0) {
             throw TemporaryError(path.string() + ": cannot replace: " + errno_text());
         }
     } catch (...) {
         ::unlink(temp.c_str());
-        cache_valid_ = false;
         throw;
     }
     fsync_folder(folder);
+    return st;
+}
+
+}  // namespace
+
+void FileStore::write_file(const std::string& text) {
+    if (!temp_files_checked_) {
+        remove_stale_temp_files();
+        temp_files_checked_ = true;
+    }
+    struct stat st {};
+    try {
+        st = replace_atomically(settings_.path, text, [this] { rotate_backups_if_due(); });
+    } catch (...) {
+        cache_valid_ = false;
+        throw;
+    }
     cached_signature_ = signature_of(st);
     cached_head_ = text.substr(0, kHeadBytes);
     cache_valid_ = true;
+}
+
+std::filesystem::path FileStore::side_path(const std::string& suffix) const {
+    return fs::path(settings_.path.string() + "." + suffix);
+}
+
+std::optional<std::string> FileStore::read_side(const std::string& suffix) const {
+    return read_whole(side_path(suffix), nullptr);
+}
+
+void FileStore::write_side(const std::string& suffix, const std::string& text) {
+    ensure_parent_folder(settings_.path);
+    replace_atomically(side_path(suffix), text, {});
 }
 
 // PATH.1 is the newest backup. A new one is taken only when PATH.1 is older than the spacing,

@@ -72,6 +72,12 @@ class FileStore {
     // After modify(), when the operation changed nothing: keeps the cache, writes nothing.
     void unchanged() { modifying_ = false; }
 
+    // Under a lock: a side file PATH.SUFFIX beside the queue file (nullopt when there is none),
+    // and, under the exclusive lock, its atomic replacement (0600, like the queue file).
+    std::filesystem::path side_path(const std::string& suffix) const;
+    std::optional<std::string> read_side(const std::string& suffix) const;
+    void write_side(const std::string& suffix, const std::string& text);
+
     // Cheap, lock-free: has any process rewritten the file? (wait_for_jobs polls this.)
     FileSignature signature() const;
 

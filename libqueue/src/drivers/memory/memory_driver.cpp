@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <type_traits>
 
@@ -146,6 +147,30 @@ class MemoryDriver final : public QueueDriver {
         }
     }
 
+    void put_record(const std::string& kind, const std::string& key,
+                    const std::string& value) override {
+        std::lock_guard lock(mutex_);
+        records_[kind][key] = Record{key, value, now()};
+    }
+
+    std::vector<Record> records(const std::string& kind) override {
+        std::lock_guard lock(mutex_);
+        std::vector<Record> out;
+        if (const auto found = records_.find(kind); found != records_.end()) {
+            for (const auto& entry : found->second) out.push_back(entry.second);
+        }
+        return out;
+    }
+
+    std::uint64_t remove_records(const std::string& kind,
+                                 const std::vector<std::string>& keys) override {
+        std::lock_guard lock(mutex_);
+        std::uint64_t removed = 0;
+        auto& of_kind = records_[kind];
+        for (const auto& key : keys) removed += of_kind.erase(key);
+        return removed;
+    }
+
   private:
     // An operation that may make jobs claimable: waiting workers wake after it.
     template <class Operation>
@@ -165,6 +190,7 @@ class MemoryDriver final : public QueueDriver {
     std::condition_variable pushed_;
     std::uint64_t generation_ = 0;  // bumped whenever a job may have become claimable
     memory::QueueState state_;
+    std::map<std::string, std::map<std::string, Record>> records_;  // by kind, then key
 };
 
 }  // namespace

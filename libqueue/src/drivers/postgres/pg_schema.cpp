@@ -114,12 +114,12 @@ bool schema_ready(pqxx::connection& db, const Names& n) {
     pqxx::nontransaction tx(db);
     auto row = tx.exec_params1(
         "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, "
-        "to_regclass($3) IS NOT NULL, to_regclass($4) IS NOT NULL",
-        n.jobs, n.unique, n.totals, n.meta);
+        "to_regclass($3) IS NOT NULL, to_regclass($4) IS NOT NULL, to_regclass($5) IS NOT NULL",
+        n.jobs, n.unique, n.totals, n.meta, n.records);
     bool jobs = row[0].as<bool>();
     if (jobs)
         check_columns(tx, n);
-    return jobs && row[1].as<bool>() && row[2].as<bool>() && row[3].as<bool>();
+    return jobs && row[1].as<bool>() && row[2].as<bool>() && row[3].as<bool>() && row[4].as<bool>();
 }
 
 std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
@@ -174,6 +174,12 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
             tx.exec("CREATE TABLE IF NOT EXISTS " + n.meta +
                     " (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
             actions.push_back("created table " + unquoted(n.meta));
+        }
+        if (!exists(tx, n.records)) {
+            tx.exec("CREATE TABLE IF NOT EXISTS " + n.records +
+                    " (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+                    " updated_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (kind, key))");
+            actions.push_back("created table " + unquoted(n.records));
         }
         tx.exec("INSERT INTO " + n.meta +
                 " (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING");

@@ -326,6 +326,54 @@ class PostgresDriver final : public QueueDriver {
         });
     }
 
+    void put_record(const std::string& kind, const std::string& key,
+                    const std::string& value) override {
+        ensure_schema();
+        pool_.run("put record", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            tx.exec_params("INSERT INTO " + names_.records +
+                               " (kind, key, value, updated_at) VALUES ($1, $2, $3, now())"
+                               " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value,"
+                               " updated_at = excluded.updated_at",
+                           kind, key, value);
+        });
+    }
+
+    std::vector<Record> records(const std::string& kind) override {
+        ensure_schema();
+        return pool_.run("records", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            std::vector<Record> out;
+            for (const auto& row : tx.exec_params(
+                     "SELECT key, value, floor(extract(epoch FROM updated_at) * 1000)::int8 FROM " +
+                         names_.records + " WHERE kind = $1",
+                     kind)) {
+                out.push_back(Record{row[0].as<std::string>(), row[1].as<std::string>(),
+                                     TimePoint(Milliseconds(row[2].as<long long>()))});
+            }
+            return out;
+        });
+    }
+
+    std::uint64_t remove_records(const std::string& kind,
+                                 const std::vector<std::string>& keys) override {
+        if (keys.empty())
+            return 0;
+        ensure_schema();
+        return pool_.run("remove records", [&](Connection& c, int) {
+            pqxx::work tx(*c.db);
+            std::uint64_t removed = 0;
+            for (const auto& key : keys) {
+                removed += std::uint64_t(tx.exec_params("DELETE FROM " + names_.records +
+                                                            " WHERE kind = $1 AND key = $2",
+                                                        kind, key)
+                                             .affected_rows());
+            }
+            tx.commit();
+            return removed;
+        });
+    }
+
     bool cancel(const std::string& id) override {
         if (!text_column_can_hold(id))
             return false;

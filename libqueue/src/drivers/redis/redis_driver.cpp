@@ -3,6 +3,7 @@
 #include "drivers/redis/redis_driver.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -218,6 +219,49 @@ class RedisDriver final : public QueueDriver {
         return pool_.run([&](Connection& c, int) { return list_on(c, filter); });
     }
 
+    // Records of a kind are one hash, PREFIX:records:KIND, each field "MS VALUE": the server's
+    // time at the put, a space, then the caller's value.
+    void put_record(const std::string& kind, const std::string& key,
+                    const std::string& value) override {
+        pool_.run([&](Connection& c, int) {
+            const auto at = redis::epoch_ms(redis::server_now(c));
+            auto reply =
+                c.command({"HSET", records_key(kind), key, std::to_string(at) + " " + value});
+            c.expect(reply, "HSET");
+        });
+    }
+
+    std::vector<Record> records(const std::string& kind) override {
+        return pool_.run([&](Connection& c, int) {
+            auto reply = c.command({"HGETALL", records_key(kind)});
+            const auto& flat = c.expect(reply, "HGETALL");
+            std::vector<Record> out;
+            for (std::size_t i = 0; i + 1 < redis::size(flat); i += 2) {
+                const std::string field(redis::text(redis::element(flat, i)));
+                const std::string stored(redis::text(redis::element(flat, i + 1)));
+                const auto space = stored.find(' ');
+                long long at = 0;
+                if (space == std::string::npos ||
+                    std::from_chars(stored.data(), stored.data() + space, at).ec != std::errc{})
+                    continue;  // not written by put_record: not a record
+                out.push_back(Record{field, stored.substr(space + 1), redis::from_epoch_ms(at)});
+            }
+            return out;
+        });
+    }
+
+    std::uint64_t remove_records(const std::string& kind,
+                                 const std::vector<std::string>& keys) override {
+        if (keys.empty())
+            return 0;
+        return pool_.run([&](Connection& c, int) {
+            redis::Command command{"HDEL", records_key(kind)};
+            command.insert(command.end(), keys.begin(), keys.end());
+            auto reply = c.command(command);
+            return std::uint64_t(redis::integer(c.expect(reply, "HDEL")));
+        });
+    }
+
     std::uint64_t size(const std::string& queue) override {
         return pool_.run([&](Connection& c, int) {
             auto reply = c.command({"ZCARD", base(queue) + "pending"});
@@ -352,6 +396,10 @@ class RedisDriver final : public QueueDriver {
 
     std::string base(const std::string& queue) const {
         return redis::queue_base(settings_.prefix, queue);
+    }
+
+    std::string records_key(const std::string& kind) const {
+        return settings_.prefix + ":records:" + kind;
     }
 
     ReplyPtr run_script(ScriptId id, const std::vector<std::string>& args) {

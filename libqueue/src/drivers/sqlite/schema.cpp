@@ -45,6 +45,14 @@ constexpr const char* kCreateStatements[] = {
   PRIMARY KEY (queue, name)
 ))",
     "CREATE TABLE IF NOT EXISTS q_schema (version INTEGER NOT NULL)",
+    // Small records beside the jobs (QueueDriver::put_record): the live workers.
+    R"(CREATE TABLE IF NOT EXISTS q_records (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (kind, key)
+))",
 };
 
 constexpr const char* kSeedColumns[] = {"id",         "name",         "queue",       "status",
@@ -56,9 +64,9 @@ bool schema_complete(Connection& connection) {
     Query query(connection,
                 "SELECT count(*) FROM sqlite_master WHERE name IN ('kronix_jobs', "
                 "'idx_kronix_jobs_pop', 'idx_q_kronix_jobs_due', 'q_unique_keys', "
-                "'idx_q_unique_keys_job', 'q_totals', 'q_schema')");
+                "'idx_q_unique_keys_job', 'q_totals', 'q_schema', 'q_records')");
     query->executeStep();
-    if (query->getColumn(0).getInt() != 7)
+    if (query->getColumn(0).getInt() != 8)
         return false;
     Query version(connection, "SELECT count(*) FROM q_schema");
     version->executeStep();

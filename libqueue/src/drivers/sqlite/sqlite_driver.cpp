@@ -300,6 +300,48 @@ class SqliteDriver final : public QueueDriver {
         });
     }
 
+    void put_record(const std::string& kind, const std::string& key,
+                    const std::string& value) override {
+        locked([&] {
+            Query query(connection_, sql::kPutRecord);
+            query->bind(1, kind);
+            query->bind(2, key);
+            query->bind(3, value);
+            query->bind(4, time_text(system_now()));
+            query->exec();
+        });
+    }
+
+    std::vector<Record> records(const std::string& kind) override {
+        return locked([&] {
+            Query query(connection_, sql::kRecords);
+            query->bind(1, kind);
+            std::vector<Record> out;
+            while (query->executeStep()) {
+                out.push_back(Record{query->getColumn(0).getString(),
+                                     query->getColumn(1).getString(),
+                                     sqlite::parse_time_text(query->getColumn(2).getText())});
+            }
+            return out;
+        });
+    }
+
+    std::uint64_t remove_records(const std::string& kind,
+                                 const std::vector<std::string>& keys) override {
+        return locked([&] {
+            WriteTransaction transaction(connection_);
+            std::uint64_t removed = 0;
+            for (const auto& key : keys) {
+                Query query(connection_, sql::kRemoveRecord);
+                query->bind(1, kind);
+                query->bind(2, key);
+                removed += std::uint64_t(query->exec());
+            }
+            transaction.commit();
+            return removed;
+        });
+    }
+
     bool cancel(const std::string& id) override {
         return locked([&] {
             WriteTransaction transaction(connection_);

@@ -57,6 +57,10 @@ extern const std::string kNextDue;
 // list()'s order, which FilterSql's paging follows: created_at, then id.
 extern const std::string kListOrder;
 extern const std::string kDataVersion;
+// q_records: ?1 kind, ?2 key, ?3 value, ?4 now (put); ?1 kind (list); ?1 kind, ?2 key (remove).
+extern const std::string kPutRecord;
+extern const std::string kRecords;
+extern const std::string kRemoveRecord;
 
 // A ListFilter as SQL conditions with '?' parameters, bound in order.
 struct FilterSql {
