@@ -1,6 +1,9 @@
 #include "libqueue/worker.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -15,6 +18,7 @@
 #include "exec/completion_writer.hpp"
 #include "exec/periodic_task.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/worker_registry.hpp"
 
 namespace libqueue {
 
@@ -85,6 +89,8 @@ struct Worker::State {
     bool stop_pending = false;  // stop() before or during run()
     Clock::time_point stopping_since{};
     Clock::time_point started_at{};
+    TimePoint started_wall{};       // started_at on the wall clock, for the worker's record
+    bool announce_failing = false;  // the last record refresh failed (said once, not each time)
     WorkerSummary summary;
     std::exception_ptr fatal;  // a permanent error: run() rethrows it
     // Recent run time per job (exponential average, microseconds; < 0 until a job has run).
@@ -433,6 +439,58 @@ struct Worker::State {
         }
     }
 
+    // Stores or refreshes this worker's record (worker_registry.hpp) with what it does now.
+    void announce() {
+        WorkerRecord record;
+        {
+            std::lock_guard lock(mutex);
+            record.id = worker_id;
+            record.queues = options.queues;
+            record.concurrency = options.concurrency;
+            record.started_at = started_wall;
+            record.stale_after = options.stale_after;
+            record.completed = summary.completed;
+            record.retried = summary.retried;
+            record.dead = summary.dead;
+            for (const auto& entry : running) record.running.push_back(entry.job.id);
+            record.stopping = stopping;
+        }
+        std::array<char, 256> host{};
+        if (gethostname(host.data(), host.size() - 1) == 0)
+            record.host = host.data();
+        record.pid = getpid();
+        try {
+            announce_worker(driver, record);
+            announce_failing = false;
+        } catch (const UsageError&) {
+            // A driver that keeps no records (sync): nothing to list the worker in.
+        } catch (const std::exception& e) {
+            if (!announce_failing)
+                callbacks.on_worker_error(e);
+            announce_failing = true;
+        }
+    }
+
+    // A worker that stops cleanly leaves no record behind; one that cannot remove it (the
+    // backend is down) shows as lost until the record expires.
+    void withdraw() {
+        try {
+            forget_worker(driver, worker_id);
+        } catch (const UsageError&) {
+        } catch (const std::exception& e) {
+            callbacks.on_worker_error(e);
+        }
+    }
+
+    // Removes the records of workers lost long ago (list_workers does it on the way).
+    void tidy_worker_records() {
+        try {
+            (void)list_workers(driver);
+        } catch (const std::exception&) {
+            // Housekeeping only: the announce that follows reports a failing backend.
+        }
+    }
+
     exec::ClaimKeeper* current_keeper = nullptr;
 };
 
@@ -482,6 +540,8 @@ WorkerSummary Worker::run() {
         s.fatal = nullptr;
         s.writer = &writer;
         s.started_at = Clock::now();
+        s.started_wall = system_now();
+        s.announce_failing = false;
         s.next_claim_at = s.started_at;
         s.error_backoff.reset();
         s.backend_failing = false;
@@ -497,6 +557,15 @@ WorkerSummary Worker::run() {
         s.recover_stale();
     std::optional<exec::PeriodicTask> recovery;
     recovery.emplace(s.options.stale_after / 2, [&s] { s.recover_stale(); });
+    // The worker's record, refreshed at least as often as its heartbeats, so that it is lost
+    // only after stale_after.
+    std::optional<exec::PeriodicTask> announcing;
+    if (s.options.announce) {
+        s.tidy_worker_records();
+        s.announce();
+        announcing.emplace(std::min(s.heartbeat_interval(), worker_refresh_most),
+                           [&s] { s.announce(); });
+    }
 
     std::vector<std::jthread> slots;
     for (unsigned i = 0; i < s.options.concurrency; ++i) slots.emplace_back([&s] { s.slot(); });
@@ -518,6 +587,10 @@ WorkerSummary Worker::run() {
     }
     slots.clear();  // joins
     recovery.reset();
+    if (announcing) {
+        announcing.reset();
+        s.withdraw();
+    }
     writer.finish();  // before the keeper: it lets each claim go once its completion is written
     keeper.shutdown();
 

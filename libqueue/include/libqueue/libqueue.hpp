@@ -17,3 +17,4 @@
 #include "libqueue/text.hpp"
 #include "libqueue/time.hpp"
 #include "libqueue/worker.hpp"
+#include "libqueue/worker_registry.hpp"

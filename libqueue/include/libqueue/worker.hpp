@@ -36,6 +36,9 @@ struct WorkerOptions {
     RetrySettings retry;
     Milliseconds shutdown_grace{30'000};  // after stop(): how long running jobs may finish
     std::string worker_id;                // empty: default_worker_id()
+    // Keep a record of this worker in the backend while it runs (worker_registry.hpp), for
+    // `q workers`; drivers that keep no records (sync) are skipped silently.
+    bool announce = true;
 };
 
 // The options the config sets (queue.worker.*, queue.retry, queue.stale_after); the rest default.
