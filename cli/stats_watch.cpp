@@ -5,6 +5,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <iostream>
@@ -112,8 +113,37 @@ std::string rate_text(std::optional<double> rate) {
     return rate ? fmt::format("{:.1f}", *rate) : "-";
 }
 
+// The most workers the screen lists one by one; the rest are counted.
+constexpr std::size_t workers_listed = 10;
+
+std::map<std::string, std::size_t> count_by_state(const std::vector<libqueue::WorkerRecord>& ws) {
+    std::map<std::string, std::size_t> counts;
+    for (const auto& w : ws) ++counts[w.to_json()["state"].get<std::string>()];
+    return counts;
+}
+
+void draw_workers(const std::vector<libqueue::WorkerRecord>& workers, libqueue::TimePoint now) {
+    std::cout << '\n';
+    if (workers.empty()) {
+        std::cout << "no workers\n";
+        return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < workers.size() && i < workers_listed; ++i) {
+        const auto& w = workers[i];
+        rows.push_back({libqueue::valid_utf8(w.id), w.to_json()["state"].get<std::string>(),
+                        std::to_string(w.running.size()),
+                        format_relative(std::min(w.last_seen, now), now),
+                        std::to_string(w.completed), std::to_string(w.dead)});
+    }
+    print_table({"WORKER", "STATE", "RUNNING", "SEEN", "COMPLETED", "DEAD"}, rows, 4);
+    if (workers.size() > workers_listed)
+        std::cout << fmt::format("... and {} more (q workers)\n", workers.size() - workers_listed);
+}
+
 void draw_screen(const std::vector<libqueue::QueueStats>& queues,
-                 std::map<std::string, Rates>& rates, const std::string& backend,
+                 std::map<std::string, Rates>& rates,
+                 const std::vector<libqueue::WorkerRecord>& workers, const std::string& backend,
                  libqueue::Milliseconds interval, const std::string& error) {
     std::cout << "\033[H\033[2J";
     std::cout << fmt::format("q stats on {}, every {}; q or Ctrl-C quits{:>12}\n\n", backend,
@@ -135,11 +165,13 @@ void draw_screen(const std::vector<libqueue::QueueStats>& queues,
             {"QUEUE", "DUE", "DELAYED", "RUNNING", "DEAD", "DONE/MIN", "DEAD/MIN", "AVG TIME"},
             rows, 1);
     }
+    draw_workers(workers, libqueue::system_now());
     std::cout << std::flush;
 }
 
 void print_lines(const std::vector<libqueue::QueueStats>& queues,
-                 std::map<std::string, Rates>& rates) {
+                 std::map<std::string, Rates>& rates,
+                 const std::vector<libqueue::WorkerRecord>& workers) {
     const auto clock = local_clock_text(std::chrono::system_clock::now()).substr(0, 8);
     for (const auto& q : queues) {
         const auto& r = rates[q.queue];
@@ -148,6 +180,9 @@ void print_lines(const std::vector<libqueue::QueueStats>& queues,
             libqueue::valid_utf8(q.queue), q.counts.due, q.counts.delayed, q.counts.processing,
             q.counts.failed, rate_text(r.completed()), rate_text(r.dead()));
     }
+    auto counts = count_by_state(workers);
+    std::cout << fmt::format("{} workers working={} idle={} stopping={} lost={}\n", clock,
+                             counts["working"], counts["idle"], counts["stopping"], counts["lost"]);
     std::cout << std::flush;
 }
 
@@ -168,6 +203,7 @@ void watch_stats(
     }
     std::map<std::string, Rates> rates;
     std::vector<libqueue::QueueStats> queues;
+    std::vector<libqueue::WorkerRecord> workers;
     bool keys = keyboard && keyboard->active();
     for (;;) {
         std::string error;
@@ -176,6 +212,15 @@ void watch_stats(
             queues = select(stats);
             const auto at = SteadyClock::now();
             for (const auto& q : queues) rates[q.queue].add(at, q.totals);
+            workers = libqueue::workers_if_kept(driver);
+            if (context.options.queue) {
+                const auto wanted = context.queues();
+                std::erase_if(workers, [&](const libqueue::WorkerRecord& w) {
+                    return std::none_of(w.queues.begin(), w.queues.end(), [&](const auto& q) {
+                        return std::find(wanted.begin(), wanted.end(), q) != wanted.end();
+                    });
+                });
+            }
         } catch (const libqueue::Error& e) {
             // A backend that went away is shown and read again; anything else ends the watch.
             if (e.kind() != libqueue::ErrorKind::unavailable &&
@@ -186,9 +231,9 @@ void watch_stats(
                 std::cerr << "q: stats: " << error << '\n';
         }
         if (screen) {
-            draw_screen(queues, rates, driver.name(), interval, error);
+            draw_screen(queues, rates, workers, driver.name(), interval, error);
         } else {
-            print_lines(queues, rates);
+            print_lines(queues, rates, workers);
         }
 
         // Wait out the interval, waking for a signal or, on the screen, the q key.

@@ -179,9 +179,21 @@ void run_stats(Context& context, const StatsArgs& args) {
     if (args.format == "prometheus" || args.format == "openmetrics") {
         libqueue::Stats shown = stats;
         shown.queues = queues;
-        std::cout << libqueue::stats_to_metrics_text(
-            shown, args.format == "prometheus" ? libqueue::MetricsFormat::prometheus
-                                               : libqueue::MetricsFormat::openmetrics);
+        // Only the workers of the queues shown, so --queue narrows q_workers too.
+        auto workers = libqueue::workers_if_kept(driver);
+        if (context.options.queue) {
+            const auto wanted = context.queues();
+            for (auto& worker : workers) {
+                std::erase_if(worker.queues, [&](const std::string& queue) {
+                    return std::find(wanted.begin(), wanted.end(), queue) == wanted.end();
+                });
+            }
+        }
+        std::cout << libqueue::stats_to_metrics_text(shown,
+                                                     args.format == "prometheus"
+                                                         ? libqueue::MetricsFormat::prometheus
+                                                         : libqueue::MetricsFormat::openmetrics,
+                                                     workers);
     } else if (context.json() || args.format == "json") {
         libqueue::Stats shown = stats;
         shown.queues = queues;

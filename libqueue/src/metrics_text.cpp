@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <map>
 #include <sstream>
 
 #include "libqueue/text.hpp"
@@ -89,7 +90,8 @@ class Writer {
 
 }  // namespace
 
-std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format) {
+std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format,
+                                  const std::vector<WorkerRecord>& workers) {
     Writer w(format);
     // Each family lists every queue and job name the stats hold, so a family's samples stay
     // together (both formats require it).
@@ -158,6 +160,23 @@ std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format) {
         w.sample("q_job_run_seconds_sum", labels(q.queue, &name), double(t.processing_ms) / 1000);
         w.sample("q_job_run_seconds_count", labels(q.queue, &name), t.timed);
     });
+
+    w.family(
+        "q_workers", "gauge",
+        "Workers serving the queue now, by state (a worker of several queues counts in each).");
+    std::map<std::string, std::map<std::string, std::uint64_t>> by_queue;
+    for (const auto& queue : stats.queues) by_queue[queue.queue];
+    for (const auto& worker : workers) {
+        const auto state = worker.to_json()["state"].get<std::string>();
+        for (const auto& queue : worker.queues) ++by_queue[queue][state];
+    }
+    for (const auto& [queue, states] : by_queue) {
+        for (const char* state : {"working", "idle", "stopping", "lost"}) {
+            const auto found = states.find(state);
+            w.sample("q_workers", "{queue=\"" + label_value(queue) + "\",state=\"" + state + "\"}",
+                     found == states.end() ? std::uint64_t{0} : found->second);
+        }
+    }
     return w.finish();
 }
 

@@ -4,6 +4,8 @@
 #include <optional>
 #include <tuple>
 
+#include "libqueue/errors.hpp"
+
 namespace libqueue {
 
 namespace {
@@ -111,6 +113,14 @@ std::vector<WorkerRecord> list_workers(QueueDriver& driver, Milliseconds keep_lo
         return std::tie(a.started_at, a.id) < std::tie(b.started_at, b.id);
     });
     return workers;
+}
+
+std::vector<WorkerRecord> workers_if_kept(QueueDriver& driver) {
+    try {
+        return list_workers(driver);
+    } catch (const UsageError&) {
+        return {};
+    }
 }
 
 }  // namespace libqueue

@@ -29,6 +29,7 @@ assert_contains "$prom" 'q_job_run_seconds_count{queue="default",name="ok"} 2' "
 assert_contains "$prom" 'name="we\"ird\\na\\me"' "label values escaped"
 assert_contains "$prom" '# TYPE q_jobs_completed_total counter' "Prometheus names counters by their samples"
 assert_not_contains "$prom" '# EOF' "no OpenMetrics end marker"
+assert_contains "$prom" 'q_workers{queue="default",state="working"} 0' "no worker runs: zero, not absent"
 if command -v promtool >/dev/null; then
     printf '%s\n' "$prom" >"$T/q.prom"
     expect_exit 0 promtool check metrics <"$T/q.prom"
@@ -134,6 +135,11 @@ if "$Q_BIN" version | grep -q '^features:.*metrics-listen'; then
         expect_exit 0 promtool check metrics <"$T/scrape.prom"
         assert_eq "" "$OUT$ERR" "promtool accepts the scrape"
     fi
+    expect_exit 0 q stats --format prometheus
+    assert_contains "$OUT" 'q_workers{queue="default",state="idle"} 1' "q stats counts the live worker"
+    expect_exit 0 q --queue emails stats --format prometheus
+    assert_contains "$OUT" 'q_workers{queue="emails",state="idle"} 0' "--queue: only that queue's workers"
+    assert_not_contains "$OUT" 'queue="default"' "and no other queue"
     om_scrape=$(curl -s -D "$T/headers" -H 'Accept: application/openmetrics-text; version=1.0.0' "$url")
     assert_contains "$(cat "$T/headers")" "Content-Type: application/openmetrics-text; version=1.0.0" "OpenMetrics when asked"
     assert_eq "" "$(printf '%s\n' "$om_scrape" | openmetrics_problems)" "the scrape keeps every OpenMetrics rule"

@@ -123,6 +123,13 @@ wait_for grep -q "default due=1 " "$T/watch.out"
 for i in 1 2 3; do q push ok >/dev/null; done
 q work --stop-when-empty -q
 wait_for grep -q "default due=0 .* completed/min=[1-9]" "$T/watch.out"
+wait_for grep -q "workers working=0 idle=0 stopping=0 lost=0$" "$T/watch.out"
+# A running worker shows in the next reading.
+"$Q_BIN" work -q &
+worker=$!
+wait_for grep -q "workers working=0 idle=1 stopping=0 lost=0$" "$T/watch.out"
+kill -TERM "$worker"
+wait "$worker"
 kill -INT "$watcher"
 wait "$watcher"
 assert_eq 0 "$?" "SIGINT ends the watch cleanly"
@@ -140,6 +147,7 @@ if command -v script >/dev/null; then
     assert_eq 0 "$CODE" "q quits the view"
     assert_contains "$OUT" $'\033[?1049h' "the alternate screen"
     assert_contains "$OUT" "DONE/MIN" "the table"
+    assert_contains "$OUT" "no workers" "and the workers (none here)"
     assert_contains "$OUT" $'\033[?1049l' "left again"
 fi
 

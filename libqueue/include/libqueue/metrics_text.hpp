@@ -7,6 +7,7 @@
 
 #include "libqueue/metrics.hpp"
 #include "libqueue/stats.hpp"
+#include "libqueue/worker_registry.hpp"
 
 namespace libqueue {
 
@@ -17,7 +18,11 @@ enum class MetricsFormat { prometheus, openmetrics };
 // q_job_retries_total{queue,name}, and q_job_run_seconds{queue,name} (a summary: _sum and
 // _count of the runs q timed). Label values are escaped and made valid UTF-8, so any queue or
 // job name yields a document a scraper parses.
-std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format);
+// With `workers` (worker_registry.hpp's list), also q_workers{queue,state} (gauge): the workers
+// serving each queue by state (working, idle, stopping, lost), 0 included, for every queue of
+// the stats and every queue a worker serves.
+std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format,
+                                  const std::vector<WorkerRecord>& workers = {});
 
 // What one process ran (a Manager's or q work's Metrics): q_process_jobs_completed_total{name},
 // q_process_jobs_dead_total{name}, q_process_job_retries_total, q_process_jobs_running,

@@ -51,5 +51,8 @@ void forget_worker(QueueDriver& driver, const std::string& worker_id);
 // are not q's (unparseable) are skipped.
 std::vector<WorkerRecord> list_workers(QueueDriver& driver,
                                        Milliseconds keep_lost = lost_worker_kept);
+// list_workers, or none for a driver that keeps no records (sync): for views that show the
+// workers beside other figures.
+std::vector<WorkerRecord> workers_if_kept(QueueDriver& driver);
 
 }  // namespace libqueue
