@@ -371,6 +371,10 @@ std::optional<std::string> FileStore::read_side(const std::string& suffix) const
 
 void FileStore::write_side(const std::string& suffix, const std::string& text) {
     ensure_parent_folder(settings_.path);
+    if (!temp_files_checked_) {
+        remove_stale_temp_files();
+        temp_files_checked_ = true;
+    }
     replace_atomically(side_path(suffix), text, {});
 }
 
@@ -403,11 +407,13 @@ void FileStore::remove_stale_temp_files() {
     // Only a writer holding the exclusive lock has a temp file; any other is a crashed writer's.
     std::error_code ec;
     fs::path folder = settings_.path.parent_path();
-    std::string prefix = "." + settings_.path.filename().string() + ".tmp-";
+    // The queue file's (.PATH.tmp-*) and its side files' (.PATH.SUFFIX.tmp-*).
+    const std::string prefix = "." + settings_.path.filename().string() + ".";
     for (const auto& entry : fs::directory_iterator(folder.empty() ? "." : folder, ec)) {
-        if (entry.path().filename().string().rfind(prefix, 0) == 0) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(prefix, 0) == 0 &&
+            name.find(".tmp-", prefix.size() - 1) != std::string::npos)
             fs::remove(entry.path(), ec);
-        }
     }
 }
 
