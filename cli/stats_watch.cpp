@@ -118,7 +118,7 @@ constexpr std::size_t workers_listed = 10;
 
 std::map<std::string, std::size_t> count_by_state(const std::vector<libqueue::WorkerRecord>& ws) {
     std::map<std::string, std::size_t> counts;
-    for (const auto& w : ws) ++counts[w.to_json()["state"].get<std::string>()];
+    for (const auto& w : ws) ++counts[w.state()];
     return counts;
 }
 
@@ -131,8 +131,7 @@ void draw_workers(const std::vector<libqueue::WorkerRecord>& workers, libqueue::
     std::vector<std::vector<std::string>> rows;
     for (std::size_t i = 0; i < workers.size() && i < workers_listed; ++i) {
         const auto& w = workers[i];
-        rows.push_back({libqueue::valid_utf8(w.id), w.to_json()["state"].get<std::string>(),
-                        std::to_string(w.running.size()),
+        rows.push_back({libqueue::valid_utf8(w.id), w.state(), std::to_string(w.running.size()),
                         format_relative(std::min(w.last_seen, now), now),
                         std::to_string(w.completed), std::to_string(w.dead)});
     }
@@ -216,9 +215,8 @@ void watch_stats(
             if (context.options.queue) {
                 const auto wanted = context.queues();
                 std::erase_if(workers, [&](const libqueue::WorkerRecord& w) {
-                    return std::none_of(w.queues.begin(), w.queues.end(), [&](const auto& q) {
-                        return std::find(wanted.begin(), wanted.end(), q) != wanted.end();
-                    });
+                    return std::none_of(wanted.begin(), wanted.end(),
+                                        [&](const std::string& q) { return w.serves(q); });
                 });
             }
         } catch (const libqueue::Error& e) {

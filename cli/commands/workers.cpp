@@ -51,10 +51,6 @@ std::string running_text(const std::vector<std::string>& ids) {
     return text;
 }
 
-std::string state_of(const libqueue::WorkerRecord& w) {
-    return w.to_json()["state"].get<std::string>();
-}
-
 }  // namespace
 
 void add_workers_command(CLI::App& app, Context& context) {
@@ -65,9 +61,8 @@ void add_workers_command(CLI::App& app, Context& context) {
         auto& driver = context.driver();
         auto workers = libqueue::list_workers(driver);
         if (const auto queue = context.queue_filter()) {
-            std::erase_if(workers, [&](const libqueue::WorkerRecord& w) {
-                return std::find(w.queues.begin(), w.queues.end(), *queue) == w.queues.end();
-            });
+            std::erase_if(workers,
+                          [&](const libqueue::WorkerRecord& w) { return !w.serves(*queue); });
         }
         if (context.json()) {
             auto out = nlohmann::json::array();
@@ -84,7 +79,7 @@ void add_workers_command(CLI::App& app, Context& context) {
         for (const auto& w : workers) {
             const auto up = std::chrono::duration_cast<std::chrono::seconds>(
                 std::max(now - w.started_at, libqueue::Milliseconds{0}));
-            rows.push_back({w.id, fmt::format("{}", fmt::join(w.queues, ",")), state_of(w),
+            rows.push_back({w.id, fmt::format("{}", fmt::join(w.queues, ",")), w.state(),
                             running_text(w.running), libqueue::format_duration(up),
                             format_relative(std::min(w.last_seen, now), now),
                             std::to_string(w.completed), std::to_string(w.retried),

@@ -167,8 +167,7 @@ std::string stats_to_metrics_text(const Stats& stats, MetricsFormat format,
     std::map<std::string, std::map<std::string, std::uint64_t>> by_queue;
     for (const auto& queue : stats.queues) by_queue[queue.queue];
     for (const auto& worker : workers) {
-        const auto state = worker.to_json()["state"].get<std::string>();
-        for (const auto& queue : worker.queues) ++by_queue[queue][state];
+        for (const auto& queue : worker.queues) ++by_queue[queue][worker.state()];
     }
     for (const auto& [queue, states] : by_queue) {
         for (const char* state : {"working", "idle", "stopping", "lost"}) {

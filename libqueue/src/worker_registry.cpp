@@ -61,6 +61,18 @@ nlohmann::json stored_form(const WorkerRecord& w) {
 
 }  // namespace
 
+std::string WorkerRecord::state() const {
+    if (lost)
+        return "lost";
+    if (stopping)
+        return "stopping";
+    return running.empty() ? "idle" : "working";
+}
+
+bool WorkerRecord::serves(const std::string& queue) const {
+    return std::find(queues.begin(), queues.end(), queue) != queues.end();
+}
+
 nlohmann::json WorkerRecord::to_json() const {
     return {
         {"id", id},
@@ -71,10 +83,7 @@ nlohmann::json WorkerRecord::to_json() const {
         {"started_at", format_iso8601(started_at)},
         {"last_seen", format_iso8601(last_seen)},
         {"stale_after_ms", stale_after.count()},
-        {"state", lost              ? "lost"
-                  : stopping        ? "stopping"
-                  : running.empty() ? "idle"
-                                    : "working"},
+        {"state", state()},
         {"completed", completed},
         {"retried", retried},
         {"dead", dead},

@@ -57,7 +57,7 @@ TEST_CASE("an announced worker is listed as it announced itself", "[workers]") {
     CHECK(w.dead == 1);
     CHECK(w.running == std::vector<std::string>{"job-1", "job-2"});
     CHECK_FALSE(w.lost);
-    CHECK(w.to_json()["state"] == "working");
+    CHECK(w.state() == "working");
 
     libqueue::forget_worker(*other, "host-a:4242:AAAA");
     CHECK(libqueue::list_workers(f.driver()).empty());
@@ -75,7 +75,7 @@ TEST_CASE("a worker unseen for its stale_after is lost, and removed once lost lo
     for (const auto& w : workers) {
         INFO(w.id);
         CHECK(w.lost == (w.id == "quiet"));
-        CHECK(w.to_json()["state"] == (w.id == "quiet" ? "lost" : "working"));
+        CHECK(w.state() == (w.id == "quiet" ? "lost" : "working"));
     }
     // Kept a day by default; with no time kept, the next listing removes it for good.
     workers = libqueue::list_workers(d, Milliseconds{0});
@@ -122,7 +122,7 @@ TEST_CASE("a running Worker lists itself with its job, and leaves when it stops"
     CHECK(workers[0].id == "conformance:1:WKR1");
     CHECK(workers[0].concurrency == 2);
     CHECK(workers[0].queues == std::vector<std::string>{"default"});
-    CHECK(workers[0].to_json()["state"] == "working");
+    CHECK(workers[0].state() == "working");
 
     release = true;
     CHECK(eventually([&] {

@@ -32,7 +32,12 @@ struct WorkerRecord {
     TimePoint last_seen;  // the backend's clock at its last refresh
     bool lost = false;    // unseen for stale_after when listed
 
-    // Its JSON form, as stored and as `q workers --json` prints it.
+    // "lost", "stopping", "working" (it runs a job) or "idle": the one rule every view shows.
+    std::string state() const;
+    // Whether it claims from `queue`.
+    bool serves(const std::string& queue) const;
+
+    // Its JSON form, as `q workers --json` prints it.
     nlohmann::json to_json() const;
 };
 
