@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include "attempt_output.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -166,7 +168,7 @@ void print_jobs(const Context& context, const std::vector<Job>& jobs) {
     }
 }
 
-void print_job_details(const Job& job) {
+void print_job_details(const Job& job, const std::vector<libqueue::AttemptLog>& history) {
     const auto now = libqueue::system_now();
     auto with_relative = [&](const std::optional<TimePoint>& t) {
         return t ? fmt::format("{} ({})", format_time(t), format_relative(*t, now)) : "-";
@@ -190,8 +192,15 @@ void print_job_details(const Job& job) {
         payload = parsed.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
     }
     std::cout << "payload:      " << payload << '\n';
+    if (!history.empty()) {
+        std::cout << "attempts log:\n";
+        print_attempt_history(history);
+    }
     if (job.last_error) {
-        std::cout << "last_error:\n";
+        // A completed job keeps the error of an earlier attempt: say which, so it does not
+        // read as the job's outcome.
+        std::cout << fmt::format("last_error:   (error of attempt {})\n",
+                                 attempt_of_last_error(job, history));
         std::string text = *job.last_error;
         std::size_t start = 0;
         while (start < text.size()) {
@@ -207,12 +216,15 @@ void print_job_details(const Job& job) {
     std::cout << std::flush;
 }
 
-void print_job(const Context& context, const Job& job) {
+void print_job(const Context& context, const Job& job,
+               const std::vector<libqueue::AttemptLog>& history) {
     warn_unreadable(context, {job});
     if (context.json()) {
-        emit_json(libqueue::job_to_json(job));
+        auto out = libqueue::job_to_json(job);
+        out["attempts_log"] = attempt_history_json(history);
+        emit_json(out);
     } else {
-        print_job_details(job);
+        print_job_details(job, history);
     }
 }
 

@@ -40,10 +40,13 @@ void print_jobs_json(const std::vector<libqueue::Job>& jobs);
 // The table or NDJSON, as --json asks.
 void print_jobs(const Context& context, const std::vector<libqueue::Job>& jobs);
 
-// One job, every field, "key: value" lines on stdout; the payload pretty-printed when it is JSON.
-void print_job_details(const libqueue::Job& job);
-// The details or job_to_json, as --json asks.
-void print_job(const Context& context, const libqueue::Job& job);
+// One job, every field, "key: value" lines on stdout; the payload pretty-printed when it is JSON;
+// then its attempts (attempt_output.hpp) when logs are kept.
+void print_job_details(const libqueue::Job& job,
+                       const std::vector<libqueue::AttemptLog>& history = {});
+// The details or job_to_json (plus "attempts_log"), as --json asks.
+void print_job(const Context& context, const libqueue::Job& job,
+               const std::vector<libqueue::AttemptLog>& history = {});
 
 // "2026-11-23T17:00:00.000Z", or "-" when unset.
 std::string format_time(const std::optional<libqueue::TimePoint>& t);

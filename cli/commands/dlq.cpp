@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "attempt_output.hpp"
 #include "commands/commands.hpp"
 #include "job_ids.hpp"
 #include "options.hpp"
@@ -148,7 +149,8 @@ Job find_dead(libqueue::QueueDriver& driver, const std::string& id,
 }
 
 void run_show(Context& context, const DlqArgs& args) {
-    print_job(context, find_dead(context.driver(), args.ids.front(), context.queue_filter()));
+    const auto job = find_dead(context.driver(), args.ids.front(), context.queue_filter());
+    print_job(context, job, attempt_logs_if_kept(context.driver(), job.id));
 }
 
 void print_count(Context& context, const std::string& key, const std::string& verb,

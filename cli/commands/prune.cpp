@@ -114,10 +114,25 @@ void run_prune(Context& context, const PruneArgs& args) {
             break;
         debug(context, 1, fmt::format("pruned {} so far", total));
     }
+    // Attempt logs go by their own retention (queue.logs.keep), of every queue: a log outlives
+    // its job, which may be deleted at completion.
+    std::optional<std::uint64_t> logs_deleted;
+    try {
+        logs_deleted = driver.prune_attempt_logs(context.config().logs.keep);
+    } catch (const libqueue::UsageError&) {
+        // A driver that keeps no logs.
+    }
     if (context.json()) {
-        emit_json({{"deleted", total}});
+        nlohmann::json out = {{"deleted", total}};
+        if (logs_deleted)
+            out["logs_deleted"] = *logs_deleted;
+        emit_json(out);
     } else {
         print_line("pruned " + jobs_text(total));
+        if (logs_deleted && *logs_deleted > 0)
+            note(context, fmt::format("removed {} attempt log{} older than {} (queue.logs.keep)",
+                                      *logs_deleted, *logs_deleted == 1 ? "" : "s",
+                                      libqueue::format_duration(context.config().logs.keep)));
     }
 }
 
@@ -134,7 +149,8 @@ void add_prune_command(CLI::App& app, Context& context) {
         "takes only completed or only dead ones. Pending and processing jobs are never "
         "touched. The lifetime totals of q stats are kept. On a terminal, when dead letters "
         "would go, it says how many and asks first (--yes does not ask); without a terminal "
-        "(cron) it prunes as told. --dry-run only counts.");
+        "(cron) it prunes as told. --dry-run only counts. It also removes the attempt logs "
+        "(q log) last written longer ago than queue.logs.keep (7 days by default).");
     cmd->footer(
         "Examples:\n"
         "  q prune --older-than 7d\n"
@@ -142,9 +158,9 @@ void add_prune_command(CLI::App& app, Context& context) {
         "  q --queue emails prune --older-than 30d --dry-run\n"
         "\n"
         "Output:\n"
-        "\"pruned N jobs\" on stdout; with --json {\"deleted\": N}. With --dry-run \"would prune\n"
-        "N jobs (C completed, D dead)\"; with --json {\"would_delete\": N, \"completed\": C,\n"
-        "\"dead\": D}.\n"
+        "\"pruned N jobs\" on stdout; with --json {\"deleted\": N, \"logs_deleted\": L}\n"
+        "(attempt logs removed). With --dry-run \"would prune N jobs (C completed, D dead)\";\n"
+        "with --json {\"would_delete\": N, \"completed\": C, \"dead\": D}.\n"
         "\n"
         "Exit status:\n"
         "  0   pruned (also when nothing was old enough)\n"

@@ -214,6 +214,9 @@ void run_batch(Context& context, const RunArgs& args) {
     // The batch is the whole job: the config's limits for a long-running worker do not apply.
     options.max_jobs.reset();
     options.max_time.reset();
+    // The store ends with this process: nothing could read the logs after, and keeping each
+    // job's output would only grow its memory with the batch.
+    options.logs.enabled = false;
 
     RunReport report(context);
     libqueue::WorkerCallbacks callbacks;

@@ -1,6 +1,7 @@
 // q show: one job, in any state.
 #include <memory>
 
+#include "attempt_output.hpp"
 #include "commands/commands.hpp"
 #include "job_ids.hpp"
 #include "output.hpp"
@@ -18,7 +19,9 @@ void add_show_command(CLI::App& app, Context& context) {
         "line); if one is unknown, none is shown. "
         "Works for a job in any state: pending (due or delayed), processing, completed (until "
         "pruned, or deleted at once where queue.keep_completed is false) and failed (a dead "
-        "letter). Times are UTC.");
+        "letter). Times are UTC. Where workers keep logs (queue.logs), every attempt is "
+        "listed: when it started, its worker, how long it took, its exit status and outcome, "
+        "and the first line of its error (q log prints its whole output).");
     cmd->footer(
         "Examples:\n"
         "  q show 01JD3K8X2V6R4T9M0N5P7Q1W2E\n"
@@ -27,7 +30,8 @@ void add_show_command(CLI::App& app, Context& context) {
         "Output:\n"
         "With --json, the job as one object: id, name, queue, status, attempts, max_retries,\n"
         "payload (parsed when it is JSON), last_error, created_at, available_at, finished_at\n"
-        "and reserved_by, times as ISO 8601 text or null.\n"
+        "and reserved_by, times as ISO 8601 text or null; attempts_log, one object per attempt\n"
+        "(attempt, worker, started_at, ended_at, duration_ms, outcome, exit_status, error).\n"
         "\n"
         "Exit status:\n"
         "  0   shown\n"
@@ -41,7 +45,7 @@ void add_show_command(CLI::App& app, Context& context) {
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             if (i > 0 && !context.json())
                 print_line("");
-            print_job(context, jobs[i]);
+            print_job(context, jobs[i], attempt_logs_if_kept(context.driver(), jobs[i].id));
         }
     });
 }

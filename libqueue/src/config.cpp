@@ -62,6 +62,26 @@ RetrySettings check_retry(const ConfigChecker& check, const json& section) {
     return retry;
 }
 
+LogSettings check_logs(const ConfigChecker& check, const json& section) {
+    LogSettings logs;
+    for (const auto& [key, value] : section.items()) {
+        const std::string path = "queue.logs." + key;
+        check.require_known("queue.logs", key, path);
+        if (key == "enabled") {
+            logs.enabled = check.boolean(value, path);
+        } else if (key == "max_bytes") {
+            logs.max_bytes = std::size_t(check.count(value, path, 1024, 16 * 1024 * 1024));
+        } else if (key == "keep") {
+            logs.keep = check.duration(value, path);
+            if (logs.keep.count() <= 0)
+                check.fail(path, "must be longer than 0s (use enabled: false to keep no logs)");
+        } else {
+            check.unknown_key(path, keys_under("queue.logs"));
+        }
+    }
+    return logs;
+}
+
 WorkerSettings check_worker(const ConfigChecker& check, const json& section) {
     WorkerSettings worker;
     for (const auto& [key, value] : section.items()) {
@@ -151,6 +171,9 @@ void check_queue(const ConfigChecker& check, const json& queue, Config& config) 
         } else if (key == "worker") {
             check.require_object(value, path);
             config.worker = check_worker(check, value);
+        } else if (key == "logs") {
+            check.require_object(value, path);
+            config.logs = check_logs(check, value);
         } else if (std::find(registered.begin(), registered.end(), key) != registered.end()) {
             // Each driver's registry entry checks its own section. A mistake in the section of
             // a driver this config does not use must not stop every command: it is a warning,
@@ -480,6 +503,9 @@ json redacted_json(const Config& config) {
     if (config.worker.prefetch)
         worker["prefetch"] = *config.worker.prefetch;
     queue["worker"] = worker;
+    queue["logs"] = {{"enabled", config.logs.enabled},
+                     {"max_bytes", config.logs.max_bytes},
+                     {"keep", format_duration(config.logs.keep)}};
 
     json handlers = json::object();
     for (const auto& [name, spec] : config.handlers) {

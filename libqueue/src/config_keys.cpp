@@ -41,6 +41,17 @@ const std::vector<ConfigKey>& core_keys_before_drivers() {
          "q work stops after this many jobs.", "1000"},
         {"queue.worker.timeout", "duration", "none",
          "q work stops claiming after running this long.", "\"1h\""},
+        {"queue.logs", "object", "{}",
+         "What each attempt of a job printed (stdout and stderr, in order), kept beside the "
+         "jobs for q log and q show.",
+         ""},
+        {"queue.logs.enabled", "boolean", "true", "false keeps no output and no attempt history.",
+         "true"},
+        {"queue.logs.max_bytes", "whole number, 1024 to 16777216", "65536",
+         "Per attempt: past it, the first and the last half are kept and the middle is cut.",
+         "65536"},
+        {"queue.logs.keep", "duration", "\"7d\"",
+         "Logs last written longer ago are removed by workers (hourly) and q prune.", "\"7d\""},
     };
     return keys;
 }

@@ -87,7 +87,14 @@ std::vector<bool> QueueDriver::heartbeat_batch(const std::vector<Claim>& claims)
 std::vector<bool> QueueDriver::complete_batch(const std::vector<Completion>& completions) {
     std::vector<bool> applied;
     applied.reserve(completions.size());
-    for (const auto& c : completions) applied.push_back(complete(c.claim, c.ran_for));
+    std::vector<AttemptLog> logs;
+    for (const auto& c : completions) {
+        applied.push_back(complete(c.claim, c.ran_for));
+        if (applied.back() && c.log)
+            logs.push_back(*c.log);
+    }
+    if (!logs.empty())
+        put_attempt_logs(logs);
     return applied;
 }
 
@@ -124,6 +131,10 @@ namespace {
                      " driver keeps no records beyond one process (workers, pauses)");
 }
 
+[[noreturn]] void no_logs(const QueueDriver& driver) {
+    throw UsageError("the " + driver.name() + " driver keeps no job logs");
+}
+
 }  // namespace
 
 void QueueDriver::put_record(const std::string&, const std::string&, const std::string&) {
@@ -136,6 +147,18 @@ std::vector<Record> QueueDriver::records(const std::string&) {
 
 std::uint64_t QueueDriver::remove_records(const std::string&, const std::vector<std::string>&) {
     no_records(*this);
+}
+
+void QueueDriver::put_attempt_logs(const std::vector<AttemptLog>&) {
+    no_logs(*this);
+}
+
+std::vector<AttemptLog> QueueDriver::attempt_logs(const std::string&) {
+    no_logs(*this);
+}
+
+std::uint64_t QueueDriver::prune_attempt_logs(Milliseconds) {
+    no_logs(*this);
 }
 
 }  // namespace libqueue

@@ -29,6 +29,10 @@ using Clock = std::chrono::steady_clock;
 // The longest single wait_for_jobs call: bounds how long stop() and our own retries due soon wait
 // on a driver that just sleeps, without claiming more often than idle_sleep.
 constexpr Milliseconds wait_slice{100};
+
+// How often a long-running worker removes attempt logs past queue.logs.keep (q prune does it
+// for those who run short-lived workers from cron).
+constexpr Milliseconds log_prune_interval{3'600'000};
 // Claiming ahead: a worker whose recent jobs were short claims, beyond its free slots, as many
 // jobs as its slots would finish within this window (never more than max_claim per claim), so
 // fast jobs cost one claim per batch instead of one per job, while a job never waits behind a
@@ -99,6 +103,7 @@ struct Worker::State {
     // stop_when_empty the worker stays until they have run here, as their last attempt did.
     std::map<std::string, Clock::time_point> own_retries;
     exec::CompletionWriter* writer = nullptr;
+    std::optional<exec::AttemptLogging> logging;  // set by run() when logs are kept
 
     State(QueueDriver& d, const JobExecutor& e, WorkerOptions o, WorkerCallbacks c, Metrics* m)
         : driver(d), executor(e), options(std::move(o)), user(std::move(c)), metrics(m) {
@@ -368,14 +373,16 @@ struct Worker::State {
         const std::uint64_t kept = entry->kept;
         bool handed_over = false;
         // A success goes to the writer, which records it with others and then lets the claim go.
-        const exec::CompleteLater complete_later = [&](const Job& job, Milliseconds ran_for) {
+        const exec::CompleteLater complete_later = [&](const Job& job, Milliseconds ran_for,
+                                                       std::optional<AttemptLog> log) {
             handed_over = true;
-            writer->submit(job, ran_for, [keeper, kept] { keeper->remove(kept); });
+            writer->submit(job, ran_for, std::move(log), [keeper, kept] { keeper->remove(kept); });
         };
         const auto started = Clock::now();
         try {
             exec::run_claimed_job(driver, executor, entry->job, options.retry, callbacks, metrics,
-                                  entry->stop.get_token(), complete_later);
+                                  entry->stop.get_token(), complete_later,
+                                  logging ? &*logging : nullptr);
         } catch (const std::exception& e) {
             callbacks.on_worker_error(e);
         } catch (...) {
@@ -491,6 +498,33 @@ struct Worker::State {
         }
     }
 
+    // Logs are kept when the config asks and the driver can keep them (a driver of an
+    // application's own may not: it is then run without).
+    void start_logging() {
+        logging.reset();
+        if (!options.logs.enabled)
+            return;
+        try {
+            (void)driver.attempt_logs("");
+        } catch (const UsageError&) {
+            return;
+        } catch (const std::exception& e) {
+            callbacks.on_worker_error(e);  // a backend down now: keep logs when it is back
+        }
+        logging = exec::AttemptLogging{worker_id, options.logs.max_bytes};
+    }
+
+    // Logs older than queue.logs.keep go; every worker tries, hourly (the delete is idempotent).
+    void prune_logs() {
+        if (!logging)
+            return;
+        try {
+            (void)driver.prune_attempt_logs(options.logs.keep);
+        } catch (const std::exception& e) {
+            callbacks.on_worker_error(e);
+        }
+    }
+
     exec::ClaimKeeper* current_keeper = nullptr;
 };
 
@@ -503,6 +537,7 @@ WorkerOptions worker_options_from(const Config& config) {
     options.delay = config.worker.delay;
     options.stale_after = config.stale_after;
     options.retry = config.retry;
+    options.logs = config.logs;
     return options;
 }
 
@@ -557,6 +592,10 @@ WorkerSummary Worker::run() {
         s.recover_stale();
     std::optional<exec::PeriodicTask> recovery;
     recovery.emplace(s.options.stale_after / 2, [&s] { s.recover_stale(); });
+    s.start_logging();
+    std::optional<exec::PeriodicTask> log_pruning;
+    if (s.logging)
+        log_pruning.emplace(log_prune_interval, [&s] { s.prune_logs(); });
     // The worker's record, refreshed at least as often as its heartbeats, so that it is lost
     // only after stale_after.
     std::optional<exec::PeriodicTask> announcing;
@@ -587,6 +626,7 @@ WorkerSummary Worker::run() {
     }
     slots.clear();  // joins
     recovery.reset();
+    log_pruning.reset();
     if (announcing) {
         announcing.reset();
         s.withdraw();

@@ -144,6 +144,7 @@ class Report:
             "Graphile Worker deletes them.\n"
         )
         out += self.drain_section()
+        out += self.logs_section()
         out += self.enqueue_section()
         out += self.latency_section()
         out += self.claim_section()
@@ -189,6 +190,29 @@ class Report:
                    "concurrentJobs with its performance-page settings, 24 being its documented "
                    "best). File driver: 1,000 jobs.\n")
         return out
+
+    def logs_section(self):
+        """What keeping attempt logs (on by default) costs a no-op drain, per backend."""
+        rows = []
+        for backend in ["postgres", "redis", "sqlite-normal", "sqlite-full", "file", "memory"]:
+            off_label = next((row["label"] for row in self.f.values()
+                              if row["subject"] == "q"
+                              and row["label"].startswith(f"drain-nologs/{backend}/")), None)
+            if off_label is None:
+                continue
+            c = off_label.rsplit("/c", 1)[1]
+            off = self.get("q", off_label, "jobs_per_s")
+            on = self.get("q", f"drain/{backend}/c{c}", "jobs_per_s")
+            if off is None or on is None:
+                continue
+            rows.append(f"| {backend} | {c} | {fmt_rate(on)} | {fmt_rate(off)} | {fmt_ratio(on, off)} |")
+            self.target(f"no-op jobs/s on {backend} with logs ≥ 0.9× without", on >= 0.9 * off,
+                        f"{fmt_rate(on)} with, {fmt_rate(off)} without: {fmt_ratio(on, off)}")
+        if not rows:
+            return []
+        return ["## (2b) The cost of attempt logs (queue.logs, on by default)\n",
+                "| backend | c | with logs | without | with ÷ without |",
+                "|---|---:|---:|---:|---:|"] + rows + [""]
 
     def enqueue_section(self):
         out = ["## (1) Enqueue, jobs per second\n",

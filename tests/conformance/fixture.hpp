@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "libqueue/config.hpp"
@@ -128,6 +129,18 @@ std::vector<Job> claim(QueueDriver& driver, std::vector<std::string> queues = {"
 Claim claim_of(const Job& job);
 
 std::vector<std::string> ids_of(const std::vector<Job>& jobs);
+// Polls `done` every 20ms until it holds or `limit` passes; its last answer.
+template <class Pred>
+bool eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+        if (done())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return done();
+}
+
 bool contains_id(const std::vector<Job>& jobs, const std::string& id);
 // All stored jobs, by id.
 std::vector<Job> all_jobs(QueueDriver& driver);

@@ -10,17 +10,6 @@ using namespace conformance;
 
 namespace {
 
-template <class Pred>
-bool eventually(Pred done, std::chrono::milliseconds limit = 10s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (done())
-            return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return done();
-}
-
 libqueue::WorkerRecord record_named(const std::string& id, Milliseconds stale_after) {
     libqueue::WorkerRecord w;
     w.id = id;

@@ -30,6 +30,13 @@ struct WorkerSettings {
     std::optional<unsigned> prefetch;
 };
 
+// queue.logs: what each attempt of a job printed, kept beside the jobs (attempt_log.hpp).
+struct LogSettings {
+    bool enabled = true;
+    std::size_t max_bytes = 64 * 1024;           // per attempt: the first and the last half
+    Milliseconds keep{7LL * 24 * 3600 * 1'000};  // pruned by workers and q prune after this
+};
+
 // handlers.NAME: an external command run for every job of that name.
 struct CommandSpec {
     // argv; executed directly, never through a shell. A relative program path (one with a '/')
@@ -49,6 +56,7 @@ struct Config {
     Milliseconds stale_after{300'000};
     bool keep_completed = true;
     WorkerSettings worker;
+    LogSettings logs;
     std::map<std::string, CommandSpec> handlers;
 
     // The queue `q push` and `q work` use without --queue: "default", or what the Dart queue

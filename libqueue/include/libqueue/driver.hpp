@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "libqueue/attempt_log.hpp"
 #include "libqueue/job.hpp"
 #include "libqueue/stats.hpp"
 #include "libqueue/time.hpp"
@@ -38,8 +39,15 @@ struct Claim {
 
 // One finished job for complete_batch.
 struct Completion {
+    Completion() = default;
+    Completion(Claim c, Milliseconds ran, std::optional<AttemptLog> attempt_log = std::nullopt)
+        : claim(std::move(c)), ran_for(ran), log(std::move(attempt_log)) {}
+
     Claim claim;
     Milliseconds ran_for{0};
+    // The attempt's log, stored in the same transaction or round trip as the completion where
+    // the backend has one (and only where the completion applied).
+    std::optional<AttemptLog> log;
 };
 
 struct ClaimRequest {
@@ -219,6 +227,14 @@ class QueueDriver {
     virtual std::vector<Record> records(const std::string& kind);
     virtual std::uint64_t remove_records(const std::string& kind,
                                          const std::vector<std::string>& keys);
+
+    // Attempt logs (attempt_log.hpp). put_attempt_logs creates or replaces each (job id,
+    // attempt); attempt_logs lists a job's in attempt order; prune_attempt_logs deletes those
+    // last written before now - older_than and returns how many. Drivers that keep nothing
+    // beyond one process refuse them (UsageError), as for records.
+    virtual void put_attempt_logs(const std::vector<AttemptLog>& logs);
+    virtual std::vector<AttemptLog> attempt_logs(const std::string& job_id);
+    virtual std::uint64_t prune_attempt_logs(Milliseconds older_than);
 
     // `q migrate`: creates whatever storage is missing (tables, side tables, indexes of a new
     // table) and, with options.indexes, the driver's recommended indexes on an existing table.

@@ -39,6 +39,8 @@ struct WorkerOptions {
     // Keep a record of this worker in the backend while it runs (worker_registry.hpp), for
     // `q workers`; drivers that keep no records (sync) are skipped silently.
     bool announce = true;
+    // The attempt logs (queue.logs): kept where the driver can keep them.
+    LogSettings logs;
 };
 
 // The options the config sets (queue.worker.*, queue.retry, queue.stale_after); the rest default.

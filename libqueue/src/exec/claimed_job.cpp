@@ -8,6 +8,7 @@
 
 #include "exec/backend_backoff.hpp"
 #include "exec/claimed_job.hpp"
+#include "exec/output_capture.hpp"
 #include "libqueue/backoff.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/text.hpp"
@@ -90,19 +91,70 @@ Outcome run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const 
 Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const Job& job,
                               const RetrySettings& retry, const WorkerCallbacks& callbacks,
                               Metrics* metrics, std::stop_token stop,
-                              const CompleteLater& complete_later) {
+                              const CompleteLater& complete_later, const AttemptLogging* logging) {
     if (metrics)
         metrics->started();
     if (callbacks.on_job_start)
         callbacks.on_job_start(job);
     const auto started = Clock::now();
+    AttemptLog attempt_log;
+    attempt_log.job_id = job.id;
+    attempt_log.attempt = job.attempts;
+    attempt_log.worker = logging ? logging->worker : "";
+    attempt_log.started_at = system_now();
+    std::optional<OutputCapture> capture;
+    if (logging) {
+        capture.emplace(logging->max_bytes, started);
+        // A live copy for `q log --follow`; losing one only delays what a follower sees.
+        capture->on_publish(
+            [&] {
+                AttemptLog live = attempt_log;
+                capture->fill(live);
+                try {
+                    driver.put_attempt_logs({live});
+                } catch (const std::exception& e) {
+                    if (callbacks.on_worker_error)
+                        callbacks.on_worker_error(e);
+                }
+            },
+            logging->publish_every);
+    }
     // A row the driver could not read in full is not run on a guess: it goes dead saying why.
-    Outcome outcome = job.unreadable
-                          ? Outcome::bad_data("q cannot read this job: " + *job.unreadable)
-                          : execute_safely(executor, job, stop);
+    Outcome outcome = [&] {
+        if (job.unreadable)
+            return Outcome::bad_data("q cannot read this job: " + *job.unreadable);
+        CaptureScope scope(capture ? &*capture : nullptr);
+        return execute_safely(executor, job, stop);
+    }();
     // The error text is the handler's (its stderr, its exception): any bytes at all.
     outcome.error = valid_utf8(outcome.error);
     const auto took = Clock::now() - started;
+    // The attempt's log as it ended, or nullopt when none is kept.
+    auto final_log = [&](AttemptOutcome how) -> std::optional<AttemptLog> {
+        if (!capture)
+            return std::nullopt;
+        AttemptLog log = attempt_log;
+        log.ended_at = system_now();
+        log.outcome = how;
+        log.exit_status = outcome.exit_status;
+        if (how != AttemptOutcome::completed)
+            log.error = outcome.error;
+        capture->fill(log);
+        return log;
+    };
+    // Outcomes other than a batched completion: the log goes first, so that whoever sees the
+    // job move on finds how its attempt ended. A log that cannot be written costs no outcome.
+    auto write_log = [&](AttemptOutcome how) {
+        auto log = final_log(how);
+        if (!log)
+            return;
+        try {
+            driver.put_attempt_logs({*log});
+        } catch (const std::exception& e) {
+            if (callbacks.on_worker_error)
+                callbacks.on_worker_error(e);
+        }
+    };
     const auto ran_for = std::chrono::duration_cast<Milliseconds>(took);
     if (metrics && !job.unreadable)
         metrics->ran(std::chrono::duration_cast<std::chrono::microseconds>(took));
@@ -110,6 +162,7 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
 
     auto recorded = Recorded::yes;
     auto dead = [&] {
+        write_log(AttemptOutcome::dead);
         recorded = record([&] { return driver.fail(claim, outcome.error); }, callbacks, stop);
         if (recorded != Recorded::yes)
             return;
@@ -121,10 +174,15 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
     switch (outcome.kind) {
         case Outcome::Kind::success:
             if (complete_later) {
-                complete_later(job, ran_for);
+                complete_later(job, ran_for, final_log(AttemptOutcome::completed));
                 return outcome;
             }
-            recorded = record([&] { return driver.complete(claim, ran_for); }, callbacks, stop);
+            recorded = record(
+                [&, log = final_log(AttemptOutcome::completed)] {
+                    return log ? driver.complete_batch({Completion{claim, ran_for, log}}).front()
+                               : driver.complete(claim, ran_for);
+                },
+                callbacks, stop);
             if (recorded != Recorded::yes)
                 break;
             if (metrics)
@@ -135,6 +193,7 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
         case Outcome::Kind::failure:
             if (has_attempts_left(job)) {
                 const Milliseconds delay = backoff_delay(retry, std::max(job.attempts, 1));
+                write_log(AttemptOutcome::retried);
                 recorded = record([&] { return driver.release(claim, delay, outcome.error); },
                                   callbacks, stop);
                 if (recorded != Recorded::yes)
@@ -151,6 +210,7 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
             dead();
             break;
         case Outcome::Kind::interrupted:
+            write_log(AttemptOutcome::interrupted);
             recorded = record([&] { return driver.put_back(claim); }, callbacks, stop);
             if (recorded != Recorded::yes)
                 break;

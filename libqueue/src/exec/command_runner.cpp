@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "exec/output_capture.hpp"
 #include "exec/output_lines.hpp"
 #include "exec/unique_fd.hpp"
 #include "lib/posix/sigpipe_block.hpp"
@@ -330,8 +331,11 @@ Outcome outcome_of(int status, Ending ending, std::optional<Milliseconds> timeou
     if (WIFSIGNALED(status)) {
         return Outcome::failure(or_stderr("killed by " + signal_name(WTERMSIG(status))), code);
     }
-    if (code == 0)
-        return Outcome::success();
+    if (code == 0) {
+        auto success = Outcome::success();
+        success.exit_status = 0;
+        return success;
+    }
     if (code == 65)
         return Outcome::bad_data(or_stderr("exit status 65 (bad data)"), code);
     return Outcome::failure(or_stderr("exit status " + std::to_string(code.value_or(-1))), code);
@@ -353,7 +357,8 @@ class Supervisor {
           stop_(std::move(stop)),
           stdout_lines_(options.forward_output ? options.output_fd : -1, "[" + job.id + "] "),
           stderr_lines_(options.forward_output ? options.output_fd : -1, "[" + job.id + "] "),
-          tail_(stderr_tail_bytes) {
+          tail_(stderr_tail_bytes),
+          capture_(current_capture()) {
         set_nonblocking(stdin_);
         set_nonblocking(stdout_);
         set_nonblocking(stderr_);
@@ -379,6 +384,8 @@ class Supervisor {
         }
         stdout_lines_.finish();
         stderr_lines_.finish();
+        if (capture_)
+            capture_->finish();
         if (!child_.status_known() && ending_ == Ending::none) {
             return Outcome::failure("exit status unknown: the worker ignores SIGCHLD");
         }
@@ -445,6 +452,10 @@ class Supervisor {
             if (child_.pidfd() < 0 || wake_by_polling_)
                 wait_until(now + Milliseconds{exit_poll_ms});
         }
+        if (capture_) {
+            if (auto due = capture_->publish_due())
+                wait_until(*due);
+        }
 
         if (::poll(fds.data(), count, wait_ms) < 0 && errno != EINTR) {
             throw InternalError(std::string("poll on a job's pipes failed: ") + error_text(errno));
@@ -455,6 +466,8 @@ class Supervisor {
             read_from(stdout_, false);
         if (err_index >= 0 && fds[err_index].revents != 0)
             read_from(stderr_, true);
+        if (capture_)
+            capture_->publish_if_due(Clock::now());
         if (wake_index >= 0 && fds[wake_index].revents != 0 && ending_ == Ending::none) {
             begin_ending(Ending::stop);
         }
@@ -506,6 +519,9 @@ class Supervisor {
                 } else {
                     stdout_lines_.feed(data);
                 }
+                if (capture_)
+                    capture_->feed(is_stderr ? OutputLine::Stream::err : OutputLine::Stream::out,
+                                   data);
                 continue;
             }
             if (n < 0 && errno == EINTR)
@@ -528,6 +544,7 @@ class Supervisor {
     LineForwarder stdout_lines_;
     LineForwarder stderr_lines_;
     TailBuffer tail_;
+    OutputCapture* capture_;  // null: no attempt log is kept
     std::optional<Clock::time_point> deadline_;
     std::optional<Clock::time_point> kill_at_;
     Clock::time_point drain_until_{};

@@ -23,10 +23,11 @@ CompletionWriter::~CompletionWriter() {
     finish();
 }
 
-void CompletionWriter::submit(const Job& job, Milliseconds ran_for, std::function<void()> written) {
+void CompletionWriter::submit(const Job& job, Milliseconds ran_for, std::optional<AttemptLog> log,
+                              std::function<void()> written) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return waiting_.size() < max_waiting || finishing_; });
-    waiting_.push_back(Pending{job, ran_for, std::move(written)});
+    waiting_.push_back(Pending{job, ran_for, std::move(log), std::move(written)});
     changed_.notify_all();
 }
 
@@ -63,7 +64,7 @@ void CompletionWriter::write(std::vector<Pending>& batch) {
     std::vector<Completion> completions;
     completions.reserve(batch.size());
     for (const auto& p : batch)
-        completions.push_back({Claim{p.job.id, p.job.reserved_by.value_or("")}, p.ran_for});
+        completions.push_back({Claim{p.job.id, p.job.reserved_by.value_or("")}, p.ran_for, p.log});
 
     BackendBackoff backoff;
     int tries_left = tries_when_finishing;

@@ -31,7 +31,9 @@ class CompletionWriter {
     // refused or given up on (it releases what kept the claim alive meanwhile). Blocks only while
     // max_waiting completions are already queued, so a slow backend slows the slots down
     // instead of piling up finished jobs in memory.
-    void submit(const Job& job, Milliseconds ran_for, std::function<void()> written);
+    // `log`, when kept, is written with the completion.
+    void submit(const Job& job, Milliseconds ran_for, std::optional<AttemptLog> log,
+                std::function<void()> written);
 
     // Writes everything queued and stops the thread. While the backend fails it is retried a few
     // times; then the rest stays processing and stale recovery hands it out again (at least once).
@@ -41,6 +43,7 @@ class CompletionWriter {
     struct Pending {
         Job job;
         Milliseconds ran_for;
+        std::optional<AttemptLog> log;
         std::function<void()> written;
     };
 

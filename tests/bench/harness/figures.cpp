@@ -76,7 +76,7 @@ json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bulk, std::si
     return result;
 }
 
-json drain(Backend& backend, std::size_t jobs, unsigned concurrency) {
+json drain(Backend& backend, std::size_t jobs, unsigned concurrency, bool logs) {
     auto driver = backend.open();
     fill(*driver, jobs, std::min<std::size_t>(jobs, 1000));
     backend.analyze();
@@ -86,15 +86,14 @@ json drain(Backend& backend, std::size_t jobs, unsigned concurrency) {
     WorkerOptions options;
     options.concurrency = concurrency;
     options.stop_when_empty = true;
+    options.logs.enabled = logs;
     Worker worker(*driver, handlers, options);
     auto start = Clock::now();
     auto summary = worker.run();
     double s = seconds_since(start);
-    return {{"jobs", jobs},
-            {"concurrency", concurrency},
-            {"completed", summary.completed},
-            {"seconds", s},
-            {"jobs_per_s", double(summary.completed) / s}};
+    return {{"jobs", jobs}, {"concurrency", concurrency},
+            {"logs", logs}, {"completed", summary.completed},
+            {"seconds", s}, {"jobs_per_s", double(summary.completed) / s}};
 }
 
 json latency(Backend& backend, std::size_t samples, unsigned gap_ms) {

@@ -15,7 +15,8 @@ nlohmann::json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bul
 
 // `jobs` no-op jobs stored first (untimed), then a libqueue::Worker with a no-op C++ handler and
 // `concurrency` slots drains them (stop_when_empty); the rate counts from run() to its return.
-nlohmann::json drain(Backend& backend, std::size_t jobs, unsigned concurrency);
+// With `logs`, each attempt's log is kept (queue.logs.enabled), as a worker does by default.
+nlohmann::json drain(Backend& backend, std::size_t jobs, unsigned concurrency, bool logs = true);
 
 // An idle worker (concurrency 1, blocked in wait_for_jobs) and another driver object pushing one
 // job every `gap_ms`: the time from just before push() to the handler's start, `samples` times.

@@ -4,7 +4,9 @@
 #include "drivers/file/file_driver.hpp"
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 
@@ -76,7 +78,7 @@ class FileDriver final : public QueueDriver {
 
     // One locked read-modify-write of the file (one rewrite, one fsync) for the whole batch.
     std::vector<bool> complete_batch(const std::vector<Completion>& completions) override {
-        return change(
+        auto applied = change(
             [&](QueueFile& file, TimePoint now) {
                 std::vector<bool> applied;
                 for (const auto& c : completions) {
@@ -87,6 +89,14 @@ class FileDriver final : public QueueDriver {
                 return applied;
             },
             any_true);
+        std::vector<AttemptLog> logs;
+        for (std::size_t i = 0; i < completions.size(); ++i) {
+            if (applied[i] && completions[i].log)
+                logs.push_back(*completions[i].log);
+        }
+        if (!logs.empty())
+            put_attempt_logs(logs);
+        return applied;
     }
 
     bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
@@ -157,6 +167,61 @@ class FileDriver final : public QueueDriver {
         }
         if (removed > 0)
             store_.write_side(kRecordsSuffix, all.dump());
+        return removed;
+    }
+
+    // Attempt logs live in PATH.logs, one JSON line per write ({"job", "attempt", "at", "body"});
+    // the last line of a (job, attempt) is its log. Appending keeps a completion's cost
+    // independent of how many logs are kept; a torn last line (a crash mid-append) is skipped;
+    // prune_attempt_logs rewrites the file atomically with only the lines it keeps.
+    void put_attempt_logs(const std::vector<AttemptLog>& logs) override {
+        std::string text;
+        const auto at = std::int64_t(system_now().time_since_epoch().count());
+        for (const auto& log : logs) {
+            text += nlohmann::json{{"job", log.job_id},
+                                   {"attempt", log.attempt},
+                                   {"at", at},
+                                   {"body", attempt_log_body(log)}}
+                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            text += '\n';
+        }
+        auto lock = store_.lock_exclusive();
+        store_.append_side(kLogsSuffix, text);
+    }
+
+    std::vector<AttemptLog> attempt_logs(const std::string& job_id) override {
+        std::map<int, std::string> bodies;
+        {
+            auto lock = store_.lock_shared();
+            for_each_log_line([&](const nlohmann::json& line) {
+                if (line["job"] == job_id)
+                    bodies[line["attempt"].get<int>()] = line["body"].get<std::string>();
+            });
+        }
+        return attempt_logs_from_bodies(job_id, bodies);
+    }
+
+    std::uint64_t prune_attempt_logs(Milliseconds older_than) override {
+        const auto cutoff = std::int64_t((system_now() - older_than).time_since_epoch().count());
+        auto lock = store_.lock_exclusive();
+        // The newest line of each (job, attempt), in file order of that line.
+        std::map<std::pair<std::string, int>, nlohmann::json> newest;
+        std::uint64_t lines = 0;
+        for_each_log_line([&](const nlohmann::json& line) {
+            ++lines;
+            newest[{line["job"].get<std::string>(), line["attempt"].get<int>()}] = line;
+        });
+        std::uint64_t removed = 0;
+        std::string kept;
+        for (const auto& [key, line] : newest) {
+            if (line["at"].get<std::int64_t>() < cutoff) {
+                ++removed;
+                continue;
+            }
+            kept += line.dump() + '\n';
+        }
+        if (removed > 0 || newest.size() < lines)
+            store_.write_side(kLogsSuffix, kept);
         return removed;
     }
 
@@ -268,6 +333,28 @@ class FileDriver final : public QueueDriver {
     }
 
     static constexpr const char* kRecordsSuffix = "records";
+    static constexpr const char* kLogsSuffix = "logs";
+
+    // Under a lock: each well-formed line of PATH.logs (others are skipped: a torn append).
+    template <class Visit>
+    void for_each_log_line(Visit visit) const {
+        const auto text = store_.read_side(kLogsSuffix);
+        if (!text)
+            return;
+        std::string_view rest(*text);
+        while (!rest.empty()) {
+            const auto end = rest.find('\n');
+            if (end == std::string_view::npos)
+                break;  // no newline: an append cut short
+            auto line = nlohmann::json::parse(rest.substr(0, end), nullptr, false);
+            rest.remove_prefix(end + 1);
+            if (line.is_object() && line.contains("job") && line["job"].is_string() &&
+                line.contains("attempt") && line["attempt"].is_number_integer() &&
+                line.contains("at") && line["at"].is_number_integer() && line.contains("body") &&
+                line["body"].is_string())
+                visit(line);
+        }
+    }
 
     // Under a lock: PATH.records, {} when there is none. One that does not parse is never
     // written over (DataError naming it); removing it loses only what workers rewrite.

@@ -378,6 +378,16 @@ void FileStore::write_side(const std::string& suffix, const std::string& text) {
     replace_atomically(side_path(suffix), text, {});
 }
 
+void FileStore::append_side(const std::string& suffix, const std::string& text) {
+    ensure_parent_folder(settings_.path);
+    const auto path = side_path(suffix);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0)
+        throw TemporaryError(path.string() + ": cannot open: " + errno_text());
+    FdCloser closer{fd};
+    write_all(fd, text, path);
+}
+
 // PATH.1 is the newest backup. A new one is taken only when PATH.1 is older than the spacing,
 // so the backups reach back in time instead of holding the last few milliseconds.
 void FileStore::rotate_backups_if_due() {

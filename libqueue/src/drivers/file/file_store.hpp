@@ -77,6 +77,9 @@ class FileStore {
     std::filesystem::path side_path(const std::string& suffix) const;
     std::optional<std::string> read_side(const std::string& suffix) const;
     void write_side(const std::string& suffix, const std::string& text);
+    // Under the exclusive lock: appends to PATH.SUFFIX (created 0600) without an fsync, for
+    // side files whose last lines a power loss may take (job logs), never the queue's state.
+    void append_side(const std::string& suffix, const std::string& text);
 
     // Cheap, lock-free: has any process rewritten the file? (wait_for_jobs polls this.)
     FileSignature signature() const;

@@ -57,6 +57,9 @@ class MemoryDriver final : public QueueDriver {
         const TimePoint now = this->now();
         for (const auto& c : completions) {
             applied.push_back(state_.complete(c.claim, c.ran_for, now, keep_completed_));
+            if (applied.back() && c.log)
+                attempt_logs_[c.log->job_id][c.log->attempt] =
+                    StoredLog{now, attempt_log_body(*c.log)};
         }
         return applied;
     }
@@ -171,7 +174,40 @@ class MemoryDriver final : public QueueDriver {
         return removed;
     }
 
+    void put_attempt_logs(const std::vector<AttemptLog>& logs) override {
+        std::lock_guard lock(mutex_);
+        for (const auto& log : logs) {
+            attempt_logs_[log.job_id][log.attempt] = StoredLog{now(), attempt_log_body(log)};
+        }
+    }
+
+    std::vector<AttemptLog> attempt_logs(const std::string& job_id) override {
+        std::lock_guard lock(mutex_);
+        std::map<int, std::string> bodies;
+        if (const auto found = attempt_logs_.find(job_id); found != attempt_logs_.end()) {
+            for (const auto& [attempt, stored] : found->second) bodies[attempt] = stored.body;
+        }
+        return attempt_logs_from_bodies(job_id, bodies);
+    }
+
+    std::uint64_t prune_attempt_logs(Milliseconds older_than) override {
+        std::lock_guard lock(mutex_);
+        const auto cutoff = now() - older_than;
+        std::uint64_t removed = 0;
+        for (auto job = attempt_logs_.begin(); job != attempt_logs_.end();) {
+            removed += std::erase_if(job->second,
+                                     [&](const auto& entry) { return entry.second.at < cutoff; });
+            job = job->second.empty() ? attempt_logs_.erase(job) : std::next(job);
+        }
+        return removed;
+    }
+
   private:
+    struct StoredLog {
+        TimePoint at;
+        std::string body;
+    };
+
     // An operation that may make jobs claimable: waiting workers wake after it.
     template <class Operation>
     std::invoke_result_t<Operation&> changing_claimables(Operation operation) {
@@ -191,6 +227,7 @@ class MemoryDriver final : public QueueDriver {
     std::uint64_t generation_ = 0;  // bumped whenever a job may have become claimable
     memory::QueueState state_;
     std::map<std::string, std::map<std::string, Record>> records_;  // by kind, then key
+    std::map<std::string, std::map<int, StoredLog>> attempt_logs_;  // by job id, then attempt
 };
 
 }  // namespace

@@ -114,12 +114,14 @@ bool schema_ready(pqxx::connection& db, const Names& n) {
     pqxx::nontransaction tx(db);
     auto row = tx.exec_params1(
         "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, "
-        "to_regclass($3) IS NOT NULL, to_regclass($4) IS NOT NULL, to_regclass($5) IS NOT NULL",
-        n.jobs, n.unique, n.totals, n.meta, n.records);
+        "to_regclass($3) IS NOT NULL, to_regclass($4) IS NOT NULL, to_regclass($5) IS NOT NULL, "
+        "to_regclass($6) IS NOT NULL",
+        n.jobs, n.unique, n.totals, n.meta, n.records, n.logs);
     bool jobs = row[0].as<bool>();
     if (jobs)
         check_columns(tx, n);
-    return jobs && row[1].as<bool>() && row[2].as<bool>() && row[3].as<bool>() && row[4].as<bool>();
+    return jobs && row[1].as<bool>() && row[2].as<bool>() && row[3].as<bool>() &&
+           row[4].as<bool>() && row[5].as<bool>();
 }
 
 std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
@@ -180,6 +182,15 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
                     " (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
                     " updated_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (kind, key))");
             actions.push_back("created table " + unquoted(n.records));
+        }
+        if (!exists(tx, n.logs)) {
+            // No index on updated_at: it would cost every completion an index insert to speed up
+            // a prune that runs once an hour.
+            tx.exec("CREATE TABLE IF NOT EXISTS " + n.logs +
+                    " (job_id TEXT NOT NULL, attempt INT NOT NULL,"
+                    " updated_at TIMESTAMPTZ NOT NULL, body TEXT NOT NULL,"
+                    " PRIMARY KEY (job_id, attempt))");
+            actions.push_back("created table " + unquoted(n.logs));
         }
         tx.exec("INSERT INTO " + n.meta +
                 " (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING");

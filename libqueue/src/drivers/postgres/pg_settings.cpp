@@ -120,6 +120,7 @@ Names make_names(const Settings& s) {
     n.totals = prefix + quote(s.table + "_q_totals");
     n.meta = prefix + quote(s.table + "_q_meta");
     n.records = prefix + quote(s.table + "_q_records");
+    n.logs = prefix + quote(s.table + "_q_logs");
     n.pop_index = quote("idx_" + s.table + "_pop");  // the Dart queue system's name for kronix_jobs
     n.due_index = quote("idx_" + s.table + "_q_due");
     n.stale_index = quote("idx_" + s.table + "_q_stale");

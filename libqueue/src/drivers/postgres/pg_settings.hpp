@@ -28,6 +28,7 @@ struct Names {
     std::string totals;       // q's side table: lifetime counters
     std::string meta;         // q's side table: schema version
     std::string records;      // q's side table: records (live workers)
+    std::string logs;         // q's side table: attempt logs
     std::string schema;       // quoted schema, empty when unset
     std::string pop_index;    // the kronix_jobs layout's index, unqualified and quoted
     std::string due_index;    // q's recommended partial index for claims

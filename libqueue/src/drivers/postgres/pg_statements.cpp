@@ -193,8 +193,10 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                    add_totals(n, {{"completed", "count(*)"}, {"processing_ms", "sum($4::int8)"}},
                               "done", "$3") +
                    ") SELECT count(*) FROM done");
-    // $1 ids, $2 tokens, $3 ran for (ms), parallel arrays with each (id, token) once; $4 shard ->
-    // the 1-based position of each completion that applied. One statement for the whole batch:
+    // $1 ids, $2 tokens, $3 ran for (ms), $5 attempts, $6 attempt log bodies ('' for none),
+    // parallel arrays with each (id, token) once; $4 shard -> the 1-based position of each
+    // completion that applied. The logs of the completions that applied are written by the same
+    // statement. One statement for the whole batch:
     // one round trip and one commit, and one counter upsert per (queue, name) instead of per job.
     // id = ANY($1) finds the rows by primary key whatever the statistics say about processing
     // rows (as in the claim).
@@ -212,10 +214,15 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
             : "DELETE FROM " + J + " AS j USING " + batch + " c WHERE " + batch_ours;
     db.prepare(stmt::complete_batch,
                "WITH done AS (" + finish_batch +
-                   " RETURNING j.queue, j.name, c.ran_ms, c.i), tot AS (" +
+                   " RETURNING j.queue, j.name, c.ran_ms, c.i, c.id), tot AS (" +
                    add_totals(n, {{"completed", "count(*)"}, {"processing_ms", "sum(ran_ms)"}},
                               "done", "$4") +
-                   ") SELECT i FROM done");
+                   "), logged AS (INSERT INTO " + n.logs +
+                   " (job_id, attempt, updated_at, body) SELECT d.id, l.attempt, now(), l.body "
+                   "FROM done d JOIN unnest($5::int4[], $6::text[]) WITH ORDINALITY AS "
+                   "l(attempt, body, i) ON l.i = d.i WHERE l.body <> '' ON CONFLICT (job_id, "
+                   "attempt) DO UPDATE SET updated_at = excluded.updated_at, body = "
+                   "excluded.body) SELECT i FROM done");
     // $1 id, $2 token, $3 delay ms, $4 error, $5 shard -> count.
     db.prepare(stmt::release,
                "WITH done AS (UPDATE " + J +

@@ -209,7 +209,8 @@ class PostgresDriver final : public QueueDriver {
         if (completions.empty())
             return applied;
         std::vector<std::string> ids, tokens;
-        std::vector<long long> ran_ms;
+        std::vector<long long> ran_ms, attempts;
+        std::vector<std::string> bodies;
         std::vector<std::size_t> position;  // index in completions of each one sent
         std::set<std::pair<std::string_view, std::string_view>> seen;
         for (std::size_t i = 0; i < completions.size(); ++i) {
@@ -219,16 +220,21 @@ class PostgresDriver final : public QueueDriver {
             ids.push_back(claim.id);
             tokens.push_back(claim.token);
             ran_ms.push_back(std::max<long long>(0, completions[i].ran_for.count()));
+            const auto& log = completions[i].log;
+            attempts.push_back(log ? log->attempt : 0);
+            bodies.push_back(log ? attempt_log_body(*log) : std::string());
             position.push_back(i);
         }
         ensure_schema();
         auto ids_array = text_array(ids);
         auto tokens_array = text_array(tokens);
         auto ran_array = int_array(ran_ms);
+        auto attempts_array = int_array(attempts);
+        auto bodies_array = text_array(bodies);
         return pool_.run("complete", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
-            auto rows =
-                tx.exec_prepared(stmt::complete_batch, ids_array, tokens_array, ran_array, c.shard);
+            auto rows = tx.exec_prepared(stmt::complete_batch, ids_array, tokens_array, ran_array,
+                                         c.shard, attempts_array, bodies_array);
             std::vector<bool> out = applied;
             for (const auto& row : rows) out[position.at(row[0].as<std::size_t>() - 1)] = true;
             return out;
@@ -371,6 +377,56 @@ class PostgresDriver final : public QueueDriver {
             }
             tx.commit();
             return removed;
+        });
+    }
+
+    void put_attempt_logs(const std::vector<AttemptLog>& logs) override {
+        if (logs.empty())
+            return;
+        ensure_schema();
+        std::vector<std::string> ids, bodies;
+        std::vector<long long> attempts;
+        for (const auto& log : logs) {
+            ids.push_back(log.job_id);
+            attempts.push_back(log.attempt);
+            bodies.push_back(attempt_log_body(log));
+        }
+        pool_.run("put attempt logs", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            tx.exec_params("INSERT INTO " + names_.logs +
+                               " (job_id, attempt, updated_at, body) SELECT id, attempt, now(),"
+                               " body FROM unnest($1::text[], $2::int4[], $3::text[]) AS"
+                               " l(id, attempt, body) ON CONFLICT (job_id, attempt) DO UPDATE"
+                               " SET updated_at = excluded.updated_at, body = excluded.body",
+                           text_array(ids), int_array(attempts), text_array(bodies));
+        });
+    }
+
+    std::vector<AttemptLog> attempt_logs(const std::string& job_id) override {
+        if (!text_column_can_hold(job_id))
+            return {};
+        ensure_schema();
+        return attempt_logs_from_bodies(job_id, pool_.run("attempt logs", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            std::map<int, std::string> bodies;
+            for (const auto& row : tx.exec_params(
+                     "SELECT attempt, body FROM " + names_.logs + " WHERE job_id = $1", job_id)) {
+                bodies[row[0].as<int>()] = row[1].as<std::string>();
+            }
+            return bodies;
+        }));
+    }
+
+    std::uint64_t prune_attempt_logs(Milliseconds older_than) override {
+        ensure_schema();
+        return pool_.run("prune attempt logs", [&](Connection& c, int) {
+            pqxx::nontransaction tx(*c.db);
+            return std::uint64_t(
+                tx.exec_params(
+                      "DELETE FROM " + names_.logs +
+                          " WHERE updated_at < now() - $1::int8 * interval '1 millisecond'",
+                      static_cast<long long>(older_than.count()))
+                    .affected_rows());
         });
     }
 

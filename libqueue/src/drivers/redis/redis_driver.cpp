@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -193,6 +194,12 @@ class RedisDriver final : public QueueDriver {
             }
             if (applied.size() != completions.size())
                 throw InternalError(c.where() + ": complete_batch: unexpected reply shape");
+            std::vector<const AttemptLog*> logs;
+            for (std::size_t i = 0; i < completions.size(); ++i) {
+                if (applied[i] && completions[i].log)
+                    logs.push_back(&*completions[i].log);
+            }
+            write_logs(c, logs);
             return applied;
         });
     }
@@ -259,6 +266,64 @@ class RedisDriver final : public QueueDriver {
             command.insert(command.end(), keys.begin(), keys.end());
             auto reply = c.command(command);
             return std::uint64_t(redis::integer(c.expect(reply, "HDEL")));
+        });
+    }
+
+    // A job's attempt logs are one hash, PREFIX:logs:ID, field = attempt, value = the body; the
+    // sorted set PREFIX:logs holds each such job id scored by its last write (ms), which is
+    // what prune_attempt_logs goes by: a job's logs go together.
+    void put_attempt_logs(const std::vector<AttemptLog>& logs) override {
+        std::vector<const AttemptLog*> all;
+        for (const auto& log : logs) all.push_back(&log);
+        pool_.run([&](Connection& c, int) { write_logs(c, all); });
+    }
+
+    std::vector<AttemptLog> attempt_logs(const std::string& job_id) override {
+        return attempt_logs_from_bodies(job_id, pool_.run([&](Connection& c, int) {
+            auto reply = c.command({"HGETALL", logs_key(job_id)});
+            const auto& flat = c.expect(reply, "HGETALL");
+            std::map<int, std::string> out;
+            for (std::size_t i = 0; i + 1 < redis::size(flat); i += 2) {
+                const auto field = redis::text(redis::element(flat, i));
+                int attempt = 0;
+                if (std::from_chars(field.data(), field.data() + field.size(), attempt).ec !=
+                    std::errc{})
+                    continue;  // not written by put_attempt_logs
+                out[attempt] = std::string(redis::text(redis::element(flat, i + 1)));
+            }
+            return out;
+        }));
+    }
+
+    std::uint64_t prune_attempt_logs(Milliseconds older_than) override {
+        constexpr int page = 500;
+        return pool_.run([&](Connection& c, int) {
+            const auto cutoff = redis::epoch_ms(redis::server_now(c) - older_than);
+            const std::string index = settings_.prefix + ":logs";
+            std::uint64_t removed = 0;
+            for (;;) {
+                auto reply =
+                    c.command({"ZRANGEBYSCORE", index, "-inf", "(" + std::to_string(cutoff),
+                               "LIMIT", "0", std::to_string(page)});
+                const auto& ids = c.expect(reply, "ZRANGEBYSCORE");
+                if (redis::size(ids) == 0)
+                    return removed;
+                std::vector<redis::Command> commands;
+                redis::Command forget{"ZREM", index};
+                for (std::size_t i = 0; i < redis::size(ids); ++i) {
+                    const std::string id(redis::text(redis::element(ids, i)));
+                    commands.push_back({"HLEN", logs_key(id)});
+                    commands.push_back({"DEL", logs_key(id)});
+                    forget.push_back(id);
+                }
+                commands.push_back(forget);
+                auto replies = c.pipeline(commands);
+                for (std::size_t i = 0; i + 1 < replies.size(); i += 2)
+                    removed += std::uint64_t(redis::integer(c.expect(replies[i], "HLEN")));
+                c.expect(replies.back(), "ZREM");
+                if (redis::size(ids) < std::size_t(page))
+                    return removed;
+            }
         });
     }
 
@@ -396,6 +461,24 @@ class RedisDriver final : public QueueDriver {
 
     std::string base(const std::string& queue) const {
         return redis::queue_base(settings_.prefix, queue);
+    }
+
+    std::string logs_key(const std::string& job_id) const {
+        return settings_.prefix + ":logs:" + job_id;
+    }
+
+    // One pipeline: each log's hash field and its job's place in the prune index.
+    void write_logs(Connection& c, const std::vector<const AttemptLog*>& logs) const {
+        if (logs.empty())
+            return;
+        const auto at = std::to_string(redis::epoch_ms(system_now()));
+        std::vector<redis::Command> commands;
+        for (const auto* log : logs) {
+            commands.push_back({"HSET", logs_key(log->job_id), std::to_string(log->attempt),
+                                attempt_log_body(*log)});
+            commands.push_back({"ZADD", settings_.prefix + ":logs", at, log->job_id});
+        }
+        for (const auto& reply : c.pipeline(commands)) c.expect(reply, "HSET/ZADD");
     }
 
     std::string records_key(const std::string& kind) const {

@@ -53,6 +53,16 @@ constexpr const char* kCreateStatements[] = {
   updated_at TEXT NOT NULL,
   PRIMARY KEY (kind, key)
 ))",
+    // What each attempt of a job printed, and how it ended (QueueDriver::put_attempt_logs).
+    // No index on updated_at: it would cost every completion a B-tree insert to speed up a
+    // prune that runs once an hour.
+    R"(CREATE TABLE IF NOT EXISTS q_attempt_logs (
+  job_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (job_id, attempt)
+))",
 };
 
 constexpr const char* kSeedColumns[] = {"id",         "name",         "queue",       "status",
@@ -64,9 +74,10 @@ bool schema_complete(Connection& connection) {
     Query query(connection,
                 "SELECT count(*) FROM sqlite_master WHERE name IN ('kronix_jobs', "
                 "'idx_kronix_jobs_pop', 'idx_q_kronix_jobs_due', 'q_unique_keys', "
-                "'idx_q_unique_keys_job', 'q_totals', 'q_schema', 'q_records')");
+                "'idx_q_unique_keys_job', 'q_totals', 'q_schema', 'q_records', "
+                "'q_attempt_logs')");
     query->executeStep();
-    if (query->getColumn(0).getInt() != 8)
+    if (query->getColumn(0).getInt() != 9)
         return false;
     Query version(connection, "SELECT count(*) FROM q_schema");
     version->executeStep();

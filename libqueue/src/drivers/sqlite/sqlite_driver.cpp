@@ -180,6 +180,16 @@ class SqliteDriver final : public QueueDriver {
                     forget->exec();
                 }
             }
+            {
+                std::int64_t now_ms = -1;
+                for (std::size_t i = 0; i < completions.size(); ++i) {
+                    if (!applied[i] || !completions[i].log)
+                        continue;
+                    if (now_ms < 0)
+                        now_ms = system_now().time_since_epoch().count();
+                    store_attempt_log(*completions[i].log, now_ms);
+                }
+            }
             totals.apply(connection_);
             transaction.commit();
             return applied;
@@ -339,6 +349,34 @@ class SqliteDriver final : public QueueDriver {
             }
             transaction.commit();
             return removed;
+        });
+    }
+
+    void put_attempt_logs(const std::vector<AttemptLog>& logs) override {
+        locked([&] {
+            WriteTransaction transaction(connection_);
+            const std::int64_t now_ms = system_now().time_since_epoch().count();
+            for (const auto& log : logs) store_attempt_log(log, now_ms);
+            transaction.commit();
+        });
+    }
+
+    std::vector<AttemptLog> attempt_logs(const std::string& job_id) override {
+        return locked([&] {
+            Query query(connection_, sql::kAttemptLogs);
+            query->bind(1, job_id);
+            std::map<int, std::string> bodies;
+            while (query->executeStep())
+                bodies[query->getColumn(0).getInt()] = query->getColumn(1).getString();
+            return attempt_logs_from_bodies(job_id, bodies);
+        });
+    }
+
+    std::uint64_t prune_attempt_logs(Milliseconds older_than) override {
+        return locked([&] {
+            Query query(connection_, sql::kPruneAttemptLogs);
+            query->bind(1, std::int64_t((system_now() - older_than).time_since_epoch().count()));
+            return std::uint64_t(query->exec());
         });
     }
 
@@ -549,6 +587,16 @@ class SqliteDriver final : public QueueDriver {
     }
 
   private:
+    // Inside a write transaction.
+    void store_attempt_log(const AttemptLog& log, std::int64_t now_ms) {
+        Query query(connection_, sql::kPutAttemptLog);
+        query->bind(1, log.job_id);
+        query->bind(2, log.attempt);
+        query->bind(3, now_ms);
+        query->bind(4, attempt_log_body(log));
+        query->exec();
+    }
+
     // Runs f holding the connection, with SQLite's errors turned into libqueue's.
     template <class F>
     auto locked(F&& f) -> decltype(f()) {

@@ -156,4 +156,12 @@ const std::string kPutRecord =
 const std::string kRecords = "SELECT key, value, updated_at FROM q_records WHERE kind = ?1";
 const std::string kRemoveRecord = "DELETE FROM q_records WHERE kind = ?1 AND key = ?2";
 
+const std::string kPutAttemptLog =
+    "INSERT INTO q_attempt_logs(job_id, attempt, updated_at, body) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(job_id, attempt) DO UPDATE SET updated_at = excluded.updated_at, "
+    "body = excluded.body";
+const std::string kAttemptLogs =
+    "SELECT attempt, body FROM q_attempt_logs WHERE job_id = ?1 ORDER BY attempt";
+const std::string kPruneAttemptLogs = "DELETE FROM q_attempt_logs WHERE updated_at < ?1";
+
 }  // namespace libqueue::sqlite::sql

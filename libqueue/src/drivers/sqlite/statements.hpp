@@ -61,6 +61,11 @@ extern const std::string kDataVersion;
 extern const std::string kPutRecord;
 extern const std::string kRecords;
 extern const std::string kRemoveRecord;
+// q_attempt_logs: ?1 job id, ?2 attempt, ?3 now (ms), ?4 body (put); ?1 job id (list);
+// ?1 cutoff (ms) (prune).
+extern const std::string kPutAttemptLog;
+extern const std::string kAttemptLogs;
+extern const std::string kPruneAttemptLogs;
 
 // A ListFilter as SQL conditions with '?' parameters, bound in order.
 struct FilterSql {
