@@ -103,6 +103,26 @@ TEST_CASE("attempt logs are put, replaced and listed in attempt order", "[attemp
     CHECK(d.list({}).empty());
 }
 
+TEST_CASE("a quiet attempt's log keeps its worker, times and exit status", "[attempt-logs]") {
+    DriverFixture f;
+    auto& d = f.driver();
+    for (const std::string worker : {"host:1:W", "odd \"host\" \\ ü:2:W"}) {
+        auto quiet = log_of("quiet", 1, AttemptOutcome::completed);
+        quiet.worker = worker;
+        quiet.lines.clear();
+        d.put_attempt_logs({quiet});
+        const auto logs = d.attempt_logs("quiet");
+        REQUIRE(logs.size() == 1);
+        CHECK(logs[0].worker == worker);
+        CHECK(logs[0].started_at == quiet.started_at);
+        CHECK(logs[0].ended_at == quiet.ended_at);
+        CHECK(logs[0].exit_status == 0);
+        CHECK(logs[0].outcome == AttemptOutcome::completed);
+        CHECK(logs[0].lines.empty());
+        CHECK(logs[0].error.empty());
+    }
+}
+
 TEST_CASE("attempt logs keep what a handler printed, whatever the bytes", "[attempt-logs]") {
     DriverFixture f;
     auto& d = f.driver();

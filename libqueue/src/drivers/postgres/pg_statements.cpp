@@ -201,8 +201,8 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
     // id = ANY($1) finds the rows by primary key whatever the statistics say about processing
     // rows (as in the claim).
     const std::string batch =
-        "(SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) WITH ORDINALITY AS c(id, "
-        "token, ran_ms, i))";
+        "(SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $5::int4[], $6::text[]) WITH "
+        "ORDINALITY AS c(id, token, ran_ms, attempt, body, i))";
     const std::string batch_ours =
         "j.id = ANY($1::text[]) AND j.id = c.id AND j.status = 'processing' AND "
         "j.reserved_by = c.token";
@@ -214,15 +214,13 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
             : "DELETE FROM " + J + " AS j USING " + batch + " c WHERE " + batch_ours;
     db.prepare(stmt::complete_batch,
                "WITH done AS (" + finish_batch +
-                   " RETURNING j.queue, j.name, c.ran_ms, c.i, c.id), tot AS (" +
+                   " RETURNING j.queue, j.name, c.ran_ms, c.i, c.id, c.attempt, c.body), tot AS (" +
                    add_totals(n, {{"completed", "count(*)"}, {"processing_ms", "sum(ran_ms)"}},
                               "done", "$4") +
                    "), logged AS (INSERT INTO " + n.logs +
-                   " (job_id, attempt, updated_at, body) SELECT d.id, l.attempt, now(), l.body "
-                   "FROM done d JOIN unnest($5::int4[], $6::text[]) WITH ORDINALITY AS "
-                   "l(attempt, body, i) ON l.i = d.i WHERE l.body <> '' ON CONFLICT (job_id, "
-                   "attempt) DO UPDATE SET updated_at = excluded.updated_at, body = "
-                   "excluded.body) SELECT i FROM done");
+                   " (job_id, attempt, updated_at, body) SELECT id, attempt, now(), body FROM "
+                   "done WHERE body <> '' ON CONFLICT (job_id, attempt) DO UPDATE SET "
+                   "updated_at = excluded.updated_at, body = excluded.body) SELECT i FROM done");
     // $1 id, $2 token, $3 delay ms, $4 error, $5 shard -> count.
     db.prepare(stmt::release,
                "WITH done AS (UPDATE " + J +
