@@ -273,3 +273,22 @@ TEST_CASE("a running attempt's output is visible before it ends", "[attempt-logs
     CHECK(logs[0].outcome == AttemptOutcome::completed);
     CHECK(texts(logs[0]) == std::vector<std::string>{"started", "finished"});
 }
+
+TEST_CASE("a log written again and again keeps only its newest version", "[attempt-logs]") {
+    DriverFixture f;
+    auto& d = f.driver();
+    auto log = log_of("chatty", 1, AttemptOutcome::running);
+    log.lines.assign(40, {OutputLine::Stream::out, 1ms, std::string(100, 'x')});
+    for (int i = 0; i < 600; ++i) {  // a running job published every second for ten minutes
+        log.lines.back().text = "line " + std::to_string(i);
+        d.put_attempt_logs({log});
+    }
+    const auto logs = d.attempt_logs("chatty");
+    REQUIRE(logs.size() == 1);
+    CHECK(logs[0].lines.back().text == "line 599");
+    if (f.driver_name() == "file") {
+        // 600 appends of ~4.5 KB would be 2.7 MB: the file is rewritten as it grows.
+        const auto path = f.config().section("file").at("path").get<std::string>() + ".logs";
+        CHECK(std::filesystem::file_size(path) < 2'500'000);
+    }
+}

@@ -4,8 +4,10 @@
 #include "drivers/file/file_driver.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <type_traits>
@@ -187,6 +189,12 @@ class FileDriver final : public QueueDriver {
         }
         auto lock = store_.lock_exclusive();
         store_.append_side(kLogsSuffix, text);
+        // A running job's log is appended again every second it prints: once the file has grown
+        // to twice its size after the last rewrite, it is rewritten with the newest line of each
+        // attempt only, so its size follows the logs kept, not the writes.
+        const auto size = side_size(kLogsSuffix);
+        if (size > kLogsCompactFrom && size > 2 * logs_size_after_rewrite_)
+            logs_size_after_rewrite_ = rewrite_logs(std::nullopt).second;
     }
 
     std::vector<AttemptLog> attempt_logs(const std::string& job_id) override {
@@ -204,24 +212,8 @@ class FileDriver final : public QueueDriver {
     std::uint64_t prune_attempt_logs(Milliseconds older_than) override {
         const auto cutoff = std::int64_t((system_now() - older_than).time_since_epoch().count());
         auto lock = store_.lock_exclusive();
-        // The newest line of each (job, attempt), in file order of that line.
-        std::map<std::pair<std::string, int>, nlohmann::json> newest;
-        std::uint64_t lines = 0;
-        for_each_log_line([&](const nlohmann::json& line) {
-            ++lines;
-            newest[{line["job"].get<std::string>(), line["attempt"].get<int>()}] = line;
-        });
-        std::uint64_t removed = 0;
-        std::string kept;
-        for (const auto& [key, line] : newest) {
-            if (line["at"].get<std::int64_t>() < cutoff) {
-                ++removed;
-                continue;
-            }
-            kept += line.dump() + '\n';
-        }
-        if (removed > 0 || newest.size() < lines)
-            store_.write_side(kLogsSuffix, kept);
+        auto [removed, size] = rewrite_logs(cutoff);
+        logs_size_after_rewrite_ = size;
         return removed;
     }
 
@@ -334,6 +326,36 @@ class FileDriver final : public QueueDriver {
 
     static constexpr const char* kRecordsSuffix = "records";
     static constexpr const char* kLogsSuffix = "logs";
+    static constexpr std::uint64_t kLogsCompactFrom = 1 << 20;  // bytes
+
+    // Under the exclusive lock: PATH.logs with only the newest line of each (job, attempt), less
+    // those written before `cutoff` (ms) when given. Returns (logs removed, the file's size).
+    std::pair<std::uint64_t, std::uint64_t> rewrite_logs(std::optional<std::int64_t> cutoff) {
+        std::map<std::pair<std::string, int>, nlohmann::json> newest;
+        std::uint64_t lines = 0;
+        for_each_log_line([&](const nlohmann::json& line) {
+            ++lines;
+            newest[{line["job"].get<std::string>(), line["attempt"].get<int>()}] = line;
+        });
+        std::uint64_t removed = 0;
+        std::string kept;
+        for (const auto& [key, line] : newest) {
+            if (cutoff && line["at"].get<std::int64_t>() < *cutoff) {
+                ++removed;
+                continue;
+            }
+            kept += line.dump() + '\n';
+        }
+        if (removed > 0 || newest.size() < lines)
+            store_.write_side(kLogsSuffix, kept);
+        return {removed, side_size(kLogsSuffix)};
+    }
+
+    std::uint64_t side_size(const std::string& suffix) const {
+        std::error_code error;
+        const auto size = std::filesystem::file_size(store_.side_path(suffix), error);
+        return error ? 0 : std::uint64_t(size);
+    }
 
     // Under a lock: each well-formed line of PATH.logs (others are skipped: a torn append).
     template <class Visit>
@@ -373,6 +395,7 @@ class FileDriver final : public QueueDriver {
 
     FileStore store_;
     bool keep_completed_;
+    std::uint64_t logs_size_after_rewrite_ = 0;  // by this process; 0 until it rewrites
 };
 
 }  // namespace
