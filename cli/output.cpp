@@ -260,4 +260,9 @@ bool confirm(const std::string& question, bool assume_yes, const std::string& wh
     return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES" || answer == "Yes";
 }
 
+std::string pause_line(const libqueue::Pause& pause) {
+    return fmt::format("paused: {} since {} by {}{}", pause.queue, format_time(pause.since),
+                       pause.by, pause.until ? " until " + format_time(pause.until) : "");
+}
+
 }  // namespace q

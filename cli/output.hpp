@@ -63,6 +63,9 @@ std::string average_run_text(const libqueue::Totals& totals);
 // holds and q work reports), the stored word otherwise. --json keeps the stored word.
 std::string status_word(libqueue::Status status);
 
+// "paused: QUEUE since TIME by USER@HOST [until TIME]": how q stats and q workers show a pause.
+std::string pause_line(const libqueue::Pause& pause);
+
 bool stdin_is_tty();
 bool stderr_is_tty();
 

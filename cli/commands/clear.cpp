@@ -6,6 +6,7 @@
 #include "commands/commands.hpp"
 #include "known_queues.hpp"
 #include "output.hpp"
+#include "queue_argument.hpp"
 
 namespace q {
 
@@ -16,19 +17,6 @@ struct ClearArgs {
     bool yes = false;
     bool allow_empty = false;
 };
-
-// QUEUE, else the global --queue: emptying every queue at once is not offered.
-std::string queue_to_clear(Context& context, const ClearArgs& args) {
-    if (args.queue.empty() && !context.options.queue)
-        throw libqueue::UsageError("clear: name the queue (QUEUE or --queue)");
-    if (args.queue.empty())
-        return context.queue();
-    if (context.options.queue && context.queue() != args.queue) {
-        throw libqueue::UsageError(
-            fmt::format("clear: QUEUE '{}' and --queue '{}' differ", args.queue, context.queue()));
-    }
-    return args.queue;
-}
 
 }  // namespace
 
@@ -61,7 +49,7 @@ void add_clear_command(CLI::App& app, Context& context) {
     cmd->add_flag("-y,--yes", args->yes, "Do not ask");
     cmd->add_flag("--allow-empty", args->allow_empty, allow_empty_help);
     cmd->callback([&context, args] {
-        const auto queue = queue_to_clear(context, *args);
+        const auto queue = queue_argument(context, args->queue, "clear");
         auto& driver = context.driver();
         const auto pending = driver.size(queue);
         if (pending == 0)

@@ -10,6 +10,7 @@
 #include "commands/commands.hpp"
 #include "known_queues.hpp"
 #include "libqueue/metrics_text.hpp"
+#include "libqueue/pauses.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "stats_watch.hpp"
@@ -139,6 +140,18 @@ std::vector<std::string> breaches(const StatsArgs& args, std::optional<Milliseco
     return out;
 }
 
+// The pauses of the queues shown (every queue's without --queue).
+std::vector<libqueue::Pause> shown_pauses(Context& context) {
+    auto pauses = libqueue::paused_queues(context.driver());
+    if (context.options.queue) {
+        const auto wanted = context.queues();
+        std::erase_if(pauses, [&](const libqueue::Pause& p) {
+            return std::find(wanted.begin(), wanted.end(), p.queue) == wanted.end();
+        });
+    }
+    return pauses;
+}
+
 void run_stats(Context& context, const StatsArgs& args) {
     // Options first: a bad threshold is a usage error before the backend is touched.
     std::optional<Milliseconds> max_age;
@@ -199,9 +212,15 @@ void run_stats(Context& context, const StatsArgs& args) {
         shown.queues = queues;
         auto json = libqueue::stats_to_json(shown);
         json["warnings"] = warnings;
+        json["paused"] = nlohmann::json::array();
+        for (const auto& pause : shown_pauses(context)) json["paused"].push_back(pause.to_json());
         emit_json(json);
     } else {
         print_human(context, queues);
+        // Paused queues are where "why is nothing running?" ends: under the table, on stdout.
+        for (const auto& pause : shown_pauses(context)) {
+            print_line(pause_line(pause));
+        }
     }
     if (!context.quiet()) {
         for (const auto& line : warnings) std::cerr << "q: warning: " << line << '\n';

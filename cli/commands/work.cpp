@@ -8,6 +8,7 @@
 #include "commands/commands.hpp"
 #include "event_lines.hpp"
 #include "libqueue/metrics_text.hpp"
+#include "libqueue/pauses.hpp"
 #include "metrics_listener.hpp"
 #include "metrics_textfile.hpp"
 #include "options.hpp"
@@ -326,6 +327,12 @@ void run_work(Context& context, const WorkArgs& args) {
     debug(context, 1,
           fmt::format("worker on {} ({}), concurrency {}", driver.name(),
                       fmt::join(options.queues, ","), options.concurrency));
+    // A worker started on a paused queue claims nothing from it: say so before it sits idle.
+    for (const auto& pause : libqueue::paused_queues(driver)) {
+        if (std::find(options.queues.begin(), options.queues.end(), pause.queue) !=
+            options.queues.end())
+            note(context, pause_line(pause) + " (q resume " + pause.queue + ")");
+    }
     libqueue::Metrics metrics;
     libqueue::Worker worker(driver, handlers, options, callbacks, &metrics);
     std::optional<MetricsTextfile> textfile;

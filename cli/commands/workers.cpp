@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "commands/commands.hpp"
+#include "libqueue/pauses.hpp"
 #include "libqueue/registry.hpp"
 #include "libqueue/worker_registry.hpp"
 #include "output.hpp"
@@ -88,6 +89,11 @@ void add_workers_command(CLI::App& app, Context& context) {
         print_table(
             {"WORKER", "QUEUES", "STATE", "RUNNING", "UP", "SEEN", "COMPLETED", "RETRIED", "DEAD"},
             rows, 6);
+        // A worker idle on a paused queue is waiting on purpose: say so next to it.
+        for (const auto& pause : libqueue::paused_queues(driver)) {
+            if (!context.queue_filter() || *context.queue_filter() == pause.queue)
+                print_line(pause_line(pause));
+        }
     });
 }
 

@@ -61,9 +61,11 @@ std::string fmt_control(unsigned char c) {
     return std::string("byte 0x") + hex[c >> 4] + hex[c & 15];
 }
 
+}  // namespace
+
 // Names, queues, unique keys and ids end up in index keys, file names of logs, terminal lines and
 // environment variables: printable UTF-8 of bounded size, the same on every driver.
-void check_label(std::string_view what, std::string_view value) {
+void validate_label(std::string_view what, std::string_view value) {
     if (value.empty())
         throw DataError(std::string(what) + " is empty");
     if (value.size() > max_label_bytes) {
@@ -80,15 +82,13 @@ void check_label(std::string_view what, std::string_view value) {
     }
 }
 
-}  // namespace
-
 void validate_new_job(const NewJob& job) {
-    check_label("job name", job.name);
-    check_label("queue name", job.queue);
+    validate_label("job name", job.name);
+    validate_label("queue name", job.queue);
     if (job.unique_key)
-        check_label("unique key", *job.unique_key);
+        validate_label("unique key", *job.unique_key);
     if (!job.id.empty())
-        check_label("job id", job.id);
+        validate_label("job id", job.id);
     if (job.max_retries < 0)
         throw DataError("max_retries is negative");
     if (job.attempts < 0)

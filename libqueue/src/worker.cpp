@@ -10,6 +10,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "exec/backend_backoff.hpp"
@@ -18,6 +19,7 @@
 #include "exec/completion_writer.hpp"
 #include "exec/periodic_task.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/pauses.hpp"
 #include "libqueue/worker_registry.hpp"
 
 namespace libqueue {
@@ -104,6 +106,8 @@ struct Worker::State {
     std::map<std::string, Clock::time_point> own_retries;
     exec::CompletionWriter* writer = nullptr;
     std::optional<exec::AttemptLogging> logging;  // set by run() when logs are kept
+    std::set<std::string> paused;                 // queues paused now (pauses.hpp)
+    bool pauses_failing = false;                  // the last read of the pauses failed (said once)
 
     State(QueueDriver& d, const JobExecutor& e, WorkerOptions o, WorkerCallbacks c, Metrics* m)
         : driver(d), executor(e), options(std::move(o)), user(std::move(c)), metrics(m) {
@@ -299,6 +303,12 @@ struct Worker::State {
             }
         }
         claiming = true;
+        // A paused queue is skipped; with every queue paused there is nothing to claim.
+        std::vector<std::string> queues;
+        for (const auto& queue : options.queues) {
+            if (!paused.contains(queue))
+                queues.push_back(queue);
+        }
         lock.unlock();
         std::vector<Job> jobs;
         std::optional<std::exception_ptr> error;
@@ -307,10 +317,13 @@ struct Worker::State {
             // without using up an attempt of theirs.
             const std::size_t ahead = limit > free_slots ? limit - free_slots : 0;
             const auto asked = Clock::now();
-            jobs = driver.claim(ClaimRequest{options.queues, worker_id, limit, ahead});
-            if (metrics)
-                metrics->claimed(jobs.size(), std::chrono::duration_cast<std::chrono::microseconds>(
-                                                  Clock::now() - asked));
+            if (!queues.empty()) {
+                jobs = driver.claim(ClaimRequest{queues, worker_id, limit, ahead});
+                if (metrics)
+                    metrics->claimed(jobs.size(),
+                                     std::chrono::duration_cast<std::chrono::microseconds>(
+                                         Clock::now() - asked));
+            }
         } catch (...) {
             error = std::current_exception();
         }
@@ -498,6 +511,29 @@ struct Worker::State {
         }
     }
 
+    // Reads which of our queues are paused; a failed read keeps the last answer.
+    void refresh_pauses() {
+        std::set<std::string> now_paused;
+        try {
+            for (const auto& pause : paused_queues(driver)) now_paused.insert(pause.queue);
+            pauses_failing = false;
+        } catch (const std::exception& e) {
+            if (!pauses_failing)
+                callbacks.on_worker_error(e);
+            pauses_failing = true;
+            return;
+        }
+        std::lock_guard lock(mutex);
+        const bool resumed = std::any_of(paused.begin(), paused.end(), [&](const auto& queue) {
+            return !now_paused.contains(queue);
+        });
+        paused = std::move(now_paused);
+        if (resumed) {
+            next_claim_at = Clock::now();  // claim at once from a queue that is back
+            changed.notify_all();
+        }
+    }
+
     // Logs are kept when the config asks and the driver can keep them (a driver of an
     // application's own may not: it is then run without).
     void start_logging() {
@@ -592,6 +628,9 @@ WorkerSummary Worker::run() {
         s.recover_stale();
     std::optional<exec::PeriodicTask> recovery;
     recovery.emplace(s.options.stale_after / 2, [&s] { s.recover_stale(); });
+    s.refresh_pauses();
+    std::optional<exec::PeriodicTask> pause_watch;
+    pause_watch.emplace(worker_pause_refresh, [&s] { s.refresh_pauses(); });
     s.start_logging();
     std::optional<exec::PeriodicTask> log_pruning;
     if (s.logging)
@@ -627,6 +666,7 @@ WorkerSummary Worker::run() {
     slots.clear();  // joins
     recovery.reset();
     log_pruning.reset();
+    pause_watch.reset();
     if (announcing) {
         announcing.reset();
         s.withdraw();

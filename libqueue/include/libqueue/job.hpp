@@ -65,6 +65,10 @@ struct NewJob {
 // The longest job name, queue name, unique key or id, in bytes, on every driver.
 inline constexpr std::size_t max_label_bytes = 255;
 
+// Throws DataError "<what> is empty" when `value` is empty, longer than max_label_bytes, not
+// UTF-8 or holds a control character: the rule for names, queues, unique keys and ids.
+void validate_label(std::string_view what, std::string_view value);
+
 // Throws DataError when the name, queue, unique key or id is empty, longer than max_label_bytes,
 // not UTF-8 or holds a control character; when the payload is not JSON or nested too deeply; or
 // when max_retries is negative. The message names the field.

@@ -12,6 +12,7 @@
 #include "libqueue/manager.hpp"
 #include "libqueue/metrics.hpp"
 #include "libqueue/metrics_text.hpp"
+#include "libqueue/pauses.hpp"
 #include "libqueue/registry.hpp"
 #include "libqueue/stats.hpp"
 #include "libqueue/text.hpp"
