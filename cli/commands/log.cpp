@@ -79,12 +79,6 @@ class Printer {
         }
     }
 
-    void mark_ended(const AttemptLog& log) {
-        auto& seen = seen_[log.attempt];
-        seen.started_at = log.started_at;
-        seen.ended = true;
-    }
-
   private:
     struct Seen {
         libqueue::TimePoint started_at{};

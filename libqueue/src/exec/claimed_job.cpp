@@ -102,6 +102,15 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
     attempt_log.attempt = job.attempts;
     attempt_log.worker = logging ? logging->worker : "";
     attempt_log.started_at = system_now();
+    // A log that cannot be written costs no outcome: the error is reported and the job goes on.
+    auto store_log = [&](const AttemptLog& log) {
+        try {
+            driver.put_attempt_logs({log});
+        } catch (const std::exception& e) {
+            if (callbacks.on_worker_error)
+                callbacks.on_worker_error(e);
+        }
+    };
     std::optional<OutputCapture> capture;
     if (logging) {
         capture.emplace(logging->max_bytes, started);
@@ -110,12 +119,7 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
             [&] {
                 AttemptLog live = attempt_log;
                 capture->fill(live);
-                try {
-                    driver.put_attempt_logs({live});
-                } catch (const std::exception& e) {
-                    if (callbacks.on_worker_error)
-                        callbacks.on_worker_error(e);
-                }
+                store_log(live);
             },
             logging->publish_every);
     }
@@ -143,17 +147,10 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
         return log;
     };
     // Outcomes other than a batched completion: the log goes first, so that whoever sees the
-    // job move on finds how its attempt ended. A log that cannot be written costs no outcome.
+    // job move on finds how its attempt ended.
     auto write_log = [&](AttemptOutcome how) {
-        auto log = final_log(how);
-        if (!log)
-            return;
-        try {
-            driver.put_attempt_logs({*log});
-        } catch (const std::exception& e) {
-            if (callbacks.on_worker_error)
-                callbacks.on_worker_error(e);
-        }
+        if (auto log = final_log(how))
+            store_log(*log);
     };
     const auto ran_for = std::chrono::duration_cast<Milliseconds>(took);
     if (metrics && !job.unreadable)
