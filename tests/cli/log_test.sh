@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 handler flaky 'echo "try $Q_ATTEMPT"; echo "oops $Q_ATTEMPT" >&2; [ "$Q_ATTEMPT" -ge 2 ]'
 handler slow "echo 'tick 1'; while [ ! -e '$T/release' ]; do sleep 0.05; done; echo 'tick 2'"
-handler fails 'echo "bad luck" >&2; exit 3'
+handler fails "echo 'bad luck' >&2; while [ ! -e '$T/release-fails' ]; do sleep 0.05; done; exit 3"
 handler chatty 'for i in $(seq 1 500); do echo "line $i of the chatty job"; done'
 handler odd 'printf "esc \033[2J bytes \377\376 end\n"; printf "no newline at the end"'
 write_config '"logs": {"max_bytes": 2048}'
@@ -66,11 +66,17 @@ wait "$worker"
 assert_contains "$(cat "$T/follow.out")" "out  tick 2" "and printed the rest"
 assert_contains "$(cat "$T/follow.out")" "attempt 1 completed" "and how the attempt ended"
 
+# A follower that saw attempt 1 running reports that attempt's end, however soon attempt 2 runs.
 id=$(q push fails --max-retries 1)
 "$Q_BIN" work -q --stop-when-empty 2>/dev/null &
 worker=$!
-expect_exit 75 q log --follow "$id"
-assert_contains "$OUT" "err  bad luck" "a failed attempt's output"
+"$Q_BIN" log --follow "$id" >"$T/follow-fails.out" 2>&1 &
+follower=$!
+wait_for grep -q 'bad luck' "$T/follow-fails.out"
+touch "$T/release-fails"
+wait "$follower"
+assert_eq 75 "$?" "--follow exits 75 when the attempt failed and the job will run again"
+assert_contains "$(cat "$T/follow-fails.out")" "err  bad luck" "a failed attempt's output"
 wait "$worker"
 expect_exit 1 q log --follow "$id"
 assert_contains "$OUT" "dead" "a dead job: exit 1"
