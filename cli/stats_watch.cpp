@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <iostream>
 #include <map>
@@ -109,6 +110,68 @@ class Rates {
     std::deque<Sample> samples_;
 };
 
+// Run times over the rate window, by queue, from the histograms every worker keeps in its record
+// (counts since it started): the newest reading of each worker less its oldest in the window.
+class RunTimes {
+  public:
+    void add(SteadyClock::time_point at, libqueue::TimePoint now,
+             const std::vector<libqueue::WorkerRecord>& workers) {
+        for (const auto& w : workers) {
+            auto& readings = by_worker_[w.id];
+            if (readings.empty() && now - w.started_at < rate_window)
+                readings.push_back({at, {}});  // all it ran, it ran in the window
+            readings.push_back({at, w.run_time});
+        }
+        // A worker that is gone (stopped) counts until its last reading leaves the window.
+        for (auto it = by_worker_.begin(); it != by_worker_.end();) {
+            auto& readings = it->second;
+            while (readings.size() > 2 && at - readings[1].at >= rate_window) readings.pop_front();
+            it = at - readings.back().at >= rate_window ? by_worker_.erase(it) : std::next(it);
+        }
+    }
+
+    // The runs of `queue` in the window, on every worker.
+    libqueue::DurationHistogram of(const std::string& queue) const {
+        libqueue::DurationHistogram runs;
+        for (const auto& [id, readings] : by_worker_) {
+            const auto newest = readings.back().run_time.find(queue);
+            if (newest == readings.back().run_time.end())
+                continue;
+            const auto& front = readings.front().run_time;
+            const auto oldest = front.find(queue);
+            const auto delta = newest->second.since(
+                oldest == front.end() ? libqueue::DurationHistogram{} : oldest->second);
+            if (delta)
+                runs.add(*delta);
+        }
+        return runs;
+    }
+
+  private:
+    struct Reading {
+        SteadyClock::time_point at;
+        std::map<std::string, libqueue::DurationHistogram> run_time;
+    };
+    std::map<std::string, std::deque<Reading>> by_worker_;
+};
+
+// A quantile of run time: "-" without runs, ">5m" above the histogram's last bound.
+std::string quantile_text(const libqueue::DurationHistogram& runs, double q) {
+    const auto seconds = runs.quantile(q);
+    if (!seconds)
+        return "-";
+    if (std::isinf(*seconds))
+        return ">" + libqueue::format_duration(libqueue::Milliseconds(
+                         std::int64_t(libqueue::DurationHistogram::bounds.back() * 1000)));
+    if (*seconds < 0.01)
+        return fmt::format("{:.1f}ms", *seconds * 1000);
+    if (*seconds < 1)
+        return fmt::format("{:.0f}ms", *seconds * 1000);
+    if (*seconds < 60)
+        return fmt::format("{:.1f}s", *seconds);
+    return libqueue::format_duration(libqueue::Milliseconds(std::int64_t(*seconds * 1000)));
+}
+
 std::string rate_text(std::optional<double> rate) {
     return rate ? fmt::format("{:.1f}", *rate) : "-";
 }
@@ -141,7 +204,7 @@ void draw_workers(const std::vector<libqueue::WorkerRecord>& workers, libqueue::
 }
 
 void draw_screen(const std::vector<libqueue::QueueStats>& queues,
-                 std::map<std::string, Rates>& rates,
+                 std::map<std::string, Rates>& rates, const RunTimes& run_times,
                  const std::vector<libqueue::WorkerRecord>& workers, const std::string& backend,
                  libqueue::Milliseconds interval, const std::string& error) {
     std::cout << "\033[H\033[2J";
@@ -153,31 +216,37 @@ void draw_screen(const std::vector<libqueue::QueueStats>& queues,
     std::vector<std::vector<std::string>> rows;
     for (const auto& q : queues) {
         const auto& r = rates[q.queue];
+        const auto runs = run_times.of(q.queue);
         rows.push_back({q.queue, std::to_string(q.counts.due), std::to_string(q.counts.delayed),
                         std::to_string(q.counts.processing), std::to_string(q.counts.failed),
-                        rate_text(r.completed()), rate_text(r.dead()), average_run_text(q.totals)});
+                        rate_text(r.completed()), rate_text(r.dead()), quantile_text(runs, 0.5),
+                        quantile_text(runs, 0.95), average_run_text(q.totals)});
     }
     if (rows.empty()) {
         std::cout << "no jobs in any queue\n";
     } else {
-        print_table(
-            {"QUEUE", "DUE", "DELAYED", "RUNNING", "DEAD", "DONE/MIN", "DEAD/MIN", "AVG TIME"},
-            rows, 1);
+        print_table({"QUEUE", "DUE", "DELAYED", "RUNNING", "DEAD", "DONE/MIN", "DEAD/MIN", "P50",
+                     "P95", "AVG TIME"},
+                    rows, 1);
+        std::cout << "(rates, P50 and P95 run time: the last minute; AVG TIME: every run kept)\n";
     }
     draw_workers(workers, libqueue::system_now());
     std::cout << std::flush;
 }
 
 void print_lines(const std::vector<libqueue::QueueStats>& queues,
-                 std::map<std::string, Rates>& rates,
+                 std::map<std::string, Rates>& rates, const RunTimes& run_times,
                  const std::vector<libqueue::WorkerRecord>& workers) {
     const auto clock = local_clock_text(std::chrono::system_clock::now()).substr(0, 8);
     for (const auto& q : queues) {
         const auto& r = rates[q.queue];
+        const auto runs = run_times.of(q.queue);
         std::cout << fmt::format(
-            "{} {} due={} delayed={} running={} dead={} completed/min={} dead/min={}\n", clock,
-            libqueue::valid_utf8(q.queue), q.counts.due, q.counts.delayed, q.counts.processing,
-            q.counts.failed, rate_text(r.completed()), rate_text(r.dead()));
+            "{} {} due={} delayed={} running={} dead={} completed/min={} dead/min={} p50={} "
+            "p95={}\n",
+            clock, libqueue::valid_utf8(q.queue), q.counts.due, q.counts.delayed,
+            q.counts.processing, q.counts.failed, rate_text(r.completed()), rate_text(r.dead()),
+            quantile_text(runs, 0.5), quantile_text(runs, 0.95));
     }
     auto counts = count_by_state(workers);
     std::cout << fmt::format("{} workers working={} idle={} stopping={} lost={}\n", clock,
@@ -201,6 +270,7 @@ void watch_stats(
         keyboard.emplace();
     }
     std::map<std::string, Rates> rates;
+    RunTimes run_times;
     std::vector<libqueue::QueueStats> queues;
     std::vector<libqueue::WorkerRecord> workers;
     bool keys = keyboard && keyboard->active();
@@ -219,6 +289,7 @@ void watch_stats(
                                         [&](const std::string& q) { return w.serves(q); });
                 });
             }
+            run_times.add(at, libqueue::system_now(), workers);
         } catch (const libqueue::Error& e) {
             // A backend that went away is shown and read again; anything else ends the watch.
             if (e.kind() != libqueue::ErrorKind::unavailable &&
@@ -229,9 +300,9 @@ void watch_stats(
                 std::cerr << "q: stats: " << error << '\n';
         }
         if (screen) {
-            draw_screen(queues, rates, workers, driver.name(), interval, error);
+            draw_screen(queues, rates, run_times, workers, driver.name(), interval, error);
         } else {
-            print_lines(queues, rates, workers);
+            print_lines(queues, rates, run_times, workers);
         }
 
         // Wait out the interval, waking for a signal or, on the screen, the q key.

@@ -1,6 +1,7 @@
 #include "libqueue/metrics.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace libqueue {
 
@@ -22,6 +23,72 @@ void DurationHistogram::observe(std::chrono::microseconds took) {
     const auto* bucket = std::lower_bound(bounds.begin(), bounds.end(), seconds);
     if (bucket != bounds.end())
         ++in_bucket[std::size_t(bucket - bounds.begin())];
+}
+
+void DurationHistogram::add(const DurationHistogram& other) {
+    for (std::size_t i = 0; i < in_bucket.size(); ++i) in_bucket[i] += other.in_bucket[i];
+    count += other.count;
+    sum_seconds += other.sum_seconds;
+}
+
+std::optional<DurationHistogram> DurationHistogram::since(const DurationHistogram& earlier) const {
+    DurationHistogram delta;
+    for (std::size_t i = 0; i < in_bucket.size(); ++i) {
+        if (in_bucket[i] < earlier.in_bucket[i])
+            return std::nullopt;
+        delta.in_bucket[i] = in_bucket[i] - earlier.in_bucket[i];
+    }
+    if (count < earlier.count)
+        return std::nullopt;
+    delta.count = count - earlier.count;
+    delta.sum_seconds = std::max(0.0, sum_seconds - earlier.sum_seconds);
+    return delta;
+}
+
+std::optional<double> DurationHistogram::quantile(double q) const {
+    if (count == 0)
+        return std::nullopt;
+    const double rank = q * double(count);
+    double below = 0;  // observations in the buckets before this one
+    for (std::size_t i = 0; i < in_bucket.size(); ++i) {
+        const auto here = double(in_bucket[i]);
+        if (here > 0 && below + here >= rank) {
+            const double lower = i == 0 ? 0.0 : bounds[i - 1];
+            return lower + (bounds[i] - lower) * std::clamp((rank - below) / here, 0.0, 1.0);
+        }
+        below += here;
+    }
+    return std::numeric_limits<double>::infinity();
+}
+
+nlohmann::json DurationHistogram::to_json() const {
+    return {{"buckets", in_bucket}, {"count", count}, {"sum", sum_seconds}};
+}
+
+std::optional<DurationHistogram> DurationHistogram::from_json(const nlohmann::json& json) {
+    if (!json.is_object())
+        return std::nullopt;
+    const auto buckets = json.find("buckets");
+    const auto count = json.find("count");
+    const auto sum = json.find("sum");
+    if (buckets == json.end() || !buckets->is_array() || buckets->size() != bounds.size() ||
+        count == json.end() || !count->is_number_unsigned() || sum == json.end() ||
+        !sum->is_number())
+        return std::nullopt;
+    DurationHistogram h;
+    std::uint64_t in_buckets = 0;
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+        const auto& n = (*buckets)[i];
+        if (!n.is_number_unsigned())
+            return std::nullopt;
+        h.in_bucket[i] = n.get<std::uint64_t>();
+        in_buckets += h.in_bucket[i];
+    }
+    h.count = count->get<std::uint64_t>();
+    h.sum_seconds = sum->get<double>();
+    if (h.count < in_buckets || !(h.sum_seconds >= 0))
+        return std::nullopt;
+    return h;
 }
 
 nlohmann::json MetricsSnapshot::to_json() const {
@@ -52,9 +119,10 @@ void Metrics::claimed(std::uint64_t jobs, std::chrono::microseconds took) {
     data_.claim_time.observe(took);
 }
 
-void Metrics::ran(std::chrono::microseconds took) {
+void Metrics::ran(const std::string& queue, std::chrono::microseconds took) {
     std::lock_guard lock(mutex_);
     data_.run_time.observe(took);
+    data_.run_time_by_queue[queue].observe(took);
 }
 
 void Metrics::started() {

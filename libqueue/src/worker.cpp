@@ -475,6 +475,13 @@ struct Worker::State {
             for (const auto& entry : running) record.running.push_back(entry.job.id);
             record.stopping = stopping;
         }
+        if (metrics) {
+            auto by_queue = metrics->snapshot().run_time_by_queue;
+            for (const auto& queue : options.queues) {
+                if (auto found = by_queue.find(queue); found != by_queue.end())
+                    record.run_time.emplace(queue, found->second);
+            }
+        }
         std::array<char, 256> host{};
         if (gethostname(host.data(), host.size() - 1) == 0)
             record.host = host.data();

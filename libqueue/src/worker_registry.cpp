@@ -34,6 +34,13 @@ std::optional<WorkerRecord> parse_record(const Record& record) {
         w.dead = json.at("dead").get<std::uint64_t>();
         w.running = json.at("running").get<std::vector<std::string>>();
         w.stopping = json.value("stopping", false);
+        if (const auto run_time = json.find("run_time");
+            run_time != json.end() && run_time->is_object()) {
+            for (const auto& [queue, histogram] : run_time->items()) {
+                if (auto h = DurationHistogram::from_json(histogram))
+                    w.run_time.emplace(queue, *h);
+            }
+        }
         w.last_seen = record.updated_at;
         return w;
     } catch (const nlohmann::json::exception&) {
@@ -44,6 +51,8 @@ std::optional<WorkerRecord> parse_record(const Record& record) {
 // What is stored: the record without what the reader works out (id is the key, last_seen the
 // backend's time of the put, lost the reader's verdict).
 nlohmann::json stored_form(const WorkerRecord& w) {
+    auto run_time = nlohmann::json::object();
+    for (const auto& [queue, histogram] : w.run_time) run_time[queue] = histogram.to_json();
     return {
         {"host", w.host},
         {"pid", w.pid},
@@ -56,6 +65,7 @@ nlohmann::json stored_form(const WorkerRecord& w) {
         {"dead", w.dead},
         {"running", w.running},
         {"stopping", w.stopping},
+        {"run_time", std::move(run_time)},
     };
 }
 

@@ -134,9 +134,28 @@ kill -INT "$watcher"
 wait "$watcher"
 assert_eq 0 "$?" "SIGINT ends the watch cleanly"
 line=$(grep -m1 "default due=1 " "$T/watch.out")
-[[ $line =~ ^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\ default\ due=1\ delayed=0\ running=0\ dead=[0-9]+\ completed/min=(-|[0-9.]+)\ dead/min=(-|[0-9.]+)$ ]] &&
+[[ $line =~ ^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\ default\ due=1\ delayed=0\ running=0\ dead=[0-9]+\ completed/min=(-|[0-9.]+)\ dead/min=(-|[0-9.]+)\ p50=-\ p95=-$ ]] &&
     pass || fail "watch line: '$line'"
 assert_eq "" "$(cat "$T/watch.err")" "nothing on stderr"
+# p50/p95: the run times of the last minute, from the records of the workers that ran them (a
+# worker refreshes its record every stale_after/3 here: 1s).
+handler nap 'sleep 0.2'
+write_config '"stale_after": "3s"'
+"$Q_BIN" stats --watch --interval 200ms >"$T/watch.out" 2>"$T/watch.err" &
+watcher=$!
+"$Q_BIN" work -q &
+worker=$!
+for i in 1 2 3 4; do q push nap >/dev/null; done
+wait_for grep -q "default due=0 .* p50=[0-9]" "$T/watch.out"
+kill -TERM "$worker"
+wait "$worker"
+kill -INT "$watcher"
+wait "$watcher"
+line=$(grep "default due=0 .* p50=[0-9]" "$T/watch.out" | tail -1)
+# Four runs of 200ms and a little: p50 in the 100ms..250ms bucket, p95 there or in the next.
+[[ $line =~ \ p50=(1[0-9][0-9]|2[0-4][0-9])ms\ p95=[1-4][0-9][0-9]ms$ ]] &&
+    pass || fail "p50/p95 of four 200ms runs: '$line'"
+write_config
 expect_exit 64 q stats --watch --max-pending 1
 expect_exit 64 q stats --watch --json
 expect_exit 64 q stats --interval 1s
@@ -147,6 +166,7 @@ if command -v script >/dev/null; then
     assert_eq 0 "$CODE" "q quits the view"
     assert_contains "$OUT" $'\033[?1049h' "the alternate screen"
     assert_contains "$OUT" "DONE/MIN" "the table"
+    assert_contains "$OUT" "P95" "with run times"
     assert_contains "$OUT" "no workers" "and the workers (none here)"
     assert_contains "$OUT" $'\033[?1049l' "left again"
 fi

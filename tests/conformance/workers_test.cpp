@@ -23,6 +23,8 @@ libqueue::WorkerRecord record_named(const std::string& id, Milliseconds stale_af
     w.retried = 2;
     w.dead = 1;
     w.running = {"job-1", "job-2"};
+    w.run_time["default"].observe(std::chrono::microseconds(20'000));
+    w.run_time["default"].observe(std::chrono::microseconds(400'000'000));
     return w;
 }
 
@@ -45,6 +47,9 @@ TEST_CASE("an announced worker is listed as it announced itself", "[workers]") {
     CHECK(w.retried == 2);
     CHECK(w.dead == 1);
     CHECK(w.running == std::vector<std::string>{"job-1", "job-2"});
+    REQUIRE(w.run_time.size() == 1);
+    CHECK(w.run_time.at("default").count == 2);
+    CHECK(w.run_time.at("default").in_bucket[4] == 1);  // 10ms..25ms; the other above 5m
     CHECK_FALSE(w.lost);
     CHECK(w.state() == "working");
 

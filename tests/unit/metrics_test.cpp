@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -140,9 +141,9 @@ TEST_CASE("process metrics print cumulative histograms ending in +Inf", "[metric
     using std::chrono::microseconds;
     Metrics metrics;
     metrics.claimed(3, microseconds(700));
-    metrics.ran(microseconds(2'000));
-    metrics.ran(microseconds(90'000'000));
-    metrics.ran(microseconds(500'000'000));
+    metrics.ran("default", microseconds(2'000));
+    metrics.ran("default", microseconds(90'000'000));
+    metrics.ran("default", microseconds(500'000'000));
     const auto text = process_metrics_text(metrics.snapshot(), MetricsFormat::openmetrics);
     CHECK(text.find("q_process_jobs_claimed_total 3\n") != std::string::npos);
     CHECK(text.find("q_process_claim_seconds_bucket{le=\"0.001\"} 1\n") != std::string::npos);
@@ -153,4 +154,59 @@ TEST_CASE("process metrics print cumulative histograms ending in +Inf", "[metric
     CHECK(text.find("q_process_job_run_seconds_bucket{le=\"+Inf\"} 3\n") != std::string::npos);
     CHECK(text.find("q_process_job_run_seconds_count 3\n") != std::string::npos);
     CHECK(text.find("# TYPE q_process_job_run_seconds histogram\n") != std::string::npos);
+}
+
+TEST_CASE("a histogram's quantiles are interpolated within their bucket", "[metrics]") {
+    using std::chrono::microseconds;
+    DurationHistogram h;
+    CHECK_FALSE(h.quantile(0.5));
+    // 10 runs of 20ms (the bucket 10ms..25ms), 10 of 200ms (100ms..250ms).
+    for (int i = 0; i < 10; ++i) h.observe(microseconds(20'000));
+    for (int i = 0; i < 10; ++i) h.observe(microseconds(200'000));
+    CHECK(*h.quantile(0.5) == Approx(0.025));         // the top of the lower bucket
+    CHECK(*h.quantile(0.25) == Approx(0.0175));       // halfway through it
+    CHECK(*h.quantile(0.95) == Approx(0.1 + 0.135));  // 9 of 10 through the upper one
+    h.observe(microseconds(400'000'000));             // above the last bound
+    CHECK(*h.quantile(0.99) == std::numeric_limits<double>::infinity());
+}
+
+TEST_CASE("a histogram read twice gives what was observed in between", "[metrics]") {
+    using std::chrono::microseconds;
+    DurationHistogram h;
+    h.observe(microseconds(500));
+    const auto earlier = h;
+    h.observe(microseconds(3'000'000));
+    h.observe(microseconds(3'000'000));
+    const auto delta = h.since(earlier);
+    REQUIRE(delta);
+    CHECK(delta->count == 2);
+    CHECK(delta->in_bucket[0] == 0);
+    CHECK(*delta->quantile(0.5) == Approx(3.75));  // halfway through 2.5s..5s
+    CHECK_FALSE(earlier.since(h));                 // counts that went down: a restarted worker
+
+    DurationHistogram sum = earlier;
+    sum.add(*delta);
+    CHECK(sum.count == h.count);
+    CHECK(sum.in_bucket == h.in_bucket);
+}
+
+TEST_CASE("a histogram survives its JSON form; anything else is refused", "[metrics]") {
+    using std::chrono::microseconds;
+    DurationHistogram h;
+    h.observe(microseconds(700));
+    h.observe(microseconds(999'000'000));
+    const auto back = DurationHistogram::from_json(nlohmann::json::parse(h.to_json().dump()));
+    REQUIRE(back);
+    CHECK(back->in_bucket == h.in_bucket);
+    CHECK(back->count == 2);
+    CHECK(back->sum_seconds == Approx(h.sum_seconds));
+    CHECK_FALSE(DurationHistogram::from_json(
+        nlohmann::json::parse(R"({"buckets":[1],"count":1,"sum":0})")));
+    CHECK_FALSE(DurationHistogram::from_json(nlohmann::json::parse(R"("text")")));
+    auto fewer = h.to_json();
+    fewer["count"] = 0;  // fewer than its buckets hold
+    CHECK_FALSE(DurationHistogram::from_json(fewer));
+    auto negative = h.to_json();
+    negative["buckets"][0] = -1;
+    CHECK_FALSE(DurationHistogram::from_json(negative));
 }

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "libqueue/time.hpp"
@@ -25,6 +26,19 @@ struct DurationHistogram {
     double sum_seconds = 0;
 
     void observe(std::chrono::microseconds took);
+    // Adds another's observations (one queue's runs on many workers).
+    void add(const DurationHistogram& other);
+    // What was observed since `earlier`, a reading of the same histogram; nullopt when earlier
+    // is not one (its counts are higher: the worker started again).
+    std::optional<DurationHistogram> since(const DurationHistogram& earlier) const;
+    // The q-quantile (0 < q < 1) in seconds, interpolated within its bucket as Prometheus's
+    // histogram_quantile does; nullopt with no observations, +infinity when it lies above the
+    // last bound.
+    std::optional<double> quantile(double q) const;
+    // The bucket counts and count, for a record another process reads back (from_json).
+    nlohmann::json to_json() const;
+    // nullopt for anything that is not what to_json wrote.
+    static std::optional<DurationHistogram> from_json(const nlohmann::json& json);
 };
 
 struct MetricsSnapshot {
@@ -43,6 +57,7 @@ struct MetricsSnapshot {
     std::uint64_t total_claimed = 0;  // jobs this process claimed
     DurationHistogram claim_time;     // each claim at the backend, however many jobs it took
     DurationHistogram run_time;       // each attempt's handler, whatever its outcome
+    std::map<std::string, DurationHistogram> run_time_by_queue;  // the same, by the job's queue
 
     // The Dart queue system's keys: total_queued, ..., completed_by_type, failed_by_type,
     // queued_by_type.
@@ -54,7 +69,8 @@ class Metrics {
     void queued(const std::string& name, std::uint64_t count = 1);
     void claimed(std::uint64_t jobs, std::chrono::microseconds took);
     void started();
-    void ran(std::chrono::microseconds took);  // a handler returned, before its outcome is stored
+    // A handler returned, before its outcome is stored.
+    void ran(const std::string& queue, std::chrono::microseconds took);
     void completed(const std::string& name, Milliseconds ran_for);
     void retried(const std::string& name);
     void dead(const std::string& name);

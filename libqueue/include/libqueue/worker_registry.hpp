@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "libqueue/driver.hpp"
+#include "libqueue/metrics.hpp"
 #include "libqueue/time.hpp"
 
 namespace libqueue {
@@ -27,6 +29,9 @@ struct WorkerRecord {
     std::uint64_t dead = 0;
     std::vector<std::string> running;  // ids of the jobs it runs now
     bool stopping = false;             // finishing its running jobs, claiming no more
+    // How long its handlers ran since it started, by queue: readers take two readings apart
+    // for the run times of a recent window (q stats --watch).
+    std::map<std::string, DurationHistogram> run_time;
 
     // Read back from the backend:
     TimePoint last_seen;  // the backend's clock at its last refresh
