@@ -8,11 +8,15 @@
 
 namespace q {
 
+class Progress;
+
 // Reads every line of FILE (or stdin for "-") as {"name", "payload"?, "queue"?, "delay"?,
 // "max_retries"?, "unique_key"?}; blank lines are skipped. Every line is checked before any is
-// returned: the first bad one throws DataError "batch line N: why".
+// returned: the first bad one throws DataError "batch line N: why". `progress` (optional) counts
+// the lines.
 std::vector<libqueue::NewJob> read_batch(const std::string& source,
-                                         const std::string& default_queue);
+                                         const std::string& default_queue,
+                                         Progress* progress = nullptr);
 
 // The text without leading and trailing whitespace ("  {..}\n" -> "{..}").
 std::string trimmed(const std::string& text);

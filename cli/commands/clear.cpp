@@ -6,6 +6,7 @@
 #include "commands/commands.hpp"
 #include "known_queues.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 #include "queue_argument.hpp"
 
 namespace q {
@@ -63,7 +64,10 @@ void add_clear_command(CLI::App& app, Context& context) {
             context.exit_code = 1;
             return;
         }
-        const auto deleted = driver.clear(queue);
+        const auto deleted = [&] {
+            WaitLine clearing(context, fmt::format("clearing queue {}", queue));
+            return driver.clear(queue);
+        }();
         if (context.json()) {
             emit_json({{"queue", queue}, {"deleted", deleted}});
         } else {

@@ -11,6 +11,7 @@
 #include "libqueue/json_limits.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 
 namespace q {
 
@@ -181,7 +182,11 @@ void run_push(Context& context, const PushArgs& args) {
             throw libqueue::UsageError(
                 "--batch takes every job from its lines: no NAME, PAYLOAD or job options");
         }
-        auto jobs = read_batch(args.batch, context.queue());
+        std::vector<libqueue::NewJob> jobs;
+        {
+            Progress reading(context, "read", std::nullopt, "lines");
+            jobs = read_batch(args.batch, context.queue(), &reading);
+        }
         if (jobs.empty()) {
             note(context, "batch is empty: nothing pushed");
             return;
@@ -195,7 +200,11 @@ void run_push(Context& context, const PushArgs& args) {
         warn_unknown_names(context, jobs);
         // One call: the driver stores all or none, whatever it does inside to keep statements
         // small.
-        auto results = context.driver().push_batch(jobs);
+        std::vector<libqueue::PushResult> results;
+        {
+            WaitLine storing(context, fmt::format("storing {} jobs (all or nothing)", jobs.size()));
+            results = context.driver().push_batch(jobs);
+        }
         for (const auto& result : results)
             print_result(context, libqueue::Dispatched::stored(result));
         debug(context, 1, fmt::format("pushed {} jobs", results.size()));

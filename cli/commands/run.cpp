@@ -13,6 +13,7 @@
 #include "event_lines.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 #include "signals.hpp"
 
 namespace q {
@@ -58,11 +59,16 @@ constexpr const char* footer =
 // Worker callbacks arrive from several threads: one lock keeps lines whole and counts right.
 class RunReport {
   public:
-    explicit RunReport(const Context& context) : context_(context) {}
+    // jobs: how many the batch holds, for the progress line.
+    RunReport(const Context& context, std::size_t jobs) : context_(context) {
+        progress_.emplace(context, "finished", jobs);
+    }
 
     void completed(const libqueue::Job& job, libqueue::Milliseconds ran_for) {
         std::lock_guard lock(mutex_);
         ++completed_;
+        if (progress_)
+            progress_->advance(1);
         event(job, "completed", {{"duration_ms", ran_for.count()}}, Tone::good,
               fmt::format("{} {} in {}", job.id, job.name, libqueue::format_duration(ran_for)));
     }
@@ -81,6 +87,8 @@ class RunReport {
     }
     void dead(const libqueue::Job& job, const libqueue::Outcome& outcome) {
         std::lock_guard lock(mutex_);
+        if (progress_)
+            progress_->advance(1);
         dead_.push_back({{"id", job.id},
                          {"name", job.name},
                          {"error", outcome.error},
@@ -92,13 +100,14 @@ class RunReport {
     }
     void worker_error(const std::exception& e) {
         std::lock_guard lock(mutex_);
-        std::cerr << "q: run: " << e.what() << '\n';
+        say(std::string("q: run: ") + e.what());
     }
 
     bool any_dead() const { return !dead_.empty(); }
 
     void summary(std::size_t jobs, libqueue::Milliseconds elapsed, bool interrupted) {
         std::lock_guard lock(mutex_);
+        progress_.reset();  // erased before the summary takes its place
         if (context_.json()) {
             emit_json({{"event", "summary"},
                        {"jobs", jobs},
@@ -131,6 +140,15 @@ class RunReport {
         return outcome.exit_status ? nlohmann::json(*outcome.exit_status) : nlohmann::json();
     }
 
+    // A line on stderr, above the progress line while there is one.
+    void say(const std::string& line) {
+        if (progress_) {
+            progress_->print_above(line);
+        } else {
+            std::cerr << line << '\n';
+        }
+    }
+
     // name is also the word the human line starts with (after the time).
     void event(const libqueue::Job& job, const char* name, nlohmann::json extra, Tone tone,
                const std::string& rest) {
@@ -143,7 +161,7 @@ class RunReport {
             emit_json(line);
         }
         if (!context_.quiet())
-            std::cerr << event_line(when, tone, name, rest, stderr_wants_colour()) << '\n';
+            say(event_line(when, tone, name, rest, stderr_wants_colour()));
     }
 
     const Context& context_;
@@ -151,6 +169,7 @@ class RunReport {
     std::size_t completed_ = 0;
     std::size_t retries_ = 0;
     std::vector<nlohmann::json> dead_;
+    std::optional<Progress> progress_;  // "finished 12 of 40 (30%) ..." below the event lines
 };
 
 // Jobs still to finish: pending (due or waiting out a backoff) or processing.
@@ -218,7 +237,7 @@ void run_batch(Context& context, const RunArgs& args) {
     // job's output would only grow its memory with the batch.
     options.logs.enabled = false;
 
-    RunReport report(context);
+    RunReport report(context, jobs.size());
     libqueue::WorkerCallbacks callbacks;
     callbacks.on_job_complete = [&](const libqueue::Job& job, libqueue::Milliseconds ran_for) {
         report.completed(job, ran_for);

@@ -169,4 +169,32 @@ expect_exit 0 q dlq list
 expect_exit 0 bash -c "'$Q_BIN' work --stop-when-empty; '$Q_BIN' dlq retry --all"
 assert_not_contains "$ERR" "q: retried" "no progress line off a terminal"
 
+# push --batch: its lines counted while read, then a ticking line while the store, all or
+# nothing, takes long (here: another program holds the database's write lock for a second).
+printf '{"name": "dies"}\n{"name": "dies"}\n' >"$T/two.ndjson"
+hold_write_lock() {
+    (echo "BEGIN IMMEDIATE;"; sleep 1.5; echo "COMMIT;") | sqlite3 "$T/queue.db" &
+    sleep 0.3
+}
+hold_write_lock
+run script -qec "'$Q_BIN' push --batch '$T/two.ndjson'" /dev/null
+assert_contains "$OUT" $'\rq: read 1 lines' "the batch's lines counted as they are read"
+assert_contains "$OUT" $'\rq: storing 2 jobs (all or nothing), ' "a ticking line while they are stored"
+wait
+hold_write_lock
+run script -qec "'$Q_BIN' clear --yes default" /dev/null
+assert_contains "$OUT" $'\rq: clearing queue default, ' "q clear's ticking line"
+assert_contains "$OUT" "jobs from queue default" "then its result"
+wait
+hold_write_lock
+expect_exit 0 q push --batch "$T/two.ndjson"
+assert_eq "" "$ERR" "no progress lines off a terminal"
+wait
+expect_exit 0 q clear --yes default
+assert_eq "" "$ERR" "nor for q clear"
+# q run: how many of the batch finished, below its event lines.
+run script -qec "'$Q_BIN' run --batch '$T/two.ndjson'" /dev/null
+assert_contains "$OUT" $'\rq: finished 1 of 2 (50%)' "q run's progress"
+assert_contains "$OUT" "q: run: 2 jobs in" "then its summary"
+
 finish
