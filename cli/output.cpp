@@ -3,9 +3,11 @@
 #include "attempt_output.hpp"
 
 #include <fmt/format.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <iostream>
@@ -263,6 +265,16 @@ bool confirm(const std::string& question, bool assume_yes, const std::string& wh
 std::string pause_line(const libqueue::Pause& pause) {
     return fmt::format("paused: {} since {} by {}{}", pause.queue, format_time(pause.since),
                        pause.by, pause.until ? " until " + format_time(pause.until) : "");
+}
+
+std::string operator_name() {
+    std::string user = "?";
+    if (const passwd* entry = ::getpwuid(::geteuid()); entry != nullptr && entry->pw_name)
+        user = entry->pw_name;
+    std::array<char, 256> host{};
+    if (::gethostname(host.data(), host.size() - 1) != 0)
+        return user;
+    return user + "@" + host.data();
 }
 
 }  // namespace q

@@ -68,6 +68,8 @@ std::string pause_line(const libqueue::Pause& pause);
 
 bool stdin_is_tty();
 bool stderr_is_tty();
+// user@host: who asks (a pause, a cancel), for whoever finds what they did.
+std::string operator_name();
 
 // Asks "<question> [y/N] " on the terminal and returns the answer. With assume_yes (--yes)
 // returns true without asking. Without a terminal on stdin, throws UsageError

@@ -1,9 +1,6 @@
 // q pause: stop workers on every host from claiming a queue's jobs, until q resume (or --for).
 #include <fmt/format.h>
-#include <pwd.h>
-#include <unistd.h>
 
-#include <array>
 #include <memory>
 
 #include "commands/commands.hpp"
@@ -21,17 +18,6 @@ struct PauseArgs {
     std::string queue;
     std::string length;
 };
-
-// user@host: who paused the queue, for whoever finds it paused.
-std::string who() {
-    std::string user = "?";
-    if (const passwd* entry = ::getpwuid(::geteuid()); entry != nullptr && entry->pw_name)
-        user = entry->pw_name;
-    std::array<char, 256> host{};
-    if (::gethostname(host.data(), host.size() - 1) != 0)
-        return user;
-    return user + "@" + host.data();
-}
 
 }  // namespace
 
@@ -68,7 +54,7 @@ void add_pause_command(CLI::App& app, Context& context) {
         if (!args->length.empty())
             length = parse_duration_option("--for", args->length);
         auto& driver = context.driver();
-        libqueue::pause_queue(driver, queue, length, who());
+        libqueue::pause_queue(driver, queue, length, operator_name());
         std::optional<libqueue::Pause> pause;
         for (const auto& p : libqueue::paused_queues(driver)) {
             if (p.queue == queue)

@@ -145,6 +145,14 @@ std::vector<Record> QueueDriver::records(const std::string&) {
     no_records(*this);
 }
 
+std::vector<Record> records_if_kept(QueueDriver& driver, const std::string& kind) {
+    try {
+        return driver.records(kind);
+    } catch (const UsageError&) {
+        return {};
+    }
+}
+
 std::uint64_t QueueDriver::remove_records(const std::string&, const std::vector<std::string>&) {
     no_records(*this);
 }

@@ -35,12 +35,7 @@ bool resume_queue(QueueDriver& driver, const std::string& queue) {
 }
 
 std::vector<Pause> paused_queues(QueueDriver& driver) {
-    std::vector<Record> records;
-    try {
-        records = driver.records(kind);
-    } catch (const UsageError&) {
-        return {};
-    }
+    const auto records = records_if_kept(driver, kind);
     const auto now = driver.now();
     std::vector<Pause> out;
     std::vector<std::string> ended;

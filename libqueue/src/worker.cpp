@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,6 +20,7 @@
 #include "exec/claimed_job.hpp"
 #include "exec/completion_writer.hpp"
 #include "exec/periodic_task.hpp"
+#include "libqueue/cancels.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/pauses.hpp"
 #include "libqueue/worker_registry.hpp"
@@ -67,6 +70,10 @@ struct Worker::State {
         Job job;
         std::stop_source stop;
         std::uint64_t kept = 0;  // the ClaimKeeper entry
+        // Set (before `stop` is requested) when an operator cancels it; shared with the slot that
+        // runs it.
+        std::unique_ptr<std::atomic<exec::CancelMode>> cancel =
+            std::make_unique<std::atomic<exec::CancelMode>>(exec::CancelMode::none);
     };
 
     QueueDriver& driver;
@@ -353,7 +360,7 @@ struct Worker::State {
             return;
         }
         for (auto& job : jobs) {
-            Running entry{std::move(job), {}, 0};
+            Running entry{std::move(job), {}, 0};  // not cancelled
             entry.kept =
                 current_keeper->add(driver, Claim{entry.job.id, entry.job.reserved_by.value_or("")},
                                     heartbeat_interval(), entry.stop, callbacks.on_worker_error);
@@ -395,7 +402,7 @@ struct Worker::State {
         try {
             exec::run_claimed_job(driver, executor, entry->job, options.retry, callbacks, metrics,
                                   entry->stop.get_token(), complete_later,
-                                  logging ? &*logging : nullptr);
+                                  logging ? &*logging : nullptr, entry->cancel.get());
         } catch (const std::exception& e) {
             callbacks.on_worker_error(e);
         } catch (...) {
@@ -515,6 +522,52 @@ struct Worker::State {
             (void)list_workers(driver);
         } catch (const std::exception&) {
             // Housekeeping only: the announce that follows reports a failing backend.
+        }
+    }
+
+    // Carries out the operators' cancel requests (cancels.hpp) for the claims this worker holds:
+    // read only while it holds any, so an idle worker costs the backend nothing for them.
+    void check_cancels() {
+        {
+            std::lock_guard lock(mutex);
+            if (running.empty() && ready.empty())
+                return;
+        }
+        std::vector<CancelRequest> requests;
+        try {
+            requests = cancel_requests(driver);
+        } catch (const std::exception&) {
+            return;  // the next read tries again; a failing backend is reported by the claims
+        }
+        std::erase_if(requests, [](const CancelRequest& r) { return r.taken; });
+        if (requests.empty())
+            return;
+        std::vector<std::pair<CancelRequest, std::stop_source>> to_stop;
+        {
+            std::lock_guard lock(mutex);
+            auto match = [&](Running& entry) {
+                for (const auto& request : requests) {
+                    if (request.job_id != entry.job.id ||
+                        request.token != entry.job.reserved_by.value_or("") ||
+                        entry.cancel->load() != exec::CancelMode::none)
+                        continue;
+                    entry.cancel->store(request.retry ? exec::CancelMode::retry
+                                                      : exec::CancelMode::dead);
+                    to_stop.emplace_back(request, entry.stop);
+                }
+            };
+            for (auto& entry : running) match(entry);
+            for (auto& entry : ready) match(entry);
+        }
+        for (auto& [request, stop] : to_stop) {
+            // Marked before the job stops, so the asker never sees the claim end unmarked.
+            request.taken = true;
+            try {
+                request_cancel(driver, request);
+            } catch (const std::exception& e) {
+                callbacks.on_worker_error(e);
+            }
+            stop.request_stop();  // the command runner: SIGTERM, SIGKILL after its grace
         }
     }
 
@@ -638,6 +691,8 @@ WorkerSummary Worker::run() {
     s.refresh_pauses();
     std::optional<exec::PeriodicTask> pause_watch;
     pause_watch.emplace(worker_pause_refresh, [&s] { s.refresh_pauses(); });
+    std::optional<exec::PeriodicTask> cancel_watch;
+    cancel_watch.emplace(worker_cancel_refresh, [&s] { s.check_cancels(); });
     s.start_logging();
     std::optional<exec::PeriodicTask> log_pruning;
     if (s.logging)

@@ -55,7 +55,7 @@ assert_eq failed "$(json_str "$j" status)" "cancelled is failed"
 assert_eq cancelled "$(json_str "$j" last_error)" "last_error cancelled"
 expect_exit 65 q cancel "$id"
 assert_one_line "$ERR" "cancel twice"
-assert_contains "$ERR" "is dead: only pending jobs can be cancelled" "says why"
+assert_contains "$ERR" "is dead: only pending and running jobs can be cancelled" "says why"
 expect_exit 66 q cancel 01J00000000000000000000000
 assert_contains "$ERR" "no job '01J00000000000000000000000'" "unknown id"
 

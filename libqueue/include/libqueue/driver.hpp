@@ -252,4 +252,8 @@ class QueueDriver {
     virtual PushResult store_one(const NewJob& job) { return store_batch({job}).front(); }
 };
 
+// driver.records(kind), or none for a driver that keeps no records (sync): for readers of
+// records that are optional (pauses, cancel requests).
+std::vector<Record> records_if_kept(QueueDriver& driver, const std::string& kind);
+
 }  // namespace libqueue

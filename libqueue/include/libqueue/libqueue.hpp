@@ -2,6 +2,7 @@
 #pragma once
 
 #include "libqueue/backoff.hpp"
+#include "libqueue/cancels.hpp"
 #include "libqueue/config.hpp"
 #include "libqueue/driver.hpp"
 #include "libqueue/duration.hpp"

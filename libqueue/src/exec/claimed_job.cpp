@@ -10,6 +10,7 @@
 #include "exec/claimed_job.hpp"
 #include "exec/output_capture.hpp"
 #include "libqueue/backoff.hpp"
+#include "libqueue/cancels.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/text.hpp"
 #include "libqueue/worker.hpp"
@@ -91,7 +92,8 @@ Outcome run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const 
 Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, const Job& job,
                               const RetrySettings& retry, const WorkerCallbacks& callbacks,
                               Metrics* metrics, std::stop_token stop,
-                              const CompleteLater& complete_later, const AttemptLogging* logging) {
+                              const CompleteLater& complete_later, const AttemptLogging* logging,
+                              const std::atomic<CancelMode>* cancel) {
     if (metrics)
         metrics->started();
     if (callbacks.on_job_start)
@@ -132,6 +134,14 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
     }();
     // The error text is the handler's (its stderr, its exception): any bytes at all.
     outcome.error = valid_utf8(outcome.error);
+    // An operator's cancel decides how a stopped attempt ends; one that completed anyway did its
+    // work, and says so.
+    const CancelMode cancelled = cancel != nullptr ? cancel->load() : CancelMode::none;
+    if (cancelled != CancelMode::none && outcome.kind != Outcome::Kind::success) {
+        outcome = cancelled == CancelMode::retry
+                      ? Outcome::failure(cancelled_by_operator, outcome.exit_status)
+                      : Outcome::bad_data(cancelled_by_operator, outcome.exit_status);
+    }
     const auto took = Clock::now() - started;
     // The attempt's log as it ended, or nullopt when none is kept.
     auto final_log = [&](AttemptOutcome how) -> std::optional<AttemptLog> {
@@ -188,8 +198,11 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
                 callbacks.on_job_complete(job, ran_for);
             break;
         case Outcome::Kind::failure:
-            if (has_attempts_left(job)) {
-                const Milliseconds delay = backoff_delay(retry, std::max(job.attempts, 1));
+            if (cancelled == CancelMode::retry || has_attempts_left(job)) {
+                // A retry the operator asked for runs again at once, attempts left or not.
+                const Milliseconds delay = cancelled == CancelMode::retry
+                                               ? Milliseconds{0}
+                                               : backoff_delay(retry, std::max(job.attempts, 1));
                 write_log(AttemptOutcome::retried);
                 recorded = record([&] { return driver.release(claim, delay, outcome.error); },
                                   callbacks, stop);
