@@ -10,7 +10,6 @@
 #include "libqueue/import.hpp"
 #include "libqueue/json_limits.hpp"
 #include "options.hpp"
-#include "progress.hpp"
 
 namespace q {
 
@@ -68,14 +67,15 @@ libqueue::NewJob job_from_line(const nlohmann::json& line, const std::string& de
 }  // namespace
 
 std::vector<libqueue::NewJob> read_batch(const std::string& source,
-                                         const std::string& default_queue, Progress* progress) {
+                                         const std::string& default_queue,
+                                         const std::function<void()>& on_line) {
     std::vector<libqueue::NewJob> jobs;
     std::istringstream in(read_input(source));
     std::size_t number = 0;
     for (std::string line; std::getline(in, line);) {
         ++number;
-        if (progress != nullptr)
-            progress->advance(1);
+        if (on_line)
+            on_line();
         if (trimmed(line).empty())
             continue;  // a trailing blank line is not a job
         try {

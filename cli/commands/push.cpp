@@ -185,7 +185,7 @@ void run_push(Context& context, const PushArgs& args) {
         std::vector<libqueue::NewJob> jobs;
         {
             Progress reading(context, "read", std::nullopt, "lines");
-            jobs = read_batch(args.batch, context.queue(), &reading);
+            jobs = read_batch(args.batch, context.queue(), [&reading] { reading.advance(1); });
         }
         if (jobs.empty()) {
             note(context, "batch is empty: nothing pushed");
