@@ -152,8 +152,9 @@ wait "$worker"
 kill -INT "$watcher"
 wait "$watcher"
 line=$(grep "default due=0 .* p50=[0-9]" "$T/watch.out" | tail -1)
-# Four runs of 200ms and a little: p50 in the 100ms..250ms bucket, p95 there or in the next.
-[[ $line =~ \ p50=(1[0-9][0-9]|2[0-4][0-9])ms\ p95=[1-4][0-9][0-9]ms$ ]] &&
+# Four runs of 200ms and the cost of starting a handler (much more under sanitizers): both
+# between 100ms and 3s, never the "-" of no runs nor a figure of another order.
+[[ $line =~ \ p50=([1-9][0-9][0-9]ms|[12]\.[0-9]s)\ p95=([1-9][0-9][0-9]ms|[12]\.[0-9]s)$ ]] &&
     pass || fail "p50/p95 of four 200ms runs: '$line'"
 write_config
 expect_exit 64 q stats --watch --max-pending 1
