@@ -33,13 +33,14 @@ struct Requested {
 
 constexpr std::chrono::milliseconds poll_every{100};
 
+// status: the job's status word now, empty when it is gone.
 void say(Context& context, const std::string& id, bool cancelled, const char* was,
-         const std::optional<Job>& now, const std::string& text) {
+         const std::string& status, const std::string& text) {
     if (context.json()) {
         emit_json({{"id", id},
                    {"cancelled", cancelled},
                    {"was", was},
-                   {"status", now ? nlohmann::json(status_word(now->status)) : nlohmann::json()}});
+                   {"status", status.empty() ? nlohmann::json() : nlohmann::json(status)}});
     } else {
         print_line(text);
     }
@@ -56,14 +57,15 @@ bool report_ended(Context& context, const Requested& r, const std::optional<Job>
     const bool completed_anyway =
         now ? now->status == Status::completed && now->attempts == r.job.attempts
             : !(request && request->retry);
+    const std::string status = now ? status_word(now->status) : "";
     if (taken && !completed_anyway) {
-        say(context, r.job.id, true, "running", now,
+        say(context, r.job.id, true, "running", status,
             fmt::format("cancelled {} (stopped while running; {})", r.job.id,
                         now->status == Status::failed ? "now dead" : "put back to run again"));
         return true;
     }
     const std::string state = now ? status_word(now->status) : "completed and deleted";
-    say(context, r.job.id, false, "running", now,
+    say(context, r.job.id, false, "running", status,
         fmt::format("{}: finished before it could be stopped ({})", r.job.id, state));
     return false;
 }
@@ -88,7 +90,11 @@ void run_cancel(Context& context, const CancelArgs& args) {
     auto request = [&](const Job& job) {
         const auto token = job.reserved_by.value_or("");
         try {
-            libqueue::request_cancel(driver, {job.id, token, args.retry, operator_name(), {}});
+            // Asked again (after a timeout): a request its worker already took stays as it is,
+            // so that its mark tells this q how the job ended.
+            const auto earlier = libqueue::cancel_request(driver, job.id);
+            if (!(earlier && earlier->token == token && earlier->taken))
+                libqueue::request_cancel(driver, {job.id, token, args.retry, operator_name(), {}});
         } catch (const libqueue::UsageError&) {
             throw libqueue::UsageError(fmt::format(
                 "cancel: the {} driver keeps no requests: a running job cannot be cancelled",
@@ -102,7 +108,8 @@ void run_cancel(Context& context, const CancelArgs& args) {
             continue;
         }
         if (driver.cancel(job.id)) {
-            say(context, job.id, true, "pending", driver.find(job.id), "cancelled " + job.id);
+            say(context, job.id, true, "pending", status_word(Status::failed),
+                "cancelled " + job.id);
             continue;
         }
         // A worker claimed it since it was read: it runs now, so stop it there.
@@ -118,7 +125,7 @@ void run_cancel(Context& context, const CancelArgs& args) {
         return;
     if (timeout.count() == 0) {
         for (const auto& r : requested) {
-            say(context, r.job.id, false, "running", r.job,
+            say(context, r.job.id, false, "running", status_word(r.job.status),
                 fmt::format("{}: its worker was asked to stop it", r.job.id));
         }
         return;
