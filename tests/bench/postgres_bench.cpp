@@ -344,7 +344,8 @@ int main(int argc, char** argv) {
     for (const char* suffix : {"_push", "_work", "_latency", "_drain", "_big"}) {
         auto t = table_prefix + suffix;
         sql("DROP TABLE IF EXISTS \"" + t + "\", \"" + t + "_q_unique\", \"" + t +
-            "_q_totals\", \"" + t + "_q_records\", \"" + t + "_q_logs\", \"" + t + "_q_meta\"");
+            "_q_totals\", \"" + t + "_q_records\", \"" + t + "_q_logs\", \"" + t +
+            "_q_log_groups\", \"" + t + "_q_meta\"");
     }
     return 0;
 }

@@ -157,6 +157,64 @@ TEST_CASE("a batch of completions writes the logs of those that applied", "[atte
     CHECK(d.attempt_logs(second.id).empty());
 }
 
+TEST_CASE("a completion's log replaces the attempt's live one and outlives its job",
+          "[attempt-logs]") {
+    DriverFixture f;
+    auto& d = f.driver();
+    push(d, a_job("quiet"));
+    push(d, a_job("loud"));
+    const Job quiet = claim_one(d);
+    const Job loud = claim_one(d);
+    auto live = log_of(quiet.id, 1, AttemptOutcome::running);
+    live.ended_at.reset();
+    d.put_attempt_logs({live});
+
+    auto quiet_log = log_of(quiet.id, 1, AttemptOutcome::completed);
+    quiet_log.lines.clear();
+    auto loud_log = log_of(loud.id, 1, AttemptOutcome::completed);
+    loud_log.lines.assign(100, {OutputLine::Stream::out, 1ms, std::string(80, 'x')});
+    std::vector<libqueue::Completion> batch;
+    batch.emplace_back(claim_of(quiet), 5ms, quiet_log);
+    batch.emplace_back(claim_of(loud), 5ms, loud_log);
+    REQUIRE(d.complete_batch(batch) == std::vector<bool>{true, true});
+
+    const auto check_logs = [&] {
+        auto logs = d.attempt_logs(quiet.id);
+        REQUIRE(logs.size() == 1);
+        CHECK(logs[0].outcome == AttemptOutcome::completed);
+        CHECK(logs[0].lines.empty());
+        CHECK(logs[0].ended_at == quiet_log.ended_at);
+        CHECK(logs[0].worker == "host:1:W");
+        logs = d.attempt_logs(loud.id);
+        REQUIRE(logs.size() == 1);
+        CHECK(logs[0].lines.size() == 100);
+    };
+    check_logs();
+    std::this_thread::sleep_for(50ms);
+    REQUIRE(d.prune(0ms, 0, {}) == 2);
+    REQUIRE_FALSE(d.find(quiet.id));
+    check_logs();
+    CHECK(d.attempt_logs("no-such-job").empty());
+}
+
+TEST_CASE("pruning logs counts each log of a batch of completions", "[attempt-logs]") {
+    DriverFixture f;
+    auto& d = f.driver();
+    std::vector<libqueue::Completion> batch;
+    for (const char* name : {"a", "b", "c"}) {
+        push(d, a_job(name));
+        const Job job = claim_one(d);
+        auto log = log_of(job.id, 1, AttemptOutcome::completed);
+        log.lines.clear();
+        batch.emplace_back(claim_of(job), 5ms, log);
+    }
+    REQUIRE(d.complete_batch(batch) == std::vector<bool>{true, true, true});
+    CHECK(d.prune_attempt_logs(1h) == 0);
+    std::this_thread::sleep_for(1200ms);
+    CHECK(d.prune_attempt_logs(600ms) == 3);
+    for (const auto& c : batch) CHECK(d.attempt_logs(c.claim.id).empty());
+}
+
 TEST_CASE("logs last written before the cutoff are pruned", "[attempt-logs]") {
     DriverFixture f;
     auto& d = f.driver();

@@ -103,8 +103,8 @@ Backend::~Backend() {
     memory_.reset();
     try {
         if (name_ == "postgres") {
-            for (const char* part :
-                 {"", "_q_unique", "_q_totals", "_q_records", "_q_logs", "_q_meta"}) {
+            for (const char* part : {"", "_q_unique", "_q_totals", "_q_records", "_q_logs",
+                                     "_q_log_groups", "_q_meta"}) {
                 postgres_exec("DROP TABLE IF EXISTS \"" + suffix_ + part + "\"");
             }
         } else if (name_ == "redis") {

@@ -80,7 +80,16 @@ class FileDriver final : public QueueDriver {
 
     // One locked read-modify-write of the file (one rewrite, one fsync) for the whole batch.
     std::vector<bool> complete_batch(const std::vector<Completion>& completions) override {
-        auto applied = change(
+        // The logs are appended under the same lock, right after the save, and made before
+        // it: a lock of their own made every batch wait behind another process's rewrite and
+        // fsync once more, which cost a no-op drain a fifth of its throughput.
+        const auto at = system_now();
+        std::vector<std::string> lines(completions.size());
+        for (std::size_t i = 0; i < completions.size(); ++i) {
+            if (completions[i].log)
+                lines[i] = log_line(*completions[i].log, at);
+        }
+        return change(
             [&](QueueFile& file, TimePoint now) {
                 std::vector<bool> applied;
                 for (const auto& c : completions) {
@@ -90,15 +99,16 @@ class FileDriver final : public QueueDriver {
                     forget_old_completions(file, now);
                 return applied;
             },
-            any_true);
-        std::vector<AttemptLog> logs;
-        for (std::size_t i = 0; i < completions.size(); ++i) {
-            if (applied[i] && completions[i].log)
-                logs.push_back(*completions[i].log);
-        }
-        if (!logs.empty())
-            put_attempt_logs(logs);
-        return applied;
+            any_true, Growth::allowed,
+            [&](const std::vector<bool>& applied) {
+                std::string text;
+                for (std::size_t i = 0; i < completions.size(); ++i) {
+                    if (applied[i])
+                        text += lines[i];
+                }
+                if (!text.empty())
+                    append_log_lines(text);
+            });
     }
 
     bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
@@ -177,17 +187,24 @@ class FileDriver final : public QueueDriver {
     // independent of how many logs are kept; a torn last line (a crash mid-append) is skipped;
     // prune_attempt_logs rewrites the file atomically with only the lines it keeps.
     void put_attempt_logs(const std::vector<AttemptLog>& logs) override {
+        const auto at = system_now();
         std::string text;
-        const auto at = std::int64_t(system_now().time_since_epoch().count());
-        for (const auto& log : logs) {
-            text += nlohmann::json{{"job", log.job_id},
-                                   {"attempt", log.attempt},
-                                   {"at", at},
-                                   {"body", attempt_log_body(log)}}
-                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-            text += '\n';
-        }
+        for (const auto& log : logs) text += log_line(log, at);
         auto lock = store_.lock_exclusive();
+        append_log_lines(text);
+    }
+
+    static std::string log_line(const AttemptLog& log, TimePoint at) {
+        return nlohmann::json{{"job", log.job_id},
+                              {"attempt", log.attempt},
+                              {"at", std::int64_t(at.time_since_epoch().count())},
+                              {"body", attempt_log_body(log)}}
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+               '\n';
+    }
+
+    // Under the exclusive lock.
+    void append_log_lines(const std::string& text) {
         store_.append_side(kLogsSuffix, text);
         // A running job's log is appended again every second it prints: once the file has grown
         // to twice its size after the last rewrite, it is rewritten with the newest line of each
@@ -298,9 +315,16 @@ class FileDriver final : public QueueDriver {
 
     // Under the exclusive lock: applies `operation` to the loaded file and saves it when
     // `changed(result)`; an operation that changed nothing writes nothing (idle workers poll).
-    template <class Operation, class Changed>
-    std::invoke_result_t<Operation&, QueueFile&, TimePoint> change(
-        Operation operation, Changed changed, Growth growth = Growth::allowed) {
+    // `after_save(result)` runs next, still under the lock.
+    struct NothingAfterSave {
+        template <class Result>
+        void operator()(const Result&) const {}
+    };
+    template <class Operation, class Changed, class AfterSave = NothingAfterSave>
+    std::invoke_result_t<Operation&, QueueFile&, TimePoint> change(Operation operation,
+                                                                   Changed changed,
+                                                                   Growth growth = Growth::allowed,
+                                                                   AfterSave after_save = {}) {
         auto lock = store_.lock_exclusive();
         QueueFile& file = store_.modify();
         auto result = operation(file, system_now());
@@ -309,6 +333,7 @@ class FileDriver final : public QueueDriver {
         } else {
             store_.unchanged();
         }
+        after_save(result);
         return result;
     }
 

@@ -115,13 +115,13 @@ bool schema_ready(pqxx::connection& db, const Names& n) {
     auto row = tx.exec_params1(
         "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, "
         "to_regclass($3) IS NOT NULL, to_regclass($4) IS NOT NULL, to_regclass($5) IS NOT NULL, "
-        "to_regclass($6) IS NOT NULL",
-        n.jobs, n.unique, n.totals, n.meta, n.records, n.logs);
+        "to_regclass($6) IS NOT NULL, to_regclass($7) IS NOT NULL",
+        n.jobs, n.unique, n.totals, n.meta, n.records, n.logs, n.log_groups);
     bool jobs = row[0].as<bool>();
     if (jobs)
         check_columns(tx, n);
     return jobs && row[1].as<bool>() && row[2].as<bool>() && row[3].as<bool>() &&
-           row[4].as<bool>() && row[5].as<bool>();
+           row[4].as<bool>() && row[5].as<bool>() && row[6].as<bool>();
 }
 
 std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
@@ -191,6 +191,17 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
                     " updated_at TIMESTAMPTZ NOT NULL, body TEXT NOT NULL,"
                     " PRIMARY KEY (job_id, attempt))");
             actions.push_back("created table " + unquoted(n.logs));
+        }
+        if (!exists(tx, n.log_groups)) {
+            // A row per batch of completions instead of one per job: a row per job cost a no-op
+            // drain a third of its throughput. A group is found through its jobs' finished_at,
+            // the now() of the statement that wrote both (or, once the job is gone, by a scan).
+            tx.exec("CREATE TABLE IF NOT EXISTS " + n.log_groups +
+                    " (finished_at TIMESTAMPTZ NOT NULL, entries INT NOT NULL,"
+                    " bodies TEXT NOT NULL)");
+            tx.exec("CREATE INDEX IF NOT EXISTS " + n.log_groups_index + " ON " + n.log_groups +
+                    " (finished_at)");
+            actions.push_back("created table " + unquoted(n.log_groups));
         }
         tx.exec("INSERT INTO " + n.meta +
                 " (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING");

@@ -23,20 +23,22 @@ Settings read_settings(const DriverContext& context);
 
 // Every name q's SQL uses, already quoted ("schema"."table"), so statements are plain text.
 struct Names {
-    std::string jobs;         // the jobs table (the kronix_jobs layout)
-    std::string unique;       // q's side table: unique keys
-    std::string totals;       // q's side table: lifetime counters
-    std::string meta;         // q's side table: schema version
-    std::string records;      // q's side table: records (live workers)
-    std::string logs;         // q's side table: attempt logs
-    std::string schema;       // quoted schema, empty when unset
-    std::string pop_index;    // the kronix_jobs layout's index, unqualified and quoted
-    std::string due_index;    // q's recommended partial index for claims
-    std::string stale_index;  // q's recommended partial index for stale recovery
-    std::string done_index;   // q's recommended partial index for prune
-    std::string display;      // schema.table for messages
-    std::string lock_key;     // text hashed into advisory locks (migration, unique keys)
-    std::string channel;      // the LISTEN/NOTIFY channel of this table
+    std::string jobs;              // the jobs table (the kronix_jobs layout)
+    std::string unique;            // q's side table: unique keys
+    std::string totals;            // q's side table: lifetime counters
+    std::string meta;              // q's side table: schema version
+    std::string records;           // q's side table: records (live workers)
+    std::string logs;              // q's side table: attempt logs, one row per attempt
+    std::string log_groups;        // q's side table: short logs of completions, one row per batch
+    std::string log_groups_index;  // its index on finished_at, unqualified and quoted
+    std::string schema;            // quoted schema, empty when unset
+    std::string pop_index;         // the kronix_jobs layout's index, unqualified and quoted
+    std::string due_index;         // q's recommended partial index for claims
+    std::string stale_index;       // q's recommended partial index for stale recovery
+    std::string done_index;        // q's recommended partial index for prune
+    std::string display;           // schema.table for messages
+    std::string lock_key;          // text hashed into advisory locks (migration, unique keys)
+    std::string channel;           // the LISTEN/NOTIFY channel of this table
 };
 
 Names make_names(const Settings& settings);

@@ -194,15 +194,17 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                               "done", "$3") +
                    ") SELECT count(*) FROM done");
     // $1 ids, $2 tokens, $3 ran for (ms), $5 attempts, $6 attempt log bodies ('' for none),
-    // parallel arrays with each (id, token) once; $4 shard -> the 1-based position of each
-    // completion that applied. The logs of the completions that applied are written by the same
-    // statement. One statement for the whole batch:
+    // $7 grouped (1: the log goes into this batch's log group), parallel arrays with each
+    // (id, token) once; $4 shard -> the 1-based position of each completion that applied. The
+    // logs of the completions that applied are written by the same statement: a short one into
+    // one log group row for the batch (stamped with the same now() as the jobs' finished_at),
+    // any other into a row of its own. One statement for the whole batch:
     // one round trip and one commit, and one counter upsert per (queue, name) instead of per job.
     // id = ANY($1) finds the rows by primary key whatever the statistics say about processing
     // rows (as in the claim).
     const std::string batch =
-        "(SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $5::int4[], $6::text[]) WITH "
-        "ORDINALITY AS c(id, token, ran_ms, attempt, body, i))";
+        "(SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $5::int4[], $6::text[], "
+        "$7::int4[]) WITH ORDINALITY AS c(id, token, ran_ms, attempt, body, grouped, i))";
     const std::string batch_ours =
         "j.id = ANY($1::text[]) AND j.id = c.id AND j.status = 'processing' AND "
         "j.reserved_by = c.token";
@@ -214,13 +216,19 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
             : "DELETE FROM " + J + " AS j USING " + batch + " c WHERE " + batch_ours;
     db.prepare(stmt::complete_batch,
                "WITH done AS (" + finish_batch +
-                   " RETURNING j.queue, j.name, c.ran_ms, c.i, c.id, c.attempt, c.body), tot AS (" +
+                   " RETURNING j.queue, j.name, c.ran_ms, c.i, c.id, c.attempt, c.body, "
+                   "c.grouped), tot AS (" +
                    add_totals(n, {{"completed", "count(*)"}, {"processing_ms", "sum(ran_ms)"}},
                               "done", "$4") +
                    "), logged AS (INSERT INTO " + n.logs +
                    " (job_id, attempt, updated_at, body) SELECT id, attempt, now(), body FROM "
-                   "done WHERE body <> '' ON CONFLICT (job_id, attempt) DO UPDATE SET "
-                   "updated_at = excluded.updated_at, body = excluded.body) SELECT i FROM done");
+                   "done WHERE body <> '' AND grouped = 0 ON CONFLICT (job_id, attempt) DO UPDATE "
+                   "SET updated_at = excluded.updated_at, body = excluded.body), grouped AS "
+                   "(INSERT INTO " +
+                   n.log_groups +
+                   " (finished_at, entries, bodies) SELECT now(), count(*), json_object_agg(id, "
+                   "json_build_array(attempt, body))::text FROM done WHERE body <> '' AND "
+                   "grouped = 1 HAVING count(*) > 0) SELECT i FROM done");
     // $1 id, $2 token, $3 delay ms, $4 error, $5 shard -> count.
     db.prepare(stmt::release,
                "WITH done AS (UPDATE " + J +

@@ -43,6 +43,10 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kMaxConnections = 32;
 constexpr long long kRecoverBatch = 1000;
 constexpr std::size_t kPruneBatch = 500;
+// Completion logs up to this size (a quiet attempt's is under 200 bytes) share their batch's
+// log group row; a longer one gets a row of its own, so reading one job's log never parses a
+// group of long outputs.
+constexpr std::size_t kGroupedLogMax = 2048;
 // Rows other programs wrote with available_at NULL are looked for at most this often.
 constexpr auto kNullDueProbeEvery = std::chrono::milliseconds(1000);
 
@@ -209,7 +213,7 @@ class PostgresDriver final : public QueueDriver {
         if (completions.empty())
             return applied;
         std::vector<std::string> ids, tokens;
-        std::vector<long long> ran_ms, attempts;
+        std::vector<long long> ran_ms, attempts, grouped;
         std::vector<std::string> bodies;
         std::vector<std::size_t> position;  // index in completions of each one sent
         std::set<std::pair<std::string_view, std::string_view>> seen;
@@ -223,6 +227,8 @@ class PostgresDriver final : public QueueDriver {
             const auto& log = completions[i].log;
             attempts.push_back(log ? log->attempt : 0);
             bodies.push_back(log ? attempt_log_body(*log) : std::string());
+            // A deleted job leaves no finished_at to find its group by.
+            grouped.push_back(settings_.keep_completed && bodies.back().size() <= kGroupedLogMax);
             position.push_back(i);
         }
         ensure_schema();
@@ -231,10 +237,11 @@ class PostgresDriver final : public QueueDriver {
         auto ran_array = int_array(ran_ms);
         auto attempts_array = int_array(attempts);
         auto bodies_array = text_array(bodies);
+        auto grouped_array = int_array(grouped);
         return pool_.run("complete", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
             auto rows = tx.exec_prepared(stmt::complete_batch, ids_array, tokens_array, ran_array,
-                                         c.shard, attempts_array, bodies_array);
+                                         c.shard, attempts_array, bodies_array, grouped_array);
             std::vector<bool> out = applied;
             for (const auto& row : rows) out[position.at(row[0].as<std::size_t>() - 1)] = true;
             return out;
@@ -413,20 +420,50 @@ class PostgresDriver final : public QueueDriver {
                      "SELECT attempt, body FROM " + names_.logs + " WHERE job_id = $1", job_id)) {
                 bodies[row[0].as<int>()] = row[1].as<std::string>();
             }
+            // A completion's log in a group is the attempt's final one: it replaces a live copy.
+            for (const auto& row : tx.exec_params(grouped_log_query(tx, job_id), job_id)) {
+                if (!row[0].is_null())
+                    bodies[row[0].as<int>()] = row[1].as<std::string>();
+            }
             return bodies;
         }));
+    }
+
+    // The group holding a completed job's log shares the job's finished_at; a job that is gone
+    // (pruned, cleared) leaves only a scan of the groups for its id.
+    std::string grouped_log_query(pqxx::transaction_base& tx, const std::string& job_id) {
+        const std::string entry = "(g.bodies::json -> $1)";
+        const std::string select = "SELECT (" + entry + " ->> 0)::int, " + entry + " ->> 1 FROM " +
+                                   names_.log_groups + " g ";
+        const auto job = tx.exec_params(
+            "SELECT status, finished_at IS NOT NULL FROM " + names_.jobs + " WHERE id = $1",
+            job_id);
+        if (job.empty())
+            return select + "WHERE strpos(g.bodies, to_json($1::text)::text) > 0";
+        if (job[0][0].as<std::string>() == "completed" && job[0][1].as<bool>())
+            return select + "WHERE g.finished_at = (SELECT finished_at FROM " + names_.jobs +
+                   " WHERE id = $1)";
+        return select + "WHERE false";
     }
 
     std::uint64_t prune_attempt_logs(Milliseconds older_than) override {
         ensure_schema();
         return pool_.run("prune attempt logs", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
-            return std::uint64_t(
+            const auto older = static_cast<long long>(older_than.count());
+            auto removed = std::uint64_t(
                 tx.exec_params(
                       "DELETE FROM " + names_.logs +
                           " WHERE updated_at < now() - $1::int8 * interval '1 millisecond'",
-                      static_cast<long long>(older_than.count()))
+                      older)
                     .affected_rows());
+            removed += tx.exec_params1("WITH gone AS (DELETE FROM " + names_.log_groups +
+                                           " WHERE finished_at < now() - $1::int8 * interval "
+                                           "'1 millisecond' RETURNING entries) SELECT "
+                                           "coalesce(sum(entries), 0) FROM gone",
+                                       older)[0]
+                           .as<std::uint64_t>();
+            return removed;
         });
     }
 
