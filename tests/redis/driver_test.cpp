@@ -421,9 +421,9 @@ TEST_CASE("complete_batch reloads its script, survives killed connections, and a
     const auto& b = claimed[4];
     REQUIRE(f.driver->complete(claim_of(a), 1ms));
     auto resend = [&](const char* retry) {
-        auto reply = scripts.run(
-            f.admin, redis::ScriptId::complete_batch,
-            {f.prefix, retry, "1", "2", a.id, *a.reserved_by, "1", b.id, *b.reserved_by, "1"});
+        auto reply = scripts.run(f.admin, redis::ScriptId::complete_batch,
+                                 {f.prefix, retry, "1", "2", a.id, *a.reserved_by, "1", b.id,
+                                  *b.reserved_by, "1", "1", "", "1", ""});
         return std::vector<std::int64_t>{redis::integer(redis::element(*reply, 0)),
                                          redis::integer(redis::element(*reply, 1))};
     };

@@ -323,8 +323,23 @@ return complete_all(ARGV[1], ARGV[4] == '1', ARGV[6] == '1', {ARGV[2], ARGV[3], 
   now_ms())[1]
 )lua";
 
+// The attempt logs of the completions that applied are written in the same call: a second round
+// trip of HSET and ZADD per job after it cost a no-op drain a fifth of its throughput.
 constexpr const char* kCompleteBatch = R"lua(
-return complete_all(ARGV[1], ARGV[2] == '1', ARGV[3] == '1', ARGV, 4, tonumber(ARGV[4]), now_ms())
+local prefix, n, now = ARGV[1], tonumber(ARGV[4]), now_ms()
+local out = complete_all(prefix, ARGV[2] == '1', ARGV[3] == '1', ARGV, 4, n, now)
+local logs, scored = 4 + 3 * n, {}
+for i = 1, n do
+  local attempt, body = ARGV[logs + 2 * i - 1], ARGV[logs + 2 * i]
+  if out[i] == 1 and body ~= '' then
+    local id = ARGV[4 + 3 * (i - 1) + 1]
+    redis.call('HSET', prefix .. ':logs:' .. id, attempt, body)
+    scored[#scored + 1] = now
+    scored[#scored + 1] = id
+  end
+end
+if #scored > 0 then call_spread('ZADD', prefix .. ':logs', scored) end
+return out
 )lua";
 
 constexpr const char* kRelease = R"lua(

@@ -24,7 +24,8 @@ enum class ScriptId {
     prune,        // prefix, queue, older_than_ms, limit, status ('' both) -> deleted
     clear,        // prefix, queue, limit -> deleted
     find,         // prefix, id -> job hash or empty
-    complete_batch,  // prefix, retry, keep(1/0), n, then n x (id token ran_ms) -> n x 1/0
+    complete_batch,  // prefix, retry, keep(1/0), n, n x (id token ran_ms), then n x (attempt
+                     // log_body, '' for none) -> n x 1/0
 };
 inline constexpr std::size_t kScriptCount = 15;
 

@@ -172,12 +172,17 @@ class RedisDriver final : public QueueDriver {
         for (std::size_t start = 0; start < completions.size(); start += kCompleteChunk) {
             auto end = std::min(completions.size(), start + kCompleteChunk);
             std::vector<std::string> args{settings_.prefix, "0", keep, std::to_string(end - start)};
-            args.reserve(4 + 3 * (end - start));
+            args.reserve(4 + 5 * (end - start));
             for (std::size_t i = start; i < end; ++i) {
                 const auto& c = completions[i];
                 args.push_back(c.claim.id);
                 args.push_back(c.claim.token);
                 args.push_back(ms_text(std::max(c.ran_for, Milliseconds{0})));
+            }
+            for (std::size_t i = start; i < end; ++i) {
+                const auto& log = completions[i].log;
+                args.push_back(log ? std::to_string(log->attempt) : "0");
+                args.push_back(log ? attempt_log_body(*log) : std::string());
             }
             calls.push_back(std::move(args));
         }
@@ -194,12 +199,6 @@ class RedisDriver final : public QueueDriver {
             }
             if (applied.size() != completions.size())
                 throw InternalError(c.where() + ": complete_batch: unexpected reply shape");
-            std::vector<const AttemptLog*> logs;
-            for (std::size_t i = 0; i < completions.size(); ++i) {
-                if (applied[i] && completions[i].log)
-                    logs.push_back(&*completions[i].log);
-            }
-            write_logs(c, logs);
             return applied;
         });
     }
@@ -272,10 +271,20 @@ class RedisDriver final : public QueueDriver {
     // A job's attempt logs are one hash, PREFIX:logs:ID, field = attempt, value = the body; the
     // sorted set PREFIX:logs holds each such job id scored by its last write (ms), which is
     // what prune_attempt_logs goes by: a job's logs go together.
+    // (complete_batch writes its logs in its script.)
     void put_attempt_logs(const std::vector<AttemptLog>& logs) override {
-        std::vector<const AttemptLog*> all;
-        for (const auto& log : logs) all.push_back(&log);
-        pool_.run([&](Connection& c, int) { write_logs(c, all); });
+        if (logs.empty())
+            return;
+        pool_.run([&](Connection& c, int) {
+            const auto at = std::to_string(redis::epoch_ms(system_now()));
+            std::vector<redis::Command> commands;
+            for (const auto& log : logs) {
+                commands.push_back({"HSET", logs_key(log.job_id), std::to_string(log.attempt),
+                                    attempt_log_body(log)});
+                commands.push_back({"ZADD", settings_.prefix + ":logs", at, log.job_id});
+            }
+            for (const auto& reply : c.pipeline(commands)) c.expect(reply, "HSET/ZADD");
+        });
     }
 
     std::vector<AttemptLog> attempt_logs(const std::string& job_id) override {
@@ -468,19 +477,6 @@ class RedisDriver final : public QueueDriver {
     }
 
     // One pipeline: each log's hash field and its job's place in the prune index.
-    void write_logs(Connection& c, const std::vector<const AttemptLog*>& logs) const {
-        if (logs.empty())
-            return;
-        const auto at = std::to_string(redis::epoch_ms(system_now()));
-        std::vector<redis::Command> commands;
-        for (const auto* log : logs) {
-            commands.push_back({"HSET", logs_key(log->job_id), std::to_string(log->attempt),
-                                attempt_log_body(*log)});
-            commands.push_back({"ZADD", settings_.prefix + ":logs", at, log->job_id});
-        }
-        for (const auto& reply : c.pipeline(commands)) c.expect(reply, "HSET/ZADD");
-    }
-
     std::string records_key(const std::string& kind) const {
         return settings_.prefix + ":records:" + kind;
     }
