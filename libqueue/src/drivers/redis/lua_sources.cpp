@@ -19,6 +19,7 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function num(x) return string.format('%.0f', x) end
+local GROUPED_LOG_MAX = 2048  -- bytes: a longer completion log gets a hash of its own
 local function base_of(prefix, queue) return prefix .. ':{' .. queue .. '}:' end
 local SETS = {pending = 'pending', processing = 'reserved', completed = 'completed', failed = 'dead'}
 
@@ -324,21 +325,37 @@ return complete_all(ARGV[1], ARGV[4] == '1', ARGV[6] == '1', {ARGV[2], ARGV[3], 
 )lua";
 
 // The attempt logs of the completions that applied are written in the same call: a second round
-// trip of HSET and ZADD per job after it cost a no-op drain a fifth of its throughput.
+// trip of HSET and ZADD per job after it cost a no-op drain a fifth of its throughput. A short
+// log of a kept job goes into the hash PREFIX:loggroup:STAMP (field: job id, value: "ATTEMPT
+// BODY"), STAMP being the jobs' finished_at, listed in the sorted set PREFIX:loggroups: one new
+// key per batch instead of one per job. Any other log gets its job's own hash, as
+// put_attempt_logs writes it. A resent batch writes per job: its jobs' finished_at may be the
+// first send's.
 constexpr const char* kCompleteBatch = R"lua(
-local prefix, n, now = ARGV[1], tonumber(ARGV[4]), now_ms()
-local out = complete_all(prefix, ARGV[2] == '1', ARGV[3] == '1', ARGV, 4, n, now)
-local logs, scored = 4 + 3 * n, {}
+local prefix, retry, keep, n, now = ARGV[1], ARGV[2] == '1', ARGV[3] == '1', tonumber(ARGV[4]),
+  now_ms()
+local out = complete_all(prefix, retry, keep, ARGV, 4, n, now)
+local logs, scored, grouped = 4 + 3 * n, {}, {}
 for i = 1, n do
   local attempt, body = ARGV[logs + 2 * i - 1], ARGV[logs + 2 * i]
   if out[i] == 1 and body ~= '' then
     local id = ARGV[4 + 3 * (i - 1) + 1]
-    redis.call('HSET', prefix .. ':logs:' .. id, attempt, body)
-    scored[#scored + 1] = now
-    scored[#scored + 1] = id
+    if keep and not retry and #body <= GROUPED_LOG_MAX then
+      grouped[#grouped + 1] = id
+      grouped[#grouped + 1] = attempt .. ' ' .. body
+    else
+      redis.call('HSET', prefix .. ':logs:' .. id, attempt, body)
+      scored[#scored + 1] = now
+      scored[#scored + 1] = id
+    end
   end
 end
 if #scored > 0 then call_spread('ZADD', prefix .. ':logs', scored) end
+if #grouped > 0 then
+  local stamp = num(now)
+  call_spread('HSET', prefix .. ':loggroup:' .. stamp, grouped)
+  redis.call('ZADD', prefix .. ':loggroups', now, stamp)
+end
 return out
 )lua";
 

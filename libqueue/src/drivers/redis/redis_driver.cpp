@@ -288,6 +288,7 @@ class RedisDriver final : public QueueDriver {
     }
 
     std::vector<AttemptLog> attempt_logs(const std::string& job_id) override {
+        const auto job = find(job_id);
         return attempt_logs_from_bodies(job_id, pool_.run([&](Connection& c, int) {
             auto reply = c.command({"HGETALL", logs_key(job_id)});
             const auto& flat = c.expect(reply, "HGETALL");
@@ -300,15 +301,63 @@ class RedisDriver final : public QueueDriver {
                     continue;  // not written by put_attempt_logs
                 out[attempt] = std::string(redis::text(redis::element(flat, i + 1)));
             }
+            // A completion's log in a group is the attempt's final one: it replaces a live copy.
+            for (const auto& entry : grouped_logs(c, job_id, job)) {
+                const auto space = entry.find(' ');
+                int attempt = 0;
+                if (space != std::string::npos &&
+                    std::from_chars(entry.data(), entry.data() + space, attempt).ec == std::errc{})
+                    out[attempt] = entry.substr(space + 1);
+            }
             return out;
         }));
     }
 
+    // The group of a completed job is the one stamped with its finished_at; a job that is gone
+    // (pruned, cleared) leaves only a look into every group.
+    std::vector<std::string> grouped_logs(Connection& c, const std::string& job_id,
+                                          const std::optional<Job>& job) const {
+        std::vector<std::string> stamps;
+        if (job) {
+            if (job->status != Status::completed || !job->finished_at)
+                return {};
+            stamps.push_back(std::to_string(redis::epoch_ms(*job->finished_at)));
+        } else {
+            auto reply = c.command({"ZRANGE", settings_.prefix + ":loggroups", "0", "-1"});
+            const auto& all = c.expect(reply, "ZRANGE");
+            for (std::size_t i = 0; i < redis::size(all); ++i)
+                stamps.emplace_back(redis::text(redis::element(all, i)));
+        }
+        std::vector<std::string> out;
+        constexpr std::size_t page = 1000;
+        for (std::size_t from = 0; from < stamps.size(); from += page) {
+            std::vector<redis::Command> commands;
+            for (std::size_t i = from; i < std::min(stamps.size(), from + page); ++i)
+                commands.push_back({"HGET", log_group_key(stamps[i]), job_id});
+            for (const auto& reply : c.pipeline(commands)) {
+                if (!redis::is_nil(c.expect(reply, "HGET")))
+                    out.emplace_back(redis::text(*reply));
+            }
+        }
+        return out;
+    }
+
     std::uint64_t prune_attempt_logs(Milliseconds older_than) override {
+        return prune_keyed_logs(older_than, ":logs",
+                                [this](const std::string& id) { return logs_key(id); }) +
+               prune_keyed_logs(older_than, ":loggroups",
+                                [this](const std::string& stamp) { return log_group_key(stamp); });
+    }
+
+    // Removes the hashes listed in the sorted set PREFIX+INDEX with a score before now -
+    // older_than (key_of(member) names each); returns the fields they held (one per log).
+    template <class KeyOf>
+    std::uint64_t prune_keyed_logs(Milliseconds older_than, const std::string& index_suffix,
+                                   KeyOf key_of) {
         constexpr int page = 500;
         return pool_.run([&](Connection& c, int) {
             const auto cutoff = redis::epoch_ms(redis::server_now(c) - older_than);
-            const std::string index = settings_.prefix + ":logs";
+            const std::string index = settings_.prefix + index_suffix;
             std::uint64_t removed = 0;
             for (;;) {
                 auto reply =
@@ -320,10 +369,10 @@ class RedisDriver final : public QueueDriver {
                 std::vector<redis::Command> commands;
                 redis::Command forget{"ZREM", index};
                 for (std::size_t i = 0; i < redis::size(ids); ++i) {
-                    const std::string id(redis::text(redis::element(ids, i)));
-                    commands.push_back({"HLEN", logs_key(id)});
-                    commands.push_back({"DEL", logs_key(id)});
-                    forget.push_back(id);
+                    const std::string member(redis::text(redis::element(ids, i)));
+                    commands.push_back({"HLEN", key_of(member)});
+                    commands.push_back({"DEL", key_of(member)});
+                    forget.push_back(member);
                 }
                 commands.push_back(forget);
                 auto replies = c.pipeline(commands);
@@ -474,6 +523,10 @@ class RedisDriver final : public QueueDriver {
 
     std::string logs_key(const std::string& job_id) const {
         return settings_.prefix + ":logs:" + job_id;
+    }
+
+    std::string log_group_key(const std::string& stamp) const {
+        return settings_.prefix + ":loggroup:" + stamp;
     }
 
     // One pipeline: each log's hash field and its job's place in the prune index.
