@@ -11,6 +11,8 @@
 #include <optional>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "drivers/sqlite/connection.hpp"
 #include "drivers/sqlite/rows.hpp"
 #include "drivers/sqlite/schema.hpp"
@@ -34,6 +36,10 @@ namespace sql = sqlite::sql;
 constexpr Milliseconds kPollInterval{5};
 // prune deletes at most this many rows per write transaction, so writers never wait long.
 constexpr std::size_t kPruneBatch = 1000;
+// Completion logs up to this size (a quiet attempt's is under 200 bytes) share their batch's
+// group row; a longer one gets a row of its own, so reading one job's log never parses a group
+// of long outputs.
+constexpr std::size_t kGroupedLogMax = 2048;
 
 struct QueueAndName {
     std::string queue;
@@ -181,13 +187,27 @@ class SqliteDriver final : public QueueDriver {
                 }
             }
             {
-                std::int64_t now_ms = -1;
+                const std::int64_t now_ms = system_now().time_since_epoch().count();
+                nlohmann::json group = nlohmann::json::object();
                 for (std::size_t i = 0; i < completions.size(); ++i) {
                     if (!applied[i] || !completions[i].log)
                         continue;
-                    if (now_ms < 0)
-                        now_ms = system_now().time_since_epoch().count();
-                    store_attempt_log(*completions[i].log, now_ms);
+                    const auto& log = *completions[i].log;
+                    std::string body = attempt_log_body(log);
+                    // A deleted job leaves no finished_at to find its group by.
+                    if (settings_.keep_completed && body.size() <= kGroupedLogMax)
+                        group[log.job_id] = nlohmann::json::array({log.attempt, std::move(body)});
+                    else
+                        store_attempt_log(log.job_id, log.attempt, body, now_ms);
+                }
+                if (!group.empty()) {
+                    Query query(connection_, sql::kPutAttemptLogGroup);
+                    query->bind(1, now_text);
+                    query->bind(2, now_ms);
+                    query->bind(3, std::int64_t(group.size()));
+                    query->bind(
+                        4, group.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                    query->exec();
                 }
             }
             totals.apply(connection_);
@@ -356,7 +376,8 @@ class SqliteDriver final : public QueueDriver {
         locked([&] {
             WriteTransaction transaction(connection_);
             const std::int64_t now_ms = system_now().time_since_epoch().count();
-            for (const auto& log : logs) store_attempt_log(log, now_ms);
+            for (const auto& log : logs)
+                store_attempt_log(log.job_id, log.attempt, attempt_log_body(log), now_ms);
             transaction.commit();
         });
     }
@@ -368,15 +389,49 @@ class SqliteDriver final : public QueueDriver {
             std::map<int, std::string> bodies;
             while (query->executeStep())
                 bodies[query->getColumn(0).getInt()] = query->getColumn(1).getString();
+            // A completion's log in a group is the attempt's final one: it replaces a live copy.
+            for_each_grouped_log(
+                job_id, [&](int attempt, std::string body) { bodies[attempt] = std::move(body); });
             return attempt_logs_from_bodies(job_id, bodies);
         });
     }
 
+    // The group of a completed job shares its finished_at; a job that is gone (pruned,
+    // cleared) leaves only a scan of the groups that mention its id.
+    template <class Visit>
+    void for_each_grouped_log(const std::string& job_id, Visit visit) {
+        Query exists(connection_, sql::kJobExists);
+        exists->bind(1, job_id);
+        const bool job_exists = exists->executeStep();
+        exists->reset();
+        Query groups(connection_,
+                     job_exists ? sql::kAttemptLogGroupOfJob : sql::kAttemptLogGroupsMentioning);
+        groups->bind(1, job_exists ? job_id
+                                   : nlohmann::json(job_id).dump(
+                                         -1, ' ', false, nlohmann::json::error_handler_t::replace));
+        while (groups->executeStep()) {
+            const auto group = nlohmann::json::parse(groups->getColumn(0).getString(), nullptr,
+                                                     /*allow_exceptions=*/false);
+            const auto entry = group.is_object() ? group.find(job_id) : group.end();
+            if (entry != group.end() && entry->is_array() && entry->size() == 2 &&
+                (*entry)[0].is_number_integer() && (*entry)[1].is_string())
+                visit((*entry)[0].get<int>(), (*entry)[1].get<std::string>());
+        }
+    }
+
     std::uint64_t prune_attempt_logs(Milliseconds older_than) override {
         return locked([&] {
+            const auto cutoff =
+                std::int64_t((system_now() - older_than).time_since_epoch().count());
+            WriteTransaction transaction(connection_);
             Query query(connection_, sql::kPruneAttemptLogs);
-            query->bind(1, std::int64_t((system_now() - older_than).time_since_epoch().count()));
-            return std::uint64_t(query->exec());
+            query->bind(1, cutoff);
+            auto removed = std::uint64_t(query->exec());
+            Query groups(connection_, sql::kPruneAttemptLogGroups);
+            groups->bind(1, cutoff);
+            while (groups->executeStep()) removed += std::uint64_t(groups->getColumn(0).getInt64());
+            transaction.commit();
+            return removed;
         });
     }
 
@@ -588,12 +643,13 @@ class SqliteDriver final : public QueueDriver {
 
   private:
     // Inside a write transaction.
-    void store_attempt_log(const AttemptLog& log, std::int64_t now_ms) {
+    void store_attempt_log(const std::string& job_id, int attempt, const std::string& body,
+                           std::int64_t now_ms) {
         Query query(connection_, sql::kPutAttemptLog);
-        query->bind(1, log.job_id);
-        query->bind(2, log.attempt);
+        query->bind(1, job_id);
+        query->bind(2, attempt);
         query->bind(3, now_ms);
-        query->bind(4, attempt_log_body(log));
+        query->bind(4, body);
         query->exec();
     }
 

@@ -163,5 +163,16 @@ const std::string kPutAttemptLog =
 const std::string kAttemptLogs =
     "SELECT attempt, body FROM q_attempt_logs WHERE job_id = ?1 ORDER BY attempt";
 const std::string kPruneAttemptLogs = "DELETE FROM q_attempt_logs WHERE updated_at < ?1";
+const std::string kPutAttemptLogGroup =
+    "INSERT INTO q_attempt_log_groups(finished_at, updated_at, entries, bodies) "
+    "VALUES (?1, ?2, ?3, ?4)";
+const std::string kAttemptLogGroupOfJob =
+    "SELECT g.bodies FROM q_attempt_log_groups g JOIN kronix_jobs j ON g.finished_at = "
+    "j.finished_at WHERE j.id = ?1 AND j.status = 'completed'";
+const std::string kJobExists = "SELECT 1 FROM kronix_jobs WHERE id = ?1";
+const std::string kAttemptLogGroupsMentioning =
+    "SELECT bodies FROM q_attempt_log_groups WHERE instr(bodies, ?1) > 0";
+const std::string kPruneAttemptLogGroups =
+    "DELETE FROM q_attempt_log_groups WHERE updated_at < ?1 RETURNING entries";
 
 }  // namespace libqueue::sqlite::sql

@@ -66,6 +66,11 @@ extern const std::string kRemoveRecord;
 extern const std::string kPutAttemptLog;
 extern const std::string kAttemptLogs;
 extern const std::string kPruneAttemptLogs;
+extern const std::string kPutAttemptLogGroup;
+extern const std::string kAttemptLogGroupOfJob;
+extern const std::string kJobExists;
+extern const std::string kAttemptLogGroupsMentioning;
+extern const std::string kPruneAttemptLogGroups;
 
 // A ListFilter as SQL conditions with '?' parameters, bound in order.
 struct FilterSql {
