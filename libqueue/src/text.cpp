@@ -83,4 +83,10 @@ bool is_plain_identifier(std::string_view text) {
            std::all_of(text.begin(), text.end(), [&](char c) { return letter(c) || digit(c); });
 }
 
+std::string quoted(std::string_view text) {
+    constexpr std::size_t shown = 64;
+    std::string out = valid_utf8(text.substr(0, shown));
+    return "'" + out + (text.size() > shown ? "…'" : "'");
+}
+
 }  // namespace libqueue

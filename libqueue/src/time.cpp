@@ -160,13 +160,6 @@ std::optional<TimePoint> parse_unix_seconds(std::string_view text) {
     return TimePoint{std::chrono::seconds{seconds}} + Milliseconds{millis};
 }
 
-// The text for a message: valid UTF-8, and not a whole foreign blob.
-std::string quoted(std::string_view text) {
-    constexpr std::size_t shown = 64;
-    std::string out = valid_utf8(text.substr(0, shown));
-    return "'" + out + (text.size() > shown ? "…'" : "'");
-}
-
 }  // namespace
 
 TimePoint parse_iso8601(std::string_view text) {
@@ -253,13 +246,26 @@ TimePoint LocalZone::read(std::string_view text, bool* zoneless) const {
     if (auto local = parse_local(text)) {
         if (zoneless != nullptr)
             *zoneless = true;
-        if (zone_ == nullptr)  // no tz database on this machine: UTC, as name() says
-            return TimePoint{local->time_since_epoch()};
-        return zone_->to_sys(*local, date::choose::earliest);
+        return to_sys(
+            LocalTime{std::chrono::duration_cast<Milliseconds>(local->time_since_epoch())});
     }
     throw DataError("bad time " + quoted(text) +
                     " (expected ISO 8601 such as 2026-12-02T16:21:28.222930, with or without a "
                     "zone)");
+}
+
+LocalTime LocalZone::to_local(TimePoint t) const {
+    if (zone_ == nullptr)  // no tz database on this machine: UTC, as name() says
+        return LocalTime{t.time_since_epoch()};
+    return LocalTime{zone_->to_local(t).time_since_epoch()};
+}
+
+TimePoint LocalZone::to_sys(LocalTime t) const {
+    if (zone_ == nullptr)
+        return TimePoint{t.time_since_epoch()};
+    // date::local_time is its own clock type; std::chrono::local_time is not the same type.
+    const date::local_time<Milliseconds> local{t.time_since_epoch()};
+    return TimePoint{zone_->to_sys(local, date::choose::earliest).time_since_epoch()};
 }
 
 }  // namespace libqueue

@@ -16,6 +16,10 @@ std::string valid_utf8(std::string_view text);
 // True when `text` is well-formed UTF-8 (NUL included).
 bool is_valid_utf8(std::string_view text);
 
+// `text` for a message, in single quotes: made valid UTF-8, and cut after 64 bytes (marked with
+// "…") so a whole foreign blob never lands in one line.
+std::string quoted(std::string_view text);
+
 // A name that may be put into SQL unquoted: ASCII letters, digits and _, not starting with a
 // digit, not empty (table and schema names).
 bool is_plain_identifier(std::string_view text);

@@ -13,6 +13,7 @@ namespace libqueue {
 
 using Milliseconds = std::chrono::milliseconds;
 using TimePoint = std::chrono::sys_time<Milliseconds>;
+using LocalTime = std::chrono::local_time<Milliseconds>;  // a wall-clock time, zone not said
 
 // The local system clock, truncated to milliseconds. Drivers with a server use the server's clock.
 TimePoint system_now();
@@ -48,6 +49,11 @@ class LocalZone {
     // when a clock change repeats it, the change itself when the clock skipped it). Sets *zoneless
     // when the text had no zone. Throws DataError naming the text.
     TimePoint read(std::string_view text, bool* zoneless = nullptr) const;
+
+    // Wall-clock time in this zone, and back: a wall-clock time the clock repeats is the earlier
+    // instant, one it skipped is the instant of the change.
+    LocalTime to_local(TimePoint t) const;
+    TimePoint to_sys(LocalTime t) const;
 
   private:
     const date::time_zone* zone_ = nullptr;
