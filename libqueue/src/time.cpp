@@ -246,8 +246,7 @@ TimePoint LocalZone::read(std::string_view text, bool* zoneless) const {
     if (auto local = parse_local(text)) {
         if (zoneless != nullptr)
             *zoneless = true;
-        return to_sys(
-            LocalTime{std::chrono::duration_cast<Milliseconds>(local->time_since_epoch())});
+        return to_sys(LocalTime{local->time_since_epoch()});
     }
     throw DataError("bad time " + quoted(text) +
                     " (expected ISO 8601 such as 2026-12-02T16:21:28.222930, with or without a "

@@ -43,10 +43,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kMaxConnections = 32;
 constexpr long long kRecoverBatch = 1000;
 constexpr std::size_t kPruneBatch = 500;
-// Completion logs up to this size (a quiet attempt's is under 200 bytes) share their batch's
-// log group row; a longer one gets a row of its own, so reading one job's log never parses a
-// group of long outputs.
-constexpr std::size_t kGroupedLogMax = 2048;
 // Rows other programs wrote with available_at NULL are looked for at most this often.
 constexpr auto kNullDueProbeEvery = std::chrono::milliseconds(1000);
 
@@ -228,7 +224,8 @@ class PostgresDriver final : public QueueDriver {
             attempts.push_back(log ? log->attempt : 0);
             bodies.push_back(log ? attempt_log_body(*log) : std::string());
             // A deleted job leaves no finished_at to find its group by.
-            grouped.push_back(settings_.keep_completed && bodies.back().size() <= kGroupedLogMax);
+            grouped.push_back(settings_.keep_completed &&
+                              bodies.back().size() <= kGroupedLogMaxBytes);
             position.push_back(i);
         }
         ensure_schema();
@@ -421,29 +418,23 @@ class PostgresDriver final : public QueueDriver {
                 bodies[row[0].as<int>()] = row[1].as<std::string>();
             }
             // A completion's log in a group is the attempt's final one: it replaces a live copy.
-            for (const auto& row : tx.exec_params(grouped_log_query(tx, job_id), job_id)) {
+            // A completed job's group shares its finished_at; a job that is gone (pruned,
+            // cleared) leaves only a scan of the groups for its id, which the server skips when
+            // the job is there (a one-time filter).
+            const std::string entry = "(g.bodies::json -> $1)";
+            const std::string from_groups = "SELECT (" + entry + " ->> 0)::int, " + entry +
+                                            " ->> 1 FROM " + names_.log_groups + " g WHERE ";
+            const std::string grouped =
+                from_groups + "g.finished_at = (SELECT finished_at FROM " + names_.jobs +
+                " WHERE id = $1 AND status = 'completed') UNION ALL " + from_groups +
+                "NOT EXISTS (SELECT 1 FROM " + names_.jobs +
+                " WHERE id = $1) AND strpos(g.bodies, to_json($1::text)::text) > 0";
+            for (const auto& row : tx.exec_params(grouped, job_id)) {
                 if (!row[0].is_null())
                     bodies[row[0].as<int>()] = row[1].as<std::string>();
             }
             return bodies;
         }));
-    }
-
-    // The group holding a completed job's log shares the job's finished_at; a job that is gone
-    // (pruned, cleared) leaves only a scan of the groups for its id.
-    std::string grouped_log_query(pqxx::transaction_base& tx, const std::string& job_id) {
-        const std::string entry = "(g.bodies::json -> $1)";
-        const std::string select = "SELECT (" + entry + " ->> 0)::int, " + entry + " ->> 1 FROM " +
-                                   names_.log_groups + " g ";
-        const auto job = tx.exec_params(
-            "SELECT status, finished_at IS NOT NULL FROM " + names_.jobs + " WHERE id = $1",
-            job_id);
-        if (job.empty())
-            return select + "WHERE strpos(g.bodies, to_json($1::text)::text) > 0";
-        if (job[0][0].as<std::string>() == "completed" && job[0][1].as<bool>())
-            return select + "WHERE g.finished_at = (SELECT finished_at FROM " + names_.jobs +
-                   " WHERE id = $1)";
-        return select + "WHERE false";
     }
 
     std::uint64_t prune_attempt_logs(Milliseconds older_than) override {

@@ -11,6 +11,8 @@ namespace {
 
 static_assert(claim_ahead_mark == "~ahead",
               "AHEAD_MARK in the Lua prelude spells claim_ahead_mark");
+static_assert(kGroupedLogMaxBytes == 2048,
+              "GROUPED_LOG_MAX in the Lua prelude spells kGroupedLogMaxBytes");
 
 // Helpers shared by every script: each script is this text followed by its body.
 constexpr const char* kPrelude = R"lua(
@@ -19,7 +21,7 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function num(x) return string.format('%.0f', x) end
-local GROUPED_LOG_MAX = 2048  -- bytes: a longer completion log gets a hash of its own
+local GROUPED_LOG_MAX = 2048  -- kGroupedLogMaxBytes
 local function base_of(prefix, queue) return prefix .. ':{' .. queue .. '}:' end
 local SETS = {pending = 'pending', processing = 'reserved', completed = 'completed', failed = 'dead'}
 

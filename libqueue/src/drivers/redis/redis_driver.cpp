@@ -529,7 +529,6 @@ class RedisDriver final : public QueueDriver {
         return settings_.prefix + ":loggroup:" + stamp;
     }
 
-    // One pipeline: each log's hash field and its job's place in the prune index.
     std::string records_key(const std::string& kind) const {
         return settings_.prefix + ":records:" + kind;
     }

@@ -36,10 +36,6 @@ namespace sql = sqlite::sql;
 constexpr Milliseconds kPollInterval{5};
 // prune deletes at most this many rows per write transaction, so writers never wait long.
 constexpr std::size_t kPruneBatch = 1000;
-// Completion logs up to this size (a quiet attempt's is under 200 bytes) share their batch's
-// group row; a longer one gets a row of its own, so reading one job's log never parses a group
-// of long outputs.
-constexpr std::size_t kGroupedLogMax = 2048;
 
 struct QueueAndName {
     std::string queue;
@@ -195,7 +191,7 @@ class SqliteDriver final : public QueueDriver {
                     const auto& log = *completions[i].log;
                     std::string body = attempt_log_body(log);
                     // A deleted job leaves no finished_at to find its group by.
-                    if (settings_.keep_completed && body.size() <= kGroupedLogMax)
+                    if (settings_.keep_completed && body.size() <= kGroupedLogMaxBytes)
                         group[log.job_id] = nlohmann::json::array({log.attempt, std::move(body)});
                     else
                         store_attempt_log(log.job_id, log.attempt, body, now_ms);
