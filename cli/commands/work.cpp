@@ -79,7 +79,8 @@ constexpr const char* footer =
     "coloured on a terminal unless NO_COLOR is set; a summary when it stops; -q silences both.\n"
     "--log-format json writes the events to stderr as the NDJSON below instead. With --json the\n"
     "events are NDJSON on stdout: {\"event\": \"started\"|\"completed\"|\"retrying\"|\"dead\"|\n"
-    "\"put_back\"|\"claim_lost\"|\"recovered\"|\"stopped\", \"id\", \"name\", \"queue\", "
+    "\"put_back\"|\"claim_lost\"|\"recovered\"|\"scheduled\"|\"stopped\", \"id\", \"name\", "
+    "\"queue\", "
     "\"attempt\",\n"
     "\"time\", ...}; completed adds duration_ms, retrying retry_in_ms and error, dead error\n"
     "and exit_status, stopped the counts and the reason.\n"
@@ -144,6 +145,17 @@ class EventPrinter {
               event_line(when, Tone::warning, "recovered",
                          fmt::format("{} stale job{}", jobs.size(), jobs.size() == 1 ? "" : "s"),
                          colour_));
+    }
+    void scheduled(const libqueue::EnqueuedTick& tick) {
+        std::lock_guard lock(mutex_);
+        const auto when = libqueue::system_now();
+        write(nlohmann::ordered_json{{"event", "scheduled"},
+                                     {"time", iso(when)},
+                                     {"schedule", tick.schedule},
+                                     {"tick", libqueue::format_iso8601(tick.tick)},
+                                     {"id", tick.job_id}},
+              event_line(when, Tone::plain, "scheduled",
+                         fmt::format("{} {}", tick.job_id, tick.schedule), colour_));
     }
     void worker_error(const std::exception& e) {
         std::lock_guard lock(mutex_);
@@ -322,6 +334,9 @@ void run_work(Context& context, const WorkArgs& args) {
     callbacks.on_recovered = [&](const std::vector<libqueue::Job>& jobs) {
         if (!jobs.empty())
             printer.recovered(jobs);
+    };
+    callbacks.on_ticks_enqueued = [&](const std::vector<libqueue::EnqueuedTick>& ticks) {
+        for (const auto& tick : ticks) printer.scheduled(tick);
     };
 
     debug(context, 1,

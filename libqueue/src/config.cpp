@@ -17,6 +17,7 @@
 #include "libqueue/json_limits.hpp"
 #include "libqueue/registry.hpp"
 #include "libqueue/text.hpp"
+#include "schedule_config.hpp"
 #include "secrets.hpp"
 
 namespace libqueue {
@@ -451,16 +452,22 @@ Config parse_config(const json& document, const fs::path& base_dir, const std::s
     }
     Config config;
     config.base_dir = base_dir;
+    const json* schedules = nullptr;
     for (const auto& [key, value] : document.items()) {
         check.require_known("", key, key);
         if (key == "queue") {
             check_queue(check, value, config);
         } else if (key == "handlers") {
             check_handlers(check, value, config);
+        } else if (key == "schedules") {
+            schedules = &value;
         } else {
             check.unknown_key(key, keys_under(""));
         }
     }
+    // After the queue section: a schedule without a queue uses the default queue.
+    if (schedules)
+        config.schedules = check_schedules(check, *schedules, config.default_queue);
     return config;
 }
 
@@ -518,7 +525,10 @@ json redacted_json(const Config& config) {
             out["cwd"] = spec.cwd->string();
         handlers[name] = out;
     }
-    return {{"queue", queue}, {"handlers", handlers}};
+    json schedules = json::object();
+    for (const auto& schedule : config.schedules)
+        schedules[schedule.name] = schedule_json(schedule);
+    return {{"queue", queue}, {"handlers", handlers}, {"schedules", schedules}};
 }
 
 }  // namespace libqueue

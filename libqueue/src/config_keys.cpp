@@ -87,6 +87,44 @@ const std::vector<ConfigKey>& handler_keys() {
     return keys;
 }
 
+const std::vector<ConfigKey>& schedule_keys() {
+    static const std::vector<ConfigKey> keys = {
+        {"schedules", "object", "{}",
+         "Recurring jobs, by schedule name (at most 200 bytes, no '@'). Every q work runs the "
+         "schedules of the queues it serves; each tick becomes one job (id NAME@TICK) however "
+         "many workers run, and ticks missed while none ran are caught up as catch_up says. "
+         "See q-schedule(1).",
+         ""},
+        {"schedules.NAME", "object", "none", "One schedule: cron or every, and the job to push.",
+         ""},
+        {"schedules.NAME.cron", "string", "none",
+         "A crontab(5) expression: minute hour day-of-month month day-of-week, with lists, "
+         "ranges, steps and names, or @hourly, @daily, @weekly, @monthly, @yearly.",
+         "\"0 3 * * *\""},
+        {"schedules.NAME.every", "duration", "none",
+         "Instead of cron: a tick at each whole multiple of this since 1970-01-01 UTC (at least "
+         "1s), so every host agrees on the ticks.",
+         "\"5m\""},
+        {"schedules.NAME.timezone", "string", "\"UTC\"",
+         "The tz database zone the cron expression's wall clock is in. A time skipped by a "
+         "daylight-saving change fires when the gap ends; a repeated one fires once.",
+         "\"Europe/Berlin\""},
+        {"schedules.NAME.job", "string", "required", "The name of the job each tick pushes.",
+         "\"report\""},
+        {"schedules.NAME.payload", "object", "{}",
+         "The job's payload; q adds \"_schedule\": {\"name\", \"tick\"}.", "{\"kind\": \"daily\"}"},
+        {"schedules.NAME.queue", "string", "the default queue",
+         "The queue the jobs go to; workers serving it run the schedule.", "\"default\""},
+        {"schedules.NAME.max_retries", "number", "3", "The jobs' max_retries.", "2"},
+        {"schedules.NAME.catch_up", "string", "\"latest\"",
+         "Ticks missed while no scheduler ran: \"none\" skips them (only a tick found within "
+         "90s of it runs), \"latest\" runs one job for them, \"all\" one per tick (the last "
+         "100).",
+         "\"latest\""},
+    };
+    return keys;
+}
+
 std::string parent_of(const std::string& path) {
     const auto dot = path.rfind('.');
     return dot == std::string::npos ? std::string() : path.substr(0, dot);
@@ -109,6 +147,8 @@ std::vector<ConfigKey> config_keys() {
     }
     const auto& handlers = handler_keys();
     out.insert(out.end(), handlers.begin(), handlers.end());
+    const auto& schedules = schedule_keys();
+    out.insert(out.end(), schedules.begin(), schedules.end());
     return out;
 }
 

@@ -70,6 +70,12 @@ PushResult QueueDriver::push(const NewJob& job) {
     return store_one(job);
 }
 
+PushResult QueueDriver::push_tick(const NewJob& job, const ScheduleTick& tick) {
+    validate_new_job(job);
+    validate_label("schedule name", tick.schedule);
+    return store_tick(job, tick);
+}
+
 std::vector<PushResult> QueueDriver::push_batch(const std::vector<NewJob>& jobs) {
     if (jobs.empty())
         return {};
@@ -128,7 +134,7 @@ namespace {
 
 [[noreturn]] void no_records(const QueueDriver& driver) {
     throw UsageError("the " + driver.name() +
-                     " driver keeps no records beyond one process (workers, pauses)");
+                     " driver keeps no records beyond one process (workers, pauses, schedules)");
 }
 
 [[noreturn]] void no_logs(const QueueDriver& driver) {
@@ -138,6 +144,10 @@ namespace {
 }  // namespace
 
 void QueueDriver::put_record(const std::string&, const std::string&, const std::string&) {
+    no_records(*this);
+}
+
+PushResult QueueDriver::store_tick(const NewJob&, const ScheduleTick&) {
     no_records(*this);
 }
 

@@ -115,6 +115,8 @@ struct Worker::State {
     std::optional<exec::AttemptLogging> logging;  // set by run() when logs are kept
     std::set<std::string> paused;                 // queues paused now (pauses.hpp)
     bool pauses_failing = false;                  // the last read of the pauses failed (said once)
+    std::optional<Scheduler> scheduler;           // the schedules of our queues, if any
+    bool scheduling_failing = false;              // the last scheduler pass failed (said once)
 
     State(QueueDriver& d, const JobExecutor& e, WorkerOptions o, WorkerCallbacks c, Metrics* m)
         : driver(d), executor(e), options(std::move(o)), user(std::move(c)), metrics(m) {
@@ -170,6 +172,9 @@ struct Worker::State {
         };
         callbacks.on_recovered = [this](const std::vector<Job>& jobs) {
             call_user(user.on_recovered, jobs);
+        };
+        callbacks.on_ticks_enqueued = [this](const std::vector<EnqueuedTick>& ticks) {
+            call_user(user.on_ticks_enqueued, ticks);
         };
     }
 
@@ -571,6 +576,20 @@ struct Worker::State {
         }
     }
 
+    // One pass of the scheduler; a failed one is said once and done again at the next.
+    void run_schedules() {
+        try {
+            auto enqueued = scheduler->run_once(driver.now());
+            scheduling_failing = false;
+            if (!enqueued.empty())
+                callbacks.on_ticks_enqueued(enqueued);
+        } catch (const std::exception& e) {
+            if (!scheduling_failing)
+                callbacks.on_worker_error(e);
+            scheduling_failing = true;
+        }
+    }
+
     // Reads which of our queues are paused; a failed read keeps the last answer.
     void refresh_pauses() {
         std::set<std::string> now_paused;
@@ -634,6 +653,7 @@ WorkerOptions worker_options_from(const Config& config) {
     options.stale_after = config.stale_after;
     options.retry = config.retry;
     options.logs = config.logs;
+    options.schedules = config.schedules;
     return options;
 }
 
@@ -693,6 +713,12 @@ WorkerSummary Worker::run() {
     pause_watch.emplace(worker_pause_refresh, [&s] { s.refresh_pauses(); });
     std::optional<exec::PeriodicTask> cancel_watch;
     cancel_watch.emplace(worker_cancel_refresh, [&s] { s.check_cancels(); });
+    std::optional<exec::PeriodicTask> scheduling;
+    if (auto ours = schedules_of_queues(s.options.schedules, s.options.queues); !ours.empty()) {
+        s.scheduler.emplace(s.driver, std::move(ours), s.started_wall);
+        s.run_schedules();
+        scheduling.emplace(scheduler_period, [&s] { s.run_schedules(); });
+    }
     s.start_logging();
     std::optional<exec::PeriodicTask> log_pruning;
     if (s.logging)
@@ -727,6 +753,7 @@ WorkerSummary Worker::run() {
     }
     slots.clear();  // joins
     recovery.reset();
+    scheduling.reset();
     log_pruning.reset();
     pause_watch.reset();
     if (announcing) {

@@ -31,8 +31,8 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 // A config holding `key` at its example value, plus what the key needs beside it: a handler's
-// command, or queue.driver naming the driver whose section it is (so the section is checked in
-// full, not only warned about).
+// command, a schedule's job and cron or every, or queue.driver naming the driver whose section it
+// is (so the section is checked in full, not only warned about).
 json config_with(const ConfigKey& key) {
     json document = json::object();
     json* at = &document;
@@ -45,6 +45,17 @@ json config_with(const ConfigKey& key) {
     const auto parts = split_path(key.path);
     if (parts[0] == "handlers" && !document["handlers"]["send_email"].contains("command"))
         document["handlers"]["send_email"]["command"] = json::array({"true"});
+    if (parts[0] == "schedules" && parts.size() == 3) {
+        auto& schedule = document["schedules"]["send_email"];
+        if (!schedule.contains("job"))
+            schedule["job"] = "send_email";
+        if (!schedule.contains("cron") && !schedule.contains("every")) {
+            if (schedule.contains("timezone"))
+                schedule["cron"] = "@daily";  // a zone is for cron only
+            else
+                schedule["every"] = "1m";
+        }
+    }
     if (parts[0] == "queue" && parts.size() == 3) {
         const auto drivers = driver_names();
         if (std::find(drivers.begin(), drivers.end(), parts[1]) != drivers.end())
@@ -79,7 +90,7 @@ TEST_CASE("a key the table does not list is refused, naming the table's keys") {
     std::set<std::string> sections = {""};
     for (const auto& key : config_keys()) {
         if (key.type == "object" && key.path.find("NAME.") == std::string::npos &&
-            key.path != "handlers")
+            key.path != "handlers" && key.path != "schedules")
             sections.insert(key.path);
     }
     for (const auto& section : sections) {
@@ -111,7 +122,7 @@ TEST_CASE("a key the table does not list is refused, naming the table's keys") {
 }
 
 TEST_CASE("the top level holds queue and handlers; every registered driver has a section") {
-    CHECK(keys_under("") == std::vector<std::string>{"queue", "handlers"});
+    CHECK(keys_under("") == std::vector<std::string>{"queue", "handlers", "schedules"});
     const auto queue_keys = keys_under("queue");
     for (const auto& name : driver_names())
         CHECK(std::find(queue_keys.begin(), queue_keys.end(), name) != queue_keys.end());

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "libqueue/schedule.hpp"
 #include "libqueue/time.hpp"
 
 namespace libqueue {
@@ -58,6 +59,8 @@ struct Config {
     WorkerSettings worker;
     LogSettings logs;
     std::map<std::string, CommandSpec> handlers;
+    // schedules: recurring jobs (schedule.hpp), by name.
+    std::vector<Schedule> schedules;
 
     // The queue `q push` and `q work` use without --queue: "default", or what the Dart queue
     // system's queue.redis.queue names.

@@ -14,6 +14,7 @@
 
 #include "libqueue/attempt_log.hpp"
 #include "libqueue/job.hpp"
+#include "libqueue/schedule_mark.hpp"
 #include "libqueue/stats.hpp"
 #include "libqueue/time.hpp"
 
@@ -146,6 +147,13 @@ class QueueDriver {
     // stored.
     std::vector<PushResult> push_batch(const std::vector<NewJob>& jobs);
 
+    // push, as the job of a schedule's tick (schedule_mark.hpp), in one atomic step: when the
+    // tick is new (tick_is_new), stores the job (created false when a job with its id is there
+    // already) and makes the tick the schedule's mark; when it is not, stores nothing and
+    // returns the mark's job id, created false. So any number of schedulers enqueue a tick once.
+    // Drivers that keep no records (sync) refuse it (UsageError).
+    PushResult push_tick(const NewJob& job, const ScheduleTick& tick);
+
     // claim: up to request.limit due jobs, oldest due first (available_at, created_at, id), queues
     // in the given priority. Each becomes processing, attempts+1, available_at = now,
     // reserved_by = a fresh claim token. Two concurrent claims never return the same job.
@@ -250,6 +258,8 @@ class QueueDriver {
     // single-job path; by default a batch of one.
     virtual std::vector<PushResult> store_batch(const std::vector<NewJob>& jobs) = 0;
     virtual PushResult store_one(const NewJob& job) { return store_batch({job}).front(); }
+    // What push_tick stores once the job is valid.
+    virtual PushResult store_tick(const NewJob& job, const ScheduleTick& tick);
 };
 
 // driver.records(kind), or none for a driver that keeps no records (sync): for readers of

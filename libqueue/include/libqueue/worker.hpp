@@ -14,6 +14,7 @@
 #include "libqueue/driver.hpp"
 #include "libqueue/handler.hpp"
 #include "libqueue/metrics.hpp"
+#include "libqueue/scheduler.hpp"
 
 namespace libqueue {
 
@@ -41,6 +42,8 @@ struct WorkerOptions {
     bool announce = true;
     // The attempt logs (queue.logs): kept where the driver can keep them.
     LogSettings logs;
+    // The schedules (schedule.hpp); the worker runs a scheduler for those of its queues.
+    std::vector<Schedule> schedules;
 };
 
 // The options the config sets (queue.worker.*, queue.retry, queue.stale_after); the rest default.
@@ -71,6 +74,8 @@ struct WorkerCallbacks {
     std::function<void(const std::exception&)> on_worker_error;
     // Stale jobs this worker recovered from others.
     std::function<void(const std::vector<Job>&)> on_recovered;
+    // Jobs this worker's scheduler pushed for schedules' ticks.
+    std::function<void(const std::vector<EnqueuedTick>&)> on_ticks_enqueued;
 };
 
 struct WorkerSummary {

@@ -55,6 +55,36 @@ class FileDriver final : public QueueDriver {
             Growth::refused);
     }
 
+    // The job is saved before the mark: after a crash between the two, the next pass finds the
+    // job there and only moves the mark.
+    PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
+        auto lock = store_.lock_exclusive();
+        auto all = read_records();
+        auto& marks = all[schedule_record_kind];
+        if (!marks.is_object())
+            marks = nlohmann::json::object();
+        std::optional<ScheduleMark> mark;
+        if (const auto found = marks.find(tick.schedule);
+            found != marks.end() && found->is_object() && found->contains("value") &&
+            (*found)["value"].is_string())
+            mark = read_schedule_mark((*found)["value"].get<std::string>());
+        if (!tick_is_new(mark, tick.tick))
+            return PushResult{mark->job_id, false};
+        QueueFile& file = store_.modify();
+        PushResult result{job.id, false};
+        if (file.find(job.id)) {
+            store_.unchanged();
+        } else {
+            result = file.store_batch({job}, system_now()).front();
+            store_.save(true);
+        }
+        marks[tick.schedule] =
+            nlohmann::json{{"value", schedule_mark_value({tick.tick, result.id})},
+                           {"updated_at", std::int64_t(system_now().time_since_epoch().count())}};
+        store_.write_side(kRecordsSuffix, all.dump());
+        return result;
+    }
+
     std::vector<Job> claim(const ClaimRequest& request) override {
         return change([&](QueueFile& file, TimePoint now) { return file.claim(request, now); },
                       non_empty<Job>);

@@ -34,6 +34,23 @@ class MemoryDriver final : public QueueDriver {
         return changing_claimables([&] { return state_.store_batch(jobs, now()); });
     }
 
+    PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
+        return changing_claimables([&] {
+            auto& marks = records_[schedule_record_kind];
+            std::optional<ScheduleMark> mark;
+            if (const auto found = marks.find(tick.schedule); found != marks.end())
+                mark = read_schedule_mark(found->second.value);
+            if (!tick_is_new(mark, tick.tick))
+                return PushResult{mark->job_id, false};
+            PushResult result{job.id, false};
+            if (!state_.find(job.id))
+                result = state_.store_batch({job}, now()).front();
+            marks[tick.schedule] =
+                Record{tick.schedule, schedule_mark_value({tick.tick, result.id}), now()};
+            return result;
+        });
+    }
+
     std::vector<Job> claim(const ClaimRequest& request) override {
         std::lock_guard lock(mutex_);
         return state_.claim(request, now());

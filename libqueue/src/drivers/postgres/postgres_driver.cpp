@@ -148,6 +148,34 @@ class PostgresDriver final : public QueueDriver {
         });
     }
 
+    // Schedulers of one schedule take turns on an advisory lock; the mark is read, the job
+    // inserted and the mark moved in one transaction.
+    PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
+        ensure_schema();
+        return pool_.run("push tick", [&](Connection& c, int) {
+            pqxx::work tx(*c.db);
+            tx.exec_prepared(stmt::lock_keys,
+                             names_.lock_key + ":schedule:", text_array({tick.schedule}));
+            std::optional<ScheduleMark> mark;
+            const auto read = tx.exec_params(
+                "SELECT value FROM " + names_.records + " WHERE kind = $1 AND key = $2",
+                schedule_record_kind, tick.schedule);
+            if (!read.empty())
+                mark = read_schedule_mark(read[0][0].as<std::string>());
+            if (!tick_is_new(mark, tick.tick))
+                return PushResult{mark->job_id, false};
+            PushResult result{job.id, false};
+            if (tx.exec_params("SELECT 1 FROM " + names_.jobs + " WHERE id = $1", job.id).empty()) {
+                result.created = true;
+                insert_jobs(tx, c, {job}, {result}, {true});
+            }
+            put_record_in(tx, schedule_record_kind, tick.schedule,
+                          schedule_mark_value({tick.tick, result.id}));
+            tx.commit();
+            return result;
+        });
+    }
+
     std::vector<Job> claim(const ClaimRequest& request) override {
         if (request.limit == 0 || request.queues.empty())
             return {};
@@ -341,11 +369,7 @@ class PostgresDriver final : public QueueDriver {
         ensure_schema();
         pool_.run("put record", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
-            tx.exec_params("INSERT INTO " + names_.records +
-                               " (kind, key, value, updated_at) VALUES ($1, $2, $3, now())"
-                               " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value,"
-                               " updated_at = excluded.updated_at",
-                           kind, key, value);
+            put_record_in(tx, kind, key, value);
         });
     }
 
@@ -657,6 +681,15 @@ class PostgresDriver final : public QueueDriver {
             pg::migrate(*c.db, names_, {});
         });
         schema_ready_ = true;
+    }
+
+    void put_record_in(pqxx::transaction_base& tx, const std::string& kind, const std::string& key,
+                       const std::string& value) {
+        tx.exec_params("INSERT INTO " + names_.records +
+                           " (kind, key, value, updated_at) VALUES ($1, $2, $3, now())"
+                           " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value,"
+                           " updated_at = excluded.updated_at",
+                       kind, key, value);
     }
 
     // Inserts the jobs marked in `insert` (one statement, one NOTIFY).

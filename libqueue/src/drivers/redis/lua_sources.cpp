@@ -3,6 +3,8 @@
 // before writes). Numbers stored in hashes go through num(): Lua would print 1.7e+12.
 #include "drivers/redis/lua_sources.hpp"
 
+#include <iterator>
+
 #include "libqueue/driver.hpp"
 
 namespace libqueue::redis {
@@ -200,15 +202,12 @@ local function recover(prefix, base, now, stale, limit, dry)
   if back > 0 then wake(base, back) end
   return out
 end
-)lua";
 
-constexpr const char* kPush = R"lua(
-local prefix, retry, n = ARGV[1], ARGV[2] == '1', tonumber(ARGV[3])
-local now = now_ms()
-local index = prefix .. ':index'
-local out, woken = {}, {}
-for i = 0, n - 1 do
-  local a = 3 + i * 10
+-- Stores one job of a push (the ten arguments after ARGV[a]: id name queue payload max_retries
+-- run_at delay has_unique unique_key attempts); woken counts the wake-ups owed per queue.
+-- Returns the id and a code: 1 created, 0 a pending/processing job holds the unique key (its id),
+-- 2 the id is taken.
+local function push_one(prefix, now, a, woken)
   local id, name, queue, payload = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
   local max_retries, run_at, delay = ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
   local has_unique, unique = ARGV[a + 8] == '1', ARGV[a + 9]
@@ -222,36 +221,65 @@ for i = 0, n - 1 do
       if status ~= 'pending' and status ~= 'processing' then holder = false end
     end
   end
-  if holder then
-    out[#out + 1] = holder
-    out[#out + 1] = 0
-  elseif redis.call('HEXISTS', index, id) == 1 then
-    out[#out + 1] = id
-    out[#out + 1] = 2
-  else
-    local due = now + tonumber(delay)
-    if run_at ~= '' then due = tonumber(run_at) end
-    local job = base .. 'job:' .. id
-    redis.call('HSET', job, 'id', id, 'name', name, 'queue', queue, 'status', 'pending',
-      'attempts', attempts, 'max_retries', max_retries, 'payload', payload,
-      'created_at', num(now), 'available_at', num(due))
-    if has_unique then
-      redis.call('HSET', job, 'unique_key', unique)
-      redis.call('HSET', base .. 'unique', unique, id)
-    end
-    redis.call('ZADD', base .. 'pending', due, member(base, 'pending', id))
-    redis.call('ZADD', base .. 'ids', 0, id)
-    redis.call('HSET', index, id, queue)
-    redis.call('SADD', prefix .. ':queues', queue)
-    count(base, name, 'pending', 1)
-    add_total(base, name, 'pushed', 1)
-    woken[base] = (woken[base] or 0) + 1
-    out[#out + 1] = id
-    out[#out + 1] = 1
+  if holder then return holder, 0 end
+  if redis.call('HEXISTS', prefix .. ':index', id) == 1 then return id, 2 end
+  local due = now + tonumber(delay)
+  if run_at ~= '' then due = tonumber(run_at) end
+  local job = base .. 'job:' .. id
+  redis.call('HSET', job, 'id', id, 'name', name, 'queue', queue, 'status', 'pending',
+    'attempts', attempts, 'max_retries', max_retries, 'payload', payload,
+    'created_at', num(now), 'available_at', num(due))
+  if has_unique then
+    redis.call('HSET', job, 'unique_key', unique)
+    redis.call('HSET', base .. 'unique', unique, id)
   end
+  redis.call('ZADD', base .. 'pending', due, member(base, 'pending', id))
+  redis.call('ZADD', base .. 'ids', 0, id)
+  redis.call('HSET', prefix .. ':index', id, queue)
+  redis.call('SADD', prefix .. ':queues', queue)
+  count(base, name, 'pending', 1)
+  add_total(base, name, 'pushed', 1)
+  woken[base] = (woken[base] or 0) + 1
+  return id, 1
+end
+)lua";
+
+constexpr const char* kPush = R"lua(
+local prefix, retry, n = ARGV[1], ARGV[2] == '1', tonumber(ARGV[3])
+local now = now_ms()
+local out, woken = {}, {}
+for i = 0, n - 1 do
+  local id, code = push_one(prefix, now, 3 + i * 10, woken)
+  out[#out + 1] = id
+  out[#out + 1] = code
 end
 for base, k in pairs(woken) do wake(base, k) end
 return out
+)lua";
+
+// The job of a schedule's tick, stored only when the tick is later than the schedule's mark
+// (tick_is_new, schedule_mark.hpp: the marks' ISO 8601 texts compare as their times do); the
+// mark, a record (field "MS VALUE" of P:records:schedule), moves with it.
+constexpr const char* kPushTick = R"lua(
+local prefix, schedule, tick, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local marks = prefix .. ':records:schedule'
+local stored = redis.call('HGET', marks, schedule)
+if stored then
+  local space = string.find(stored, ' ', 1, true)
+  local ok, mark = pcall(cjson.decode, string.sub(stored, (space or 0) + 1))
+  if ok and type(mark) == 'table' and type(mark.tick) == 'string' and
+      type(mark.job) == 'string' and mark.tick >= tick then
+    return {mark.job, 0}
+  end
+end
+local now = now_ms()
+local woken, code = {}, 0
+if redis.call('HEXISTS', prefix .. ':index', id) == 0 then
+  id, code = push_one(prefix, now, 3, woken)
+end
+redis.call('HSET', marks, schedule, num(now) .. ' ' .. cjson.encode({tick = tick, job = id}))
+for base, k in pairs(woken) do wake(base, k) end
+return {id, code}
 )lua";
 
 // Strict priority: later queues only fill what the earlier left of the limit. Every queue's
@@ -506,9 +534,10 @@ return redis.call('HGETALL', job)
 
 std::array<std::string, kScriptCount> lua_sources() {
     // In ScriptId order.
-    const char* bodies[kScriptCount] = {kPush,    kClaim, kHeartbeat, kComplete,  kRelease,
-                                        kPutBack, kFail,  kCancel,    kRetryDead, kDeleteDead,
-                                        kRecover, kPrune, kClear,     kFind,      kCompleteBatch};
+    const char* bodies[] = {kPush,  kClaim,  kHeartbeat,     kComplete,   kRelease, kPutBack,
+                            kFail,  kCancel, kRetryDead,     kDeleteDead, kRecover, kPrune,
+                            kClear, kFind,   kCompleteBatch, kPushTick};
+    static_assert(std::size(bodies) == kScriptCount);
     std::array<std::string, kScriptCount> out;
     for (std::size_t i = 0; i < kScriptCount; ++i) out[i] = std::string(kPrelude) + bodies[i];
     return out;

@@ -26,8 +26,11 @@ enum class ScriptId {
     find,         // prefix, id -> job hash or empty
     complete_batch,  // prefix, retry, keep(1/0), n, n x (id token ran_ms), then n x (attempt
                      // log_body, '' for none) -> n x 1/0
+    push_tick,       // prefix, schedule, tick (ISO 8601), then one job as for push -> {id, code}:
+                     // 1 created, 0 the tick was enqueued already (the mark's job) or its id
+                     // was taken
 };
-inline constexpr std::size_t kScriptCount = 15;
+inline constexpr std::size_t kScriptCount = 16;
 
 // Each script's full text: the shared helpers followed by its body, in ScriptId order.
 std::array<std::string, kScriptCount> lua_sources();

@@ -130,6 +130,15 @@ class RedisDriver final : public QueueDriver {
         });
     }
 
+    PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
+        std::vector<std::string> args{settings_.prefix, tick.schedule, format_iso8601(tick.tick)};
+        append_push_args(args, job, job.id);
+        auto reply = pool_.run(
+            [&](Connection& c, int) { return scripts_.run(c, ScriptId::push_tick, args); });
+        return {std::string(redis::text(redis::element(*reply, 0))),
+                redis::integer(redis::element(*reply, 1)) == 1};
+    }
+
     std::vector<Job> claim(const ClaimRequest& request) override {
         if (request.queues.empty() || request.limit == 0)
             return {};

@@ -1,15 +1,19 @@
 #include "drivers/redis/scripts.hpp"
 
+#include <iterator>
+
 #include "libqueue/errors.hpp"
 
 namespace libqueue::redis {
 
 namespace {
 
-constexpr const char* kNames[kScriptCount] = {
-    "push",     "claim", "heartbeat", "complete",   "release",
-    "put_back", "fail",  "cancel",    "retry_dead", "delete_dead",
-    "recover",  "prune", "clear",     "find",       "complete_batch"};
+// In ScriptId order; one per script (checked below, so a new script cannot go unnamed).
+constexpr const char* kNames[] = {"push",       "claim",       "heartbeat",      "complete",
+                                  "release",    "put_back",    "fail",           "cancel",
+                                  "retry_dead", "delete_dead", "recover",        "prune",
+                                  "clear",      "find",        "complete_batch", "push_tick"};
+static_assert(std::size(kNames) == kScriptCount);
 
 std::size_t index_of(ScriptId id) {
     return static_cast<std::size_t>(id);

@@ -94,6 +94,42 @@ class SqliteDriver final : public QueueDriver {
         return results;
     }
 
+    PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
+        auto result = locked([&] {
+            WriteTransaction transaction(connection_);
+            std::optional<ScheduleMark> mark;
+            {
+                Query read(connection_, sql::kRecord);
+                read->bind(1, schedule_record_kind);
+                read->bind(2, tick.schedule);
+                if (read->executeStep())
+                    mark = read_schedule_mark(read->getColumn(0).getString());
+            }
+            if (!tick_is_new(mark, tick.tick))
+                return PushResult{mark->job_id, false};
+            TimePoint now = system_now();
+            PushResult pushed{job.id, false};
+            Query exists(connection_, sql::kJobExists);
+            exists->bind(1, job.id);
+            if (!exists->executeStep()) {
+                TotalsDelta totals;
+                pushed = insert(job, now, time_text(now), totals);
+                totals.apply(connection_);
+            }
+            Query put(connection_, sql::kPutRecord);
+            put->bind(1, schedule_record_kind);
+            put->bind(2, tick.schedule);
+            put->bind(3, schedule_mark_value({tick.tick, pushed.id}));
+            put->bind(4, time_text(now));
+            put->exec();
+            transaction.commit();
+            return pushed;
+        });
+        if (result.created)
+            wake_waiters();
+        return result;
+    }
+
     std::vector<Job> claim(const ClaimRequest& request) override {
         if (request.limit == 0 || request.queues.empty())
             return {};

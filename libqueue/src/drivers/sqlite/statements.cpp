@@ -154,6 +154,7 @@ const std::string kPutRecord =
     "INSERT INTO q_records(kind, key, value, updated_at) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT(kind, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
 const std::string kRecords = "SELECT key, value, updated_at FROM q_records WHERE kind = ?1";
+const std::string kRecord = "SELECT value FROM q_records WHERE kind = ?1 AND key = ?2";
 const std::string kRemoveRecord = "DELETE FROM q_records WHERE kind = ?1 AND key = ?2";
 
 const std::string kPutAttemptLog =

@@ -60,6 +60,7 @@ extern const std::string kDataVersion;
 // q_records: ?1 kind, ?2 key, ?3 value, ?4 now (put); ?1 kind (list); ?1 kind, ?2 key (remove).
 extern const std::string kPutRecord;
 extern const std::string kRecords;
+extern const std::string kRecord;  // one record's value, by kind and key
 extern const std::string kRemoveRecord;
 // q_attempt_logs: ?1 job id, ?2 attempt, ?3 now (ms), ?4 body (put); ?1 job id (list);
 // ?1 cutoff (ms) (prune).
