@@ -100,4 +100,15 @@ assert_eq failed "$(json_str "$OUT" status)" "sync --json status"
 assert_eq 65 "$(json_num "$OUT" exit_status)" "sync --json exit status"
 assert_contains "$ERR" "cannot do it" "the failure is reported"
 
+# Two processes opening a database that does not exist yet (a worker and a push started
+# together): both wait their turn while the other creates it, neither fails.
+for i in $(seq 10); do
+    printf '{"queue": {"driver": "sqlite", "sqlite": {"path": "fresh-%s.db"}}}' "$i" >fresh.json
+    Q_CONFIG=$T/fresh.json "$Q_BIN" push fresh >/dev/null 2>"$T/fresh-a.err" &
+    Q_CONFIG=$T/fresh.json "$Q_BIN" push fresh >/dev/null 2>"$T/fresh-b.err"
+    wait $! || true
+    assert_eq "" "$(cat "$T/fresh-a.err" "$T/fresh-b.err")" "a new database opened by two processes at once ($i)"
+    assert_eq 2 "$(Q_CONFIG=$T/fresh.json "$Q_BIN" size)" "both pushes stored ($i)"
+done
+
 finish

@@ -54,13 +54,32 @@ Connection::Connection(const std::filesystem::path& path, const std::string& syn
     : path_(path.string()), db_(open_database(path_)) {
     sqlite3_busy_handler(db_.getHandle(), &Connection::on_busy, this);
     try {
-        // The first statement reads the header: a file that is not a database fails here.
-        db_.exec("PRAGMA journal_mode=WAL");
+        // The first statement reads the header: a file that is not a database fails here. On a
+        // new file another process may be switching it to WAL at this moment; SQLite then says
+        // BUSY at once, without calling the busy handler.
+        retry_while_busy([&] { db_.exec("PRAGMA journal_mode=WAL"); });
         db_.exec("PRAGMA synchronous=" + synchronous);
         db_.exec("PRAGMA foreign_keys=OFF");
         db_.exec("PRAGMA temp_store=MEMORY");
     } catch (const SQLite::Exception& e) {
         raise(e);
+    }
+}
+
+void Connection::retry_while_busy(const std::function<void()>& step) {
+    const auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    for (;;) {
+        try {
+            step();
+            return;
+        } catch (const SQLite::Exception& e) {
+            if ((e.getErrorCode() & 0xff) != SQLITE_BUSY ||
+                std::chrono::steady_clock::now() >= give_up)
+                throw;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(500 + int(jitter() % 1500)));
     }
 }
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -39,6 +40,11 @@ class Connection {
 
     // The libqueue error for a SQLite failure on this database.
     [[noreturn]] void raise(const SQLite::Exception& error) const;
+
+    // Runs `step` again while it fails with SQLITE_BUSY, up to the busy timeout: for the steps
+    // where SQLite reports BUSY without calling the busy handler (opening a new file, creating
+    // the schema while another process does).
+    void retry_while_busy(const std::function<void()>& step);
 
   private:
     static int on_busy(void* self, int attempt);

@@ -130,8 +130,10 @@ void check_schema(Connection& connection) {
 
 void ensure_schema(Connection& connection) {
     try {
-        if (!schema_complete(connection))
-            create_schema(connection);
+        connection.retry_while_busy([&] {
+            if (!schema_complete(connection))
+                create_schema(connection);
+        });
         check_schema(connection);
     } catch (const SQLite::Exception& e) {
         connection.raise(e);
