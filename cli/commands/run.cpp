@@ -230,9 +230,11 @@ void run_batch(Context& context, const RunArgs& args) {
     options.queues = queues;
     options.concurrency = concurrency;
     options.stop_when_empty = true;
-    // The batch is the whole job: the config's limits for a long-running worker do not apply.
+    // The batch is the whole job: the config's limits for a long-running worker do not apply,
+    // nor its schedules (their ticks belong to the workers of the backend).
     options.max_jobs.reset();
     options.max_time.reset();
+    options.schedules.clear();
     // The store ends with this process: nothing could read the logs after, and keeping each
     // job's output would only grow its memory with the batch.
     options.logs.enabled = false;
