@@ -19,6 +19,8 @@
 //   P:{Q}:counts     hash STATE:NAME -> jobs in that state now (stats by name)
 //   P:{Q}:wake       list: push and release signal idle workers blocked in BLPOP
 //   P:index          hash id -> queue (find, outcomes by id);  P:queues  set of queue names
+//   P:records:KIND   hash key -> "MS VALUE": q's records (workers, pauses, cancel requests,
+//                    schedule marks); push_tick reads and moves P:records:schedule
 #pragma once
 
 #include <array>
