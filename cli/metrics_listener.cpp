@@ -1,18 +1,15 @@
 #include "metrics_listener.hpp"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
-#include <sys/socket.h>
 
-#include <atomic>
 #include <charconv>
-#include <chrono>
-#include <thread>
+#include <filesystem>
+#include <optional>
+#include <vector>
 
 #include "libqueue/errors.hpp"
-
-#ifdef Q_HAVE_HTTPLIB
-#include <httplib.h>
-#endif
+#include "metrics_server.hpp"
 
 namespace q {
 
@@ -55,102 +52,100 @@ ListenAddress parse_listen_address(const std::string& text) {
     return {text.substr(0, colon), parse_port(text.substr(colon + 1), text)};
 }
 
+namespace {
+
+// Where the module is: beside the q binary in a build tree, in the module folder once
+// installed; nullopt when this q has none.
+std::optional<std::filesystem::path> module_path() {
 #ifdef Q_HAVE_HTTPLIB
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec && std::filesystem::exists(self.parent_path() / metrics_module_file, ec))
+        return self.parent_path() / metrics_module_file;
+    const auto installed = std::filesystem::path(Q_MODULE_DIR) / metrics_module_file;
+    if (std::filesystem::exists(installed, ec))
+        return installed;
+#endif
+    return std::nullopt;
+}
+
+// The module's open function, loaded once (and never unloaded: its server may outlive any
+// scope); nullptr, with *why saying so, when it cannot be loaded.
+OpenMetricsServer load_module(std::string* why) {
+    static std::string load_error;
+    static const OpenMetricsServer open = []() -> OpenMetricsServer {
+        const auto path = module_path();
+        if (!path) {
+            load_error = metrics_listener_missing().value_or("no metrics module");
+            return nullptr;
+        }
+        void* handle = dlopen(path->c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            const char* text = dlerror();
+            load_error = path->string() + ": " + (text != nullptr ? text : "cannot be loaded");
+            return nullptr;
+        }
+        if (void* symbol = dlsym(handle, open_metrics_server_symbol))
+            return reinterpret_cast<OpenMetricsServer>(symbol);
+        load_error = path->string() + ": not q's metrics module";
+        return nullptr;
+    }();
+    *why = load_error;
+    return open;
+}
+
+}  // namespace
 
 bool metrics_listener_available() {
-    return true;
+    return module_path().has_value();
+}
+
+std::optional<std::string> metrics_listener_missing() {
+    if (module_path())
+        return std::nullopt;
+#ifdef Q_HAVE_HTTPLIB
+    return std::string(metrics_module_file) + " is not installed in " + Q_MODULE_DIR;
+#else
+    return "this q was built without cpp-httplib";
+#endif
 }
 
 struct MetricsListener::Impl {
-    httplib::Server server;
+    std::unique_ptr<MetricsServer> server;
     std::string host;
     int port = 0;
-    std::atomic<bool> ended{false};
-    std::thread thread;
 };
 
 MetricsListener::MetricsListener(const ListenAddress& address, Render render)
     : impl_(std::make_unique<Impl>()) {
-    auto& server = impl_->server;
-    // One scrape at a time is plenty, and a slow or silent client holds no thread for long.
-    server.new_task_queue = [] { return new httplib::ThreadPool(1); };
-    server.set_read_timeout(std::chrono::seconds(5));
-    server.set_write_timeout(std::chrono::seconds(5));
-    server.set_keep_alive_timeout(5);
-    server.set_payload_max_length(64 * 1024);
-    // SO_REUSEADDR (a restarted worker gets its port back at once) but not httplib's default
-    // SO_REUSEPORT, which would let a second worker share the port and answer half the scrapes.
-    server.set_socket_options([](socket_t sock) {
-        int yes = 1;
-        (void)setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    });
-    server.Get("/metrics", [render](const httplib::Request& request, httplib::Response& response) {
-        const bool openmetrics = request.get_header_value("Accept").find(
-                                     "application/openmetrics-text") != std::string::npos;
-        if (openmetrics) {
-            response.set_content(render(libqueue::MetricsFormat::openmetrics),
-                                 "application/openmetrics-text; version=1.0.0; charset=utf-8");
-        } else {
-            response.set_content(render(libqueue::MetricsFormat::prometheus),
-                                 "text/plain; version=0.0.4; charset=utf-8");
-        }
-    });
-    server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-        if (response.status == 404)
-            response.set_content("q serves /metrics only\n", "text/plain; charset=utf-8");
-    });
-
     impl_->host = address.host;
     impl_->port = address.port;
-    const bool bound = address.port == 0 ? (impl_->port = server.bind_to_any_port(address.host)) > 0
-                                         : server.bind_to_port(address.host, address.port);
-    if (!bound) {
-        impl_->port = address.port;
-        throw libqueue::UnavailableError(fmt::format(
-            "{}: cannot listen on {}: the port is in use or the address is not this host's", option,
-            address.port == 0 ? address.host : url()));
+    std::string why;
+    const auto open = load_module(&why);
+    if (open == nullptr) {
+        throw libqueue::UnavailableError(
+            fmt::format("{}: {}; use --metrics-textfile", option, why));
     }
-    impl_->thread = std::thread([this] {
-        impl_->server.listen_after_bind();
-        impl_->ended = true;
-    });
-    // stop() before the thread started listening would be lost; wait until it listens (or gave
-    // up at once).
-    while (!impl_->server.is_running() && !impl_->ended)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    impl_->server.reset(open(
+        address.host, address.port,
+        [render](bool openmetrics) {
+            return render(openmetrics ? libqueue::MetricsFormat::openmetrics
+                                      : libqueue::MetricsFormat::prometheus);
+        },
+        &why));
+    if (!impl_->server) {
+        throw libqueue::UnavailableError(fmt::format(
+            "{}: cannot listen on {}: {}", option, address.port == 0 ? address.host : url(), why));
+    }
+    impl_->port = impl_->server->port();
 }
 
-MetricsListener::~MetricsListener() {
-    impl_->server.stop();
-    if (impl_->thread.joinable())
-        impl_->thread.join();
-}
+MetricsListener::~MetricsListener() = default;
 
 std::string MetricsListener::url() const {
     const bool v6 = impl_->host.find(':') != std::string::npos;
     return fmt::format("http://{}{}{}:{}/metrics", v6 ? "[" : "", impl_->host, v6 ? "]" : "",
                        impl_->port);
 }
-
-#else
-
-bool metrics_listener_available() {
-    return false;
-}
-
-struct MetricsListener::Impl {};
-
-MetricsListener::MetricsListener(const ListenAddress&, Render) {
-    throw libqueue::UnavailableError(
-        fmt::format("{}: this q was built without cpp-httplib; use --metrics-textfile", option));
-}
-
-MetricsListener::~MetricsListener() = default;
-
-std::string MetricsListener::url() const {
-    return {};
-}
-
-#endif
 
 }  // namespace q

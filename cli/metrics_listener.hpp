@@ -1,19 +1,24 @@
 // q work --metrics-listen ADDRESS: serves the worker's own metrics over HTTP at /metrics for a
-// Prometheus scrape, through cpp-httplib (a small, well-kept server in Debian) on a thread of
-// its own. Prometheus' text format by default; OpenMetrics when the scraper's Accept header asks
-// for it.
+// Prometheus scrape, through the metrics module (metrics_server.hpp: cpp-httplib, loaded only
+// when asked for). Prometheus' text format by default; OpenMetrics when the scraper's Accept
+// header asks for it.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "libqueue/metrics_text.hpp"
 
 namespace q {
 
-// Whether this q was built with cpp-httplib; --metrics-listen is refused (exit 69) when not.
+// Whether the metrics module can be loaded (this q was built with cpp-httplib and the module is
+// installed); --metrics-listen is refused (exit 69) when not.
 bool metrics_listener_available();
+// Why it is not ("this q was built without cpp-httplib", "q-metrics-http.so is not installed in
+// DIR"); nullopt when it is.
+std::optional<std::string> metrics_listener_missing();
 
 struct ListenAddress {
     std::string host;  // as given: a name, an IPv4 address or an IPv6 one (without brackets)

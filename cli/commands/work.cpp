@@ -302,9 +302,9 @@ void run_work(Context& context, const WorkArgs& args) {
     std::optional<ListenAddress> listen_at;
     if (!args.metrics_listen.empty()) {
         listen_at = parse_listen_address(args.metrics_listen);
-        if (!metrics_listener_available()) {
-            throw libqueue::UnavailableError(
-                "--metrics-listen: this q was built without cpp-httplib; use --metrics-textfile");
+        if (const auto missing = metrics_listener_missing()) {
+            throw libqueue::UnavailableError("--metrics-listen: " + *missing +
+                                             "; use --metrics-textfile");
         }
     }
     libqueue::require_stored_jobs(context.config().driver);

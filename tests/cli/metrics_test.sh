@@ -159,6 +159,16 @@ if "$Q_BIN" version | grep -q '^features:.*metrics-listen'; then
     expect_exit 64 q work --metrics-listen 'host:'
     expect_exit 69 q work --metrics-listen 192.0.2.1:9464
     assert_contains "$ERR" "not this host's" "an address of another host"
+    # The HTTP server is a module loaded only for --metrics-listen: a q without it says so.
+    mkdir -p "$T/lonely"
+    cp "$Q_BIN" "$T/lonely/q"
+    if "$T/lonely/q" version | grep -q metrics-listen; then
+        echo "metrics_test.sh: a q-metrics-http.so is installed on this machine; not testing without it" >&2
+    else
+        expect_exit 69 "$T/lonely/q" work --metrics-listen 0
+        assert_contains "$ERR" "q-metrics-http.so is not installed in " "a missing module, named"
+        assert_one_line "$ERR"
+    fi
 else
     echo "metrics_test.sh: this q has no --metrics-listen (built without cpp-httplib)" >&2
 fi
