@@ -14,6 +14,7 @@
 
 #include "drivers/data_file.hpp"
 #include "drivers/file/file_store.hpp"
+#include "drivers/push_tick.hpp"
 #include "libqueue/errors.hpp"
 
 namespace libqueue {
@@ -63,26 +64,21 @@ class FileDriver final : public QueueDriver {
         auto& marks = all[schedule_record_kind];
         if (!marks.is_object())
             marks = nlohmann::json::object();
-        std::optional<ScheduleMark> mark;
-        if (const auto found = marks.find(tick.schedule);
-            found != marks.end() && found->is_object() && found->contains("value") &&
-            (*found)["value"].is_string())
-            mark = read_schedule_mark((*found)["value"].get<std::string>());
-        if (!tick_is_new(mark, tick.tick))
-            return PushResult{mark->job_id, false};
-        QueueFile& file = store_.modify();
-        PushResult result{job.id, false};
-        if (file.find(job.id)) {
-            store_.unchanged();
-        } else {
-            result = file.store_batch({job}, system_now()).front();
-            store_.save(true);
-        }
-        marks[tick.schedule] =
-            nlohmann::json{{"value", schedule_mark_value({tick.tick, result.id})},
-                           {"updated_at", std::int64_t(system_now().time_since_epoch().count())}};
-        store_.write_side(kRecordsSuffix, all.dump());
-        return result;
+        std::optional<std::string> stored;
+        if (const auto found = marks.find(tick.schedule); found != marks.end())
+            stored = record_value(*found);
+        return push_tick_step(stored, job, tick,
+                              {[&] { return store_.read().find(job.id).has_value(); },
+                               [&] {
+                                   QueueFile& file = store_.modify();
+                                   auto pushed = file.store_batch({job}, system_now()).front();
+                                   store_.save(true);
+                                   return pushed;
+                               },
+                               [&](const std::string& value) {
+                                   marks[tick.schedule] = record_entry(value);
+                                   store_.write_side(kRecordsSuffix, all.dump());
+                               }});
     }
 
     std::vector<Job> claim(const ClaimRequest& request) override {
@@ -176,9 +172,7 @@ class FileDriver final : public QueueDriver {
                     const std::string& value) override {
         auto lock = store_.lock_exclusive();
         auto all = read_records();
-        all[kind][key] =
-            nlohmann::json{{"value", value},
-                           {"updated_at", std::int64_t(system_now().time_since_epoch().count())}};
+        all[kind][key] = record_entry(value);
         store_.write_side(kRecordsSuffix, all.dump());
     }
 
@@ -190,10 +184,10 @@ class FileDriver final : public QueueDriver {
         if (of_kind == all.end() || !of_kind->is_object())
             return out;
         for (const auto& [key, entry] : of_kind->items()) {
-            if (!entry.is_object() || !entry.contains("value") || !entry["value"].is_string() ||
-                !entry.contains("updated_at") || !entry["updated_at"].is_number_integer())
+            const auto value = record_value(entry);
+            if (!value)
                 continue;  // not written by put_record: not a record
-            out.push_back(Record{key, entry["value"].get<std::string>(),
+            out.push_back(Record{key, *value,
                                  TimePoint(Milliseconds(entry["updated_at"].get<std::int64_t>()))});
         }
         return out;
@@ -431,6 +425,20 @@ class FileDriver final : public QueueDriver {
                 line["body"].is_string())
                 visit(line);
         }
+    }
+
+    // One record as PATH.records holds it, written now.
+    static nlohmann::json record_entry(const std::string& value) {
+        return {{"value", value},
+                {"updated_at", std::int64_t(system_now().time_since_epoch().count())}};
+    }
+
+    // The value of an entry record_entry wrote; nullopt for anything else.
+    static std::optional<std::string> record_value(const nlohmann::json& entry) {
+        if (!entry.is_object() || !entry.contains("value") || !entry["value"].is_string() ||
+            !entry.contains("updated_at") || !entry["updated_at"].is_number_integer())
+            return std::nullopt;
+        return entry["value"].get<std::string>();
     }
 
     // Under a lock: PATH.records, {} when there is none. One that does not parse is never

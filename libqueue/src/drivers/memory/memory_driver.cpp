@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "drivers/memory/queue_state.hpp"
+#include "drivers/push_tick.hpp"
 #include "libqueue/errors.hpp"
 
 namespace libqueue {
@@ -37,17 +38,14 @@ class MemoryDriver final : public QueueDriver {
     PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
         return changing_claimables([&] {
             auto& marks = records_[schedule_record_kind];
-            std::optional<ScheduleMark> mark;
-            if (const auto found = marks.find(tick.schedule); found != marks.end())
-                mark = read_schedule_mark(found->second.value);
-            if (!tick_is_new(mark, tick.tick))
-                return PushResult{mark->job_id, false};
-            PushResult result{job.id, false};
-            if (!state_.find(job.id))
-                result = state_.store_batch({job}, now()).front();
-            marks[tick.schedule] =
-                Record{tick.schedule, schedule_mark_value({tick.tick, result.id}), now()};
-            return result;
+            const auto found = marks.find(tick.schedule);
+            return push_tick_step(
+                found == marks.end() ? std::nullopt : std::optional(found->second.value), job, tick,
+                {[&] { return state_.find(job.id).has_value(); },
+                 [&] { return state_.store_batch({job}, now()).front(); },
+                 [&](const std::string& value) {
+                     marks[tick.schedule] = Record{tick.schedule, value, now()};
+                 }});
         });
     }
 

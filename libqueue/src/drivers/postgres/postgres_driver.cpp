@@ -18,6 +18,7 @@
 #include "drivers/postgres/pg_schema.hpp"
 #include "drivers/postgres/pg_settings.hpp"
 #include "drivers/postgres/pg_statements.hpp"
+#include "drivers/push_tick.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/text.hpp"
 
@@ -156,21 +157,25 @@ class PostgresDriver final : public QueueDriver {
             pqxx::work tx(*c.db);
             tx.exec_prepared(stmt::lock_keys,
                              names_.lock_key + ":schedule:", text_array({tick.schedule}));
-            std::optional<ScheduleMark> mark;
             const auto read = tx.exec_params(
                 "SELECT value FROM " + names_.records + " WHERE kind = $1 AND key = $2",
                 schedule_record_kind, tick.schedule);
-            if (!read.empty())
-                mark = read_schedule_mark(read[0][0].as<std::string>());
-            if (!tick_is_new(mark, tick.tick))
-                return PushResult{mark->job_id, false};
-            PushResult result{job.id, false};
-            if (tx.exec_params("SELECT 1 FROM " + names_.jobs + " WHERE id = $1", job.id).empty()) {
-                result.created = true;
-                insert_jobs(tx, c, {job}, {result}, {true});
-            }
-            put_record_in(tx, schedule_record_kind, tick.schedule,
-                          schedule_mark_value({tick.tick, result.id}));
+            auto result = push_tick_step(
+                read.empty() ? std::nullopt : std::optional(read[0][0].as<std::string>()), job,
+                tick,
+                {[&] {
+                     return !tx.exec_params("SELECT 1 FROM " + names_.jobs + " WHERE id = $1",
+                                            job.id)
+                                 .empty();
+                 },
+                 [&] {
+                     const PushResult created{job.id, true};
+                     insert_jobs(tx, c, {job}, {created}, {true});
+                     return created;
+                 },
+                 [&](const std::string& value) {
+                     put_record_in(tx, schedule_record_kind, tick.schedule, value);
+                 }});
             tx.commit();
             return result;
         });

@@ -48,6 +48,13 @@ SQLite::Database open_database(const std::string& path) {
     }
 }
 
+// One wait between tries on a busy database: short and jittered (see on_busy).
+void busy_pause(int attempt) {
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    auto pause = attempt < 10 ? 100 + int(jitter() % 400) : 500 + int(jitter() % 1500);
+    std::this_thread::sleep_for(std::chrono::microseconds(pause));
+}
+
 }  // namespace
 
 Connection::Connection(const std::filesystem::path& path, const std::string& synchronous)
@@ -69,8 +76,7 @@ Connection::Connection(const std::filesystem::path& path, const std::string& syn
 void Connection::retry_while_busy(const std::function<void()>& step) {
     const auto give_up =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
-    thread_local std::minstd_rand jitter{std::random_device{}()};
-    for (;;) {
+    for (int attempt = 0;; ++attempt) {
         try {
             step();
             return;
@@ -79,7 +85,7 @@ void Connection::retry_while_busy(const std::function<void()>& step) {
                 std::chrono::steady_clock::now() >= give_up)
                 throw;
         }
-        std::this_thread::sleep_for(std::chrono::microseconds(500 + int(jitter() % 1500)));
+        busy_pause(attempt);
     }
 }
 
@@ -93,9 +99,7 @@ int Connection::on_busy(void* self, int attempt) {
         connection.busy_since_ = now;
     if (now - connection.busy_since_ >= std::chrono::milliseconds(kBusyTimeoutMs))
         return 0;
-    thread_local std::minstd_rand jitter{std::random_device{}()};
-    auto pause = attempt < 10 ? 100 + int(jitter() % 400) : 500 + int(jitter() % 1500);
-    std::this_thread::sleep_for(std::chrono::microseconds(pause));
+    busy_pause(attempt);
     return 1;
 }
 

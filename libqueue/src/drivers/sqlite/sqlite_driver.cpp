@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "drivers/push_tick.hpp"
 #include "drivers/sqlite/connection.hpp"
 #include "drivers/sqlite/rows.hpp"
 #include "drivers/sqlite/schema.hpp"
@@ -97,31 +98,36 @@ class SqliteDriver final : public QueueDriver {
     PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
         auto result = locked([&] {
             WriteTransaction transaction(connection_);
-            std::optional<ScheduleMark> mark;
+            std::optional<std::string> stored;
             {
                 Query read(connection_, sql::kRecord);
                 read->bind(1, schedule_record_kind);
                 read->bind(2, tick.schedule);
                 if (read->executeStep())
-                    mark = read_schedule_mark(read->getColumn(0).getString());
+                    stored = read->getColumn(0).getString();
             }
-            if (!tick_is_new(mark, tick.tick))
-                return PushResult{mark->job_id, false};
-            TimePoint now = system_now();
-            PushResult pushed{job.id, false};
-            Query exists(connection_, sql::kJobExists);
-            exists->bind(1, job.id);
-            if (!exists->executeStep()) {
-                TotalsDelta totals;
-                pushed = insert(job, now, time_text(now), totals);
-                totals.apply(connection_);
-            }
-            Query put(connection_, sql::kPutRecord);
-            put->bind(1, schedule_record_kind);
-            put->bind(2, tick.schedule);
-            put->bind(3, schedule_mark_value({tick.tick, pushed.id}));
-            put->bind(4, time_text(now));
-            put->exec();
+            const TimePoint now = system_now();
+            auto pushed = push_tick_step(stored, job, tick,
+                                         {[&] {
+                                              Query exists(connection_, sql::kJobExists);
+                                              exists->bind(1, job.id);
+                                              return exists->executeStep();
+                                          },
+                                          [&] {
+                                              TotalsDelta totals;
+                                              auto inserted =
+                                                  insert(job, now, time_text(now), totals);
+                                              totals.apply(connection_);
+                                              return inserted;
+                                          },
+                                          [&](const std::string& value) {
+                                              Query put(connection_, sql::kPutRecord);
+                                              put->bind(1, schedule_record_kind);
+                                              put->bind(2, tick.schedule);
+                                              put->bind(3, value);
+                                              put->bind(4, time_text(now));
+                                              put->exec();
+                                          }});
             transaction.commit();
             return pushed;
         });
