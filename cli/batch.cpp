@@ -49,12 +49,20 @@ libqueue::NewJob job_from_line(const nlohmann::json& line, const std::string& de
                 throw libqueue::DataError("max_retries: expected a whole number >= 0");
             }
             job.max_retries = value.get<int>();
+        } else if (key == "priority") {
+            if (!value.is_number_integer() || value.get<long long>() < 0 ||
+                value.get<long long>() > libqueue::max_priority) {
+                throw libqueue::DataError(
+                    fmt::format("priority: expected a whole number 0..{}", libqueue::max_priority));
+            }
+            job.priority = value.get<int>();
         } else if (key == "unique_key") {
             if (!value.is_null())
                 job.unique_key = string_field("unique_key");
         } else {
             throw libqueue::DataError(fmt::format(
-                "unknown key '{}' (expected name, payload, queue, delay, max_retries, unique_key)",
+                "unknown key '{}' (expected name, payload, queue, delay, max_retries, priority, "
+                "unique_key)",
                 key));
         }
     }

@@ -178,6 +178,7 @@ void print_job_details(const Job& job, const std::vector<libqueue::AttemptLog>& 
     std::cout << fmt::format("id:           {}\n", job.id)
               << fmt::format("name:         {}\n", job.name)
               << fmt::format("queue:        {}\n", job.queue)
+              << fmt::format("priority:     {}\n", job.priority)
               << fmt::format("status:       {}\n", status_word(job.status))
               << fmt::format("attempts:     {} of {} (max_retries {})\n", job.attempts,
                              job.max_retries + 1, job.max_retries)

@@ -1,5 +1,6 @@
 // q migrate: create the configured driver's tables where they are missing; with --indexes, add
-// q's recommended indexes to an existing table. Nothing else about an existing table changes.
+// q's recommended indexes to an existing table, with --priorities q's priority column. Nothing
+// else about an existing table changes.
 #include <memory>
 
 #include "commands/commands.hpp"
@@ -18,14 +19,24 @@ void add_migrate_command(CLI::App& app, Context& context) {
         "totals, schema version). An existing jobs table is never changed unless --indexes "
         "asks for q's recommended indexes (built CONCURRENTLY, so workers keep running). "
         "Drivers without a schema have nothing to do. With queue.postgres.auto_migrate (the "
-        "default) the first command does the same, without --indexes.");
+        "default) the first command does the same, without --indexes.\n"
+        "\n"
+        "Priorities (q push --priority) need q's own column q_priority in the jobs table: q adds "
+        "it to the tables it creates (PostgreSQL and SQLite) and never to a table another "
+        "program made, unless --priorities asks for it (with its index; the column has a "
+        "constant default, so no row is rewritten and the Dart queue system's programs, which "
+        "name their columns, go on as before).");
     auto indexes = std::make_shared<bool>(false);
     cmd->add_flag("--indexes", *indexes,
                   "also add q's recommended indexes to an existing jobs table");
+    auto priorities = std::make_shared<bool>(false);
+    cmd->add_flag("--priorities", *priorities,
+                  "also add q's priority column (and its index) to an existing jobs table");
     cmd->footer(
         "Examples:\n"
         "  q migrate\n"
         "  q migrate --indexes\n"
+        "  q migrate --priorities\n"
         "\n"
         "Output:\n"
         "One line per action on stdout (\"created table kronix_jobs\"); with --json\n"
@@ -35,9 +46,10 @@ void add_migrate_command(CLI::App& app, Context& context) {
         "  0   done (or nothing to do)\n"
         "  69  the backend cannot be reached\n"
         "  78  the config is wrong, or the existing table lacks a kronix_jobs column");
-    cmd->callback([&context, indexes] {
+    cmd->callback([&context, indexes, priorities] {
         libqueue::MigrateOptions options;
         options.indexes = *indexes;
+        options.priorities = *priorities;
         auto& driver = context.driver();
         const auto actions = driver.migrate(options);
         if (context.json()) {

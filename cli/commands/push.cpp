@@ -25,6 +25,8 @@ struct PushArgs {
     std::string at;
     int max_retries = 3;
     bool max_retries_given = false;
+    int priority = 0;
+    bool priority_given = false;
     bool payload_given = false;  // an empty PAYLOAD argument is a mistake, not "no payload"
     bool delay_given = false;    // likewise --delay ''
 
@@ -39,12 +41,18 @@ constexpr const char* description =
     "PAYLOAD on stdin. PAYLOAD is JSON ({} when omitted); - reads it from stdin. A payload that "
     "is not JSON is refused (exit 65) and nothing is stored.\n"
     "\n"
+    "With --priority N (0 to 1000, default 0), workers take the job before every due job of its "
+    "queue with a lower priority; among equal priorities the job due first goes first. The "
+    "sqlite and postgres drivers keep priorities in a column q adds to the tables it creates "
+    "(q migrate --priorities adds it to an older table).\n"
+    "\n"
     "With --unique-key, while a job with the same key is pending or processing, q push adds "
     "nothing and prints that job's id instead.\n"
     "\n"
     "With --batch, every line of FILE (- for stdin) is one job as a JSON object: {\"name\": ..., "
     "\"payload\": any JSON, \"queue\": ..., \"delay\": \"30s\" or seconds, \"max_retries\": N, "
-    "\"unique_key\": ...}; only name is required. A line that is a whole job record, as q "
+    "\"priority\": N, \"unique_key\": ...}; only name is required. A line that is a whole job "
+    "record, as q "
     "export writes it (it has a \"status\"), keeps its id, attempts and due time; a finished "
     "one (completed or dead) is refused. Every line is checked before anything is "
     "stored, and then all jobs are stored together or none is: a bad line is reported with its "
@@ -58,6 +66,7 @@ constexpr const char* footer =
     "  q push --delay 10m --max-retries 5 reminder --payload-file reminder.json\n"
     "  q push --at '2026-11-23 17:00' report\n"
     "  q push --unique-key nightly-report report\n"
+    "  q push --priority 10 password_reset '{\"user\": 7}'\n"
     "  q push --batch jobs.ndjson\n"
     "\n"
     "Output:\n"
@@ -149,6 +158,7 @@ libqueue::NewJob job_from_args(Context& context, const PushArgs& args) {
     if (!args.at.empty())
         job.run_at = parse_time_option("--at", args.at);
     job.max_retries = args.max_retries;
+    job.priority = args.priority;
     if (!args.unique_key.empty())
         job.unique_key = args.unique_key;
     libqueue::validate_new_job(job);
@@ -178,7 +188,7 @@ void run_push(Context& context, const PushArgs& args) {
     if (!args.batch.empty()) {
         if (!args.name.empty() || !args.payload.empty() || !args.payload_file.empty() ||
             !args.delay.empty() || !args.at.empty() || !args.unique_key.empty() ||
-            args.max_retries_given) {
+            args.max_retries_given || args.priority_given) {
             throw libqueue::UsageError(
                 "--batch takes every job from its lines: no NAME, PAYLOAD or job options");
         }
@@ -255,6 +265,11 @@ void add_push_command(CLI::App& app, Context& context) {
         ->check(CLI::Range(0, 1'000'000))
         ->type_name("N")
         ->capture_default_str();
+    cmd->add_option("--priority", args->priority,
+                    "Claim before the queue's due jobs of lower priority (higher first)")
+        ->check(CLI::Range(0, libqueue::max_priority))
+        ->type_name("N")
+        ->capture_default_str();
     cmd->add_option("--unique-key", args->unique_key,
                     "Add nothing while a pending or processing job has KEY")
         ->type_name("KEY");
@@ -262,6 +277,7 @@ void add_push_command(CLI::App& app, Context& context) {
         ->type_name("FILE");
     cmd->callback([&context, args, cmd] {
         args->max_retries_given = cmd->count("--max-retries") > 0;
+        args->priority_given = cmd->count("--priority") > 0;
         args->payload_given = cmd->count("PAYLOAD") > 0;
         args->delay_given = cmd->count("--delay") > 0;
         run_push(context, *args);

@@ -18,6 +18,7 @@ NewJob moved_job(const Job& job) {
     moved.payload = job.payload;
     moved.max_retries = job.max_retries;
     moved.attempts = job.attempts;
+    moved.priority = job.priority;
     if (job.status == Status::pending && job.available_at)
         moved.run_at = *job.available_at;
     validate_new_job(moved);

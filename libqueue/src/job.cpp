@@ -9,6 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <tuple>
 
 #include "libqueue/errors.hpp"
 #include "libqueue/json_limits.hpp"
@@ -93,12 +94,25 @@ void validate_new_job(const NewJob& job) {
         throw DataError("max_retries is negative");
     if (job.attempts < 0)
         throw DataError("attempts is negative");
+    if (job.priority < 0 || job.priority > max_priority) {
+        throw DataError("priority " + std::to_string(job.priority) + " is not in 0.." +
+                        std::to_string(max_priority));
+    }
     check_json_depth(job.payload, "payload");
     if (!nlohmann::json::accept(job.payload)) {
         throw DataError("payload is not valid JSON: " + (job.payload.size() > 60
                                                              ? job.payload.substr(0, 60) + "..."
                                                              : job.payload));
     }
+}
+
+bool claim_order_before(const Job& a, const Job& b) {
+    if (a.priority != b.priority)
+        return a.priority > b.priority;
+    // A missing available_at is due now: before any time.
+    const auto due_a = a.available_at.value_or(TimePoint::min());
+    const auto due_b = b.available_at.value_or(TimePoint::min());
+    return std::tie(due_a, a.created_at, a.id) < std::tie(due_b, b.created_at, b.id);
 }
 
 void validate_new_jobs(const std::vector<NewJob>& jobs) {

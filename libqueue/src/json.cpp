@@ -117,7 +117,8 @@ json job_to_json(const Job& job) {
                 {"created_at", format_iso8601(job.created_at)},
                 {"available_at", time_or_null(job.available_at)},
                 {"finished_at", time_or_null(job.finished_at)},
-                {"reserved_by", string_or_null(job.reserved_by)}};
+                {"reserved_by", string_or_null(job.reserved_by)},
+                {"priority", job.priority}};
     if (job.unreadable)
         out["unreadable"] = *job.unreadable;
     return out;
@@ -146,6 +147,7 @@ Job job_from_json(const json& value) {
     job.available_at = optional_time(value, "available_at");
     job.finished_at = optional_time(value, "finished_at");
     job.reserved_by = optional_string(value, "reserved_by");
+    job.priority = int_field(value, "priority", 0);
     return job;
 }
 

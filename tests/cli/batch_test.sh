@@ -52,8 +52,8 @@ bad_batch '{"name": ""}' "empty name"
 bad_batch '{"name": 5}' "name not a string"
 bad_batch '{"name": "x", "delay": "soon"}' "bad delay"
 bad_batch '{"name": "x", "max_retries": -2}' "negative max_retries"
-bad_batch '{"name": "x", "priority": 1}' "unknown key"
-assert_contains "$ERR" "priority" "the unknown key is named"
+bad_batch '{"name": "x", "weight": 1}' "unknown key"
+assert_contains "$ERR" "weight" "the unknown key is named"
 
 # The file must exist; --batch excludes a job name.
 expect_exit 66 q push --batch nope.ndjson  # EX_NOINPUT

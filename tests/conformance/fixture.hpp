@@ -107,6 +107,10 @@ class JobSpec {
         job_.attempts = value;
         return *this;
     }
+    JobSpec& priority(int value) {
+        job_.priority = value;
+        return *this;
+    }
     operator const NewJob&() const { return job_; }
 
   private:

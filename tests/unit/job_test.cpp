@@ -198,6 +198,17 @@ TEST_CASE("validate_new_job names the bad field") {
     job.max_retries = -1;
     CHECK_THROWS_WITH(validate_new_job(job), Contains("max_retries"));
 
+    for (int priority : {-1, max_priority + 1}) {
+        job = ok;
+        job.priority = priority;
+        CHECK_THROWS_WITH(validate_new_job(job), Contains("priority"));
+    }
+    for (int priority : {0, 1, max_priority}) {
+        job = ok;
+        job.priority = priority;
+        CHECK_NOTHROW(validate_new_job(job));
+    }
+
     // Names, queues, unique keys and ids: 1 to 255 bytes of printable UTF-8, on every driver.
     for (auto [field, value, says] :
          {std::tuple{"name", std::string(256, 'n'), "256 bytes long; the limit is 255"},
@@ -233,6 +244,35 @@ TEST_CASE("validate_new_job names the bad field") {
     }
 }
 
+TEST_CASE("claim order: higher priority, then due time (missing first), created_at, id") {
+    const TimePoint t0 = parse_iso8601("2026-11-23T17:00:00.000Z");
+    auto job = [&](int priority, std::optional<TimePoint> due, TimePoint created, std::string id) {
+        Job j;
+        j.priority = priority;
+        j.available_at = due;
+        j.created_at = created;
+        j.id = std::move(id);
+        return j;
+    };
+    // Each pair: the first is claimed before the second.
+    const std::vector<std::pair<Job, Job>> before = {
+        {job(1, t0 + 10s, t0 + 10s, "b"), job(0, t0, t0, "a")},
+        {job(1000, t0 + 1h, t0, "z"), job(999, t0, t0, "a")},
+        {job(2, t0, t0 + 5s, "z"), job(2, t0 + 1s, t0, "a")},
+        {job(0, std::nullopt, t0 + 9s, "z"), job(0, t0 - 1h, t0, "a")},
+        {job(0, t0, t0, "z"), job(0, t0, t0 + 1ms, "a")},
+        {job(0, t0, t0, "a"), job(0, t0, t0, "b")},
+    };
+    for (const auto& [first, second] : before) {
+        INFO(first.id << " p" << first.priority << " before " << second.id << " p"
+                      << second.priority);
+        CHECK(claim_order_before(first, second));
+        CHECK_FALSE(claim_order_before(second, first));
+    }
+    const Job same = job(3, t0, t0, "x");
+    CHECK_FALSE(claim_order_before(same, same));
+}
+
 TEST_CASE("job_to_json: every column, names for status, ISO times or null") {
     const json out = job_to_json(sample_job());
     CHECK(out["id"] == "01JD0000000000000000000000");
@@ -247,7 +287,8 @@ TEST_CASE("job_to_json: every column, names for status, ISO times or null") {
     CHECK(out["available_at"] == "2026-11-23T17:05:00.000Z");
     CHECK(out["finished_at"].is_null());
     CHECK(out["reserved_by"] == "host:42:ABCD:XYZ");
-    CHECK(out.size() == 12);
+    CHECK(out["priority"] == 0);
+    CHECK(out.size() == 13);
 
     Job plain = sample_job();
     plain.last_error.reset();
@@ -263,6 +304,7 @@ TEST_CASE("job_to_json: every column, names for status, ISO times or null") {
 
 TEST_CASE("job JSON round trip") {
     Job job = sample_job();
+    job.priority = 42;
     job.finished_at = parse_iso8601("2026-11-23T17:06:00.999Z");
     for (Status s : {Status::pending, Status::processing, Status::completed, Status::failed}) {
         job.status = s;
@@ -279,6 +321,7 @@ TEST_CASE("job JSON round trip") {
         CHECK(back.available_at == job.available_at);
         CHECK(back.finished_at == job.finished_at);
         CHECK(back.reserved_by == job.reserved_by);
+        CHECK(back.priority == job.priority);
         CHECK(job_to_json(back) == job_to_json(job));
     }
     // Payloads that are JSON scalars or strings stay JSON.

@@ -79,6 +79,8 @@ StaleOutcome stale_outcome(const Job& job);
 // `q migrate`: what a driver may do to an existing store beyond creating what is missing.
 struct MigrateOptions {
     bool indexes = false;  // also add the driver's recommended indexes to an existing table
+    // also add q's priority column (and its index) to an existing jobs table that lacks it
+    bool priorities = false;
 };
 
 // A place in list order: by created_at, then id. Q's ids sort by creation too, but rows other
@@ -154,9 +156,10 @@ class QueueDriver {
     // Drivers that keep no records (sync) refuse it (UsageError).
     PushResult push_tick(const NewJob& job, const ScheduleTick& tick);
 
-    // claim: up to request.limit due jobs, oldest due first (available_at, created_at, id), queues
-    // in the given priority. Each becomes processing, attempts+1, available_at = now,
-    // reserved_by = a fresh claim token. Two concurrent claims never return the same job.
+    // claim: up to request.limit due jobs, in claim_order_before's order (the higher priority
+    // first, then oldest due: available_at, created_at, id), queues in the given order. Each
+    // becomes processing, attempts+1, available_at = now, reserved_by = a fresh claim token. Two
+    // concurrent claims never return the same job.
     virtual std::vector<Job> claim(const ClaimRequest& request) = 0;
 
     // The outcomes. Each applies only where status is processing and reserved_by == claim.token,

@@ -32,6 +32,8 @@ struct Job {
     std::optional<TimePoint> available_at;
     std::optional<TimePoint> finished_at;
     std::optional<std::string> reserved_by;  // the claim token while processing
+    int priority =
+        0;  // claims take higher first (see claim_order_before); not a kronix_jobs column
     // Set by a driver for a stored row it could not read in full (other programs write rows too):
     // which column holds what. The rest of the row is read as well as it could be; a worker that
     // claims such a job fails it with this text instead of running it.
@@ -60,7 +62,19 @@ struct NewJob {
                                             // push returns that job's id and adds nothing
     std::string id;                         // empty: generated
     int attempts = 0;  // runs already used: 0 for a new job; an import keeps a job's count
+    int priority = 0;  // 0 (the default, lowest) to max_priority; higher is claimed first
 };
+
+// The highest priority a job may have. Priorities are 0 and up only: work that should wait for
+// everything else goes to a queue of its own, listed last (`q work --queue default,bulk`).
+inline constexpr int max_priority = 1000;
+
+// The claim order within one queue, the rule every driver keeps: among due jobs the higher
+// priority first, then the earlier available_at (a missing one: due now, first), then the
+// earlier created_at, then id. Drivers that sort in C++ use it; the SQL of the sqlite and
+// postgres drivers and the Lua of the redis driver spell it out and are tested against it by
+// the conformance suite.
+bool claim_order_before(const Job& a, const Job& b);
 
 // The longest job name, queue name, unique key or id, in bytes, on every driver.
 inline constexpr std::size_t max_label_bytes = 255;
@@ -70,8 +84,9 @@ inline constexpr std::size_t max_label_bytes = 255;
 void validate_label(std::string_view what, std::string_view value);
 
 // Throws DataError when the name, queue, unique key or id is empty, longer than max_label_bytes,
-// not UTF-8 or holds a control character; when the payload is not JSON or nested too deeply; or
-// when max_retries is negative. The message names the field.
+// not UTF-8 or holds a control character; when the payload is not JSON or nested too deeply;
+// when max_retries is negative; or when priority is outside 0..max_priority. The message names
+// the field.
 void validate_new_job(const NewJob& job);
 // Every job of a batch, the message prefixed "batch job N: " (N from 1).
 void validate_new_jobs(const std::vector<NewJob>& jobs);

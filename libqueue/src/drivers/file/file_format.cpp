@@ -75,6 +75,16 @@ class FieldReader {
         return int(n);
     }
 
+    // A job's priority: 0 when the entry has none (files written before q had priorities).
+    int priority(const std::string& key) const {
+        if (!find(key))
+            return 0;
+        const std::int64_t n = integer(key);
+        if (n > max_priority)
+            fail(key, "must be at most " + std::to_string(max_priority));
+        return int(n);
+    }
+
     TimePoint time(const std::string& key) const {
         auto t = optional_time(key);
         if (!t)
@@ -131,6 +141,7 @@ StoredJob read_job_impl(const json& value, std::size_t index, const std::string&
     if (job.status == Status::processing && !job.reserved_by) {
         r.fail("reserved_by", "a processing job needs its claim token");
     }
+    job.priority = r.priority("priority");
     stored.unique_key = r.optional_text("unique_key");
     return stored;
 }
@@ -149,6 +160,7 @@ Job read_completed_impl(const json& value, std::size_t index, const std::string&
     job.created_at = r.time("created_at");
     job.available_at = r.optional_time("available_at");
     job.finished_at = r.time("finished_at");
+    job.priority = r.priority("priority");
     return job;
 }
 
@@ -194,6 +206,8 @@ void common_fields(ordered& o, const Job& j, bool with_status) {
     o["created_at"] = format_iso8601(j.created_at);
     o["available_at"] = nullable(j.available_at);
     o["finished_at"] = nullable(j.finished_at);
+    if (j.priority != 0)
+        o["priority"] = j.priority;
 }
 
 ordered job_record(const StoredJob& stored) {

@@ -40,24 +40,36 @@ std::vector<std::string> JobStore::due(const std::string& queue, TimePoint now,
     auto it = pending_.find(queue);
     if (it == pending_.end())
         return ids;
-    for (const auto& [available_at, created_at, id] : it->second) {
-        if (ids.size() >= limit || available_at > now)
-            break;
-        ids.push_back(id);
+    for (const auto& [priority, level] : it->second) {
+        for (const auto& [available_at, created_at, id] : level) {
+            if (ids.size() >= limit || available_at > now)
+                break;
+            ids.push_back(id);
+        }
     }
     return ids;
 }
 
 std::optional<TimePoint> JobStore::next_due(const std::string& queue) const {
     auto it = pending_.find(queue);
-    if (it == pending_.end() || it->second.empty())
+    if (it == pending_.end())
         return std::nullopt;
-    return std::get<0>(*it->second.begin());
+    std::optional<TimePoint> next;
+    for (const auto& [priority, level] : it->second) {
+        auto first = std::get<0>(*level.begin());
+        if (!next || first < *next)
+            next = first;
+    }
+    return next;
 }
 
 std::uint64_t JobStore::pending_count(const std::string& queue) const {
     auto it = pending_.find(queue);
-    return it == pending_.end() ? 0 : it->second.size();
+    if (it == pending_.end())
+        return 0;
+    std::uint64_t count = 0;
+    for (const auto& [priority, level] : it->second) count += level.size();
+    return count;
 }
 
 std::vector<std::string> JobStore::reserved_before(TimePoint cutoff) const {
@@ -88,7 +100,7 @@ void JobStore::index(const StoredJob& record) {
     const Job& job = record.job;
     switch (job.status) {
         case Status::pending:
-            pending_[job.queue].insert(due_key(job));
+            pending_[job.queue][job.priority].insert(due_key(job));
             break;
         case Status::processing:
             processing_.emplace(job.available_at.value_or(TimePoint::min()), job.id);
@@ -110,7 +122,12 @@ void JobStore::unindex(const StoredJob& record) {
         case Status::pending: {
             auto it = pending_.find(job.queue);
             if (it != pending_.end()) {
-                it->second.erase(due_key(job));
+                auto level = it->second.find(job.priority);
+                if (level != it->second.end()) {
+                    level->second.erase(due_key(job));
+                    if (level->second.empty())
+                        it->second.erase(level);
+                }
                 if (it->second.empty())
                     pending_.erase(it);
             }

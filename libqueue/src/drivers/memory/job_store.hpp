@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -43,9 +44,10 @@ class JobStore {
         index(record);
     }
 
-    // Ids of up to `limit` pending jobs of `queue` due at `now`, oldest due first.
+    // Ids of up to `limit` pending jobs of `queue` due at `now`, in claim order
+    // (claim_order_before: higher priority first, then oldest due).
     std::vector<std::string> due(const std::string& queue, TimePoint now, std::size_t limit) const;
-    // When the queue's next pending job is due (the oldest one), if it has any.
+    // When the queue's next pending job is due (the earliest of any priority), if it has any.
     std::optional<TimePoint> next_due(const std::string& queue) const;
     std::uint64_t pending_count(const std::string& queue) const;
 
@@ -64,7 +66,10 @@ class JobStore {
     void unindex(const StoredJob& record);
 
     Jobs jobs_;
-    std::unordered_map<std::string, std::set<DueKey>> pending_;    // by queue
+    // By queue, then by priority (highest first): each level in due order, so a claim steps
+    // only over the delayed jobs of the levels above the one it takes from.
+    using Levels = std::map<int, std::set<DueKey>, std::greater<>>;
+    std::unordered_map<std::string, Levels> pending_;
     std::set<TimeKey> processing_;                                 // by reservation time
     std::set<TimeKey> finished_;                                   // completed and failed
     std::unordered_map<std::string, std::string> unique_holders_;  // unique_key -> id

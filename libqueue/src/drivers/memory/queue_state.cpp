@@ -33,6 +33,7 @@ std::vector<PushResult> QueueState::store_batch(const std::vector<NewJob>& jobs,
         job.payload = new_job.payload;
         job.max_retries = new_job.max_retries;
         job.attempts = new_job.attempts;
+        job.priority = new_job.priority;
         job.created_at = now;
         job.available_at = new_job.run_at.value_or(now + new_job.delay);
         record.unique_key = new_job.unique_key;

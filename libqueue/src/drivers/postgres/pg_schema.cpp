@@ -10,12 +10,21 @@
 //     finished_at TIMESTAMPTZ, reserved_by TEXT);
 //   CREATE INDEX idx_kronix_jobs_pop ON kronix_jobs(queue, status, available_at);
 //
+// A table q creates also has q's own column q_priority INTEGER NOT NULL DEFAULT 0 (a job's
+// priority, QueueDriver::claim's order). A table another program created keeps its columns:
+// only `q migrate --priorities` adds it there (a constant default: no row is rewritten, and
+// programs that name their columns, as the Dart queue system's do, go on as before). Without
+// it q runs as before, and refuses pushes with a priority.
+//
 // q's recommended indexes (created with a new table; `q migrate --indexes` adds them to an
 // existing one). Partial indexes stay small because each covers one state:
 //   idx_<table>_q_due   (queue, available_at, created_at, id) WHERE status = 'pending'
 //       the claim's exact order, so a claim reads only the rows it takes;
 //   idx_<table>_q_stale (available_at) WHERE status = 'processing'   stale recovery;
-//   idx_<table>_q_done  (finished_at) WHERE status IN ('completed', 'failed')   prune.
+//   idx_<table>_q_done  (finished_at) WHERE status IN ('completed', 'failed')   prune;
+//   idx_<table>_q_urgent (queue, q_priority DESC, available_at, created_at, id)
+//       WHERE status = 'pending' AND q_priority > 0: claims of jobs with a priority (only with
+//       the column; empty while no job has one, so default jobs pay nothing for it).
 //
 // What q needs beyond the kronix_jobs columns lives in side tables of its own, named after the
 // jobs table, which the Dart queue system's programs never read:
@@ -54,7 +63,8 @@ std::string create_jobs_table_sql(const Names& n) {
            "  created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),\n"
            "  available_at TIMESTAMPTZ,\n"
            "  finished_at TIMESTAMPTZ,\n"
-           "  reserved_by TEXT\n"
+           "  reserved_by TEXT,\n"
+           "  q_priority INTEGER NOT NULL DEFAULT 0\n"
            ")";
 }
 
@@ -67,12 +77,22 @@ std::vector<IndexSpec> seed_indexes(const Names& n) {
     return {{n.pop_index, "(queue, status, available_at)"}};
 }
 
-std::vector<IndexSpec> recommended_indexes(const Names& n) {
-    return {
+IndexSpec urgent_index(const Names& n) {
+    return {n.urgent_index,
+            "(queue, q_priority DESC, available_at, created_at, id) WHERE status = 'pending' AND "
+            "q_priority > 0"};
+}
+
+// With `priorities` (the table has q_priority), the index of jobs with a priority too.
+std::vector<IndexSpec> recommended_indexes(const Names& n, bool priorities) {
+    std::vector<IndexSpec> indexes{
         {n.due_index, "(queue, available_at, created_at, id) WHERE status = 'pending'"},
         {n.stale_index, "(available_at) WHERE status = 'processing'"},
         {n.done_index, "(finished_at) WHERE status IN ('completed', 'failed')"},
     };
+    if (priorities)
+        indexes.push_back(urgent_index(n));
+    return indexes;
 }
 
 std::string qualified(const Names& n, const std::string& quoted_name) {
@@ -83,8 +103,9 @@ bool exists(pqxx::transaction_base& tx, const std::string& qualified_name) {
     return tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", qualified_name)[0].as<bool>();
 }
 
-// Throws ConfigError when the existing jobs table lacks a kronix_jobs column.
-void check_columns(pqxx::transaction_base& tx, const Names& n) {
+// Throws ConfigError when the existing jobs table lacks a kronix_jobs column. Returns whether it
+// has q's q_priority.
+bool check_columns(pqxx::transaction_base& tx, const Names& n) {
     auto rows = tx.exec_params(
         "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 "
         "AND NOT attisdropped",
@@ -97,6 +118,7 @@ void check_columns(pqxx::transaction_base& tx, const Names& n) {
                               "': it is not a kronix_jobs table (queue.postgres.table)");
         }
     }
+    return present.count("q_priority") > 0;
 }
 
 std::string unquoted(const std::string& quoted_name) {
@@ -110,7 +132,7 @@ std::string unquoted(const std::string& quoted_name) {
 
 }  // namespace
 
-bool schema_ready(pqxx::connection& db, const Names& n) {
+bool schema_ready(pqxx::connection& db, const Names& n, bool& priorities) {
     pqxx::nontransaction tx(db);
     auto row = tx.exec_params1(
         "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, "
@@ -118,8 +140,7 @@ bool schema_ready(pqxx::connection& db, const Names& n) {
         "to_regclass($6) IS NOT NULL, to_regclass($7) IS NOT NULL",
         n.jobs, n.unique, n.totals, n.meta, n.records, n.logs, n.log_groups);
     bool jobs = row[0].as<bool>();
-    if (jobs)
-        check_columns(tx, n);
+    priorities = jobs && check_columns(tx, n);
     return jobs && row[1].as<bool>() && row[2].as<bool>() && row[3].as<bool>() &&
            row[4].as<bool>() && row[5].as<bool>() && row[6].as<bool>();
 }
@@ -128,6 +149,7 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
                                  const MigrateOptions& options) {
     std::vector<std::string> actions;
     bool table_existed = true;
+    bool priorities = true;  // a table q creates has q_priority
     {
         pqxx::work tx(db);
         // Eight workers starting at once would race on CREATE ... IF NOT EXISTS (which is not
@@ -150,13 +172,21 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
                         index.definition);
                 actions.push_back("created index " + unquoted(index.name));
             }
-            for (const auto& index : recommended_indexes(n)) {
+            for (const auto& index : recommended_indexes(n, true)) {
                 tx.exec("CREATE INDEX IF NOT EXISTS " + index.name + " ON " + n.jobs + " " +
                         index.definition);
                 actions.push_back("created index " + unquoted(index.name));
             }
         } else {
-            check_columns(tx, n);
+            priorities = check_columns(tx, n);
+            if (!priorities && options.priorities) {
+                // A constant default: PostgreSQL 11+ records it in the catalog and rewrites no
+                // row. The brief ACCESS EXCLUSIVE lock waits for running statements.
+                tx.exec("ALTER TABLE " + n.jobs +
+                        " ADD COLUMN IF NOT EXISTS q_priority INTEGER NOT NULL DEFAULT 0");
+                actions.push_back("added column q_priority to table " + n.display);
+                priorities = true;
+            }
         }
         if (!exists(tx, n.unique)) {
             tx.exec("CREATE TABLE IF NOT EXISTS " + n.unique +
@@ -208,9 +238,14 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
         tx.commit();
     }
 
-    if (table_existed && options.indexes) {
-        auto wanted = seed_indexes(n);
-        for (auto& index : recommended_indexes(n)) wanted.push_back(index);
+    if (table_existed && (options.indexes || options.priorities)) {
+        std::vector<IndexSpec> wanted;
+        if (options.indexes) {
+            wanted = seed_indexes(n);
+            for (auto& index : recommended_indexes(n, priorities)) wanted.push_back(index);
+        } else if (priorities) {
+            wanted.push_back(urgent_index(n));
+        }
         for (const auto& index : wanted) {
             pqxx::nontransaction tx(db);
             if (exists(tx, qualified(n, index.name)))
@@ -225,9 +260,9 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
     return actions;
 }
 
-std::vector<std::string> missing_indexes(pqxx::connection& db, const Names& n) {
+std::vector<std::string> missing_indexes(pqxx::connection& db, const Names& n, bool priorities) {
     auto wanted = seed_indexes(n);
-    for (auto& index : recommended_indexes(n)) wanted.push_back(index);
+    for (auto& index : recommended_indexes(n, priorities)) wanted.push_back(index);
     pqxx::nontransaction tx(db);
     std::vector<std::string> missing;
     for (const auto& index : wanted) {

@@ -14,17 +14,20 @@ namespace libqueue::pg {
 
 // Creates the schema, the jobs table (with the kronix_jobs index and q's recommended ones), and
 // q's side tables where missing; with options.indexes also adds q's recommended indexes to an
-// existing jobs table (CREATE INDEX CONCURRENTLY, so workers keep running). Never alters an
-// existing table. Returns one line per action. Throws ConfigError when an existing table lacks a
-// column of the kronix_jobs layout.
+// existing jobs table (CREATE INDEX CONCURRENTLY, so workers keep running); with
+// options.priorities adds q_priority and its index to an existing jobs table that lacks them.
+// Never alters an existing table otherwise. Returns one line per action. Throws ConfigError when an
+// existing table lacks a column of the kronix_jobs layout.
 std::vector<std::string> migrate(pqxx::connection& db, const Names& names,
                                  const MigrateOptions& options);
 
 // True when the jobs table and q's side tables exist and the jobs table has the kronix_jobs
 // columns (ConfigError naming the missing column otherwise). Cheap: one catalog query, no locks.
-bool schema_ready(pqxx::connection& db, const Names& names);
+// `priorities`: whether the jobs table has q's q_priority column.
+bool schema_ready(pqxx::connection& db, const Names& names, bool& priorities);
 
 // The kronix_jobs index and q's recommended indexes that the jobs table lacks (unquoted names).
-std::vector<std::string> missing_indexes(pqxx::connection& db, const Names& names);
+// `priorities`: the table has q_priority, so the index of jobs with a priority is wanted too.
+std::vector<std::string> missing_indexes(pqxx::connection& db, const Names& names, bool priorities);
 
 }  // namespace libqueue::pg

@@ -126,6 +126,7 @@ Names make_names(const Settings& s) {
     n.pop_index = quote("idx_" + s.table + "_pop");  // the Dart queue system's name for kronix_jobs
     n.due_index = quote("idx_" + s.table + "_q_due");
     n.stale_index = quote("idx_" + s.table + "_q_stale");
+    n.urgent_index = quote("idx_" + s.table + "_q_urgent");
     n.done_index = quote("idx_" + s.table + "_q_done");
     n.display = (s.schema ? *s.schema + "." : "") + s.table;
     n.lock_key = "q:" + n.display;

@@ -36,6 +36,7 @@ struct Names {
     std::string due_index;         // q's recommended partial index for claims
     std::string stale_index;       // q's recommended partial index for stale recovery
     std::string done_index;        // q's recommended partial index for prune
+    std::string urgent_index;      // q's partial index of pending jobs with a priority
     std::string display;           // schema.table for messages
     std::string lock_key;          // text hashed into advisory locks (migration, unique keys)
     std::string channel;           // the LISTEN/NOTIFY channel of this table

@@ -48,11 +48,19 @@ std::string stored_ms(const std::string& column) {
            "'::int8 ELSE '" + std::to_string(infinite_future) + "'::int8 END";
 }
 
-std::string job_columns(const std::string& a) {
+// The kronix_jobs columns, then the priority: q's column where the table has it (`priorities`),
+// else 0.
+std::string job_columns(const std::string& a, bool priorities) {
     return a + ".id, " + a + ".name, " + a + ".queue, " + a + ".status, " + a + ".attempts, " + a +
            ".max_retries, " + a + ".payload, " + a + ".last_error, " +
            stored_ms(a + ".created_at") + ", " + stored_ms(a + ".available_at") + ", " +
-           stored_ms(a + ".finished_at") + ", " + a + ".reserved_by";
+           stored_ms(a + ".finished_at") + ", " + a + ".reserved_by, " +
+           (priorities ? a + ".q_priority" : std::string("0"));
+}
+
+// The name of a statement in the form for a table with q_priority (`priorities`) or without.
+std::string variant(const char* name, bool priorities) {
+    return priorities ? std::string(name) + "_p" : std::string(name);
 }
 
 // Adds to q's counters for each (queue, name) of `source`: `columns` and `values` are parallel
@@ -107,30 +115,134 @@ std::string array_literal(const std::vector<T>& values, Format format) {
     return out + "}";
 }
 
-}  // namespace
-
-void prepare_statements(pqxx::connection& db, const Names& n, bool keep_completed) {
+// The statements whose SQL depends on whether the jobs table has q_priority (`p`): named
+// variant(stmt::x, p).
+void prepare_job_statements(pqxx::connection& db, const Names& n, bool p) {
     const std::string J = n.jobs;
 
-    db.prepare(stmt::now, "SELECT " + ms("now()"));
-
     // $1 ids, $2 names, $3 queues, $4 max_retries, $5 payloads, $6 run_at ms (NULL: use delay),
-    // $7 delay ms, $8 shard, $9 channel, $10 attempts. All rows or none; returns how many.
-    db.prepare(stmt::push,
+    // $7 delay ms, $8 shard, $9 channel, $10 attempts, $11 priorities (ignored without
+    // q_priority: push refuses a priority there first). All rows or none; returns how many.
+    db.prepare(variant(stmt::push, p),
                "WITH src AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], "
-               "$5::text[], $6::int8[], $7::int8[], $10::int[]) AS u(id, name, queue, "
-               "max_retries, payload, run_at, delay, attempts)), "
+               "$5::text[], $6::int8[], $7::int8[], $10::int[], $11::int[]) AS u(id, name, "
+               "queue, max_retries, payload, run_at, delay, attempts, priority)), "
                "ins AS (INSERT INTO " +
                    J +
                    " (id, name, queue, status, attempts, max_retries, payload, created_at, "
-                   "available_at) SELECT id, name, queue, 'pending', attempts, max_retries, "
-                   "payload, "
-                   "now(), COALESCE(" +
-                   at("run_at") +
-                   ", now() + delay * interval '1 millisecond') FROM src RETURNING queue, name), "
+                   "available_at" +
+                   (p ? ", q_priority" : "") +
+                   ") SELECT id, name, queue, 'pending', attempts, max_retries, payload, now(), "
+                   "COALESCE(" +
+                   at("run_at") + ", now() + delay * interval '1 millisecond')" +
+                   (p ? ", priority" : "") +
+                   " FROM src RETURNING queue, name), "
                    "tot AS (" +
                    add_totals(n, {{"pushed", "count(*)"}}, "ins", "$8") +
                    ") SELECT (SELECT count(*) FROM ins), " + notify_queues("ins", "$9"));
+
+    // $1 queue, $2 limit, $3 claim tokens (one per job, text[]) -> job columns + the job's place
+    // in claim order, whose token it got. SKIP LOCKED: concurrent claimers pass over each other's
+    // rows instead of waiting. (FOR UPDATE cannot share a query level with row_number(), hence two
+    // steps.) The id = ANY(...) condition lets the update find its rows by primary key: joined on
+    // id alone, the planner hashes the whole table whenever that looks cheaper than N index probes
+    // (a table of a few ten thousand rows), and a claim of 100 then reads every row.
+    // With q_priority, claim_order_before's order: due jobs with a priority come from their own
+    // partial index (empty while no job has one: one empty probe for default jobs), the rest
+    // from the due index as without; both are locked, and the first $2 in claim order taken.
+    const std::string plain_due =
+        "SELECT id, available_at AS due, created_at, " + std::string(p ? "q_priority" : "0") +
+        " AS priority FROM " + J +
+        " WHERE queue = $1 AND status = 'pending' AND available_at <= now() "
+        "ORDER BY available_at, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED";
+    const std::string picked =
+        p ? "urgent AS (SELECT id, available_at AS due, created_at, q_priority AS priority FROM " +
+                J +
+                " WHERE queue = $1 AND status = 'pending' AND q_priority > 0 AND available_at <= "
+                "now() ORDER BY q_priority DESC, available_at, created_at, id LIMIT $2 FOR UPDATE "
+                "SKIP LOCKED), plain AS (" +
+                plain_due +
+                "), picked AS (SELECT * FROM urgent UNION ALL SELECT * FROM plain WHERE id NOT "
+                "IN (SELECT id FROM urgent)), "
+          : "picked AS (" + plain_due + "), ";
+    db.prepare(variant(stmt::claim, p),
+               "WITH " + picked +
+                   "numbered AS (SELECT id, row_number() OVER (ORDER BY priority DESC, due, "
+                   "created_at, id) AS n FROM picked), "
+                   "taken AS (SELECT id, n FROM numbered WHERE n <= $2) "
+                   "UPDATE " +
+                   J +
+                   " AS j SET status = 'processing', attempts = j.attempts + 1, available_at = "
+                   "now(), reserved_by = ($3::text[])[t.n] FROM taken t WHERE j.id = t.id AND "
+                   "j.id = ANY(ARRAY(SELECT id FROM taken)) "
+                   "RETURNING " +
+                   job_columns("j", p) + ", t.n");
+
+    db.prepare(variant(stmt::find, p),
+               "SELECT " + job_columns("j", p) + " FROM " + J + " j WHERE j.id = $1");
+
+    // $1 status, $2 queue, $3 name, $4 finished before (ms), $5 after id, $6 after created
+    // (ms), $7 limit (NULL: all).
+    db.prepare(variant(stmt::list, p),
+               "SELECT " + job_columns("j", p) + " FROM " + J +
+                   " j WHERE ($1::text IS NULL OR j.status = $1) AND ($2::text IS NULL "
+                   "OR j.queue = $2) AND ($3::text IS NULL OR j.name = $3) AND "
+                   "($4::int8 IS NULL OR j.finished_at < " +
+                   at("$4") + ") AND " + after_position("j", "$5", "$6") + " ORDER BY " +
+                   list_order("j") + " LIMIT $7::int8");
+
+    // $1 stale after (ms), $2 shard, $3 limit -> the jobs as they were. A lost run is a failed
+    // attempt: counted as a retry, or as dead when no attempt is left. A heartbeat that commits
+    // first moves available_at, and the row no longer matches when it is re-checked under lock.
+    // What becomes of each stale job is stale_outcome's rule (driver.hpp), spelled in SQL: a job
+    // claimed ahead gets its attempt back; otherwise the lost run counts.
+    const std::string ahead =
+        "(COALESCE(s.reserved_by, '') LIKE '%" + std::string(claim_ahead_mark) + "')";
+    const std::string dead = "(s.attempts > s.max_retries AND NOT " + ahead + ")";
+    const std::string stale_where =
+        " WHERE status = 'processing' AND available_at < now() - $1::int8 * interval '1 "
+        "millisecond'";
+    db.prepare(variant(stmt::recover_stale, p),
+               "WITH stale AS (SELECT * FROM " + J + stale_where +
+                   " ORDER BY available_at LIMIT $3 FOR UPDATE SKIP LOCKED), "
+                   "upd AS (UPDATE " +
+                   J + " AS j SET status = CASE WHEN " + dead +
+                   " THEN 'failed' ELSE 'pending' END, "
+                   "attempts = CASE WHEN " +
+                   ahead +
+                   " THEN greatest(s.attempts - 1, 0) ELSE "
+                   "s.attempts END, available_at = now(), reserved_by = NULL, finished_at = CASE "
+                   "WHEN " +
+                   dead + " THEN now() END, last_error = CASE WHEN " + dead +
+                   " THEN 'worker lost' ELSE j.last_error END FROM stale s WHERE j.id = s.id "
+                   "RETURNING j.queue, j.name, j.status, " +
+                   ahead +
+                   " AS given_back), "
+                   "tot AS (" +
+                   add_totals(n,
+                              {{"dead", "count(*) FILTER (WHERE status = 'failed')"},
+                               {"retries",
+                                "count(*) FILTER (WHERE status = 'pending' AND NOT "
+                                "given_back)"}},
+                              "upd", "$2") +
+                   ") SELECT " + job_columns("s", p) + " FROM stale s ORDER BY s.available_at");
+    db.prepare(variant(stmt::list_stale, p), "SELECT " + job_columns("s", p) + " FROM " + J + " s" +
+                                                 stale_where + " ORDER BY s.available_at");
+}
+
+}  // namespace
+
+std::string statement_name(const char* name, bool priorities) {
+    return variant(name, priorities);
+}
+
+void prepare_statements(pqxx::connection& db, const Names& n, bool keep_completed) {
+    const std::string J = n.jobs;
+    // Statements that read or write priorities come in two forms (statement_name picks one);
+    // libpqxx sends a statement to the server on first use, so the unused form costs nothing.
+    for (bool p : {false, true}) prepare_job_statements(db, n, p);
+
+    db.prepare(stmt::now, "SELECT " + ms("now()"));
 
     // $1 lock key prefix, $2 unique keys (sorted, so concurrent batches lock in one order).
     db.prepare(stmt::lock_keys,
@@ -147,26 +259,6 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                                     "$2::text[]) ON CONFLICT (unique_key) DO UPDATE SET job_id = "
                                     "EXCLUDED.job_id");
 
-    // $1 queue, $2 limit, $3 claim tokens (one per job, text[]) -> job columns + the job's place
-    // in claim order, whose token it got. SKIP LOCKED: concurrent claimers pass over each other's
-    // rows instead of waiting. (FOR UPDATE cannot share a query level with row_number(), hence two
-    // steps.) The id = ANY(...) condition lets the update find its rows by primary key: joined on
-    // id alone, the planner hashes the whole table whenever that looks cheaper than N index probes
-    // (a table of a few ten thousand rows), and a claim of 100 then reads every row.
-    db.prepare(
-        stmt::claim,
-        "WITH picked AS (SELECT id, available_at AS due, created_at FROM " + J +
-            " WHERE queue = $1 AND status = 'pending' AND available_at <= now() "
-            "ORDER BY available_at, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED), "
-            "numbered AS (SELECT id, due, row_number() OVER (ORDER BY due, created_at, id) AS n "
-            "FROM picked) "
-            "UPDATE " +
-            J +
-            " AS j SET status = 'processing', attempts = j.attempts + 1, available_at = "
-            "now(), reserved_by = ($3::text[])[p.n] FROM numbered p WHERE j.id = p.id AND "
-            "j.id = ANY(ARRAY(SELECT id FROM picked)) "
-            "RETURNING " +
-            job_columns("j") + ", p.n");
     // $1 queues. Rows other programs wrote with available_at NULL are due now; giving them their
     // created_at keeps the claim an ordered index scan and their place in line (now() for a
     // created_at in the future or 'infinity': due, last in line). Returns how many.
@@ -252,19 +344,10 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                                add_totals(n, {{"dead", "count(*)"}}, "done", "$4") +
                                ") SELECT count(*) FROM done");
 
-    db.prepare(stmt::find, "SELECT " + job_columns("j") + " FROM " + J + " j WHERE j.id = $1");
     // starts_with, not a range on id: under the database's collation a range of text is not
     // the set of ids with a prefix. One scan in the server, for ids typed by hand.
     db.prepare(stmt::ids_with_prefix,
                "SELECT id FROM " + J + " WHERE starts_with(id, $1) ORDER BY id LIMIT $2");
-    // $1 status, $2 queue, $3 name, $4 finished before (ms), $5 after id, $6 after created
-    // (ms), $7 limit (NULL: all).
-    db.prepare(stmt::list, "SELECT " + job_columns("j") + " FROM " + J +
-                               " j WHERE ($1::text IS NULL OR j.status = $1) AND ($2::text IS NULL "
-                               "OR j.queue = $2) AND ($3::text IS NULL OR j.name = $3) AND "
-                               "($4::int8 IS NULL OR j.finished_at < " +
-                               at("$4") + ") AND " + after_position("j", "$5", "$6") +
-                               " ORDER BY " + list_order("j") + " LIMIT $7::int8");
     db.prepare(stmt::size,
                "SELECT count(*) FROM " + J + " WHERE queue = $1 AND status = 'pending'");
     db.prepare(stmt::clear, "DELETE FROM " + J + " WHERE queue = $1 AND status <> 'processing'");
@@ -304,43 +387,6 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                                      " j USING pick p WHERE j.id = p.id RETURNING 1) "
                                      "SELECT count(*) FROM done");
 
-    // $1 stale after (ms), $2 shard, $3 limit -> the jobs as they were. A lost run is a failed
-    // attempt: counted as a retry, or as dead when no attempt is left. A heartbeat that commits
-    // first moves available_at, and the row no longer matches when it is re-checked under lock.
-    // What becomes of each stale job is stale_outcome's rule (driver.hpp), spelled in SQL: a job
-    // claimed ahead gets its attempt back; otherwise the lost run counts.
-    const std::string ahead =
-        "(COALESCE(s.reserved_by, '') LIKE '%" + std::string(claim_ahead_mark) + "')";
-    const std::string dead = "(s.attempts > s.max_retries AND NOT " + ahead + ")";
-    const std::string stale_where =
-        " WHERE status = 'processing' AND available_at < now() - $1::int8 * interval '1 "
-        "millisecond'";
-    db.prepare(stmt::recover_stale,
-               "WITH stale AS (SELECT * FROM " + J + stale_where +
-                   " ORDER BY available_at LIMIT $3 FOR UPDATE SKIP LOCKED), "
-                   "upd AS (UPDATE " +
-                   J + " AS j SET status = CASE WHEN " + dead +
-                   " THEN 'failed' ELSE 'pending' END, "
-                   "attempts = CASE WHEN " +
-                   ahead +
-                   " THEN greatest(s.attempts - 1, 0) ELSE "
-                   "s.attempts END, available_at = now(), reserved_by = NULL, finished_at = CASE "
-                   "WHEN " +
-                   dead + " THEN now() END, last_error = CASE WHEN " + dead +
-                   " THEN 'worker lost' ELSE j.last_error END FROM stale s WHERE j.id = s.id "
-                   "RETURNING j.queue, j.name, j.status, " +
-                   ahead +
-                   " AS given_back), "
-                   "tot AS (" +
-                   add_totals(n,
-                              {{"dead", "count(*) FILTER (WHERE status = 'failed')"},
-                               {"retries",
-                                "count(*) FILTER (WHERE status = 'pending' AND NOT "
-                                "given_back)"}},
-                              "upd", "$2") +
-                   ") SELECT " + job_columns("s") + " FROM stale s ORDER BY s.available_at");
-    db.prepare(stmt::list_stale, "SELECT " + job_columns("s") + " FROM " + J + " s" + stale_where +
-                                     " ORDER BY s.available_at");
     // -> count. A processing row with no available_at was claimed by a program that records no
     // claim time (the Dart driver's pop of a job pushed without a delay): it gets the time q
     // first sees it, and is stale once stale_after has passed since then.
@@ -434,6 +480,7 @@ Job job_from_row(const pqxx::row& row, int first) {
     job.finished_at = at_ms(10, "finished_at");
     if (!row[first + 11].is_null())
         job.reserved_by = row[first + 11].as<std::string>();
+    read(12, "q_priority", [&](const pqxx::field& f) { job.priority = f.as<int>(); });
     return job;
 }
 

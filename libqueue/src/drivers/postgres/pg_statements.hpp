@@ -14,11 +14,11 @@ namespace libqueue::pg {
 // Prepared statement names. Parameters are listed in pg_statements.cpp beside each statement.
 namespace stmt {
 inline constexpr const char* now = "q_now";
-inline constexpr const char* push = "q_push";
+inline constexpr const char* push = "q_push";  // (p)
 inline constexpr const char* lock_keys = "q_lock_keys";
 inline constexpr const char* active_keys = "q_active_keys";
 inline constexpr const char* take_keys = "q_take_keys";
-inline constexpr const char* claim = "q_claim";
+inline constexpr const char* claim = "q_claim";  // (p)
 inline constexpr const char* fix_null_due = "q_fix_null_due";
 inline constexpr const char* heartbeat = "q_heartbeat";
 inline constexpr const char* complete = "q_complete";
@@ -26,17 +26,17 @@ inline constexpr const char* complete_batch = "q_complete_batch";
 inline constexpr const char* release = "q_release";
 inline constexpr const char* put_back = "q_put_back";
 inline constexpr const char* fail = "q_fail";
-inline constexpr const char* find = "q_find";
+inline constexpr const char* find = "q_find";  // (p)
 inline constexpr const char* ids_with_prefix = "q_ids_with_prefix";
-inline constexpr const char* list = "q_list";
+inline constexpr const char* list = "q_list";  // (p)
 inline constexpr const char* size = "q_size";
 inline constexpr const char* clear = "q_clear";
 inline constexpr const char* cancel = "q_cancel";
 inline constexpr const char* retry_dead = "q_retry_dead";
 inline constexpr const char* retry_dead_matching = "q_retry_dead_matching";
 inline constexpr const char* clear_dead = "q_clear_dead";
-inline constexpr const char* recover_stale = "q_recover_stale";
-inline constexpr const char* list_stale = "q_list_stale";
+inline constexpr const char* recover_stale = "q_recover_stale";  // (p)
+inline constexpr const char* list_stale = "q_list_stale";        // (p)
 inline constexpr const char* stamp_untimed_claims = "q_stamp_untimed_claims";
 inline constexpr const char* prune = "q_prune";
 inline constexpr const char* prune_keys = "q_prune_keys";
@@ -44,11 +44,16 @@ inline constexpr const char* stats_counts = "q_stats_counts";
 inline constexpr const char* stats_totals = "q_stats_totals";
 }  // namespace stmt
 
+// The statements marked (p) above come in two forms: for a jobs table with q's q_priority
+// column and for one without. This is the name of the form to use.
+std::string statement_name(const char* name, bool priorities);
+
 // Registers every statement on the connection (libpqxx prepares each on first use).
 // keep_completed picks complete's form: mark the row completed, or delete it.
 void prepare_statements(pqxx::connection& db, const Names& names, bool keep_completed);
 
-// Rows selected with the job column list: the kronix_jobs columns, times as epoch milliseconds.
+// Rows selected with the job column list: the kronix_jobs columns, times as epoch milliseconds,
+// then the priority.
 // `first` is the index of the id column.
 Job job_from_row(const pqxx::row& row, int first = 0);
 

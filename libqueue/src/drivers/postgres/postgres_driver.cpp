@@ -115,6 +115,7 @@ class PostgresDriver final : public QueueDriver {
 
     std::vector<PushResult> store_batch(const std::vector<NewJob>& jobs) override {
         ensure_schema();
+        check_priorities(jobs);
 
         std::vector<PushResult> results(jobs.size());
         bool any_unique = false;
@@ -153,6 +154,7 @@ class PostgresDriver final : public QueueDriver {
     // inserted and the mark moved in one transaction.
     PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
         ensure_schema();
+        check_priorities({job});
         return pool_.run("push tick", [&](Connection& c, int) {
             pqxx::work tx(*c.db);
             tx.exec_prepared(stmt::lock_keys,
@@ -196,12 +198,13 @@ class PostgresDriver final : public QueueDriver {
                 ClaimRequest tokens_for{request.queues, worker, request.limit, request.ahead};
                 for (std::size_t i = 0; i < want; ++i)
                     tokens.push_back(claim_token(tokens_for, claimed.size() + i));
-                auto rows = tx.exec_prepared(stmt::claim, queue, want, text_array(tokens));
-                // RETURNING has no order: put the jobs back in claim order (due, created, id),
+                auto rows =
+                    tx.exec_prepared(statement(stmt::claim), queue, want, text_array(tokens));
+                // RETURNING has no order: put the jobs back in claim order (claim_order_before),
                 // the order their tokens were handed out in.
                 std::vector<std::pair<long long, Job>> batch;
                 for (const auto& row : rows)
-                    batch.emplace_back(row[12].as<long long>(), job_from_row(row));
+                    batch.emplace_back(row[13].as<long long>(), job_from_row(row));
                 std::sort(batch.begin(), batch.end(),
                           [](const auto& a, const auto& b) { return a.first < b.first; });
                 for (auto& [place, job] : batch) claimed.push_back(std::move(job));
@@ -304,7 +307,7 @@ class PostgresDriver final : public QueueDriver {
         ensure_schema();
         return pool_.run("find", [&](Connection& c, int) -> std::optional<Job> {
             pqxx::nontransaction tx(*c.db);
-            auto rows = tx.exec_prepared(stmt::find, id);
+            auto rows = tx.exec_prepared(statement(stmt::find), id);
             if (rows.empty())
                 return std::nullopt;
             return job_from_row(rows[0]);
@@ -339,9 +342,10 @@ class PostgresDriver final : public QueueDriver {
         auto limit = optional_limit(filter.limit);
         return pool_.run("list", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
-            auto rows = tx.exec_prepared(
-                stmt::list, nullable(status), nullable(filter.queue), nullable(filter.name),
-                nullable(before), nullable(after.id), nullable(after.created_ms), nullable(limit));
+            auto rows =
+                tx.exec_prepared(statement(stmt::list), nullable(status), nullable(filter.queue),
+                                 nullable(filter.name), nullable(before), nullable(after.id),
+                                 nullable(after.created_ms), nullable(limit));
             std::vector<Job> jobs;
             jobs.reserve(rows.size());
             for (const auto& row : rows) jobs.push_back(job_from_row(row));
@@ -544,7 +548,7 @@ class PostgresDriver final : public QueueDriver {
             return pool_.run("list stale jobs", [&](Connection& c, int) {
                 pqxx::nontransaction tx(*c.db);
                 std::vector<Job> jobs;
-                for (const auto& row : tx.exec_prepared(stmt::list_stale, stale_ms)) {
+                for (const auto& row : tx.exec_prepared(statement(stmt::list_stale), stale_ms)) {
                     jobs.push_back(job_from_row(row));
                 }
                 return jobs;
@@ -561,8 +565,8 @@ class PostgresDriver final : public QueueDriver {
             auto batch = pool_.run("recover stale jobs", [&](Connection& c, int) {
                 pqxx::nontransaction tx(*c.db);
                 std::vector<Job> jobs;
-                for (const auto& row :
-                     tx.exec_prepared(stmt::recover_stale, stale_ms, c.shard, kRecoverBatch)) {
+                for (const auto& row : tx.exec_prepared(statement(stmt::recover_stale), stale_ms,
+                                                        c.shard, kRecoverBatch)) {
                     jobs.push_back(job_from_row(row));
                 }
                 return jobs;
@@ -646,8 +650,9 @@ class PostgresDriver final : public QueueDriver {
     // due job that shares the oldest due time (a whole pushed batch): say how to fix it.
     std::vector<std::string> warnings() override {
         ensure_schema();
-        auto missing = pool_.run(
-            "check indexes", [&](Connection& c, int) { return missing_indexes(*c.db, names_); });
+        auto missing = pool_.run("check indexes", [&](Connection& c, int) {
+            return missing_indexes(*c.db, names_, priorities_);
+        });
         if (missing.empty())
             return {};
         std::string list;
@@ -660,8 +665,13 @@ class PostgresDriver final : public QueueDriver {
     void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout) override;
 
     std::vector<std::string> migrate(const MigrateOptions& options) override {
-        auto actions = pool_.run(
-            "migrate", [&](Connection& c, int) { return pg::migrate(*c.db, names_, options); });
+        auto actions = pool_.run("migrate", [&](Connection& c, int) {
+            auto done = pg::migrate(*c.db, names_, options);
+            bool priorities = false;
+            schema_ready(*c.db, names_, priorities);
+            priorities_ = priorities;
+            return done;
+        });
         schema_ready_ = true;
         return actions;
     }
@@ -676,16 +686,35 @@ class PostgresDriver final : public QueueDriver {
         if (schema_ready_)
             return;
         pool_.run("schema check", [&](Connection& c, int) {
-            if (schema_ready(*c.db, names_))
-                return;
-            if (!settings_.auto_migrate) {
-                throw ConfigError("PostgreSQL table " + names_.display +
-                                  " or q's side tables are missing: run `q migrate`, or set "
-                                  "queue.postgres.auto_migrate to true");
+            bool priorities = false;
+            if (!schema_ready(*c.db, names_, priorities)) {
+                if (!settings_.auto_migrate) {
+                    throw ConfigError("PostgreSQL table " + names_.display +
+                                      " or q's side tables are missing: run `q migrate`, or set "
+                                      "queue.postgres.auto_migrate to true");
+                }
+                pg::migrate(*c.db, names_, {});
+                schema_ready(*c.db, names_, priorities);
             }
-            pg::migrate(*c.db, names_, {});
+            priorities_ = priorities;
         });
         schema_ready_ = true;
+    }
+
+    // The form of a statement for this table: with q_priority or without (pg_statements.hpp).
+    std::string statement(const char* name) const { return statement_name(name, priorities_); }
+
+    // Refuses, before anything is stored, a job with a priority for a table without q_priority.
+    void check_priorities(const std::vector<NewJob>& jobs) const {
+        if (priorities_)
+            return;
+        for (const auto& job : jobs) {
+            if (job.priority != 0) {
+                throw ConfigError("PostgreSQL table " + names_.display +
+                                  " has no q_priority column (q adds it only to tables it "
+                                  "creates): run q migrate --priorities to add it");
+            }
+        }
     }
 
     void put_record_in(pqxx::transaction_base& tx, const std::string& kind, const std::string& key,
@@ -701,7 +730,7 @@ class PostgresDriver final : public QueueDriver {
     void insert_jobs(pqxx::transaction_base& tx, Connection& c, const std::vector<NewJob>& jobs,
                      const std::vector<PushResult>& results, const std::vector<bool>& insert) {
         std::vector<std::string> ids, names, queues, payloads;
-        std::vector<long long> max_retries, delays, attempts;
+        std::vector<long long> max_retries, delays, attempts, priorities;
         std::vector<std::optional<long long>> run_at;
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             if (!insert[i])
@@ -713,6 +742,7 @@ class PostgresDriver final : public QueueDriver {
             payloads.push_back(job.payload);
             max_retries.push_back(job.max_retries);
             attempts.push_back(job.attempts);
+            priorities.push_back(job.priority);
             delays.push_back(std::max<long long>(0, job.delay.count()));
             run_at.push_back(job.run_at
                                  ? std::optional<long long>(job.run_at->time_since_epoch().count())
@@ -720,9 +750,10 @@ class PostgresDriver final : public QueueDriver {
         }
         if (ids.empty())
             return;
-        tx.exec_prepared(stmt::push, text_array(ids), text_array(names), text_array(queues),
-                         int_array(max_retries), text_array(payloads), nullable_int_array(run_at),
-                         int_array(delays), c.shard, names_.channel, int_array(attempts));
+        tx.exec_prepared(statement(stmt::push), text_array(ids), text_array(names),
+                         text_array(queues), int_array(max_retries), text_array(payloads),
+                         nullable_int_array(run_at), int_array(delays), c.shard, names_.channel,
+                         int_array(attempts), int_array(priorities));
     }
 
     // Pushes with unique keys, in the caller's transaction: per key, an advisory lock makes
@@ -806,6 +837,7 @@ class PostgresDriver final : public QueueDriver {
     Pool pool_;
     std::mutex schema_mutex_;
     std::atomic<bool> schema_ready_{false};
+    std::atomic<bool> priorities_{false};  // the jobs table has q_priority (set by ensure_schema)
     std::atomic<SteadyClock::rep> last_null_probe_{0};
 
     // The LISTEN connection: one per driver, used by one waiting thread at a time.

@@ -41,7 +41,7 @@ Job job_from_hash(const redisReply& flat) {
     Job job;
     bool has_status = false;
     // Numbers are converted after the loop, once the id is known for messages.
-    std::string_view attempts, max_retries, created, available, finished;
+    std::string_view attempts, max_retries, priority, created, available, finished;
     for (std::size_t i = 0; i + 1 < size(flat); i += 2) {
         auto field = text(element(flat, i));
         auto value = text(element(flat, i + 1));
@@ -62,6 +62,8 @@ Job job_from_hash(const redisReply& flat) {
             attempts = value;
         } else if (field == "max_retries") {
             max_retries = value;
+        } else if (field == "priority") {
+            priority = value;
         } else if (field == "payload") {
             job.payload = value;
         } else if (field == "last_error") {
@@ -104,6 +106,7 @@ Job job_from_hash(const redisReply& flat) {
     };
     number(attempts, "attempts", job.attempts);
     number(max_retries, "max_retries", job.max_retries);
+    number(priority, "priority", job.priority);
     job.created_at = time(created, "created_at").value_or(TimePoint{});
     job.available_at = time(available, "available_at");
     job.finished_at = time(finished, "finished_at");

@@ -15,6 +15,7 @@ static_assert(claim_ahead_mark == "~ahead",
               "AHEAD_MARK in the Lua prelude spells claim_ahead_mark");
 static_assert(kGroupedLogMaxBytes == 2048,
               "GROUPED_LOG_MAX in the Lua prelude spells kGroupedLogMaxBytes");
+static_assert(max_priority == 1000, "MAX_PRIORITY in the Lua prelude spells max_priority");
 
 // Helpers shared by every script: each script is this text followed by its body.
 constexpr const char* kPrelude = R"lua(
@@ -48,12 +49,32 @@ local function member(base, state, id)
   return string.rep('0', 15 - #created) .. created .. '|' .. id
 end
 local function id_of(pending_member) return string.sub(pending_member, 17) end
+-- Pending jobs with a priority are also in the zset 'urgent' (the same member), scored by
+-- level, highest priority first, then due time: a level spans LEVEL ms of due times (2^43 ms:
+-- until the year 2248; a later due time counts as that year's). Claims take the due jobs of
+-- each level in turn (claim_order_before) before those of 'pending'.
+local MAX_PRIORITY = 1000  -- max_priority
+local LEVEL = 8796093022208
+local function urgent_score(priority, due)
+  return num((MAX_PRIORITY - priority) * LEVEL + math.min(math.max(due, 0), LEVEL - 1))
+end
+local function priority_of(base, id)
+  return tonumber(redis.call('HGET', base .. 'job:' .. id, 'priority') or '0') or 0
+end
 -- From one state's set to another's (to = nil: out of every set), keeping the counts.
 local function move(base, id, name, from, to, score)
-  redis.call('ZREM', base .. SETS[from], member(base, from, id))
+  local priority = 0
+  if from == 'pending' or to == 'pending' then priority = priority_of(base, id) end
+  local m = member(base, from, id)
+  redis.call('ZREM', base .. SETS[from], m)
+  if from == 'pending' and priority > 0 then redis.call('ZREM', base .. 'urgent', m) end
   count(base, name, from, -1)
   if to then
-    redis.call('ZADD', base .. SETS[to], score, member(base, to, id))
+    m = member(base, to, id)
+    redis.call('ZADD', base .. SETS[to], score, m)
+    if to == 'pending' and priority > 0 then
+      redis.call('ZADD', base .. 'urgent', urgent_score(priority, tonumber(score)), m)
+    end
     count(base, name, to, 1)
   end
 end
@@ -203,15 +224,17 @@ local function recover(prefix, base, now, stale, limit, dry)
   return out
 end
 
--- Stores one job of a push (the ten arguments after ARGV[a]: id name queue payload max_retries
--- run_at delay has_unique unique_key attempts); woken counts the wake-ups owed per queue.
+-- Stores one job of a push (the PUSH_ARGS arguments after ARGV[a]: id name queue payload
+-- max_retries run_at delay has_unique unique_key attempts priority); woken counts the wake-ups
+-- owed per queue.
 -- Returns the id and a code: 1 created, 0 a pending/processing job holds the unique key (its id),
 -- 2 the id is taken.
+local PUSH_ARGS = 11  -- kPushArgs
 local function push_one(prefix, now, a, woken)
   local id, name, queue, payload = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
   local max_retries, run_at, delay = ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
   local has_unique, unique = ARGV[a + 8] == '1', ARGV[a + 9]
-  local attempts = ARGV[a + 10]
+  local attempts, priority = ARGV[a + 10], tonumber(ARGV[a + 11])
   local base = base_of(prefix, queue)
   local holder = false
   if has_unique then
@@ -233,7 +256,12 @@ local function push_one(prefix, now, a, woken)
     redis.call('HSET', job, 'unique_key', unique)
     redis.call('HSET', base .. 'unique', unique, id)
   end
-  redis.call('ZADD', base .. 'pending', due, member(base, 'pending', id))
+  local m = member(base, 'pending', id)
+  redis.call('ZADD', base .. 'pending', due, m)
+  if priority > 0 then
+    redis.call('HSET', job, 'priority', priority)
+    redis.call('ZADD', base .. 'urgent', urgent_score(priority, due), m)
+  end
   redis.call('ZADD', base .. 'ids', 0, id)
   redis.call('HSET', prefix .. ':index', id, queue)
   redis.call('SADD', prefix .. ':queues', queue)
@@ -249,7 +277,7 @@ local prefix, retry, n = ARGV[1], ARGV[2] == '1', tonumber(ARGV[3])
 local now = now_ms()
 local out, woken = {}, {}
 for i = 0, n - 1 do
-  local id, code = push_one(prefix, now, 3 + i * 10, woken)
+  local id, code = push_one(prefix, now, 3 + i * PUSH_ARGS, woken)
   out[#out + 1] = id
   out[#out + 1] = code
 end
@@ -292,12 +320,11 @@ local out, used = {}, 0
 for q = 1, nq do
   local base = base_of(prefix, ARGV[4 + q])
   recover(prefix, base, now, stale, 100, false)
-  if #out < limit then
-    local members = redis.call('ZRANGEBYSCORE', base .. 'pending', '-inf', stamp,
-      'LIMIT', 0, limit - #out)
-    -- Per job one HGETALL and one HSET, the reply being the hash read with the changes applied
-    -- (no second read); the sets and counts change once per queue.
-    local reserved, names = {}, {}
+  -- Per job one HGETALL and one HSET, the reply being the hash read with the changes applied
+  -- (no second read); the sets and counts change once per queue.
+  local reserved, names = {}, {}
+  -- Claims the jobs of `members` (of pending); the caller takes them out of their sets.
+  local function take(members)
     for _, m in ipairs(members) do
       local id = id_of(m)
       local job = base .. 'job:' .. id
@@ -326,13 +353,37 @@ for q = 1, nq do
         out[#out + 1] = flat
       end
     end
+  end
+  -- Jobs with a priority: the highest level with a pending job, its due jobs, the next level...
+  -- (a level's delayed jobs are stepped over by one ZRANGEBYSCORE).
+  local from = 0
+  while #out < limit do
+    local first = redis.call('ZRANGEBYSCORE', base .. 'urgent', num(from), '+inf', 'WITHSCORES',
+      'LIMIT', 0, 1)
+    if #first == 0 then break end
+    local level = math.floor(tonumber(first[2]) / LEVEL) * LEVEL
+    local members = redis.call('ZRANGEBYSCORE', base .. 'urgent', num(level), num(level + now),
+      'LIMIT', 0, limit - #out)
     if #members > 0 then
+      take(members)
+      call_spread('ZREM', base .. 'urgent', members)
       call_spread('ZREM', base .. 'pending', members)
-      call_spread('ZADD', base .. 'reserved', reserved)
-      for name, k in pairs(names) do
-        count(base, name, 'pending', -k)
-        count(base, name, 'processing', k)
-      end
+    end
+    from = level + LEVEL
+  end
+  if #out < limit then
+    local members = redis.call('ZRANGEBYSCORE', base .. 'pending', '-inf', stamp,
+      'LIMIT', 0, limit - #out)
+    if #members > 0 then
+      take(members)
+      call_spread('ZREM', base .. 'pending', members)
+    end
+  end
+  if #reserved > 0 then
+    call_spread('ZADD', base .. 'reserved', reserved)
+    for name, k in pairs(names) do
+      count(base, name, 'pending', -k)
+      count(base, name, 'processing', k)
     end
   end
 end
@@ -515,6 +566,7 @@ for _, state in ipairs({'pending', 'completed', 'failed'}) do
       local job = base .. 'job:' .. id
       release_unique(base, job, id)
       redis.call('ZREM', base .. SETS[state], m)
+      if state == 'pending' then redis.call('ZREM', base .. 'urgent', m) end
       count(base, redis.call('HGET', job, 'name'), state, -1)
       forget(prefix, base, id)
       n = n + 1

@@ -570,6 +570,7 @@ class RedisDriver final : public QueueDriver {
         });
     }
 
+    // A job's arguments to the push scripts: PUSH_ARGS (11) of them, in push_one's order.
     static void append_push_args(std::vector<std::string>& args, const NewJob& job,
                                  const std::string& id) {
         args.push_back(id);
@@ -582,6 +583,7 @@ class RedisDriver final : public QueueDriver {
         args.push_back(job.unique_key ? "1" : "0");
         args.push_back(job.unique_key.value_or(""));
         args.push_back(std::to_string(job.attempts));
+        args.push_back(std::to_string(job.priority));
     }
 
     // One {id, code} pair of a push script's reply (see ScriptId::push).

@@ -3,12 +3,16 @@
 //
 // Keys (P = queue.redis.prefix, Q = the queue; all keys of one queue share the hash tag {Q}):
 //   P:{Q}:job:ID     hash: the job record's columns (docs/lifecycle.md, "The job record"; times
-//                    as epoch ms), unique_key, and
+//                    as epoch ms), priority (when not 0), unique_key, and
 //                    last_token/last_op (an outcome resent after a lost reply is recognized)
 //   P:{Q}:pending    zset "CREATED|ID" -> available_at: due (score <= now) and delayed jobs in
 //                    one set, so "oldest due first" is one ZRANGEBYSCORE and no job waits for a
 //                    mover; the member (created_at padded to 15 digits, then the id) breaks
 //                    ties of the due time by created_at, then id
+//   P:{Q}:urgent     zset "CREATED|ID" -> (1000 - priority) * 2^43 + available_at: the pending
+//                    jobs with a priority (also in P:{Q}:pending, so every reader of pending
+//                    jobs sees them), one range of scores per priority level, highest first;
+//                    claims take each level's due jobs before those of pending
 //   P:{Q}:reserved   zset id -> available_at of processing jobs (claim/heartbeat time); a job
 //                    is past its deadline when the score is older than now - stale_after
 //   P:{Q}:completed  zset id -> finished_at;  P:{Q}:dead  zset id -> finished_at

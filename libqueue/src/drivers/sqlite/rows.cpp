@@ -89,6 +89,8 @@ Job read_job(const SQLite::Statement& row) {
     job.available_at = optional_time(row, 9, job, "available_at");
     job.finished_at = optional_time(row, 10, job, "finished_at");
     job.reserved_by = optional_text(row, 11);
+    if (row.getColumnCount() > 12)
+        job.priority = row.getColumn(12).getInt();
     return job;
 }
 

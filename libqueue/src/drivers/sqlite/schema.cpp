@@ -9,7 +9,9 @@ namespace libqueue::sqlite {
 
 namespace {
 
-// The kronix_jobs table in SQLite types. created_at's default writes the same text form q does.
+// The kronix_jobs table in SQLite types, plus q's own column q_priority (QueueDriver::claim's
+// order), only in tables q creates: a table another program made keeps its columns unless an
+// operator runs `q migrate --priorities`. created_at's default writes the text form q does.
 constexpr const char* kCreateStatements[] = {
     R"(CREATE TABLE IF NOT EXISTS kronix_jobs (
   id TEXT PRIMARY KEY,
@@ -23,7 +25,8 @@ constexpr const char* kCreateStatements[] = {
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   available_at TEXT,
   finished_at TEXT,
-  reserved_by TEXT
+  reserved_by TEXT,
+  q_priority INTEGER NOT NULL DEFAULT 0
 ))",
     "CREATE INDEX IF NOT EXISTS idx_kronix_jobs_pop ON kronix_jobs(queue, status, available_at)",
     // q's own claim index: only pending rows, in exactly the claim order (available_at, created_at,
@@ -79,14 +82,24 @@ constexpr const char* kSeedColumns[] = {"id",         "name",         "queue",  
                                         "attempts",   "max_retries",  "payload",     "last_error",
                                         "created_at", "available_at", "finished_at", "reserved_by"};
 
-// Every open runs this; a read answers it without taking the write lock.
-bool schema_complete(Connection& connection) {
+// Pending rows with a priority, in claim order: empty while no job has one, so it costs
+// pushes and claims of default jobs nothing.
+constexpr const char* kCreateUrgentIndex =
+    "CREATE INDEX IF NOT EXISTS idx_q_kronix_jobs_urgent ON kronix_jobs(queue, q_priority DESC, "
+    "available_at, created_at, id) WHERE status = 'pending' AND q_priority > 0";
+
+// Every open runs this; a read answers it without taking the write lock. `urgent_index` says
+// whether idx_q_kronix_jobs_urgent is there.
+bool schema_complete(Connection& connection, bool& urgent_index) {
     Query query(connection,
-                "SELECT count(*) FROM sqlite_master WHERE name IN ('kronix_jobs', "
-                "'idx_kronix_jobs_pop', 'idx_q_kronix_jobs_due', 'q_unique_keys', "
-                "'idx_q_unique_keys_job', 'q_totals', 'q_schema', 'q_records', "
-                "'q_attempt_logs', 'q_attempt_log_groups', 'idx_q_attempt_log_groups')");
+                "SELECT count(*) - count(name = 'idx_q_kronix_jobs_urgent' OR NULL), "
+                "count(name = 'idx_q_kronix_jobs_urgent' OR NULL) FROM sqlite_master WHERE name "
+                "IN ('kronix_jobs', 'idx_kronix_jobs_pop', 'idx_q_kronix_jobs_due', "
+                "'q_unique_keys', 'idx_q_unique_keys_job', 'q_totals', 'q_schema', 'q_records', "
+                "'q_attempt_logs', 'q_attempt_log_groups', 'idx_q_attempt_log_groups', "
+                "'idx_q_kronix_jobs_urgent')");
     query->executeStep();
+    urgent_index = query->getColumn(1).getInt() > 0;
     if (query->getColumn(0).getInt() != 11)
         return false;
     Query version(connection, "SELECT count(*) FROM q_schema");
@@ -102,7 +115,8 @@ void create_schema(Connection& connection) {
     transaction.commit();
 }
 
-void check_schema(Connection& connection) {
+// Returns whether kronix_jobs has q's q_priority column.
+bool check_schema(Connection& connection) {
     std::set<std::string> present;
     {
         Query columns(connection, "SELECT name FROM pragma_table_info('kronix_jobs')");
@@ -124,20 +138,60 @@ void check_schema(Connection& connection) {
                         std::to_string(found) + ", this q knows " + std::to_string(kSchemaVersion) +
                         ")");
     }
+    return present.count("q_priority") > 0;
 }
 
 }  // namespace
 
-void ensure_schema(Connection& connection) {
+SchemaInfo ensure_schema(Connection& connection) {
     try {
+        bool urgent_index = false;
         connection.retry_while_busy([&] {
-            if (!schema_complete(connection))
+            if (!schema_complete(connection, urgent_index))
                 create_schema(connection);
         });
-        check_schema(connection);
+        SchemaInfo info;
+        info.priorities = check_schema(connection);
+        if (info.priorities && !urgent_index) {
+            connection.retry_while_busy([&] {
+                WriteTransaction transaction(connection);
+                connection.db().exec(kCreateUrgentIndex);
+                transaction.commit();
+            });
+        }
+        return info;
     } catch (const SQLite::Exception& e) {
         connection.raise(e);
     }
+}
+
+std::vector<std::string> add_priorities(Connection& connection) {
+    std::vector<std::string> actions;
+    try {
+        connection.retry_while_busy([&] {
+            actions.clear();
+            WriteTransaction transaction(connection);
+            bool present = false;
+            {
+                Query column(connection,
+                             "SELECT 1 FROM pragma_table_info('kronix_jobs') WHERE name = "
+                             "'q_priority'");
+                present = column->executeStep();
+            }
+            if (!present) {
+                // Constant default: SQLite only rewrites the table's schema text, no row.
+                connection.db().exec(
+                    "ALTER TABLE kronix_jobs ADD COLUMN q_priority INTEGER NOT NULL DEFAULT 0");
+                actions.push_back("added column q_priority to table kronix_jobs");
+                connection.db().exec(kCreateUrgentIndex);
+                actions.push_back("created index idx_q_kronix_jobs_urgent");
+            }
+            transaction.commit();
+        });
+    } catch (const SQLite::Exception& e) {
+        connection.raise(e);
+    }
+    return actions;
 }
 
 }  // namespace libqueue::sqlite

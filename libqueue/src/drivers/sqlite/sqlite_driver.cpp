@@ -46,15 +46,17 @@ struct QueueAndName {
 class SqliteDriver final : public QueueDriver {
   public:
     explicit SqliteDriver(sqlite::Settings settings)
-        : settings_(std::move(settings)), connection_(settings_.path, settings_.synchronous) {
-        sqlite::ensure_schema(connection_);
-    }
+        : settings_(std::move(settings)),
+          connection_(settings_.path, settings_.synchronous),
+          priorities_(sqlite::ensure_schema(connection_).priorities),
+          queries_(priorities_) {}
 
     std::string name() const override { return "sqlite"; }
     Capabilities capabilities() const override { return {}; }
     TimePoint now() override { return system_now(); }
 
     PushResult store_one(const NewJob& job) override {
+        check_priorities({job});
         auto result = locked([&] {
             WriteTransaction transaction(connection_);
             // Read after the lock is ours: created_at then follows commit order across processes.
@@ -71,6 +73,7 @@ class SqliteDriver final : public QueueDriver {
     }
 
     std::vector<PushResult> store_batch(const std::vector<NewJob>& jobs) override {
+        check_priorities(jobs);
         auto results = locked([&] {
             WriteTransaction transaction(connection_);
             TimePoint now = system_now();
@@ -96,6 +99,7 @@ class SqliteDriver final : public QueueDriver {
     }
 
     PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
+        check_priorities({job});
         auto result = locked([&] {
             WriteTransaction transaction(connection_);
             std::optional<std::string> stored;
@@ -150,7 +154,7 @@ class SqliteDriver final : public QueueDriver {
             const std::string now_text = time_text(now);
             for (const auto& queue : request.queues) {
                 const auto due = due_ids(queue, now, now_text, request.limit);
-                Query take(connection_, sql::kTake);
+                Query take(connection_, queries_.take);
                 for (const auto& [id, unreadable_time] : due) {
                     take->reset();
                     take->bind(1, id);
@@ -302,7 +306,7 @@ class SqliteDriver final : public QueueDriver {
 
     std::optional<Job> find(const std::string& id) override {
         return locked([&]() -> std::optional<Job> {
-            Query query(connection_, sql::kFind);
+            Query query(connection_, queries_.find);
             query->bind(1, id);
             if (!query->executeStep())
                 return std::nullopt;
@@ -334,7 +338,7 @@ class SqliteDriver final : public QueueDriver {
 
     std::vector<Job> list(const ListFilter& filter) override {
         sql::FilterSql where(filter);
-        const std::string text = "SELECT " + sql::kColumns + " FROM kronix_jobs WHERE " +
+        const std::string text = "SELECT " + queries_.columns + " FROM kronix_jobs WHERE " +
                                  where.where + sql::kListOrder + " LIMIT ?";
         return locked([&] {
             std::vector<Job> jobs;
@@ -559,7 +563,7 @@ class SqliteDriver final : public QueueDriver {
                     stamp->bind(2, now_text);
                     stamp->exec();
                 }
-                Query query(connection_, sql::kStale);
+                Query query(connection_, queries_.stale);
                 query->bind(1, queue);
                 query->bind(2, cutoff);
                 while (query->executeStep()) stale.push_back(sqlite::read_job(*query));
@@ -623,6 +627,17 @@ class SqliteDriver final : public QueueDriver {
             }
         }
         return removed;
+    }
+
+    std::vector<std::string> migrate(const MigrateOptions& options) override {
+        if (!options.priorities)
+            return {};
+        return locked([&] {
+            auto actions = sqlite::add_priorities(connection_);
+            priorities_ = true;
+            queries_ = sql::JobQueries(true);
+            return actions;
+        });
     }
 
     Stats stats() override {
@@ -736,8 +751,33 @@ class SqliteDriver final : public QueueDriver {
             take->bind(2, result.id);
             take->exec();
         }
+        set_priority(result.id, job.priority);
         totals.at(job.queue, job.name).pushed += 1;
         return result;
+    }
+
+    // A job's priority, written after its row: the inserts stay the same for every table, and
+    // default jobs (most) cost nothing more.
+    void set_priority(const std::string& id, int priority) {
+        if (priority == 0)
+            return;
+        Query query(connection_, sql::kSetPriority);
+        query->bind(1, id);
+        query->bind(2, priority);
+        query->exec();
+    }
+
+    // Refuses, before anything is stored, a job with a priority for a table without q_priority.
+    void check_priorities(const std::vector<NewJob>& jobs) const {
+        if (priorities_)
+            return;
+        for (const auto& job : jobs) {
+            if (job.priority != 0) {
+                throw ConfigError(settings_.path.string() +
+                                  ": table kronix_jobs has no q_priority column (q adds it only "
+                                  "to tables it creates): run q migrate --priorities to add it");
+            }
+        }
     }
 
     // The next kInsertRows jobs from `first` can go in one kInsertMany: none claims a unique key
@@ -781,6 +821,7 @@ class SqliteDriver final : public QueueDriver {
             }
             PushResult result;
             result.id = std::move(ids[row]);
+            set_priority(result.id, jobs[row].priority);
             pushed.push_back(std::move(result));
             totals.at(jobs[row].queue, jobs[row].name).pushed += 1;
         }
@@ -832,10 +873,17 @@ class SqliteDriver final : public QueueDriver {
     std::vector<DueRow> due_ids(const std::string& queue, TimePoint now,
                                 const std::string& now_text, std::size_t limit) {
         std::vector<DueRow> due;
-        {
+        if (priorities_) {
+            Query query(connection_, sql::kDueUrgent);
+            query->bind(1, queue);
+            query->bind(2, now_text);
+            query->bind(3, std::int64_t(limit));
+            while (query->executeStep()) due.push_back({query->getColumn(0).getString(), {}});
+        }
+        if (due.size() < limit) {
             Query query(connection_, sql::kDueWithoutTime);
             query->bind(1, queue);
-            query->bind(2, std::int64_t(limit));
+            query->bind(2, std::int64_t(limit - due.size()));
             while (query->executeStep()) due.push_back({query->getColumn(0).getString(), {}});
         }
         // Rows rewritten below were not due after all; in q's form they sort after now, so
@@ -968,6 +1016,8 @@ class SqliteDriver final : public QueueDriver {
     sqlite::Settings settings_;
     std::mutex mutex_;
     Connection connection_;
+    bool priorities_;  // kronix_jobs has q_priority
+    sql::JobQueries queries_;
 
     // wait_for_jobs polls on a connection of its own, so waiting never holds mutex_.
     std::mutex watch_mutex_;

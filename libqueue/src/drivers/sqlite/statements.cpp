@@ -52,10 +52,13 @@ const std::string kDue =
     "available_at <= ?2 "
     "ORDER BY available_at, created_at, id LIMIT ?3";
 const std::string kSetAvailableAt = "UPDATE kronix_jobs SET available_at = ?2 WHERE id = ?1";
-const std::string kTake =
-    "UPDATE kronix_jobs SET status = 'processing', attempts = attempts + 1, available_at = ?2, "
-    "reserved_by = ?3 WHERE id = ?1 AND status = 'pending' RETURNING " +
-    kColumns;
+// Due jobs with a priority, in claim order (claim_order_before): one range of
+// idx_q_kronix_jobs_urgent, which holds only pending rows with a priority, so default jobs cost
+// a claim nothing more than an empty seek. Rows other programs wrote have no priority.
+const std::string kDueUrgent =
+    "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND q_priority > 0 AND "
+    "available_at <= ?2 ORDER BY q_priority DESC, available_at, created_at, id LIMIT ?3";
+const std::string kSetPriority = "UPDATE kronix_jobs SET q_priority = ?2 WHERE id = ?1";
 
 // Outcomes: ?1 id, ?2 claim token; each returns the job's queue and name for q_totals.
 const std::string kClaimed =
@@ -77,7 +80,6 @@ const std::string kFail =
     "reserved_by = NULL" +
     kClaimed;
 
-const std::string kFind = "SELECT " + kColumns + " FROM kronix_jobs WHERE id = ?1";
 const std::string kSize =
     "SELECT count(*) FROM kronix_jobs WHERE queue = ?1 AND status = 'pending'";
 const std::string kClear = "DELETE FROM kronix_jobs WHERE queue = ?1 AND status <> 'processing'";
@@ -95,9 +97,6 @@ const std::string kQueues =
     "WITH RECURSIVE q(name) AS (SELECT min(queue) FROM kronix_jobs UNION ALL "
     "SELECT (SELECT min(queue) FROM kronix_jobs WHERE queue > q.name) FROM q "
     "WHERE q.name IS NOT NULL) SELECT name FROM q WHERE name IS NOT NULL";
-const std::string kStale = "SELECT " + kColumns +
-                           " FROM kronix_jobs WHERE queue = ?1 AND status = 'processing' AND "
-                           "available_at < ?2";
 const std::string kStampUntimedClaims =
     "UPDATE kronix_jobs SET available_at = ?2 WHERE queue = ?1 AND status = 'processing' AND "
     "available_at IS NULL";
@@ -118,6 +117,16 @@ const std::string kNextDue =
     "available_at > ?2";
 const std::string kDataVersion = "PRAGMA data_version";
 const std::string kListOrder = " ORDER BY coalesce(created_at, ''), id";
+
+JobQueries::JobQueries(bool priorities)
+    : columns(kColumns + (priorities ? ", q_priority" : ", 0")),
+      take(
+          "UPDATE kronix_jobs SET status = 'processing', attempts = attempts + 1, "
+          "available_at = ?2, reserved_by = ?3 WHERE id = ?1 AND status = 'pending' RETURNING " +
+          columns),
+      find("SELECT " + columns + " FROM kronix_jobs WHERE id = ?1"),
+      stale("SELECT " + columns +
+            " FROM kronix_jobs WHERE queue = ?1 AND status = 'processing' AND available_at < ?2") {}
 
 FilterSql::FilterSql(const ListFilter& filter) {
     if (filter.status)

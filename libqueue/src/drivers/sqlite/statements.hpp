@@ -27,7 +27,8 @@ extern const std::string kAnyDue;
 extern const std::string kDueWithoutTime;
 extern const std::string kDue;
 extern const std::string kSetAvailableAt;
-extern const std::string kTake;
+extern const std::string kDueUrgent;    // ?1 queue, ?2 now, ?3 limit: tables with q_priority only
+extern const std::string kSetPriority;  // ?1 id, ?2 priority
 extern const std::string kClaimed;
 extern const std::string kHeartbeat;
 extern const std::string kComplete;
@@ -35,7 +36,6 @@ extern const std::string kCompleteAndDelete;
 extern const std::string kRelease;
 extern const std::string kPutBack;
 extern const std::string kFail;
-extern const std::string kFind;
 extern const std::string kSize;
 extern const std::string kClear;
 extern const std::string kForgetOrphanKeys;
@@ -44,7 +44,6 @@ extern const std::string kCancel;
 extern const std::string kDeadRetried;
 extern const std::string kRetryDead;  // ?1 now, ?2 id
 extern const std::string kQueues;
-extern const std::string kStale;
 // ?1 queue, ?2 now: an index seek, like kStale. A processing row with no available_at was
 // claimed by a program that records no claim time (the Dart driver's pop of a job pushed without
 // a delay): it gets the time q first sees it, and is stale once stale_after has passed since.
@@ -72,6 +71,16 @@ extern const std::string kAttemptLogGroupOfJob;
 extern const std::string kJobExists;
 extern const std::string kAttemptLogGroupsMentioning;
 extern const std::string kPruneAttemptLogGroups;
+
+// The statements that read whole jobs: their columns are kJobColumns and then the priority,
+// q_priority where the table has that column (tables q created), else 0.
+struct JobQueries {
+    explicit JobQueries(bool priorities);
+    std::string columns;
+    std::string take;   // ?1 id, ?2 now, ?3 claim token: a pending job claimed, as it is then
+    std::string find;   // ?1 id
+    std::string stale;  // ?1 queue, ?2 cutoff: its processing jobs reserved before the cutoff
+};
 
 // A ListFilter as SQL conditions with '?' parameters, bound in order.
 struct FilterSql {
