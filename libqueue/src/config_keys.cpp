@@ -116,6 +116,8 @@ const std::vector<ConfigKey>& schedule_keys() {
         {"schedules.NAME.queue", "string", "the default queue",
          "The queue the jobs go to; workers serving it run the schedule.", "\"default\""},
         {"schedules.NAME.max_retries", "number", "3", "The jobs' max_retries.", "2"},
+        {"schedules.NAME.priority", "number", "0",
+         "The jobs' priority, 0 to 1000 (higher is claimed first; see q push --priority).", "10"},
         {"schedules.NAME.catch_up", "string", "\"latest\"",
          "Ticks missed while no scheduler ran: \"none\" skips them (only a tick found within "
          "90s of it runs), \"latest\" runs one job for them, \"all\" one per tick (the last "

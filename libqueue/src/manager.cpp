@@ -68,6 +68,7 @@ Dispatched Manager::dispatch(const QueueJob& job, const DispatchOptions& options
     new_job.run_at = options.run_at;
     new_job.delay = options.delay;
     new_job.unique_key = options.unique_key;
+    new_job.priority = options.priority;
     return dispatch(std::move(new_job));
 }
 

@@ -48,6 +48,7 @@ NewJob schedule_job(const Schedule& schedule, TimePoint tick) {
     job.name = schedule.job;
     job.queue = schedule.queue;
     job.max_retries = schedule.max_retries;
+    job.priority = schedule.priority;
     job.payload = schedule_payload(schedule, tick)
                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return job;

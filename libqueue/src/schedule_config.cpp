@@ -69,6 +69,8 @@ Schedule check_schedule(const ConfigChecker& check, const std::string& name, con
             queue_given = true;
         } else if (key == "max_retries") {
             schedule.max_retries = int(check.count(value, path, 0, 1'000'000));
+        } else if (key == "priority") {
+            schedule.priority = int(check.count(value, path, 0, max_priority));
         } else if (key == "catch_up") {
             schedule.catch_up = catch_up_mode(check, value, path);
         } else {
@@ -118,6 +120,7 @@ json schedule_json(const Schedule& schedule) {
                 {"queue", schedule.queue},
                 {"payload", schedule.payload},
                 {"max_retries", schedule.max_retries},
+                {"priority", schedule.priority},
                 {"catch_up", catch_up_name(schedule.catch_up)}};
     if (schedule.cron) {
         out["cron"] = schedule.cron->text();

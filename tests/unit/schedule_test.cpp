@@ -111,8 +111,10 @@ TEST_CASE("a tick's job: id NAME@TICK, the payload with _schedule") {
                           {"job", "ping"},
                           {"payload", {{"kind", "daily"}}},
                           {"queue", "ops"},
-                          {"max_retries", 2}});
+                          {"max_retries", 2},
+                          {"priority", 7}});
     const auto job = tick_job(s, at("2027-01-01T10:05:00Z"));
+    CHECK(job.priority == 7);
     CHECK(job.id == "s@2027-01-01T10:05:00.000Z");
     CHECK(job.name == "ping");
     CHECK(job.queue == "ops");
@@ -141,6 +143,7 @@ TEST_CASE("the schedules section: defaults and mistakes named by key") {
     const auto s = from_config({{"every", "30s"}, {"job", "ping"}});
     CHECK(s.queue == "default");
     CHECK(s.max_retries == 3);
+    CHECK(s.priority == 0);
     CHECK(s.catch_up == CatchUp::latest);
     CHECK(s.payload == json::object());
     CHECK(from_config({{"cron", "@daily"}, {"job", "x"}, {"catch_up", "all"}}).catch_up ==
@@ -162,6 +165,8 @@ TEST_CASE("the schedules section: defaults and mistakes named by key") {
                Contains("schedules.s.catch_up: expected \"none\", \"latest\" or \"all\""));
     CHECK_THAT(config_error({{"s", {{"job", "x"}, {"every", "1m"}, {"payload", "text"}}}}),
                Contains("schedules.s.payload"));
+    CHECK_THAT(config_error({{"s", {{"job", "x"}, {"every", "1m"}, {"priority", 1001}}}}),
+               Contains("schedules.s.priority"));
     CHECK_THAT(config_error({{"s", {{"job", "x"}, {"every", "1m"}, {"color", "red"}}}}),
                Contains("schedules.s.color"));
     CHECK_THAT(config_error({{"a@b", {{"job", "x"}, {"every", "1m"}}}}), Contains("without '@'"));

@@ -21,6 +21,7 @@ struct DispatchOptions {
     Milliseconds delay{0};
     std::optional<TimePoint> run_at;
     std::optional<std::string> unique_key;
+    int priority = 0;  // 0..max_priority, higher claimed first (NewJob::priority)
 };
 
 // What dispatch did. Queue mode: the job is stored (created false: its unique_key matched a

@@ -46,6 +46,7 @@ struct Schedule {
     nlohmann::json payload = nlohmann::json::object();
     std::string queue = "default";
     int max_retries = 3;
+    int priority = 0;  // the jobs' priority (NewJob::priority)
     CatchUp catch_up = CatchUp::latest;
 
     // The first tick strictly after `t`; nullopt when there is none (cron "0 0 30 2 *").

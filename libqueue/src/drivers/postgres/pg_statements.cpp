@@ -147,34 +147,33 @@ void prepare_job_statements(pqxx::connection& db, const Names& n, bool p) {
     // steps.) The id = ANY(...) condition lets the update find its rows by primary key: joined on
     // id alone, the planner hashes the whole table whenever that looks cheaper than N index probes
     // (a table of a few ten thousand rows), and a claim of 100 then reads every row.
-    // With q_priority, claim_order_before's order: due jobs with a priority come from their own
-    // partial index (empty while no job has one: one empty probe for default jobs), the rest
-    // from the due index as without; both are locked, and the first $2 in claim order taken.
-    const std::string plain_due =
-        "SELECT id, available_at AS due, created_at, " + std::string(p ? "q_priority" : "0") +
-        " AS priority FROM " + J +
-        " WHERE queue = $1 AND status = 'pending' AND available_at <= now() "
-        "ORDER BY available_at, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED";
+    // With q_priority, claim_order_before's order: due jobs with a priority come first, from
+    // their own partial index (empty while no job has one: one empty probe for default jobs);
+    // what they leave of $2 is filled from the due index with jobs of priority 0. (The due jobs
+    // with a priority missing from `urgent` are locked by other claims, so `plain` steps over
+    // few rows.)
+    const std::string due = " WHERE queue = $1 AND status = 'pending' AND available_at <= now() ";
     const std::string picked =
         p ? "urgent AS (SELECT id, available_at AS due, created_at, q_priority AS priority FROM " +
-                J +
-                " WHERE queue = $1 AND status = 'pending' AND q_priority > 0 AND available_at <= "
-                "now() ORDER BY q_priority DESC, available_at, created_at, id LIMIT $2 FOR UPDATE "
-                "SKIP LOCKED), plain AS (" +
-                plain_due +
-                "), picked AS (SELECT * FROM urgent UNION ALL SELECT * FROM plain WHERE id NOT "
-                "IN (SELECT id FROM urgent)), "
-          : "picked AS (" + plain_due + "), ";
+                J + due +
+                "AND q_priority > 0 ORDER BY q_priority DESC, available_at, created_at, id LIMIT "
+                "$2 FOR UPDATE SKIP LOCKED), plain AS (SELECT id, available_at AS due, "
+                "created_at, 0 AS priority FROM " +
+                J + due +
+                "AND q_priority = 0 ORDER BY available_at, created_at, id LIMIT ($2 - (SELECT "
+                "count(*) FROM urgent)) FOR UPDATE SKIP LOCKED), picked AS (SELECT * FROM urgent "
+                "UNION ALL SELECT * FROM plain), "
+          : "picked AS (SELECT id, available_at AS due, created_at, 0 AS priority FROM " + J + due +
+                "ORDER BY available_at, created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED), ";
     db.prepare(variant(stmt::claim, p),
                "WITH " + picked +
                    "numbered AS (SELECT id, row_number() OVER (ORDER BY priority DESC, due, "
-                   "created_at, id) AS n FROM picked), "
-                   "taken AS (SELECT id, n FROM numbered WHERE n <= $2) "
+                   "created_at, id) AS n FROM picked) "
                    "UPDATE " +
                    J +
                    " AS j SET status = 'processing', attempts = j.attempts + 1, available_at = "
-                   "now(), reserved_by = ($3::text[])[t.n] FROM taken t WHERE j.id = t.id AND "
-                   "j.id = ANY(ARRAY(SELECT id FROM taken)) "
+                   "now(), reserved_by = ($3::text[])[t.n] FROM numbered t WHERE j.id = t.id AND "
+                   "j.id = ANY(ARRAY(SELECT id FROM picked)) "
                    "RETURNING " +
                    job_columns("j", p) + ", t.n");
 
