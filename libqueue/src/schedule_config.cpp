@@ -116,12 +116,9 @@ std::vector<Schedule> check_schedules(const ConfigChecker& check, const json& sc
 }
 
 json schedule_json(const Schedule& schedule) {
-    json out = {{"job", schedule.job},
-                {"queue", schedule.queue},
-                {"payload", schedule.payload},
-                {"max_retries", schedule.max_retries},
-                {"priority", schedule.priority},
-                {"catch_up", catch_up_name(schedule.catch_up)}};
+    json out = {{"job", schedule.job},           {"queue", schedule.queue},
+                {"payload", schedule.payload},   {"max_retries", schedule.max_retries},
+                {"priority", schedule.priority}, {"catch_up", catch_up_name(schedule.catch_up)}};
     if (schedule.cron) {
         out["cron"] = schedule.cron->text();
         out["timezone"] = schedule.zone.name();
