@@ -317,43 +317,44 @@ local prefix, stale, limit, nq = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), 
 local now = now_ms()
 local stamp = num(now)
 local out, used = {}, 0
+-- Claims the jobs of `members` (pending ones of the queue at `base`), noting them in `reserved`
+-- and `names`; the caller takes them out of their sets. Per job one HGETALL and one HSET, the
+-- reply being the hash read with the changes applied (no second read).
+local function take(base, members, reserved, names)
+  for _, m in ipairs(members) do
+    local id = id_of(m)
+    local job = base .. 'job:' .. id
+    local flat = redis.call('HGETALL', job)
+    local at = {}  -- field -> index of its value in flat
+    for i = 1, #flat, 2 do at[flat[i]] = i + 1 end
+    local name = at.name and flat[at.name]
+    if name then  -- a member whose hash is gone (or no job's) is only dropped
+      used = used + 1
+      local token = ARGV[4 + nq + used]
+      local attempts = num((at.attempts and tonumber(flat[at.attempts]) or 0) + 1)
+      redis.call('HSET', job, 'status', 'processing', 'attempts', attempts,
+        'available_at', stamp, 'reserved_by', token)
+      for field, value in pairs({status = 'processing', attempts = attempts,
+                                 available_at = stamp, reserved_by = token}) do
+        if at[field] then
+          flat[at[field]] = value
+        else
+          flat[#flat + 1] = field
+          flat[#flat + 1] = value
+        end
+      end
+      reserved[#reserved + 1] = stamp
+      reserved[#reserved + 1] = id
+      names[name] = (names[name] or 0) + 1
+      out[#out + 1] = flat
+    end
+  end
+end
 for q = 1, nq do
   local base = base_of(prefix, ARGV[4 + q])
   recover(prefix, base, now, stale, 100, false)
-  -- Per job one HGETALL and one HSET, the reply being the hash read with the changes applied
-  -- (no second read); the sets and counts change once per queue.
+  -- The sets and counts change once per queue.
   local reserved, names = {}, {}
-  -- Claims the jobs of `members` (of pending); the caller takes them out of their sets.
-  local function take(members)
-    for _, m in ipairs(members) do
-      local id = id_of(m)
-      local job = base .. 'job:' .. id
-      local flat = redis.call('HGETALL', job)
-      local at = {}  -- field -> index of its value in flat
-      for i = 1, #flat, 2 do at[flat[i]] = i + 1 end
-      local name = at.name and flat[at.name]
-      if name then  -- a member whose hash is gone (or no job's) is only dropped
-        used = used + 1
-        local token = ARGV[4 + nq + used]
-        local attempts = num((at.attempts and tonumber(flat[at.attempts]) or 0) + 1)
-        redis.call('HSET', job, 'status', 'processing', 'attempts', attempts,
-          'available_at', stamp, 'reserved_by', token)
-        for field, value in pairs({status = 'processing', attempts = attempts,
-                                   available_at = stamp, reserved_by = token}) do
-          if at[field] then
-            flat[at[field]] = value
-          else
-            flat[#flat + 1] = field
-            flat[#flat + 1] = value
-          end
-        end
-        reserved[#reserved + 1] = stamp
-        reserved[#reserved + 1] = id
-        names[name] = (names[name] or 0) + 1
-        out[#out + 1] = flat
-      end
-    end
-  end
   -- Jobs with a priority: the highest level with a pending job, its due jobs, the next level...
   -- (a level's delayed jobs are stepped over by one ZRANGEBYSCORE).
   local from = 0
@@ -365,7 +366,7 @@ for q = 1, nq do
     local members = redis.call('ZRANGEBYSCORE', base .. 'urgent', num(level), num(level + now),
       'LIMIT', 0, limit - #out)
     if #members > 0 then
-      take(members)
+      take(base, members, reserved, names)
       call_spread('ZREM', base .. 'urgent', members)
       call_spread('ZREM', base .. 'pending', members)
     end
@@ -375,7 +376,7 @@ for q = 1, nq do
     local members = redis.call('ZRANGEBYSCORE', base .. 'pending', '-inf', stamp,
       'LIMIT', 0, limit - #out)
     if #members > 0 then
-      take(members)
+      take(base, members, reserved, names)
       call_spread('ZREM', base .. 'pending', members)
     end
   end

@@ -874,16 +874,16 @@ class SqliteDriver final : public QueueDriver {
                                 const std::string& now_text, std::size_t limit) {
         std::vector<DueRow> due;
         if (priorities_) {
-            Query query(connection_, sql::kDueUrgent);
+            Query query(connection_, sql::kDueUrgentOrUntimed);
             query->bind(1, queue);
             query->bind(2, now_text);
             query->bind(3, std::int64_t(limit));
-            while (query->executeStep()) due.push_back({query->getColumn(0).getString(), {}});
-        }
-        if (due.size() < limit) {
+            while (due.size() < limit && query->executeStep())
+                due.push_back({query->getColumn(0).getString(), {}});
+        } else {
             Query query(connection_, sql::kDueWithoutTime);
             query->bind(1, queue);
-            query->bind(2, std::int64_t(limit - due.size()));
+            query->bind(2, std::int64_t(limit));
             while (query->executeStep()) due.push_back({query->getColumn(0).getString(), {}});
         }
         // Rows rewritten below were not due after all; in q's form they sort after now, so

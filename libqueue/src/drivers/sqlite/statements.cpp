@@ -52,12 +52,16 @@ const std::string kDue =
     "available_at <= ?2 "
     "ORDER BY available_at, created_at, id LIMIT ?3";
 const std::string kSetAvailableAt = "UPDATE kronix_jobs SET available_at = ?2 WHERE id = ?1";
-// Due jobs with a priority, in claim order (claim_order_before): one range of
-// idx_q_kronix_jobs_urgent, which holds only pending rows with a priority, so default jobs cost
-// a claim nothing more than an empty seek. Rows other programs wrote have no priority.
-const std::string kDueUrgent =
-    "SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND q_priority > 0 AND "
-    "available_at <= ?2 ORDER BY q_priority DESC, available_at, created_at, id LIMIT ?3";
+// kDueWithoutTime for a table with q_priority, in one statement (a claim of default jobs then
+// runs as many statements as without): first the due jobs with a priority, in claim order
+// (claim_order_before), from idx_q_kronix_jobs_urgent, which holds only pending rows with a
+// priority (one empty seek while none has one); then the rows without a time, which only other
+// programs write, without a priority. UNION ALL runs its parts in turn.
+const std::string kDueUrgentOrUntimed =
+    "SELECT id FROM (SELECT id FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND "
+    "q_priority > 0 AND available_at <= ?2 ORDER BY q_priority DESC, available_at, created_at, "
+    "id LIMIT ?3) UNION ALL SELECT id FROM (SELECT id FROM kronix_jobs WHERE queue = ?1 AND "
+    "status = 'pending' AND available_at IS NULL ORDER BY created_at, id LIMIT ?3)";
 const std::string kSetPriority = "UPDATE kronix_jobs SET q_priority = ?2 WHERE id = ?1";
 
 // Outcomes: ?1 id, ?2 claim token; each returns the job's queue and name for q_totals.

@@ -27,7 +27,8 @@ extern const std::string kAnyDue;
 extern const std::string kDueWithoutTime;
 extern const std::string kDue;
 extern const std::string kSetAvailableAt;
-extern const std::string kDueUrgent;    // ?1 queue, ?2 now, ?3 limit: tables with q_priority only
+// ?1 queue, ?2 now, ?3 limit: tables with q_priority only
+extern const std::string kDueUrgentOrUntimed;
 extern const std::string kSetPriority;  // ?1 id, ?2 priority
 extern const std::string kClaimed;
 extern const std::string kHeartbeat;
