@@ -25,7 +25,8 @@ void add_migrate_command(CLI::App& app, Context& context) {
         "it to the tables it creates (PostgreSQL and SQLite) and never to a table another "
         "program made, unless --priorities asks for it (with its index; the column has a "
         "constant default, so no row is rewritten and the Dart queue system's programs, which "
-        "name their columns, go on as before).");
+        "name their columns, go on as before). Restart running workers afterwards: they look for "
+        "the column when they start.");
     auto indexes = std::make_shared<bool>(false);
     cmd->add_flag("--indexes", *indexes,
                   "also add q's recommended indexes to an existing jobs table");
