@@ -134,8 +134,12 @@ void print_job_table(const Context& context, const std::vector<Job>& jobs) {
         return;
     }
     const auto now = libqueue::system_now();
-    const std::vector<std::string> header{"ID",    "NAME", "QUEUE",     "STATUS",
-                                          "TRIES", "WHEN", "LAST ERROR"};
+    // A PRI column only when a job shown has a priority: most queues use none.
+    const bool priorities =
+        std::any_of(jobs.begin(), jobs.end(), [](const Job& job) { return job.priority != 0; });
+    std::vector<std::string> header{"ID", "NAME", "QUEUE", "STATUS", "TRIES", "WHEN", "LAST ERROR"};
+    if (priorities)
+        header.insert(header.begin() + 3, "PRI");
     std::vector<std::vector<std::string>> rows;
     rows.reserve(jobs.size());
     for (const auto& job : jobs) {
@@ -143,6 +147,8 @@ void print_job_table(const Context& context, const std::vector<Job>& jobs) {
                         fmt::format("{}/{}", job.attempts, job.max_retries + 1),
                         when_column(job, now),
                         job.last_error ? one_line(*job.last_error, 60) : ""});
+        if (priorities)
+            rows.back().insert(rows.back().begin() + 3, std::to_string(job.priority));
     }
     print_table(header, rows);
     std::cout << std::flush;

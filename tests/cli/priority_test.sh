@@ -23,6 +23,11 @@ later=$(q push --priority 900 --delay 1h rec '"not-due"')
 run_all
 assert_eq '"top" "mid" "mid-later" "low-1" "low-2"' "$(tr '\n' ' ' <"$T/ran" | sed 's/ *$//')" \
     "priority first, then oldest; a delayed job of high priority waits"
+expect_exit 0 q list
+assert_contains "$(head -1 <<<"$OUT")" " PRI " "q list shows a PRI column when a job has a priority"
+q push --queue plain rec '"p"' >/dev/null
+expect_exit 0 q --queue plain list
+assert_not_contains "$OUT" "PRI" "and none when no job shown has one"
 expect_exit 0 q show "$later"
 assert_contains "$OUT" "priority:     900" "q show prints the priority"
 expect_exit 0 q show --json "$later"
