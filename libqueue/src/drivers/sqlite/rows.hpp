@@ -25,9 +25,8 @@ TimePoint parse_time_text(std::string_view text);
 // Whether text is in time_text's form, the one whose text order is time order.
 bool is_time_text(std::string_view text);
 
-// The job in the current row, whose first columns are kJobColumns (then its priority, if the
-// row has a 13th column). A status or time that cannot
-// be read is noted in Job::unreadable.
+// The job in the current row, whose first columns are kJobColumns, then its priority when the
+// row has a 13th column. A status or time that cannot be read is noted in Job::unreadable.
 Job read_job(const SQLite::Statement& row);
 
 // Binds an optional text: NULL when empty.

@@ -20,12 +20,13 @@ namespace libqueue::sqlite {
 
 inline constexpr int kSchemaVersion = 1;
 
-// Creates whatever is missing (IF NOT EXISTS, one write transaction), then checks that
-// kronix_jobs has the Dart queue system's columns and that q_schema is not newer than this q.
-// Throws DataError naming the path otherwise.
 struct SchemaInfo {
     bool priorities = false;  // kronix_jobs has q_priority
 };
+
+// Creates whatever is missing (IF NOT EXISTS, one write transaction), then checks that
+// kronix_jobs has the Dart queue system's columns and that q_schema is not newer than this q.
+// Throws DataError naming the path otherwise.
 SchemaInfo ensure_schema(Connection& connection);
 
 // `q migrate --priorities`: adds q_priority (default 0) and its index to a kronix_jobs table that

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -338,9 +339,9 @@ class SqliteDriver final : public QueueDriver {
 
     std::vector<Job> list(const ListFilter& filter) override {
         sql::FilterSql where(filter);
-        const std::string text = "SELECT " + queries_.columns + " FROM kronix_jobs WHERE " +
-                                 where.where + sql::kListOrder + " LIMIT ?";
         return locked([&] {
+            const std::string text = "SELECT " + queries_.columns + " FROM kronix_jobs WHERE " +
+                                     where.where + sql::kListOrder + " LIMIT ?";
             std::vector<Job> jobs;
             Query query(connection_, text);
             int next = where.bind(*query, 1);
@@ -1016,7 +1017,9 @@ class SqliteDriver final : public QueueDriver {
     sqlite::Settings settings_;
     std::mutex mutex_;
     Connection connection_;
-    bool priorities_;  // kronix_jobs has q_priority
+    // Whether kronix_jobs has q_priority (set once it is known; q migrate --priorities adds it),
+    // and the statements for that table. queries_ is read and changed under mutex_ only.
+    std::atomic<bool> priorities_;
     sql::JobQueries queries_;
 
     // wait_for_jobs polls on a connection of its own, so waiting never holds mutex_.
