@@ -42,8 +42,10 @@ std::vector<std::string> JobStore::due(const std::string& queue, TimePoint now,
         return ids;
     for (const auto& [priority, level] : it->second) {
         for (const auto& [available_at, created_at, id] : level) {
-            if (ids.size() >= limit || available_at > now)
-                break;
+            if (ids.size() >= limit)
+                return ids;
+            if (available_at > now)
+                break;  // the rest of this level is delayed: on to the next one
             ids.push_back(id);
         }
     }

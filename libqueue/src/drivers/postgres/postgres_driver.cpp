@@ -18,6 +18,7 @@
 #include "drivers/postgres/pg_schema.hpp"
 #include "drivers/postgres/pg_settings.hpp"
 #include "drivers/postgres/pg_statements.hpp"
+#include "drivers/priority_column.hpp"
 #include "drivers/push_tick.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/text.hpp"
@@ -154,7 +155,7 @@ class PostgresDriver final : public QueueDriver {
     // inserted and the mark moved in one transaction.
     PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
         ensure_schema();
-        check_priorities({job});
+        check_priorities({&job, 1});
         return pool_.run("push tick", [&](Connection& c, int) {
             pqxx::work tx(*c.db);
             tx.exec_prepared(stmt::lock_keys,
@@ -704,17 +705,9 @@ class PostgresDriver final : public QueueDriver {
     // The form of a statement for this table: with q_priority or without (pg_statements.hpp).
     std::string statement(const char* name) const { return statement_name(name, priorities_); }
 
-    // Refuses, before anything is stored, a job with a priority for a table without q_priority.
-    void check_priorities(const std::vector<NewJob>& jobs) const {
-        if (priorities_)
-            return;
-        for (const auto& job : jobs) {
-            if (job.priority != 0) {
-                throw ConfigError("PostgreSQL table " + names_.display +
-                                  " has no q_priority column (q adds it only to tables it "
-                                  "creates): run q migrate --priorities to add it");
-            }
-        }
+    void check_priorities(std::span<const NewJob> jobs) const {
+        if (!priorities_)
+            refuse_priorities(jobs, "PostgreSQL table " + names_.display);
     }
 
     void put_record_in(pqxx::transaction_base& tx, const std::string& kind, const std::string& key,

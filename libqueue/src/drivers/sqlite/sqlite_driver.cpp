@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "drivers/priority_column.hpp"
 #include "drivers/push_tick.hpp"
 #include "drivers/sqlite/connection.hpp"
 #include "drivers/sqlite/rows.hpp"
@@ -57,7 +58,7 @@ class SqliteDriver final : public QueueDriver {
     TimePoint now() override { return system_now(); }
 
     PushResult store_one(const NewJob& job) override {
-        check_priorities({job});
+        check_priorities({&job, 1});
         auto result = locked([&] {
             WriteTransaction transaction(connection_);
             // Read after the lock is ours: created_at then follows commit order across processes.
@@ -100,7 +101,7 @@ class SqliteDriver final : public QueueDriver {
     }
 
     PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
-        check_priorities({job});
+        check_priorities({&job, 1});
         auto result = locked([&] {
             WriteTransaction transaction(connection_);
             std::optional<std::string> stored;
@@ -768,17 +769,9 @@ class SqliteDriver final : public QueueDriver {
         query->exec();
     }
 
-    // Refuses, before anything is stored, a job with a priority for a table without q_priority.
-    void check_priorities(const std::vector<NewJob>& jobs) const {
-        if (priorities_)
-            return;
-        for (const auto& job : jobs) {
-            if (job.priority != 0) {
-                throw ConfigError(settings_.path.string() +
-                                  ": table kronix_jobs has no q_priority column (q adds it only "
-                                  "to tables it creates): run q migrate --priorities to add it");
-            }
-        }
+    void check_priorities(std::span<const NewJob> jobs) const {
+        if (!priorities_)
+            refuse_priorities(jobs, settings_.path.string() + ": table kronix_jobs");
     }
 
     // The next kInsertRows jobs from `first` can go in one kInsertMany: none claims a unique key
