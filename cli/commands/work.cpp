@@ -79,11 +79,13 @@ constexpr const char* footer =
     "coloured on a terminal unless NO_COLOR is set; a summary when it stops; -q silences both.\n"
     "--log-format json writes the events to stderr as the NDJSON below instead. With --json the\n"
     "events are NDJSON on stdout: {\"event\": \"started\"|\"completed\"|\"retrying\"|\"dead\"|\n"
-    "\"put_back\"|\"claim_lost\"|\"recovered\"|\"scheduled\"|\"stopped\", \"id\", \"name\", "
+    "\"put_back\"|\"held\"|\"claim_lost\"|\"recovered\"|\"scheduled\"|\"stopped\", \"id\", "
+    "\"name\", "
     "\"queue\", "
     "\"attempt\",\n"
     "\"time\", ...}; completed adds duration_ms, retrying retry_in_ms and error, dead error\n"
-    "and exit_status, stopped the counts and the reason.\n"
+    "and exit_status, held (put back for its name's rate or concurrency limit, shown with -v)\n"
+    "wait_ms, stopped the counts and the reason.\n"
     "\n"
     "Exit status:\n"
     "  0   stopped cleanly (signal, --max-jobs, --max-time or --stop-when-empty)\n"
@@ -130,6 +132,13 @@ class EventPrinter {
     void put_back(const libqueue::Job& job) {
         emit(job, "put_back", {}, Tone::warning, "put back",
              fmt::format("{} {} (interrupted by shutdown)", job.id, job.name));
+    }
+    // Shown with -v only: a backlog of a limited name holds jobs back all the time.
+    void held(const libqueue::Job& job, libqueue::Milliseconds wait) {
+        emit(job, "held", {{"wait_ms", wait.count()}}, Tone::plain, "held",
+             fmt::format("{} {}: its limits let it start in {}", job.id, job.name,
+                         libqueue::format_duration(wait)),
+             1);
     }
     void claim_lost(const libqueue::Job& job) {
         emit(job, "claim_lost", {}, Tone::warning, "claim lost",
@@ -189,12 +198,15 @@ class EventPrinter {
                                            {"retried", summary.retried},
                                            {"dead", summary.dead},
                                            {"put_back", summary.put_back},
+                                           {"held", summary.held},
                                            {"claims_lost", summary.claims_lost},
                                            {"elapsed_ms", summary.elapsed.count()}};
         std::string text = fmt::format(
             "q: worker stopped ({}) after {}: {} completed, {} retried, {} dead, {} put back",
             reason_text(summary.stop_reason), libqueue::format_duration(summary.elapsed),
             summary.completed, summary.retried, summary.dead, summary.put_back);
+        if (summary.held > 0)
+            text += fmt::format(", {} held for limits", summary.held);
         if (summary.claims_lost > 0)
             text += fmt::format(", {} claims lost", summary.claims_lost);
         write(event, text);
@@ -329,6 +341,9 @@ void run_work(Context& context, const WorkArgs& args) {
         printer.dead(job, outcome);
     };
     callbacks.on_job_put_back = [&](const libqueue::Job& job) { printer.put_back(job); };
+    callbacks.on_job_held = [&](const libqueue::Job& job, libqueue::Milliseconds wait) {
+        printer.held(job, wait);
+    };
     callbacks.on_claim_lost = [&](const libqueue::Job& job) { printer.claim_lost(job); };
     callbacks.on_worker_error = [&](const std::exception& e) { printer.worker_error(e); };
     callbacks.on_recovered = [&](const std::vector<libqueue::Job>& jobs) {

@@ -250,6 +250,17 @@ CommandSpec check_handler(const ConfigChecker& check, const json& spec, const st
             }
         } else if (key == "cwd") {
             out.cwd = fs::path(check.path(value, path));
+        } else if (key == "rate") {
+            try {
+                out.limits.rate = parse_rate(check.string(value, path));
+            } catch (const UsageError& e) {
+                check.fail(path, e.what());
+            }
+        } else if (key == "burst") {
+            out.limits.burst = static_cast<std::uint32_t>(check.count(value, path, 1, 1'000'000));
+        } else if (key == "concurrency") {
+            out.limits.concurrency =
+                static_cast<std::uint32_t>(check.count(value, path, 1, 1'000'000));
         } else {
             check.unknown_key(path, keys_under("handlers.NAME"));
         }
@@ -257,6 +268,8 @@ CommandSpec check_handler(const ConfigChecker& check, const json& spec, const st
     if (out.command.empty()) {
         check.fail(base + ".command", "missing (the program to run, e.g. [\"./bin/send-mail\"])");
     }
+    if (out.limits.burst > 1 && !out.limits.rate)
+        check.fail(base + ".burst", "needs a rate (handlers.NAME.rate, e.g. \"100/1m\")");
     return out;
 }
 
@@ -523,6 +536,12 @@ json redacted_json(const Config& config) {
             out["env"] = shown_env(spec.env);
         if (spec.cwd)
             out["cwd"] = spec.cwd->string();
+        if (spec.limits.rate) {
+            out["rate"] = format_rate(*spec.limits.rate);
+            out["burst"] = spec.limits.burst;
+        }
+        if (spec.limits.concurrency)
+            out["concurrency"] = *spec.limits.concurrency;
         handlers[name] = out;
     }
     json schedules = json::object();

@@ -83,6 +83,20 @@ const std::vector<ConfigKey>& handler_keys() {
          "The folder the command runs in; a relative one is found from the config file's "
          "folder.",
          "\".\""},
+        {"handlers.NAME.rate", "COUNT/DURATION", "none",
+         "At most COUNT jobs of this name start per DURATION, across every worker of the "
+         "backend (the limit is kept in the backend): starts are spread evenly, one every "
+         "DURATION/COUNT. A job that would start too early is put back until its turn, its "
+         "attempt given back. For APIs with a quota.",
+         "\"100/1m\""},
+        {"handlers.NAME.burst", "integer", "1",
+         "With a rate: how many starts may go at once after a quiet spell; in any stretch of "
+         "time T at most burst + T x rate start.",
+         "10"},
+        {"handlers.NAME.concurrency", "integer", "none",
+         "At most this many jobs of this name run at once, across every worker of the backend. "
+         "A job that finds them all running is put back until about when one ends.",
+         "2"},
     };
     return keys;
 }

@@ -147,6 +147,10 @@ void QueueDriver::put_record(const std::string&, const std::string&, const std::
     no_records(*this);
 }
 
+void QueueDriver::change_record(const std::string&, const std::string&, const RecordChange&) {
+    no_records(*this);
+}
+
 PushResult QueueDriver::store_tick(const NewJob&, const ScheduleTick&) {
     no_records(*this);
 }

@@ -19,6 +19,7 @@
 #include "exec/claim_keeper.hpp"
 #include "exec/claimed_job.hpp"
 #include "exec/completion_writer.hpp"
+#include "exec/limit_gate.hpp"
 #include "exec/periodic_task.hpp"
 #include "libqueue/cancels.hpp"
 #include "libqueue/errors.hpp"
@@ -47,6 +48,10 @@ constexpr std::size_t max_claim = 256;
 // A retry of our own that nobody claimed this long after it was due was taken by another worker
 // (or cancelled): it no longer keeps a stop_when_empty worker running.
 constexpr Milliseconds own_retry_slack{2'000};
+// How often a worker looks for such a job once it is due (until own_retry_slack has passed).
+constexpr Milliseconds own_retry_poll{20};
+// How long a job waits when its limits could not be read (the backend failed): its turn is unknown.
+constexpr Milliseconds limits_unknown_wait{1'000};
 
 // Errors no retry can fix (a corrupt queue file, a config the backend rejects): the worker stops
 // and run() throws them, instead of backing off forever.
@@ -108,20 +113,24 @@ struct Worker::State {
     std::exception_ptr fatal;  // a permanent error: run() rethrows it
     // Recent run time per job (exponential average, microseconds; < 0 until a job has run).
     double average_run_us = -1;
-    // Jobs this worker released for a retry, by when they are due (steady clock): with
-    // stop_when_empty the worker stays until they have run here, as their last attempt did.
+    // Jobs this worker released for a retry (with stop_when_empty) or held back for their
+    // limits, by when they are due (steady clock): the worker claims again then, and with
+    // stop_when_empty stays until they have run here.
     std::map<std::string, Clock::time_point> own_retries;
     exec::CompletionWriter* writer = nullptr;
     std::optional<exec::AttemptLogging> logging;  // set by run() when logs are kept
     std::set<std::string> paused;                 // queues paused now (pauses.hpp)
     bool pauses_failing = false;                  // the last read of the pauses failed (said once)
     std::optional<Scheduler> scheduler;           // the schedules of our queues, if any
+    std::optional<exec::LimitGate> gate;          // when some job name has limits
     bool scheduling_failing = false;              // the last scheduler pass failed (said once)
 
     State(QueueDriver& d, const JobExecutor& e, WorkerOptions o, WorkerCallbacks c, Metrics* m)
         : driver(d), executor(e), options(std::move(o)), user(std::move(c)), metrics(m) {
         options.concurrency = std::max(options.concurrency, 1u);
         worker_id = options.worker_id.empty() ? default_worker_id() : options.worker_id;
+        if (!options.limits.empty())
+            gate.emplace(driver, options.limits);
         wrap_callbacks();
     }
 
@@ -162,6 +171,20 @@ struct Worker::State {
         callbacks.on_job_put_back = [this](const Job& job) {
             given_back(&WorkerSummary::put_back);
             call_user(user.on_job_put_back, job);
+        };
+        callbacks.on_job_held = [this](const Job& job, Milliseconds wait) {
+            {
+                // Its turn: claim again then (even with a long idle_sleep), and with
+                // stop_when_empty stay until it ran.
+                std::lock_guard lock(mutex);
+                ++summary.held;
+                if (taken > 0)
+                    --taken;
+                const auto due = Clock::now() + wait;
+                next_claim_at = std::min(next_claim_at, due);
+                own_retries[job.id] = due;
+            }
+            call_user(user.on_job_held, job, wait);
         };
         callbacks.on_claim_lost = [this](const Job& job) {
             given_back(&WorkerSummary::claims_lost);
@@ -356,8 +379,10 @@ struct Worker::State {
         // when a retry of our own is due.
         if (jobs.size() < limit) {
             next_claim_at = now + options.idle_sleep;
+            // One that is due and was not claimed just now has been taken elsewhere, or the
+            // backend's clock is a little behind: look again soon, not at once.
             for (const auto& [id, due] : own_retries)
-                next_claim_at = std::min(next_claim_at, std::max(due, now));
+                next_claim_at = std::min(next_claim_at, due > now ? due : now + own_retry_poll);
         }
         if (jobs.empty() && options.stop_when_empty && running.empty() && ready.empty() &&
             own_retries.empty()) {
@@ -396,6 +421,16 @@ struct Worker::State {
         lock.unlock();
         exec::ClaimKeeper* keeper = current_keeper;
         const std::uint64_t kept = entry->kept;
+        const bool limited = gate && gate->limits(entry->job.name);
+        if (limited && held_back(entry->job)) {
+            keeper->remove(kept);
+            lock.lock();
+            running.erase(entry);
+            changed.notify_all();
+            if (stopping && running.empty())
+                stopped.notify_all();
+            return;
+        }
         bool handed_over = false;
         // A success goes to the writer, which records it with others and then lets the claim go.
         const exec::CompleteLater complete_later = [&](const Job& job, Milliseconds ran_for,
@@ -413,6 +448,8 @@ struct Worker::State {
         } catch (...) {
         }
         const auto took = Clock::now() - started;
+        if (limited)
+            leave_limits(entry->job, took);
         if (!handed_over)
             keeper->remove(kept);
         lock.lock();
@@ -431,12 +468,46 @@ struct Worker::State {
         }
     }
 
+    // Whether the job's name's limits hold it back (limits.hpp): then it is pending again in the
+    // backend, due at its turn, and this slot goes on to other work.
+    bool held_back(const Job& job) {
+        std::optional<Milliseconds> wait;
+        try {
+            wait = gate->enter(job);
+        } catch (const std::exception& e) {
+            // Unknown whether it may start: it waits rather than risk going over the limit.
+            callbacks.on_worker_error(e);
+            wait = limits_unknown_wait;
+        }
+        if (!wait)
+            return false;
+        try {
+            if (driver.put_back(Claim{job.id, job.reserved_by.value_or("")}, *wait)) {
+                callbacks.on_job_held(job, *wait);
+            } else {
+                callbacks.on_claim_lost(job);
+            }
+        } catch (const std::exception& e) {
+            callbacks.on_worker_error(e);  // stays processing: stale recovery hands it out again
+        }
+        return true;
+    }
+
+    // A place not given back is freed by the next worker that finds it stale (limits.hpp).
+    void leave_limits(const Job& job, Clock::duration took) {
+        try {
+            gate->leave(job, std::chrono::duration_cast<Milliseconds>(took));
+        } catch (const std::exception& e) {
+            callbacks.on_worker_error(e);
+        }
+    }
+
     void give_back_unstarted(std::list<Running>::iterator entry,
                              std::unique_lock<std::mutex>& lock) {
         lock.unlock();
         const Job& job = entry->job;
         try {
-            if (driver.put_back(Claim{job.id, job.reserved_by.value_or("")})) {
+            if (driver.put_back(Claim{job.id, job.reserved_by.value_or("")}, Milliseconds{0})) {
                 callbacks.on_job_put_back(job);
             } else {
                 callbacks.on_claim_lost(job);
@@ -654,6 +725,10 @@ WorkerOptions worker_options_from(const Config& config) {
     options.retry = config.retry;
     options.logs = config.logs;
     options.schedules = config.schedules;
+    for (const auto& [name, spec] : config.handlers) {
+        if (spec.limits.any())
+            options.limits.emplace(name, spec.limits);
+    }
     return options;
 }
 

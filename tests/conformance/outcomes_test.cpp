@@ -128,7 +128,7 @@ TEST_CASE("put back: pending at once, the attempt not counted", "[outcome][put_b
     Job running = claim_one(d);
     REQUIRE(running.attempts == 1);
     const TimePoint before = d.now();
-    CHECK(d.put_back(claim_of(running)));
+    CHECK(d.put_back(claim_of(running), Milliseconds{0}));
     const TimePoint after = d.now();
 
     Job job = stored(d, id);
@@ -146,7 +146,7 @@ TEST_CASE("put back: pending at once, the attempt not counted", "[outcome][put_b
     REQUIRE(d.release(claim_of(again), 0ms, "retry"));
     Job second = claim_one(d);
     REQUIRE(second.attempts == 2);
-    CHECK(d.put_back(claim_of(second)));
+    CHECK(d.put_back(claim_of(second), Milliseconds{0}));
     CHECK(stored(d, id).attempts == 1);
     auto stats = queue_stats(d, "default");
     CHECK(stats.totals.retries == 1);
@@ -202,7 +202,7 @@ TEST_CASE("a recovered job's old claim token is fenced off", "[outcome][fencing]
     CHECK_FALSE(d.heartbeat(old));
     CHECK_FALSE(d.complete(old, 5ms));
     CHECK_FALSE(d.release(old, 0ms, "stale worker says retry"));
-    CHECK_FALSE(d.put_back(old));
+    CHECK_FALSE(d.put_back(old, Milliseconds{0}));
     CHECK_FALSE(d.fail(old, "stale worker says dead"));
 
     Job job = stored(d, id);
@@ -237,7 +237,7 @@ TEST_CASE("outcomes on jobs that are not processing, or with a wrong token, chan
     CHECK_FALSE(d.heartbeat(forged));
     CHECK_FALSE(d.complete(forged, 1ms));
     CHECK_FALSE(d.release(forged, 0ms, "x"));
-    CHECK_FALSE(d.put_back(forged));
+    CHECK_FALSE(d.put_back(forged, Milliseconds{0}));
     CHECK_FALSE(d.fail(forged, "x"));
     Job job = stored(d, pending);
     CHECK(job.status == Status::pending);

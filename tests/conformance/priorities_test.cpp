@@ -112,7 +112,7 @@ TEST_CASE("a job keeps its priority back in pending", "[priorities]") {
     }
     SECTION("put back at shutdown") {
         auto job = claim_one(d);
-        REQUIRE(d.put_back(claim_of(job)));
+        REQUIRE(d.put_back(claim_of(job), Milliseconds{0}));
     }
     SECTION("recovered from a lost worker") {
         claim_one(d);

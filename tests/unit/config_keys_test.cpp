@@ -31,8 +31,8 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 // A config holding `key` at its example value, plus what the key needs beside it: a handler's
-// command, a schedule's job and cron or every, or queue.driver naming the driver whose section it
-// is (so the section is checked in full, not only warned about).
+// command (and rate, for a burst), a schedule's job and cron or every, or queue.driver naming the
+// driver whose section it is (so the section is checked in full, not only warned about).
 json config_with(const ConfigKey& key) {
     json document = json::object();
     json* at = &document;
@@ -45,6 +45,8 @@ json config_with(const ConfigKey& key) {
     const auto parts = split_path(key.path);
     if (parts[0] == "handlers" && !document["handlers"]["send_email"].contains("command"))
         document["handlers"]["send_email"]["command"] = json::array({"true"});
+    if (key.path == "handlers.NAME.burst")
+        document["handlers"]["send_email"]["rate"] = "100/1m";  // a burst is of a rate
     if (parts[0] == "schedules" && parts.size() == 3) {
         auto& schedule = document["schedules"]["send_email"];
         if (!schedule.contains("job"))
@@ -126,6 +128,7 @@ TEST_CASE("the top level holds queue and handlers; every registered driver has a
     const auto queue_keys = keys_under("queue");
     for (const auto& name : driver_names())
         CHECK(std::find(queue_keys.begin(), queue_keys.end(), name) != queue_keys.end());
-    CHECK(keys_under("handlers.NAME") ==
-          std::vector<std::string>{"command", "timeout", "env", "cwd"});
+    CHECK(keys_under("handlers.NAME") == std::vector<std::string>{"command", "timeout", "env",
+                                                                  "cwd", "rate", "burst",
+                                                                  "concurrency"});
 }

@@ -116,10 +116,10 @@ TEST_CASE("parse_payload", "[handlers]") {
 
 TEST_CASE("a command handler follows the exit code contract", "[handlers]") {
     Handlers handlers;
-    handlers.on_command("ok", CommandSpec{{"true"}, {}, {}, {}}, quiet())
-        .on_command("fails", CommandSpec{{"sh", "-c", "echo boom >&2; exit 4"}, {}, {}, {}},
+    handlers.on_command("ok", CommandSpec{{"true"}, {}, {}, {}, {}}, quiet())
+        .on_command("fails", CommandSpec{{"sh", "-c", "echo boom >&2; exit 4"}, {}, {}, {}, {}},
                     quiet())
-        .on_command("bad", CommandSpec{{"sh", "-c", "exit 65"}, {}, {}, {}}, quiet());
+        .on_command("bad", CommandSpec{{"sh", "-c", "exit 65"}, {}, {}, {}, {}}, quiet());
 
     CHECK(handlers.has("ok"));
     CHECK(handlers.execute(job_named("ok"), {}).kind == Outcome::Kind::success);

@@ -138,8 +138,8 @@ TEST_CASE("process_one retries with backoff, then the job goes dead", "[manager]
 
 TEST_CASE("the config's handlers are registered as commands", "[manager]") {
     auto config = memory_config();
-    config.handlers["shell-ok"] = CommandSpec{{"true"}, {}, {}, {}};
-    config.handlers["shell-bad"] = CommandSpec{{"sh", "-c", "exit 65"}, {}, {}, {}};
+    config.handlers["shell-ok"] = CommandSpec{{"true"}, {}, {}, {}, {}};
+    config.handlers["shell-bad"] = CommandSpec{{"sh", "-c", "exit 65"}, {}, {}, {}, {}};
     Manager manager(config);
     CHECK(manager.handlers().has("shell-ok"));
     const auto ok = manager.dispatch(job_named("shell-ok")).id;

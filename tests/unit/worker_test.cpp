@@ -104,7 +104,7 @@ class FlakyDriver : public QueueDriver {
     bool release(const Claim& c, Milliseconds d, const std::string& e) override {
         return inner_.release(c, d, e);
     }
-    bool put_back(const Claim& c) override { return inner_.put_back(c); }
+    bool put_back(const Claim& c, Milliseconds delay) override { return inner_.put_back(c, delay); }
     bool fail(const Claim& c, const std::string& e) override { return inner_.fail(c, e); }
     std::optional<Job> find(const std::string& id) override { return inner_.find(id); }
     std::vector<Job> list(const ListFilter& f) override { return inner_.list(f); }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "libqueue/limits.hpp"
 #include "libqueue/schedule.hpp"
 #include "libqueue/time.hpp"
 
@@ -46,6 +47,7 @@ struct CommandSpec {
     std::optional<Milliseconds> timeout;
     std::map<std::string, std::string> env;
     std::optional<std::filesystem::path> cwd;  // resolved against the config file's folder
+    JobLimits limits;                          // rate, burst, concurrency (limits.hpp)
 };
 
 struct Config {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -128,6 +129,9 @@ struct Record {
     TimePoint updated_at;
 };
 
+using RecordChange = std::function<std::optional<std::string>(
+    const std::optional<std::string>& value, TimePoint now)>;
+
 class QueueDriver {
   public:
     virtual ~QueueDriver() = default;
@@ -180,8 +184,9 @@ class QueueDriver {
     virtual std::vector<bool> complete_batch(const std::vector<Completion>& completions);
     // release (retry): pending, available_at = now + delay, last_error = error.
     virtual bool release(const Claim& claim, Milliseconds delay, const std::string& error) = 0;
-    // put back (graceful shutdown): pending, attempts-1, available_at = now.
-    virtual bool put_back(const Claim& claim) = 0;
+    // put back: pending, attempts-1, available_at = now + delay. A graceful shutdown puts back
+    // with no delay; a job held by its name's limits (limits.hpp) waits for its turn.
+    virtual bool put_back(const Claim& claim, Milliseconds delay) = 0;
     // fail (dead): failed, finished_at = now, last_error = error.
     virtual bool fail(const Claim& claim, const std::string& error) = 0;
 
@@ -238,6 +243,13 @@ class QueueDriver {
     virtual std::vector<Record> records(const std::string& kind);
     virtual std::uint64_t remove_records(const std::string& kind,
                                          const std::vector<std::string>& keys);
+    // Reads and replaces one record in a single atomic step against every other change of it,
+    // from any process or host: `change` gets the record's value (nullopt: none) and the
+    // backend's clock, and returns the new value (nullopt: remove it). It may be called more
+    // than once (an optimistic backend retries after a conflict); only the last call's result is
+    // stored, so it must not act on the backend itself. Refused like the other record methods.
+    virtual void change_record(const std::string& kind, const std::string& key,
+                               const RecordChange& change);
 
     // Attempt logs (attempt_log.hpp). put_attempt_logs creates or replaces each (job id,
     // attempt); attempt_logs lists a job's in attempt order; prune_attempt_logs deletes those

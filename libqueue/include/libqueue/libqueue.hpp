@@ -10,6 +10,7 @@
 #include "libqueue/handler.hpp"
 #include "libqueue/job.hpp"
 #include "libqueue/json_limits.hpp"
+#include "libqueue/limits.hpp"
 #include "libqueue/manager.hpp"
 #include "libqueue/metrics.hpp"
 #include "libqueue/metrics_text.hpp"

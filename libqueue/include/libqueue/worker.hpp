@@ -44,6 +44,8 @@ struct WorkerOptions {
     LogSettings logs;
     // The schedules (schedule.hpp); the worker runs a scheduler for those of its queues.
     std::vector<Schedule> schedules;
+    // Limits by job name (limits.hpp), shared with every worker of the backend.
+    std::map<std::string, JobLimits> limits;
 };
 
 // The options the config sets (queue.worker.*, queue.retry, queue.stale_after); the rest default.
@@ -68,6 +70,8 @@ struct WorkerCallbacks {
     std::function<void(const Job&, const Outcome&, Milliseconds retry_in)> on_job_retry;
     std::function<void(const Job&, const Outcome&)> on_job_dead;
     std::function<void(const Job&)> on_job_put_back;
+    // Its name's limits held the job back: it is pending again, due in `wait`.
+    std::function<void(const Job&, Milliseconds wait)> on_job_held;
     // The outcome was refused: the claim had been recovered (stale) and is someone else's now.
     std::function<void(const Job&)> on_claim_lost;
     // An error outside any job (backend down, ...). The worker keeps going, backing off.
@@ -83,6 +87,7 @@ struct WorkerSummary {
     std::uint64_t retried = 0;
     std::uint64_t dead = 0;
     std::uint64_t put_back = 0;
+    std::uint64_t held = 0;  // put back for their name's limits, not started
     std::uint64_t claims_lost = 0;
     Milliseconds elapsed{0};
     std::string stop_reason;  // "empty", "max_jobs", "max_time", "stopped", "error"

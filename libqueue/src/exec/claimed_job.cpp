@@ -221,7 +221,8 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
             break;
         case Outcome::Kind::interrupted:
             write_log(AttemptOutcome::interrupted);
-            recorded = record([&] { return driver.put_back(claim); }, callbacks, stop);
+            recorded =
+                record([&] { return driver.put_back(claim, Milliseconds{0}); }, callbacks, stop);
             if (recorded != Recorded::yes)
                 break;
             if (metrics)

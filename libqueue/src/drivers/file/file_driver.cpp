@@ -143,9 +143,10 @@ class FileDriver final : public QueueDriver {
             is_true);
     }
 
-    bool put_back(const Claim& claim) override {
-        return change([&](QueueFile& file, TimePoint now) { return file.put_back(claim, now); },
-                      is_true);
+    bool put_back(const Claim& claim, Milliseconds delay) override {
+        return change(
+            [&](QueueFile& file, TimePoint now) { return file.put_back(claim, now + delay); },
+            is_true);
     }
 
     bool fail(const Claim& claim, const std::string& error) override {
@@ -191,6 +192,24 @@ class FileDriver final : public QueueDriver {
                                  TimePoint(Milliseconds(entry["updated_at"].get<std::int64_t>()))});
         }
         return out;
+    }
+
+    void change_record(const std::string& kind, const std::string& key,
+                       const RecordChange& change) override {
+        auto lock = store_.lock_exclusive();
+        auto all = read_records();
+        auto& of_kind = all[kind];
+        if (!of_kind.is_object())
+            of_kind = nlohmann::json::object();
+        std::optional<std::string> value;
+        if (const auto found = of_kind.find(key); found != of_kind.end())
+            value = record_value(*found);
+        if (auto changed = change(value, system_now())) {
+            of_kind[key] = record_entry(*changed);
+        } else {
+            of_kind.erase(key);
+        }
+        store_.write_side(kRecordsSuffix, all.dump());
     }
 
     std::uint64_t remove_records(const std::string& kind,

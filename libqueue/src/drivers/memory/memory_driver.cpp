@@ -83,8 +83,8 @@ class MemoryDriver final : public QueueDriver {
         return changing_claimables([&] { return state_.release(claim, delay, error, now()); });
     }
 
-    bool put_back(const Claim& claim) override {
-        return changing_claimables([&] { return state_.put_back(claim, now()); });
+    bool put_back(const Claim& claim, Milliseconds delay) override {
+        return changing_claimables([&] { return state_.put_back(claim, now() + delay); });
     }
 
     bool fail(const Claim& claim, const std::string& error) override {
@@ -178,6 +178,21 @@ class MemoryDriver final : public QueueDriver {
             for (const auto& entry : found->second) out.push_back(entry.second);
         }
         return out;
+    }
+
+    void change_record(const std::string& kind, const std::string& key,
+                       const RecordChange& change) override {
+        std::lock_guard lock(mutex_);
+        auto& of_kind = records_[kind];
+        const auto found = of_kind.find(key);
+        const auto value =
+            found == of_kind.end() ? std::nullopt : std::optional(found->second.value);
+        const auto at = now();
+        if (auto changed = change(value, at)) {
+            of_kind[key] = Record{key, std::move(*changed), at};
+        } else if (found != of_kind.end()) {
+            of_kind.erase(found);
+        }
     }
 
     std::uint64_t remove_records(const std::string& kind,

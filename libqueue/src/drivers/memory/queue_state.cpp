@@ -103,13 +103,13 @@ bool QueueState::release(const Claim& claim, Milliseconds delay, const std::stri
     return true;
 }
 
-bool QueueState::put_back(const Claim& claim, TimePoint now) {
+bool QueueState::put_back(const Claim& claim, TimePoint due) {
     if (!holds(claim))
         return false;
     jobs_.update(claim.id, [&](Job& job) {
         job.status = Status::pending;
         job.attempts = std::max(0, job.attempts - 1);
-        job.available_at = now;
+        job.available_at = due;
         job.reserved_by.reset();
     });
     return true;

@@ -35,7 +35,7 @@ class QueueState {
     // keep_completed: the job stays, completed; else it leaves the store.
     bool complete(const Claim& claim, Milliseconds ran_for, TimePoint now, bool keep_completed);
     bool release(const Claim& claim, Milliseconds delay, const std::string& error, TimePoint now);
-    bool put_back(const Claim& claim, TimePoint now);
+    bool put_back(const Claim& claim, TimePoint due);  // pending again from `due` on
     bool fail(const Claim& claim, const std::string& error, TimePoint now);
 
     std::optional<Job> find(const std::string& id) const;

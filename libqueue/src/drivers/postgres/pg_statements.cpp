@@ -328,11 +328,12 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                    kOurs + " RETURNING queue, name), tot AS (" +
                    add_totals(n, {{"retries", "count(*)"}}, "done", "$5") +
                    ") SELECT count(*) FROM done");
-    // $1 id, $2 token, $3 channel -> count. The attempt is given back: a graceful shutdown is not
-    // a failed run.
+    // $1 id, $2 token, $3 channel, $4 delay (ms) -> count. The attempt is given back: neither a
+    // graceful shutdown nor a hold by the name's limits is a failed run.
     db.prepare(stmt::put_back, "WITH done AS (UPDATE " + J +
                                    " SET status = 'pending', attempts = GREATEST(attempts - 1, 0), "
-                                   "available_at = now(), reserved_by = NULL WHERE " +
+                                   "available_at = now() + $4::int8 * interval '1 millisecond', "
+                                   "reserved_by = NULL WHERE " +
                                    kOurs + " RETURNING queue) SELECT count(*), " +
                                    notify_queues("done", "$3") + " FROM done");
     // $1 id, $2 token, $3 error, $4 shard -> count.

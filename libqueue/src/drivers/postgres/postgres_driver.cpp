@@ -290,9 +290,10 @@ class PostgresDriver final : public QueueDriver {
         });
     }
 
-    bool put_back(const Claim& claim) override {
+    bool put_back(const Claim& claim, Milliseconds delay) override {
         return counted("put back", [&](pqxx::transaction_base& tx, Connection&) {
-            return tx.exec_prepared1(stmt::put_back, claim.id, claim.token, names_.channel);
+            return tx.exec_prepared1(stmt::put_back, claim.id, claim.token, names_.channel,
+                                     static_cast<long long>(std::max<long long>(0, delay.count())));
         });
     }
 
@@ -396,6 +397,33 @@ class PostgresDriver final : public QueueDriver {
                                      TimePoint(Milliseconds(row[2].as<long long>()))});
             }
             return out;
+        });
+    }
+
+    // The record's row is found under an advisory lock on (kind, key), so a change of a record
+    // not stored yet is serialized like any other.
+    void change_record(const std::string& kind, const std::string& key,
+                       const RecordChange& change) override {
+        ensure_schema();
+        pool_.run("change record", [&](Connection& c, int) {
+            pqxx::work tx(*c.db);
+            tx.exec_prepared(stmt::lock_keys, names_.lock_key + ":record:" + kind + ":",
+                             text_array({key}));
+            const auto read = tx.exec_params(
+                "SELECT floor(extract(epoch FROM now()) * 1000)::int8, "
+                "(SELECT value FROM " +
+                    names_.records + " WHERE kind = $1 AND key = $2)",
+                kind, key);
+            const TimePoint now(Milliseconds(read[0][0].as<long long>()));
+            const auto value =
+                read[0][1].is_null() ? std::nullopt : std::optional(read[0][1].as<std::string>());
+            if (const auto changed = change(value, now)) {
+                put_record_in(tx, kind, key, *changed);
+            } else if (value) {
+                tx.exec_params("DELETE FROM " + names_.records + " WHERE kind = $1 AND key = $2",
+                               kind, key);
+            }
+            tx.commit();
         });
     }
 

@@ -463,13 +463,13 @@ local prefix, id, token, retry = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
 local base, job = locate(prefix, id)
 if not base then return 0 end
 if not owned(job, token) then return (retry and done_before(job, token, 'put_back')) and 1 or 0 end
-local now = now_ms()
+local due = now_ms() + (tonumber(ARGV[5]) or 0)
 local name = redis.call('HGET', job, 'name')
 redis.call('HINCRBY', job, 'attempts', -1)
-redis.call('HSET', job, 'status', 'pending', 'available_at', num(now),
+redis.call('HSET', job, 'status', 'pending', 'available_at', num(due),
   'last_token', token, 'last_op', 'put_back')
 redis.call('HDEL', job, 'reserved_by')
-move(base, id, name, 'processing', 'pending', now)
+move(base, id, name, 'processing', 'pending', due)
 wake(base, 1)
 return 1
 )lua";

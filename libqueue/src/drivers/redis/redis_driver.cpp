@@ -217,7 +217,10 @@ class RedisDriver final : public QueueDriver {
                        {ms_text(std::max(delay, Milliseconds{0})), error});
     }
 
-    bool put_back(const Claim& claim) override { return outcome(ScriptId::put_back, claim, {}); }
+    bool put_back(const Claim& claim, Milliseconds delay) override {
+        return outcome(ScriptId::put_back, claim,
+                       {std::to_string(std::max<long long>(0, delay.count()))});
+    }
 
     bool fail(const Claim& claim, const std::string& error) override {
         return outcome(ScriptId::fail, claim, {error});
@@ -263,6 +266,52 @@ class RedisDriver final : public QueueDriver {
             }
             return out;
         });
+    }
+
+    // Optimistic: WATCH the kind's hash, read the record and the server's clock in one round
+    // trip, then write in MULTI/EXEC, which fails (and the change is retried) when another
+    // client changed the hash in between. A connection left inside the WATCH by an error is not
+    // reused.
+    void change_record(const std::string& kind, const std::string& key,
+                       const RecordChange& change) override {
+        const auto hash = records_key(kind);
+        pool_.run([&](Connection& c, int) {
+            try {
+                while (!change_record_once(c, hash, key, change)) {
+                }
+            } catch (...) {
+                c.mark_broken();
+                throw;
+            }
+        });
+    }
+
+    // One optimistic try of change_record: false when another client got in between.
+    static bool change_record_once(Connection& c, const std::string& hash, const std::string& key,
+                                   const RecordChange& change) {
+        auto read = c.pipeline({{"WATCH", hash}, {"HGET", hash, key}, {"TIME"}});
+        c.expect(read[0], "WATCH");
+        const auto& stored = c.expect(read[1], "HGET");
+        const auto& time = c.expect(read[2], "TIME");
+        const auto now = redis::from_epoch_ms(redis::integer(redis::element(time, 0)) * 1000 +
+                                              redis::integer(redis::element(time, 1)) / 1000);
+        std::optional<std::string> value;
+        if (!redis::is_nil(stored)) {
+            const std::string text(redis::text(stored));
+            if (const auto space = text.find(' '); space != std::string::npos)
+                value = text.substr(space + 1);
+        }
+        const auto changed = change(value, now);
+        redis::Command write =
+            changed ? redis::Command{"HSET", hash, key,
+                                     std::to_string(redis::epoch_ms(now)) + " " + *changed}
+                    : redis::Command{"HDEL", hash, key};
+        auto replies = c.pipeline({{"MULTI"}, write, {"EXEC"}});
+        c.expect(replies[0], "MULTI");
+        if (redis::is_nil(*replies[2]))
+            return false;  // the WATCH saw another write: nothing was written
+        c.expect(replies[2], "EXEC");
+        return true;
     }
 
     std::uint64_t remove_records(const std::string& kind,

@@ -277,10 +277,11 @@ class SqliteDriver final : public QueueDriver {
         });
     }
 
-    bool put_back(const Claim& claim) override {
+    bool put_back(const Claim& claim, Milliseconds delay) override {
         bool done = locked([&] {
-            return change_claimed(sql::kPutBack, claim,
-                                  [&](SQLite::Statement& s) { s.bind(3, time_text(system_now())); })
+            return change_claimed(
+                       sql::kPutBack, claim,
+                       [&](SQLite::Statement& s) { s.bind(3, time_text(system_now() + delay)); })
                 .has_value();
         });
         if (done)
@@ -397,6 +398,32 @@ class SqliteDriver final : public QueueDriver {
                                      sqlite::parse_time_text(query->getColumn(2).getText())});
             }
             return out;
+        });
+    }
+
+    void change_record(const std::string& kind, const std::string& key,
+                       const RecordChange& change) override {
+        locked([&] {
+            WriteTransaction transaction(connection_);
+            std::optional<std::string> value;
+            {
+                Query read(connection_, sql::kRecord);
+                read->bind(1, kind);
+                read->bind(2, key);
+                if (read->executeStep())
+                    value = read->getColumn(0).getString();
+            }
+            const auto now = system_now();
+            const auto changed = change(value, now);
+            Query write(connection_, changed ? sql::kPutRecord : sql::kRemoveRecord);
+            write->bind(1, kind);
+            write->bind(2, key);
+            if (changed) {
+                write->bind(3, *changed);
+                write->bind(4, time_text(now));
+            }
+            write->exec();
+            transaction.commit();
         });
     }
 

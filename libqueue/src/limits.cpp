@@ -1,0 +1,216 @@
+#include "libqueue/limits.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "libqueue/duration.hpp"
+#include "libqueue/errors.hpp"
+
+namespace libqueue {
+
+namespace {
+
+// Until a job of the name has ended, a run is taken to last as long as the oldest running one
+// has so far, and at least this long: short turns at first cost a few jobs an extra trip, long
+// ones would leave places idle.
+constexpr double shortest_assumed_run_ms = 100;
+// A place held this many average runs plus suspect_slack is worth checking before waiting on it.
+constexpr double suspect_after_runs = 3;
+constexpr Milliseconds suspect_slack{5'000};
+// The farthest a turn is given out: a name whose jobs hang does not send the rest away for days.
+constexpr Milliseconds longest_turn{3'600'000};
+// A reserved start time no job came for within this long (or the burst's span, if longer) is
+// given up: whoever comes later reserves anew, so late returns do not add up to a burst.
+constexpr Milliseconds reservation_grace{1'000};
+
+[[noreturn]] void bad_rate(std::string_view text) {
+    throw UsageError("bad rate '" + std::string(text) +
+                     "' (expected COUNT/DURATION, e.g. 100/1m, 5/s, 1/250ms)");
+}
+
+std::int64_t ms(TimePoint t) {
+    return t.time_since_epoch().count();
+}
+TimePoint at_ms(std::int64_t ms) {
+    return TimePoint(Milliseconds(ms));
+}
+
+}  // namespace
+
+Milliseconds Rate::interval() const {
+    return std::max(Milliseconds{1}, per / std::max<std::uint32_t>(count, 1));
+}
+
+Rate parse_rate(std::string_view text) {
+    const auto slash = text.find('/');
+    if (slash == std::string_view::npos || slash == 0)
+        bad_rate(text);
+    const auto count_text = text.substr(0, slash);
+    std::uint32_t count = 0;
+    const auto [end, error] =
+        std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
+    if (error != std::errc{} || end != count_text.data() + count_text.size() || count == 0)
+        bad_rate(text);
+    std::string per_text(text.substr(slash + 1));
+    if (!per_text.empty() && std::isalpha(static_cast<unsigned char>(per_text.front())))
+        per_text.insert(0, "1");  // "5/s": one second
+    Milliseconds per{0};
+    try {
+        per = parse_duration(per_text);
+    } catch (const UsageError&) {
+        bad_rate(text);
+    }
+    if (per.count() <= 0)
+        bad_rate(text);
+    return Rate{count, per};
+}
+
+std::string format_rate(const Rate& rate) {
+    return std::to_string(rate.count) + "/" + format_duration(rate.per);
+}
+
+LimitState LimitState::parse(const std::optional<std::string>& text) {
+    LimitState state;
+    if (!text)
+        return state;
+    const auto json = nlohmann::json::parse(*text, nullptr, false);
+    if (!json.is_object())
+        return state;
+    try {
+        state.next_start = at_ms(json.value("next_start", std::int64_t{0}));
+        const auto reserved = json.value("reserved", std::int64_t{0});
+        if (reserved < 0 || reserved > std::int64_t{std::numeric_limits<std::uint32_t>::max()})
+            return LimitState{};
+        state.reserved = static_cast<std::uint32_t>(reserved);
+        state.first_reserved = at_ms(json.value("first_reserved", std::int64_t{0}));
+        state.next_turn = at_ms(json.value("next_turn", std::int64_t{0}));
+        state.average_run_ms = json.value("average_run_ms", -1.0);
+        for (const auto& place : json.value("running", nlohmann::json::array())) {
+            state.running.push_back(Place{place.at("id").get<std::string>(),
+                                          place.at("token").get<std::string>(),
+                                          at_ms(place.at("since").get<std::int64_t>())});
+        }
+    } catch (const nlohmann::json::exception&) {
+        return LimitState{};
+    }
+    return state;
+}
+
+std::string LimitState::dump() const {
+    auto places = nlohmann::json::array();
+    for (const auto& place : running) {
+        places.push_back({{"id", place.id}, {"token", place.token}, {"since", ms(place.since)}});
+    }
+    const nlohmann::json json = {
+        {"next_start", ms(next_start)},         {"reserved", reserved},
+        {"first_reserved", ms(first_reserved)}, {"running", std::move(places)},
+        {"next_turn", ms(next_turn)},           {"average_run_ms", average_run_ms}};
+    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+namespace {
+
+double run_estimate_ms(const LimitState& state, TimePoint now) {
+    if (state.average_run_ms >= 0)
+        return std::max(state.average_run_ms, 1.0);
+    double oldest = shortest_assumed_run_ms;
+    for (const auto& place : state.running)
+        oldest = std::max(oldest, static_cast<double>((now - place.since).count()));
+    return oldest;
+}
+
+Admission wait_for(TimePoint turn, TimePoint now) {
+    return Admission{Admission::Kind::wait, std::max(Milliseconds{1}, turn - now), {}};
+}
+
+// Concurrency: a turn for a job that found every place taken. Places free about every
+// average run / concurrency, so consecutive turns are that far apart.
+Admission take_turn(LimitState& state, std::uint32_t concurrency, TimePoint now) {
+    const Milliseconds step{std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(run_estimate_ms(state, now) /
+                                     std::max<std::uint32_t>(concurrency, 1)))};
+    const auto turn = std::min(std::max(state.next_turn, now + step), now + longest_turn);
+    state.next_turn = turn + step;
+    return wait_for(turn, now);
+}
+
+// Rate (GCRA with reservations): start now, or reserve the next start time. Returns the time to
+// wait for, or nullopt to start now.
+std::optional<TimePoint> take_start(LimitState& state, const Rate& rate, std::uint32_t burst,
+                                    TimePoint now) {
+    const auto interval = rate.interval();
+    const auto tolerance = interval * (std::max<std::uint32_t>(burst, 1) - 1);
+    // A state from other limits (the config changed) or another clock: start over.
+    if (state.next_start > now + interval * (std::int64_t(state.reserved) + 1) + tolerance) {
+        state = LimitState{.running = std::move(state.running),
+                           .next_turn = state.next_turn,
+                           .average_run_ms = state.average_run_ms};
+    }
+    const auto grace = std::max(reservation_grace, interval * std::max<std::uint32_t>(burst, 1));
+    if (state.reserved > 0 && state.first_reserved + grace < now) {
+        const auto missed = (now - grace - state.first_reserved) / interval + 1;
+        const auto given_up = std::min<std::int64_t>(state.reserved, missed);
+        state.reserved -= static_cast<std::uint32_t>(given_up);
+        state.first_reserved += interval * given_up;
+    }
+    if (state.reserved > 0 && state.first_reserved <= now) {
+        --state.reserved;
+        state.first_reserved += interval;
+        return std::nullopt;
+    }
+    if (state.reserved == 0 && now >= state.next_start - tolerance) {
+        state.next_start = std::max(state.next_start, now) + interval;
+        return std::nullopt;
+    }
+    const auto start = state.next_start - tolerance;
+    if (state.reserved == 0)
+        state.first_reserved = start;
+    ++state.reserved;
+    state.next_start += interval;
+    return start;
+}
+
+}  // namespace
+
+Admission admit(LimitState& state, const JobLimits& limits, const Claim& claim, TimePoint now,
+                const std::set<std::string>& gone, bool verified) {
+    // A job claimed again (recovered, retried) holds no place under its old claim.
+    std::erase_if(state.running, [&](const LimitState::Place& place) {
+        return place.id == claim.id || gone.contains(place.token);
+    });
+    if (limits.concurrency && state.running.size() >= *limits.concurrency) {
+        if (!verified) {
+            const double known_ms = std::max(state.average_run_ms, 0.0);
+            const auto usual =
+                Milliseconds{static_cast<std::int64_t>(known_ms * suspect_after_runs)} +
+                suspect_slack;
+            Admission check{Admission::Kind::verify, {}, {}};
+            for (const auto& place : state.running) {
+                if (now - place.since > usual)
+                    check.suspects.push_back(Claim{place.id, place.token});
+            }
+            if (!check.suspects.empty())
+                return check;
+        }
+        return take_turn(state, *limits.concurrency, now);
+    }
+    if (limits.rate) {
+        if (const auto start = take_start(state, *limits.rate, limits.burst, now))
+            return wait_for(*start, now);
+    }
+    if (limits.concurrency)
+        state.running.push_back(LimitState::Place{claim.id, claim.token, now});
+    return Admission{};
+}
+
+void leave(LimitState& state, const Claim& claim, Milliseconds ran_for) {
+    std::erase_if(state.running,
+                  [&](const LimitState::Place& place) { return place.token == claim.token; });
+    const double ran = static_cast<double>(ran_for.count());
+    state.average_run_ms = state.average_run_ms < 0 ? ran : 0.8 * state.average_run_ms + 0.2 * ran;
+}
+
+}  // namespace libqueue
