@@ -2,7 +2,7 @@
 // JSON line on stdout with the process's peak RSS. scripts/bench runs it many times and writes
 // tests/bench/results/.
 //   q_bench enqueue  BACKEND [--one N] [--jobs N] [--batch N]
-//   q_bench drain    BACKEND [--jobs N] [--concurrency N] [--logs 0|1]
+//   q_bench drain    BACKEND [--jobs N] [--concurrency N] [--logs 0|1] [--limit-concurrency N]
 //   q_bench latency  BACKEND [--samples N] [--gap-ms N]
 //   q_bench claim    BACKEND [--pending N] [--claims N] [--runs N]
 //   q_bench complete BACKEND [--jobs N] [--limit N] [--runs N]
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
                 bench::enqueue(backend, get("one", 2000), get("jobs", 20000), get("batch", 1000));
         } else if (figure == "drain") {
             result = bench::drain(backend, get("jobs", 20000), unsigned(get("concurrency", 1)),
-                                  get("logs", 1) != 0);
+                                  get("logs", 1) != 0, unsigned(get("limit-concurrency", 0)));
         } else if (figure == "latency") {
             result = bench::latency(backend, get("samples", 200), unsigned(get("gap-ms", 20)));
         } else if (figure == "claim") {

@@ -10,11 +10,11 @@ Claim claim_of(const Job& job) {
 
 }  // namespace
 
-LimitGate::LimitGate(QueueDriver& driver, std::map<std::string, JobLimits> limits)
+LimitGate::LimitGate(QueueDriver& driver, const std::map<std::string, JobLimits>& limits)
     : driver_(driver) {
-    for (auto& [name, of_name] : limits) {
+    for (const auto& [name, of_name] : limits) {
         if (of_name.any())
-            limits_.emplace(name, std::move(of_name));
+            limits_.emplace(name, of_name);
     }
 }
 

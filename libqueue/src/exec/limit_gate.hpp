@@ -13,7 +13,7 @@ namespace libqueue::exec {
 
 class LimitGate {
   public:
-    LimitGate(QueueDriver& driver, std::map<std::string, JobLimits> limits);
+    LimitGate(QueueDriver& driver, const std::map<std::string, JobLimits>& limits);
 
     bool limits(const std::string& name) const { return limits_.contains(name); }
     // nullopt: start the job now (its place is taken). Else the job may not start yet: the caller

@@ -76,7 +76,8 @@ json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bulk, std::si
     return result;
 }
 
-json drain(Backend& backend, std::size_t jobs, unsigned concurrency, bool logs) {
+json drain(Backend& backend, std::size_t jobs, unsigned concurrency, bool logs,
+           unsigned limit_concurrency) {
     auto driver = backend.open();
     fill(*driver, jobs, std::min<std::size_t>(jobs, 1000));
     backend.analyze();
@@ -87,13 +88,23 @@ json drain(Backend& backend, std::size_t jobs, unsigned concurrency, bool logs) 
     options.concurrency = concurrency;
     options.stop_when_empty = true;
     options.logs.enabled = logs;
+    if (limit_concurrency > 0) {
+        JobLimits limits;
+        limits.concurrency = limit_concurrency;
+        options.limits = {{"noop", limits}};
+    }
     Worker worker(*driver, handlers, options);
     auto start = Clock::now();
     auto summary = worker.run();
     double s = seconds_since(start);
-    return {{"jobs", jobs}, {"concurrency", concurrency},
-            {"logs", logs}, {"completed", summary.completed},
-            {"seconds", s}, {"jobs_per_s", double(summary.completed) / s}};
+    return {{"jobs", jobs},
+            {"concurrency", concurrency},
+            {"logs", logs},
+            {"limit_concurrency", limit_concurrency},
+            {"completed", summary.completed},
+            {"held", summary.held},
+            {"seconds", s},
+            {"jobs_per_s", double(summary.completed) / s}};
 }
 
 json latency(Backend& backend, std::size_t samples, unsigned gap_ms) {

@@ -16,7 +16,10 @@ nlohmann::json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bul
 // `jobs` no-op jobs stored first (untimed), then a libqueue::Worker with a no-op C++ handler and
 // `concurrency` slots drains them (stop_when_empty); the rate counts from run() to its return.
 // With `logs`, each attempt's log is kept (queue.logs.enabled), as a worker does by default.
-nlohmann::json drain(Backend& backend, std::size_t jobs, unsigned concurrency, bool logs = true);
+// limit_concurrency > 0: the jobs' name has that concurrency limit (each job asks the backend
+// before it starts and gives its place back after: what a limited name costs).
+nlohmann::json drain(Backend& backend, std::size_t jobs, unsigned concurrency, bool logs = true,
+                     unsigned limit_concurrency = 0);
 
 // An idle worker (concurrency 1, blocked in wait_for_jobs) and another driver object pushing one
 // job every `gap_ms`: the time from just before push() to the handler's start, `samples` times.
