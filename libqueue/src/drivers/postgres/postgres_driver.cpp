@@ -400,30 +400,45 @@ class PostgresDriver final : public QueueDriver {
         });
     }
 
-    // The record's row is found under an advisory lock on (kind, key), so a change of a record
-    // not stored yet is serialized like any other.
+    // The record's row is read under an advisory lock on (kind, key), so a change of a record
+    // not stored yet is serialized like any other. Two round trips: the transaction is opened,
+    // locked and read in one, written and committed in the other (each statement of a simple
+    // query reads after the ones before it, so the read sees what the lock waited for). The
+    // clock is clock_timestamp(): now() would be when the transaction began, before the wait.
     void change_record(const std::string& kind, const std::string& key,
                        const RecordChange& change) override {
         ensure_schema();
         pool_.run("change record", [&](Connection& c, int) {
-            pqxx::work tx(*c.db);
-            tx.exec_prepared(stmt::lock_keys, names_.lock_key + ":record:" + kind + ":",
-                             text_array({key}));
-            const auto read = tx.exec_params(
-                "SELECT floor(extract(epoch FROM now()) * 1000)::int8, "
-                "(SELECT value FROM " +
-                    names_.records + " WHERE kind = $1 AND key = $2)",
-                kind, key);
-            const TimePoint now(Milliseconds(read[0][0].as<long long>()));
-            const auto value =
-                read[0][1].is_null() ? std::nullopt : std::optional(read[0][1].as<std::string>());
-            if (const auto changed = change(value, now)) {
-                put_record_in(tx, kind, key, *changed);
-            } else if (value) {
-                tx.exec_params("DELETE FROM " + names_.records + " WHERE kind = $1 AND key = $2",
-                               kind, key);
+            pqxx::nontransaction tx(*c.db);
+            const std::string where =
+                " WHERE kind = " + tx.quote(kind) + " AND key = " + tx.quote(key);
+            try {
+                const auto read = tx.exec(
+                    "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(" +
+                    tx.quote(names_.lock_key + ":record:" + kind + ":" + key) +
+                    ", 0)); SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::int8, "
+                    "(SELECT value FROM " +
+                    names_.records + where + ")");
+                const TimePoint now(Milliseconds(read[0][0].as<long long>()));
+                const auto value = read[0][1].is_null()
+                                       ? std::nullopt
+                                       : std::optional(read[0][1].as<std::string>());
+                const auto changed = change(value, now);
+                tx.exec(changed ? "INSERT INTO " + names_.records +
+                                      " (kind, key, value, updated_at) VALUES (" + tx.quote(kind) +
+                                      ", " + tx.quote(key) + ", " + tx.quote(*changed) +
+                                      ", clock_timestamp()) ON CONFLICT (kind, key) DO UPDATE SET "
+                                      "value = excluded.value, updated_at = excluded.updated_at; "
+                                      "COMMIT"
+                                : "DELETE FROM " + names_.records + where + "; COMMIT");
+            } catch (...) {
+                // Not left open (or aborted) for the connection's next user.
+                try {
+                    tx.exec("ROLLBACK");
+                } catch (...) {
+                }
+                throw;
             }
-            tx.commit();
         });
     }
 
