@@ -149,6 +149,7 @@ class Report:
         out += self.latency_section()
         out += self.claim_section()
         out += self.process_section()
+        out += self.calls_section()
         out += self.rss_section()
         out += self.targets_section()
         if self.errors:
@@ -322,6 +323,40 @@ class Report:
         out.append("")
         return out
 
+    # q beside what a script would run instead, one process each; the targets of issue 17.
+    CALL_PAIRS = [
+        ("`q version` vs `true`", ("q", "call/version"), ("baseline", "call/true"), 2.0),
+        ("`q push` (sqlite, FULL) vs `sqlite3` INSERT", ("q", "call/push/sqlite-full"),
+         ("baseline", "call/client/sqlite-full"), 1.2),
+        ("`q push` (postgres) vs `psql -c` INSERT", ("q", "call/push/postgres"),
+         ("baseline", "call/client/postgres"), 1.3),
+        ("`q push` (redis) vs `redis-cli` EVALSHA", ("q", "call/push/redis"),
+         ("baseline", "call/client/redis"), 1.3),
+    ]
+
+    def calls_section(self):
+        out = ["## (7) One call: q beside the program a script would run instead\n",
+               "| pair | q (ms) | baseline (ms) | q ÷ baseline | target |",
+               "|---|---:|---:|---:|---:|"]
+        measured = False
+        for name, (qs, ql), (bs, bl), limit in self.CALL_PAIRS:
+            q_ms = self.get(qs, ql, "median_ms")
+            b_ms = self.get(bs, bl, "median_ms")
+            if q_ms is None or b_ms is None:
+                continue
+            measured = True
+            out.append(f"| {name} | {fmt_ms(q_ms)} | {fmt_ms(b_ms)} | {fmt_ratio(q_ms, b_ms)} | "
+                       f"≤ {limit}× |")
+            self.target(f"{name} ≤ {limit}×", q_ms <= limit * b_ms,
+                        f"{fmt_ms(q_ms)} / {fmt_ms(b_ms)} ms")
+        if not measured:
+            return []
+        out.append("\nWall time of one whole process, median (hyperfine). The baselines do the "
+                   "same one-row insert on the same store: sqlite3 on q's WAL database, psql on "
+                   "q's table, redis-cli one EVALSHA of a script that stores a hash and indexes "
+                   "it.\n")
+        return out
+
     def rss_section(self):
         out = ["## (6) Peak RSS while draining (whole process, MiB)\n",
                "| backend | q (library worker, best c) | peer | peer |",
@@ -386,6 +421,12 @@ class Report:
             if small is not None and big is not None:
                 lines.append(f"| claims/s at 1M pending vs 1k, {backend} | {fmt_rate(big)} | "
                              f"{fmt_rate(small)} | {fmt_ratio(big, small)} |")
+        for name, (qs, ql), (bs, bl), _ in self.CALL_PAIRS:
+            q_ms = self.get(qs, ql, "median_ms")
+            b_ms = self.get(bs, bl, "median_ms")
+            if q_ms is not None and b_ms is not None:
+                lines.append(f"| one call, ms: {name} (lower is better) | {fmt_ms(q_ms)} | "
+                             f"{fmt_ms(b_ms)} | {fmt_ratio(q_ms, b_ms)} |")
         lines += ["", *readme_details(self)]
         head = (f"Measured on {mach['cpu']} ({mach['nproc']} cores, {mach['memory']}), median of "
                 f"{m['runs']} runs, q and each peer in the same run; {when_measured(m)}. Every "
@@ -394,7 +435,7 @@ class Report:
         return head + "\n" + "\n".join(lines) + "\n"
 
 
-SECTIONS = ["lib", "peers", "process", "claim"]
+SECTIONS = ["lib", "peers", "process", "claim", "calls"]
 
 
 PEERS = {"postgres": "graphile-worker", "redis": "bullmq", "sqlite-normal": "plainjob",
