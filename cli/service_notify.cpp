@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #ifdef Q_HAVE_SYSTEMD
+#include <dlfcn.h>
 #include <systemd/sd-daemon.h>
 #endif
 
@@ -15,10 +16,46 @@ namespace {
 // How often `systemctl status` gets fresh counts when no watchdog asks for more.
 constexpr std::chrono::seconds status_interval{2};
 
+#ifdef Q_HAVE_SYSTEMD
+// libsystemd is loaded by `q work --notify` only: linked into q, it and the compression and
+// crypto libraries it needs (lz4, zstd, lzma, gcrypt, ...) cost every q call about 1.5 ms of
+// dynamic loading. Its soname has been libsystemd.so.0 since it exists; the prototypes come
+// from its header, so the calls are checked as if linked.
+constexpr const char* systemd_library = "libsystemd.so.0";
+
+struct Systemd {
+    decltype(&sd_notify) notify = nullptr;
+    decltype(&sd_watchdog_enabled) watchdog_enabled = nullptr;
+    std::string error;  // why it could not be loaded; empty when it was
+};
+
+// Loaded once, never unloaded (the feeding thread may call it until the process ends).
+const Systemd& systemd() {
+    static const Systemd loaded = [] {
+        Systemd s;
+        void* handle = dlopen(systemd_library, RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            const char* text = dlerror();
+            s.error = std::string(systemd_library) +
+                      " cannot be loaded: " + (text != nullptr ? text : "unknown error");
+            return s;
+        }
+        s.notify = reinterpret_cast<decltype(&sd_notify)>(dlsym(handle, "sd_notify"));
+        s.watchdog_enabled =
+            reinterpret_cast<decltype(&sd_watchdog_enabled)>(dlsym(handle, "sd_watchdog_enabled"));
+        if (s.notify == nullptr || s.watchdog_enabled == nullptr)
+            s.error = std::string(systemd_library) + " has no sd_notify or sd_watchdog_enabled";
+        return s;
+    }();
+    return loaded;
+}
+#endif
+
 void notify(const std::string& message) {
 #ifdef Q_HAVE_SYSTEMD
     // A manager that went away is not the worker's problem: the result is not checked.
-    (void)sd_notify(0, message.c_str());
+    if (systemd().error.empty())
+        (void)systemd().notify(0, message.c_str());
 #else
     (void)message;
 #endif
@@ -41,10 +78,20 @@ bool service_notify_available() {
 #endif
 }
 
+std::optional<std::string> service_notify_missing() {
+#ifdef Q_HAVE_SYSTEMD
+    if (systemd().error.empty())
+        return std::nullopt;
+    return systemd().error;
+#else
+    return "this q was built without libsystemd (sd_notify)";
+#endif
+}
+
 ServiceNotifier::ServiceNotifier() {
 #ifdef Q_HAVE_SYSTEMD
     std::uint64_t usec = 0;
-    if (sd_watchdog_enabled(0, &usec) > 0)
+    if (systemd().error.empty() && systemd().watchdog_enabled(0, &usec) > 0)
         watchdog_ = std::chrono::microseconds(usec);
 #endif
 }

@@ -1,12 +1,13 @@
 // `q work --notify`: tells the service manager (systemd, Type=notify) when the worker is ready and
 // when it stops, keeps its watchdog fed while the worker is responsive, and shows the counts in
-// `systemctl status`. Messages go to $NOTIFY_SOCKET through libsystemd's sd_notify; without that
-// variable (q started by hand) nothing is sent.
+// `systemctl status`. Messages go to $NOTIFY_SOCKET through libsystemd's sd_notify (loaded when
+// --notify asks for it); without that variable (q started by hand) nothing is sent.
 #pragma once
 
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -14,8 +15,11 @@
 
 namespace q {
 
-// Whether this q was built with libsystemd; --notify is refused (exit 69) when it was not.
+// Whether this q was built with libsystemd (`q version` lists "notify").
 bool service_notify_available();
+// Why --notify cannot work here (refused, exit 69): built without libsystemd, or the library
+// cannot be loaded. nullopt when it can.
+std::optional<std::string> service_notify_missing();
 
 class ServiceNotifier {
   public:

@@ -297,10 +297,11 @@ void run_work(Context& context, const WorkArgs& args) {
             running->stop();
     });
 
-    if (args.notify && !service_notify_available()) {
-        throw libqueue::UnavailableError(
-            "--notify: this q was built without libsystemd (sd_notify); run the unit with "
-            "Type=simple instead");
+    if (args.notify) {
+        if (const auto missing = service_notify_missing()) {
+            throw libqueue::UnavailableError("--notify: " + *missing +
+                                             "; run the unit with Type=simple instead");
+        }
     }
     auto options = worker_options(context, args);
     if (!args.metrics_interval.empty() && args.metrics_textfile.empty())
