@@ -82,6 +82,31 @@ for driver in "${DRIVERS[@]}"; do
     assert_contains "$OUT" '"dead":0' "$driver: no job went dead on the way"
 done
 
+# A worker SIGKILLed while it runs the only place's job: its place is not given back, yet another
+# worker runs the rest once the place is found stale: recovery ends the lost job (no retries
+# left), so it no longer runs under that claim. The first run of "lost" hangs; later ones are
+# quick.
+handler lost "if [ ! -e '$T/lost-once' ]; then touch '$T/lost-once'; sleep 60; fi; echo ran >>'$T/lost.log'"
+cat >"$Q_CONFIG" <<JSON
+{"queue": {"driver": "sqlite", "sqlite": {"path": "$T/lost.db"}, "stale_after": "2s",
+           "retry": {"base": "100ms", "max": "1s"}},
+ "handlers": {"lost": {"command": ["$T/handlers/lost.sh"], "concurrency": 1}}}
+JSON
+q push --max-retries 0 lost >/dev/null
+push_many lost 2
+"$Q_BIN" work -q --concurrency 1 &
+victim=$!
+wait_for test -e "$T/lost-once"
+kill -KILL "$victim"
+wait "$victim" 2>/dev/null
+pkill -KILL -f "$T/handlers/lost.sh" || true
+start=$(date +%s)
+expect_exit 0 timeout 40 "$Q_BIN" work -q --concurrency 2 --stop-when-empty
+assert_eq 2 "$(wc -l <"$T/lost.log")" "the jobs behind the lost one ran"
+assert_eq "2" "$(q list --status completed --json | grep -c '"id"')" "and completed"
+assert_contains "$(q list --status failed --json)" "worker lost" "the lost job ended dead by recovery"
+[ $(($(date +%s) - start)) -le 30 ] && pass || fail "freeing the lost place took over 30s"
+
 # -v shows held jobs as text; without it they are not printed.
 limits_config sqlite
 push_many api 3
