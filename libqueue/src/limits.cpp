@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <limits>
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
@@ -25,6 +26,14 @@ constexpr Milliseconds longest_turn{3'600'000};
 // A reserved start time no job came for within this long (or the burst's span, if longer) is
 // given up: whoever comes later reserves anew, so late returns do not add up to a burst.
 constexpr Milliseconds reservation_grace{1'000};
+
+// What a limit record may hold (LimitState::parse): times up to the year 5000, a million
+// reservations, runs of up to a year on average.
+constexpr std::int64_t latest_time_ms = 95'617'584'000'000;
+constexpr std::int64_t most_reserved = 1'000'000;
+constexpr double longest_average_run_ms = 366.0 * 24 * 3'600'000;
+// The longest rate period: a start per year at most (longer would overflow with a large burst).
+constexpr Milliseconds longest_rate_period{366LL * 24 * 3'600'000};
 
 [[noreturn]] void bad_rate(std::string_view text) {
     throw UsageError("bad rate '" + std::string(text) +
@@ -63,7 +72,7 @@ Rate parse_rate(std::string_view text) {
     } catch (const UsageError&) {
         bad_rate(text);
     }
-    if (per.count() <= 0)
+    if (per.count() <= 0 || per > longest_rate_period)
         bad_rate(text);
     return Rate{count, per};
 }
@@ -79,21 +88,32 @@ LimitState LimitState::parse(const std::optional<std::string>& text) {
     const auto json = nlohmann::json::parse(*text, nullptr, false);
     if (!json.is_object())
         return state;
+    // Numbers far outside what q writes would overflow the arithmetic above: such a record is
+    // not q's.
+    auto time_at = [](std::int64_t ms) {
+        if (ms < 0 || ms > latest_time_ms)
+            throw std::out_of_range("time");
+        return at_ms(ms);
+    };
     try {
-        state.next_start = at_ms(json.value("next_start", std::int64_t{0}));
+        state.next_start = time_at(json.value("next_start", std::int64_t{0}));
         const auto reserved = json.value("reserved", std::int64_t{0});
-        if (reserved < 0 || reserved > std::int64_t{std::numeric_limits<std::uint32_t>::max()})
+        if (reserved < 0 || reserved > most_reserved)
             return LimitState{};
         state.reserved = static_cast<std::uint32_t>(reserved);
-        state.first_reserved = at_ms(json.value("first_reserved", std::int64_t{0}));
-        state.next_turn = at_ms(json.value("next_turn", std::int64_t{0}));
+        state.first_reserved = time_at(json.value("first_reserved", std::int64_t{0}));
+        state.next_turn = time_at(json.value("next_turn", std::int64_t{0}));
         state.average_run_ms = json.value("average_run_ms", -1.0);
+        if (!std::isfinite(state.average_run_ms) || state.average_run_ms > longest_average_run_ms)
+            return LimitState{};
         for (const auto& place : json.value("running", nlohmann::json::array())) {
             state.running.push_back(Place{place.at("id").get<std::string>(),
                                           place.at("token").get<std::string>(),
-                                          at_ms(place.at("since").get<std::int64_t>())});
+                                          time_at(place.at("since").get<std::int64_t>())});
         }
     } catch (const nlohmann::json::exception&) {
+        return LimitState{};
+    } catch (const std::out_of_range&) {
         return LimitState{};
     }
     return state;

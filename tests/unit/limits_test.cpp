@@ -66,10 +66,11 @@ TEST_CASE("rates are written COUNT/DURATION", "[limits]") {
     CHECK(parse_rate("5/s").per == Milliseconds(1'000));
     CHECK(parse_rate("1/250ms").interval() == Milliseconds(250));
     CHECK(parse_rate("3/2h").per == Milliseconds(7'200'000));
+    CHECK(parse_rate("1/366d").per == Milliseconds(366LL * 24 * 3'600'000));
     CHECK(parse_rate("5000/1s").interval() == Milliseconds(1));  // never below a millisecond
     CHECK(format_rate(parse_rate("100/1m")) == "100/1m");
     for (const char* bad : {"", "/1s", "0/1s", "-1/1s", "x/1s", "10", "10/", "10/0s", "10/1parsec",
-                            "1.5/1s", "10/-1s", "99999999999/1s"}) {
+                            "1.5/1s", "10/-1s", "99999999999/1s", "1/367d"}) {
         INFO(bad);
         CHECK_THROWS_WITH(parse_rate(bad), StartsWith("bad rate '" + std::string(bad) + "'"));
     }
@@ -212,8 +213,12 @@ TEST_CASE("rate and concurrency together", "[limits]") {
 }
 
 TEST_CASE("a damaged limit record starts over", "[limits]") {
-    for (const char* text : {"", "nonsense", "[]", "{\"running\": 5}", "{\"reserved\": -3}",
-                             "{\"running\": [{\"id\": 1}]}", "{\"next_start\": \"soon\"}"}) {
+    for (const char* text :
+         {"", "nonsense", "[]", "{\"running\": 5}", "{\"reserved\": -3}",
+          "{\"reserved\": 4294967295}", "{\"running\": [{\"id\": 1}]}",
+          "{\"next_start\": \"soon\"}", "{\"next_start\": -9223372036854775808}",
+          "{\"next_turn\": 9223372036854775807}", "{\"average_run_ms\": 1e308}",
+          "{\"running\": [{\"id\": \"a\", \"token\": \"b\", \"since\": -9223372036854775807}]}"}) {
         INFO(text);
         std::string record = text;
         CHECK(ask(record, places(1), claim(1), at(0)).kind == Admission::Kind::start);
