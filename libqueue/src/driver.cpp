@@ -130,6 +130,10 @@ void QueueDriver::wait_for_jobs(const std::vector<std::string>&, Milliseconds ti
     std::this_thread::sleep_for(timeout);
 }
 
+Claim claim_of(const Job& job) {
+    return Claim{job.id, job.reserved_by.value_or("")};
+}
+
 namespace {
 
 [[noreturn]] void no_records(const QueueDriver& driver) {

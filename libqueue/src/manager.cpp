@@ -98,7 +98,7 @@ bool Manager::process_one(const std::vector<std::string>& queues) {
     // A long job keeps its claim alive like a worker's does.
     std::stop_source lost;
     auto& keeper = exec::shared_claim_keeper();
-    const auto kept = keeper.add(*driver_, Claim{job.id, job.reserved_by.value_or("")},
+    const auto kept = keeper.add(*driver_, claim_of(job),
                                  std::max(config_.stale_after / 3, Milliseconds{1}), lost, nullptr);
     try {
         run_claimed_job(*driver_, handlers_, job, config_.retry, {}, &metrics_, lost.get_token());

@@ -391,9 +391,8 @@ struct Worker::State {
         }
         for (auto& job : jobs) {
             Running entry{std::move(job), {}, 0};  // not cancelled
-            entry.kept =
-                current_keeper->add(driver, Claim{entry.job.id, entry.job.reserved_by.value_or("")},
-                                    heartbeat_interval(), entry.stop, callbacks.on_worker_error);
+            entry.kept = current_keeper->add(driver, claim_of(entry.job), heartbeat_interval(),
+                                             entry.stop, callbacks.on_worker_error);
             ready.push_back(std::move(entry));
         }
     }
@@ -422,14 +421,12 @@ struct Worker::State {
         exec::ClaimKeeper* keeper = current_keeper;
         const std::uint64_t kept = entry->kept;
         const bool limited = gate && gate->limits(entry->job.name);
-        if (limited && held_back(entry->job)) {
-            keeper->remove(kept);
-            lock.lock();
-            running.erase(entry);
-            changed.notify_all();
-            if (stopping && running.empty())
-                stopped.notify_all();
-            return;
+        if (limited) {
+            if (const auto wait = limits_wait(entry->job)) {
+                put_back_unstarted(entry, lock, *wait,
+                                   [&](const Job& job) { callbacks.on_job_held(job, *wait); });
+                return;
+            }
         }
         bool handed_over = false;
         // A success goes to the writer, which records it with others and then lets the claim go.
@@ -468,29 +465,15 @@ struct Worker::State {
         }
     }
 
-    // Whether the job's name's limits hold it back (limits.hpp): then it is pending again in the
-    // backend, due at its turn, and this slot goes on to other work.
-    bool held_back(const Job& job) {
-        std::optional<Milliseconds> wait;
+    // How long the job's name's limits hold it back (limits.hpp); nullopt: it may start now.
+    std::optional<Milliseconds> limits_wait(const Job& job) {
         try {
-            wait = gate->enter(job);
+            return gate->enter(job);
         } catch (const std::exception& e) {
             // Unknown whether it may start: it waits rather than risk going over the limit.
             callbacks.on_worker_error(e);
-            wait = limits_unknown_wait;
+            return limits_unknown_wait;
         }
-        if (!wait)
-            return false;
-        try {
-            if (driver.put_back(Claim{job.id, job.reserved_by.value_or("")}, *wait)) {
-                callbacks.on_job_held(job, *wait);
-            } else {
-                callbacks.on_claim_lost(job);
-            }
-        } catch (const std::exception& e) {
-            callbacks.on_worker_error(e);  // stays processing: stale recovery hands it out again
-        }
-        return true;
     }
 
     // A place not given back is freed by the next worker that finds it stale (limits.hpp).
@@ -505,10 +488,18 @@ struct Worker::State {
     void give_back_unstarted(std::list<Running>::iterator entry,
                              std::unique_lock<std::mutex>& lock) {
         lock.unlock();
+        put_back_unstarted(entry, lock, Milliseconds{0}, callbacks.on_job_put_back);
+    }
+
+    // Puts a claimed job that did not start back to pending, due after `delay` (given_back is
+    // told when it went back), and lets its entry go. Called with `lock` released; returns with
+    // it held.
+    void put_back_unstarted(std::list<Running>::iterator entry, std::unique_lock<std::mutex>& lock,
+                            Milliseconds delay, const std::function<void(const Job&)>& given_back) {
         const Job& job = entry->job;
         try {
-            if (driver.put_back(Claim{job.id, job.reserved_by.value_or("")}, Milliseconds{0})) {
-                callbacks.on_job_put_back(job);
+            if (driver.put_back(claim_of(job), delay)) {
+                given_back(job);
             } else {
                 callbacks.on_claim_lost(job);
             }

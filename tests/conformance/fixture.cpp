@@ -68,10 +68,6 @@ Job claim_one(QueueDriver& driver, std::vector<std::string> queues, const std::s
     return claimed.front();
 }
 
-Claim claim_of(const Job& job) {
-    return Claim{job.id, job.reserved_by.value_or("")};
-}
-
 std::vector<std::string> ids_of(const std::vector<Job>& jobs) {
     std::vector<std::string> ids;
     for (const auto& job : jobs) ids.push_back(job.id);

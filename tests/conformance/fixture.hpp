@@ -130,7 +130,7 @@ Job claim_one(QueueDriver& driver, std::vector<std::string> queues = {"default"}
               const std::string& worker = "conf-worker");
 std::vector<Job> claim(QueueDriver& driver, std::vector<std::string> queues = {"default"},
                        std::size_t limit = 1, const std::string& worker = "conf-worker");
-Claim claim_of(const Job& job);
+using libqueue::claim_of;
 
 std::vector<std::string> ids_of(const std::vector<Job>& jobs);
 // Polls `done` every 20ms until it holds or `limit` passes; its last answer.

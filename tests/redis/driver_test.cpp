@@ -97,10 +97,6 @@ NewJob job(std::string name = "task") {
     return j;
 }
 
-Claim claim_of(const Job& j) {
-    return {j.id, *j.reserved_by};
-}
-
 }  // namespace
 
 TEST_CASE("every key of a queue carries the queue's hash tag") {

@@ -38,6 +38,8 @@ struct Claim {
     std::string id;
     std::string token;
 };
+// The claim a claimed (processing) job is held under.
+Claim claim_of(const Job& job);
 
 // One finished job for complete_batch.
 struct Completion {

@@ -165,7 +165,7 @@ Outcome exec::run_claimed_job(QueueDriver& driver, const JobExecutor& executor, 
     const auto ran_for = std::chrono::duration_cast<Milliseconds>(took);
     if (metrics && !job.unreadable)
         metrics->ran(job.queue, std::chrono::duration_cast<std::chrono::microseconds>(took));
-    const Claim claim{job.id, job.reserved_by.value_or("")};
+    const Claim claim = claim_of(job);
 
     auto recorded = Recorded::yes;
     auto dead = [&] {

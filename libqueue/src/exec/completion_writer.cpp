@@ -64,9 +64,7 @@ void CompletionWriter::write(std::vector<Pending>& batch) {
     std::vector<Completion> completions;
     completions.reserve(batch.size());
     // The logs move: each is written once, with this batch or never (a retry reuses completions).
-    for (auto& p : batch)
-        completions.push_back(
-            {Claim{p.job.id, p.job.reserved_by.value_or("")}, p.ran_for, std::move(p.log)});
+    for (auto& p : batch) completions.push_back({claim_of(p.job), p.ran_for, std::move(p.log)});
 
     BackendBackoff backoff;
     int tries_left = tries_when_finishing;

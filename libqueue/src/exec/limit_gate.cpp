@@ -2,14 +2,6 @@
 
 namespace libqueue::exec {
 
-namespace {
-
-Claim claim_of(const Job& job) {
-    return Claim{job.id, job.reserved_by.value_or("")};
-}
-
-}  // namespace
-
 LimitGate::LimitGate(QueueDriver& driver, const std::map<std::string, JobLimits>& limits)
     : driver_(driver) {
     for (const auto& [name, of_name] : limits) {
