@@ -61,13 +61,8 @@ class FileDriver final : public QueueDriver {
     PushResult store_tick(const NewJob& job, const ScheduleTick& tick) override {
         auto lock = store_.lock_exclusive();
         auto all = read_records();
-        auto& marks = all[schedule_record_kind];
-        if (!marks.is_object())
-            marks = nlohmann::json::object();
-        std::optional<std::string> stored;
-        if (const auto found = marks.find(tick.schedule); found != marks.end())
-            stored = record_value(*found);
-        return push_tick_step(stored, job, tick,
+        auto& marks = records_of(all, schedule_record_kind);
+        return push_tick_step(value_in(marks, tick.schedule), job, tick,
                               {[&] { return store_.read().find(job.id).has_value(); },
                                [&] {
                                    QueueFile& file = store_.modify();
@@ -198,13 +193,8 @@ class FileDriver final : public QueueDriver {
                        const RecordChange& change) override {
         auto lock = store_.lock_exclusive();
         auto all = read_records();
-        auto& of_kind = all[kind];
-        if (!of_kind.is_object())
-            of_kind = nlohmann::json::object();
-        std::optional<std::string> value;
-        if (const auto found = of_kind.find(key); found != of_kind.end())
-            value = record_value(*found);
-        if (auto changed = change(value, system_now())) {
+        auto& of_kind = records_of(all, kind);
+        if (auto changed = change(value_in(of_kind, key), system_now())) {
             of_kind[key] = record_entry(*changed);
         } else {
             of_kind.erase(key);
@@ -444,6 +434,22 @@ class FileDriver final : public QueueDriver {
                 line["body"].is_string())
                 visit(line);
         }
+    }
+
+    // The records of `kind` in `all` (PATH.records' object), made an object if they are not one.
+    static nlohmann::json& records_of(nlohmann::json& all, const std::string& kind) {
+        auto& of_kind = all[kind];
+        if (!of_kind.is_object())
+            of_kind = nlohmann::json::object();
+        return of_kind;
+    }
+
+    // The value of record `key` among `of_kind`; nullopt when there is none (or not one
+    // record_entry wrote).
+    static std::optional<std::string> value_in(const nlohmann::json& of_kind,
+                                               const std::string& key) {
+        const auto found = of_kind.find(key);
+        return found == of_kind.end() ? std::nullopt : record_value(*found);
     }
 
     // One record as PATH.records holds it, written now.

@@ -284,16 +284,15 @@ class PostgresDriver final : public QueueDriver {
 
     bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
         return counted("release", [&](pqxx::transaction_base& tx, Connection& c) {
-            return tx.exec_prepared1(stmt::release, claim.id, claim.token,
-                                     static_cast<long long>(std::max<long long>(0, delay.count())),
-                                     error, c.shard);
+            return tx.exec_prepared1(stmt::release, claim.id, claim.token, delay_ms(delay), error,
+                                     c.shard);
         });
     }
 
     bool put_back(const Claim& claim, Milliseconds delay) override {
         return counted("put back", [&](pqxx::transaction_base& tx, Connection&) {
             return tx.exec_prepared1(stmt::put_back, claim.id, claim.token, names_.channel,
-                                     static_cast<long long>(std::max<long long>(0, delay.count())));
+                                     delay_ms(delay));
         });
     }
 
@@ -424,12 +423,9 @@ class PostgresDriver final : public QueueDriver {
                                        ? std::nullopt
                                        : std::optional(read[0][1].as<std::string>());
                 const auto changed = change(value, now);
-                tx.exec(changed ? "INSERT INTO " + names_.records +
-                                      " (kind, key, value, updated_at) VALUES (" + tx.quote(kind) +
-                                      ", " + tx.quote(key) + ", " + tx.quote(*changed) +
-                                      ", clock_timestamp()) ON CONFLICT (kind, key) DO UPDATE SET "
-                                      "value = excluded.value, updated_at = excluded.updated_at; "
-                                      "COMMIT"
+                tx.exec(changed ? upsert_record(tx.quote(kind) + ", " + tx.quote(key) + ", " +
+                                                tx.quote(*changed) + ", clock_timestamp()") +
+                                      "; COMMIT"
                                 : "DELETE FROM " + names_.records + where + "; COMMIT");
             } catch (...) {
                 // Not left open (or aborted) for the connection's next user.
@@ -755,12 +751,20 @@ class PostgresDriver final : public QueueDriver {
 
     void put_record_in(pqxx::transaction_base& tx, const std::string& kind, const std::string& key,
                        const std::string& value) {
-        tx.exec_params("INSERT INTO " + names_.records +
-                           " (kind, key, value, updated_at) VALUES ($1, $2, $3, now())"
-                           " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value,"
-                           " updated_at = excluded.updated_at",
-                       kind, key, value);
+        tx.exec_params(upsert_record("$1, $2, $3, now()"), kind, key, value);
     }
+
+    // The statement that creates or replaces one record: `values` are its kind, key, value and
+    // updated_at.
+    std::string upsert_record(const std::string& values) const {
+        return "INSERT INTO " + names_.records + " (kind, key, value, updated_at) VALUES (" +
+               values +
+               ") ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, updated_at = "
+               "excluded.updated_at";
+    }
+
+    // A delay as the statements take it: whole milliseconds, never below 0.
+    static long long delay_ms(Milliseconds delay) { return std::max<long long>(0, delay.count()); }
 
     // Inserts the jobs marked in `insert` (one statement, one NOTIFY).
     void insert_jobs(pqxx::transaction_base& tx, Connection& c, const std::vector<NewJob>& jobs,

@@ -218,8 +218,7 @@ class RedisDriver final : public QueueDriver {
     }
 
     bool put_back(const Claim& claim, Milliseconds delay) override {
-        return outcome(ScriptId::put_back, claim,
-                       {std::to_string(std::max<long long>(0, delay.count()))});
+        return outcome(ScriptId::put_back, claim, {ms_text(std::max(delay, Milliseconds{0}))});
     }
 
     bool fail(const Claim& claim, const std::string& error) override {
@@ -255,17 +254,26 @@ class RedisDriver final : public QueueDriver {
             const auto& flat = c.expect(reply, "HGETALL");
             std::vector<Record> out;
             for (std::size_t i = 0; i + 1 < redis::size(flat); i += 2) {
-                const std::string field(redis::text(redis::element(flat, i)));
-                const std::string stored(redis::text(redis::element(flat, i + 1)));
-                const auto space = stored.find(' ');
-                long long at = 0;
-                if (space == std::string::npos ||
-                    std::from_chars(stored.data(), stored.data() + space, at).ec != std::errc{})
+                auto record = stored_record(std::string(redis::text(redis::element(flat, i + 1))));
+                if (!record)
                     continue;  // not written by put_record: not a record
-                out.push_back(Record{field, stored.substr(space + 1), redis::from_epoch_ms(at)});
+                out.push_back(Record{std::string(redis::text(redis::element(flat, i))),
+                                     std::move(record->second),
+                                     redis::from_epoch_ms(record->first)});
             }
             return out;
         });
+    }
+
+    // A record's field as put_record writes it, "MS VALUE": (MS, VALUE); nullopt for anything
+    // else.
+    static std::optional<std::pair<long long, std::string>> stored_record(const std::string& text) {
+        const auto space = text.find(' ');
+        long long at = 0;
+        if (space == std::string::npos ||
+            std::from_chars(text.data(), text.data() + space, at).ec != std::errc{})
+            return std::nullopt;
+        return std::pair(at, text.substr(space + 1));
     }
 
     // Optimistic: WATCH the kind's hash, read the record and the server's clock in one round
@@ -292,14 +300,11 @@ class RedisDriver final : public QueueDriver {
         auto read = c.pipeline({{"WATCH", hash}, {"HGET", hash, key}, {"TIME"}});
         c.expect(read[0], "WATCH");
         const auto& stored = c.expect(read[1], "HGET");
-        const auto& time = c.expect(read[2], "TIME");
-        const auto now = redis::from_epoch_ms(redis::integer(redis::element(time, 0)) * 1000 +
-                                              redis::integer(redis::element(time, 1)) / 1000);
+        const auto now = redis::time_of(c.expect(read[2], "TIME"));
         std::optional<std::string> value;
         if (!redis::is_nil(stored)) {
-            const std::string text(redis::text(stored));
-            if (const auto space = text.find(' '); space != std::string::npos)
-                value = text.substr(space + 1);
+            if (auto record = stored_record(std::string(redis::text(stored))))
+                value = std::move(record->second);
         }
         const auto changed = change(value, now);
         redis::Command write =

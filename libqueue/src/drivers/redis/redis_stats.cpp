@@ -105,12 +105,13 @@ bool is_empty(const QueueStats& s) {
 
 }  // namespace
 
+TimePoint time_of(const redisReply& time) {
+    return from_epoch_ms(integer(element(time, 0)) * 1000 + integer(element(time, 1)) / 1000);
+}
+
 TimePoint server_now(Connection& connection) {
     auto reply = connection.command({"TIME"});
-    const auto& time = connection.expect(reply, "TIME");
-    auto seconds = integer(element(time, 0));
-    auto micros = integer(element(time, 1));
-    return from_epoch_ms(seconds * 1000 + micros / 1000);
+    return time_of(connection.expect(reply, "TIME"));
 }
 
 Stats read_stats(Connection& connection, const std::string& prefix) {

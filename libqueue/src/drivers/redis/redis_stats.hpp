@@ -19,7 +19,8 @@ Stats read_stats(Connection& connection, const std::string& prefix);
 // the server does not let us ask (CONFIG disabled).
 std::vector<std::string> persistence_warnings(Connection& connection);
 
-// The server's clock (TIME).
+// The server's clock (TIME), or the time a TIME reply holds.
 TimePoint server_now(Connection& connection);
+TimePoint time_of(const redisReply& time);
 
 }  // namespace libqueue::redis

@@ -104,36 +104,24 @@ class SqliteDriver final : public QueueDriver {
         check_priorities({&job, 1});
         auto result = locked([&] {
             WriteTransaction transaction(connection_);
-            std::optional<std::string> stored;
-            {
-                Query read(connection_, sql::kRecord);
-                read->bind(1, schedule_record_kind);
-                read->bind(2, tick.schedule);
-                if (read->executeStep())
-                    stored = read->getColumn(0).getString();
-            }
+            const auto stored = read_record(schedule_record_kind, tick.schedule);
             const TimePoint now = system_now();
-            auto pushed = push_tick_step(stored, job, tick,
-                                         {[&] {
-                                              Query exists(connection_, sql::kJobExists);
-                                              exists->bind(1, job.id);
-                                              return exists->executeStep();
-                                          },
-                                          [&] {
-                                              TotalsDelta totals;
-                                              auto inserted =
-                                                  insert(job, now, time_text(now), totals);
-                                              totals.apply(connection_);
-                                              return inserted;
-                                          },
-                                          [&](const std::string& value) {
-                                              Query put(connection_, sql::kPutRecord);
-                                              put->bind(1, schedule_record_kind);
-                                              put->bind(2, tick.schedule);
-                                              put->bind(3, value);
-                                              put->bind(4, time_text(now));
-                                              put->exec();
-                                          }});
+            auto pushed =
+                push_tick_step(stored, job, tick,
+                               {[&] {
+                                    Query exists(connection_, sql::kJobExists);
+                                    exists->bind(1, job.id);
+                                    return exists->executeStep();
+                                },
+                                [&] {
+                                    TotalsDelta totals;
+                                    auto inserted = insert(job, now, time_text(now), totals);
+                                    totals.apply(connection_);
+                                    return inserted;
+                                },
+                                [&](const std::string& value) {
+                                    write_record(schedule_record_kind, tick.schedule, value, now);
+                                }});
             transaction.commit();
             return pushed;
         });
@@ -377,14 +365,7 @@ class SqliteDriver final : public QueueDriver {
 
     void put_record(const std::string& kind, const std::string& key,
                     const std::string& value) override {
-        locked([&] {
-            Query query(connection_, sql::kPutRecord);
-            query->bind(1, kind);
-            query->bind(2, key);
-            query->bind(3, value);
-            query->bind(4, time_text(system_now()));
-            query->exec();
-        });
+        locked([&] { write_record(kind, key, value, system_now()); });
     }
 
     std::vector<Record> records(const std::string& kind) override {
@@ -405,24 +386,15 @@ class SqliteDriver final : public QueueDriver {
                        const RecordChange& change) override {
         locked([&] {
             WriteTransaction transaction(connection_);
-            std::optional<std::string> value;
-            {
-                Query read(connection_, sql::kRecord);
-                read->bind(1, kind);
-                read->bind(2, key);
-                if (read->executeStep())
-                    value = read->getColumn(0).getString();
-            }
             const auto now = system_now();
-            const auto changed = change(value, now);
-            Query write(connection_, changed ? sql::kPutRecord : sql::kRemoveRecord);
-            write->bind(1, kind);
-            write->bind(2, key);
-            if (changed) {
-                write->bind(3, *changed);
-                write->bind(4, time_text(now));
+            if (const auto changed = change(read_record(kind, key), now)) {
+                write_record(kind, key, *changed, now);
+            } else {
+                Query remove(connection_, sql::kRemoveRecord);
+                remove->bind(1, kind);
+                remove->bind(2, key);
+                remove->exec();
             }
-            write->exec();
             transaction.commit();
         });
     }
@@ -794,6 +766,27 @@ class SqliteDriver final : public QueueDriver {
         query->bind(1, id);
         query->bind(2, priority);
         query->exec();
+    }
+
+    // Caller holds the lock.
+    std::optional<std::string> read_record(const std::string& kind, const std::string& key) {
+        Query read(connection_, sql::kRecord);
+        read->bind(1, kind);
+        read->bind(2, key);
+        if (!read->executeStep())
+            return std::nullopt;
+        return read->getColumn(0).getString();
+    }
+
+    // Creates or replaces a record, written at `now`. Caller holds the lock.
+    void write_record(const std::string& kind, const std::string& key, const std::string& value,
+                      TimePoint now) {
+        Query write(connection_, sql::kPutRecord);
+        write->bind(1, kind);
+        write->bind(2, key);
+        write->bind(3, value);
+        write->bind(4, time_text(now));
+        write->exec();
     }
 
     void check_priorities(std::span<const NewJob> jobs) const {
