@@ -1,6 +1,5 @@
 #include "metrics_listener.hpp"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -9,6 +8,7 @@
 #include <vector>
 
 #include "libqueue/errors.hpp"
+#include "libqueue/modules.hpp"
 #include "metrics_server.hpp"
 
 namespace q {
@@ -54,57 +54,28 @@ ListenAddress parse_listen_address(const std::string& text) {
 
 namespace {
 
-// Where the module is: beside the q binary in a build tree, in the module folder once
-// installed; nullopt when this q has none.
-std::optional<std::filesystem::path> module_path() {
-#ifdef Q_HAVE_HTTPLIB
-    std::error_code ec;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec && std::filesystem::exists(self.parent_path() / metrics_module_file, ec))
-        return self.parent_path() / metrics_module_file;
-    const auto installed = std::filesystem::path(Q_MODULE_DIR) / metrics_module_file;
-    if (std::filesystem::exists(installed, ec))
-        return installed;
-#endif
-    return std::nullopt;
-}
-
-// The module's open function, loaded once (and never unloaded: its server may outlive any
-// scope); nullptr, with *why saying so, when it cannot be loaded.
+// The module's open function; nullptr, with *why saying so, when it cannot be loaded.
 OpenMetricsServer load_module(std::string* why) {
-    static std::string load_error;
-    static const OpenMetricsServer open = []() -> OpenMetricsServer {
-        const auto path = module_path();
-        if (!path) {
-            load_error = metrics_listener_missing().value_or("no metrics module");
-            return nullptr;
-        }
-        void* handle = dlopen(path->c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (handle == nullptr) {
-            const char* text = dlerror();
-            load_error = path->string() + ": " + (text != nullptr ? text : "cannot be loaded");
-            return nullptr;
-        }
-        if (void* symbol = dlsym(handle, open_metrics_server_symbol))
-            return reinterpret_cast<OpenMetricsServer>(symbol);
-        load_error = path->string() + ": not q's metrics module";
-        return nullptr;
-    }();
-    *why = load_error;
-    return open;
+#ifdef Q_HAVE_HTTPLIB
+    return reinterpret_cast<OpenMetricsServer>(
+        libqueue::module_symbol(metrics_module_file, open_metrics_server_symbol, why));
+#else
+    *why = "this q was built without cpp-httplib";
+    return nullptr;
+#endif
 }
 
 }  // namespace
 
 bool metrics_listener_available() {
-    return module_path().has_value();
+    return !metrics_listener_missing();
 }
 
 std::optional<std::string> metrics_listener_missing() {
-    if (module_path())
-        return std::nullopt;
 #ifdef Q_HAVE_HTTPLIB
-    return std::string(metrics_module_file) + " is not installed in " + Q_MODULE_DIR;
+    if (libqueue::find_module(metrics_module_file))
+        return std::nullopt;
+    return libqueue::module_places(metrics_module_file);
 #else
     return "this q was built without cpp-httplib";
 #endif

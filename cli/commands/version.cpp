@@ -42,26 +42,40 @@ void add_version_command(CLI::App& app, Context& context) {
         "  q version --json | jq -r '.drivers[]'\n"
         "\n"
         "Output:\n"
-        "Lines \"q VERSION\", \"libqueue VERSION\", \"drivers: a, b, ...\", \"features: ...\"; "
-        "with\n"
-        "--json {\"q\": VERSION, \"libqueue\": VERSION, \"drivers\": [...], \"features\": [...]}.\n"
+        "Lines \"q VERSION\", \"libqueue VERSION\", \"drivers: a, b, ...\", one \"missing driver "
+        "NAME: WHY\"\n"
+        "per driver whose module is not installed, and \"features: ...\"; with --json {\"q\": "
+        "VERSION,\n"
+        "\"libqueue\": VERSION, \"drivers\": [...], \"missing_drivers\": {NAME: WHY}, "
+        "\"features\": [...]}.\n"
         "\n"
         "Exit status:\n"
         "  0   always");
     cmd->callback([&context] {
         // q and libqueue are built from one source tree and share its version.
         const std::string version = Q_VERSION;
-        const auto drivers = libqueue::driver_names();
+        // A driver whose module is not installed is not usable here: listed apart, with why.
+        std::vector<std::string> drivers;
+        nlohmann::json missing = nlohmann::json::object();
+        for (const auto& name : libqueue::driver_names()) {
+            if (const auto why = libqueue::driver_missing(name))
+                missing[name] = *why;
+            else
+                drivers.push_back(name);
+        }
         if (context.json()) {
             emit_json({{"q", version},
                        {"libqueue", version},
                        {"drivers", drivers},
+                       {"missing_drivers", missing},
                        {"features", features()}});
             return;
         }
         print_line("q " + version);
         print_line("libqueue " + version);
         print_line(fmt::format("drivers: {}", fmt::join(drivers, ", ")));
+        for (const auto& [name, why] : missing.items())
+            print_line(fmt::format("missing driver {}: {}", name, why.get<std::string>()));
         print_line(fmt::format("features: {}", fmt::join(features(), ", ")));
     });
 }

@@ -1,6 +1,8 @@
 // The one table of built-in drivers, and the user-registered ones beside it.
 #include "libqueue/registry.hpp"
 
+#include "driver_module.hpp"
+
 #include <map>
 #include <mutex>
 
@@ -28,6 +30,16 @@ struct Entry {
     std::vector<ConfigKey> keys;  // relative to queue.NAME
 };
 
+// The factory of a driver built as a module (driver_module.hpp): the module is loaded by the
+// first driver made, not when the table is.
+[[maybe_unused]] DriverFactory module_factory(const std::string& name) {
+    return [name](const DriverContext& context) { return driver_module(name).make(context); };
+}
+
+[[maybe_unused]] SectionDisplay module_display(const std::string& name) {
+    return [name](const nlohmann::json& section) { return driver_module(name).display(section); };
+}
+
 struct Registry {
     std::mutex mutex;
     std::map<std::string, Entry> drivers{
@@ -53,12 +65,12 @@ struct Registry {
           sqlite_section_keys()}},
 #ifdef Q_DRIVER_POSTGRES
         {"postgres",
-         {make_postgres_driver, check_postgres_section, postgres_section_display,
+         {module_factory("postgres"), check_postgres_section, module_display("postgres"),
           DispatchMode::queue, postgres_section_keys()}},
 #endif
 #ifdef Q_DRIVER_REDIS
         {"redis",
-         {make_redis_driver, check_redis_section, redis_section_display, DispatchMode::queue,
+         {module_factory("redis"), check_redis_section, redis_section_display, DispatchMode::queue,
           redis_section_keys()}},
 #endif
     };

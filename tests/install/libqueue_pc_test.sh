@@ -23,6 +23,40 @@ done
 [ -n "$(find "$T/moved" -name libqueue.a)" ] && pass || fail "the install has no libqueue.a"
 [ -e "$T/moved/include/libqueue/libqueue.hpp" ] && pass || fail "the headers are installed"
 
+# The postgres and redis drivers are modules in LIBDIR/q, loaded when a config picks them: q
+# itself maps none of their libraries, and the moved tree's q finds its modules.
+for driver in postgres redis; do
+    [ -e "$Q_BUILD_ROOT/cli/q-driver-$driver.so" ] || continue
+    module=$(find "$T/moved" -name "q-driver-$driver.so")
+    assert_contains "$module" "/q/q-driver-$driver.so" "the $driver module is installed in LIBDIR/q"
+done
+if [ -e "$Q_BUILD_ROOT/cli/q-driver-postgres.so" ]; then
+    assert_not_contains "$(ldd "$T/moved/bin/q")" "libpq" "q maps libpq only through its module"
+    assert_not_contains "$(ldd "$T/moved/bin/q")" "hiredis" "and hiredis likewise"
+    cat >"$T/pg.json" <<'JSON'
+{"queue": {"driver": "postgres", "postgres": {"dsn": "postgresql://ada:hunter2@127.0.0.1:1/q"}}}
+JSON
+    # q config shows the DSN through the module's parser, password hidden.
+    expect_exit 0 "$T/moved/bin/q" --config "$T/pg.json" config
+    assert_contains "$OUT" "postgresql://ada:***@127.0.0.1:1/q" "the moved q loads its postgres module"
+    expect_exit 69 "$T/moved/bin/q" --config "$T/pg.json" stats
+    assert_contains "$ERR" "cannot connect to PostgreSQL" "the driver ran (nothing listens on port 1)"
+    assert_not_contains "$ERR" "hunter2" "no password in the error"
+    # Without its module, a postgres config is one clear line and exit 69; other drivers work.
+    installed_dir=$(meson introspect "$Q_BUILD_ROOT" --buildoptions |
+        sed -n 's/.*"name": "libdir", "value": "\([^"]*\)".*/\1/p')
+    if [ ! -e "$prefix/$installed_dir/q/q-driver-postgres.so" ]; then
+        rm "$(find "$T/moved" -name q-driver-postgres.so)"
+        expect_exit 69 "$T/moved/bin/q" --config "$T/pg.json" stats
+        assert_one_line "$ERR" "a missing module"
+        assert_contains "$ERR" "driver 'postgres' cannot be loaded: q-driver-postgres.so is not installed in" "names the module"
+        assert_not_contains "$ERR" "hunter2" "no password when the module is missing"
+        expect_exit 0 "$T/moved/bin/q" version
+        assert_contains "$OUT" "missing driver postgres: q-driver-postgres.so is not installed" "q version says which driver is missing"
+        assert_not_contains "$(printf '%s\n' "$OUT" | grep '^drivers:')" "postgres" "and lists it apart"
+    fi
+fi
+
 export PKG_CONFIG_PATH
 PKG_CONFIG_PATH=$(dirname "$pc")
 for mode in plain define-prefix; do

@@ -67,6 +67,10 @@ SectionDisplay section_display(const std::string& name);
 
 // Every name create_driver accepts, sorted.
 std::vector<std::string> driver_names();
+// Why create_driver could not load driver NAME here: the postgres and redis drivers are modules
+// (libqueue/modules.hpp), and q installed without one has the name but not the driver. nullopt
+// when it can (or NAME is not one of those).
+std::optional<std::string> driver_missing(const std::string& name);
 // "unknown driver 'NAME' (built in: ...)" when NAME is not registered; nullopt when it is.
 std::optional<std::string> unknown_driver(const std::string& name);
 
