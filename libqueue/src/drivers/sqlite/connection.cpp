@@ -48,10 +48,6 @@ SQLite::Database open_database(const std::string& path) {
     }
 }
 
-// Shorter-lived connections (a q push, q stats) skip the checkpoint when they close; see
-// ~Connection.
-constexpr auto kShortLived = std::chrono::seconds(1);
-
 // One wait between tries on a busy database: short and jittered (see on_busy).
 void busy_pause(int attempt) {
     thread_local std::minstd_rand jitter{std::random_device{}()};
@@ -75,22 +71,6 @@ Connection::Connection(const std::filesystem::path& path, const std::string& syn
     } catch (const SQLite::Exception& e) {
         raise(e);
     }
-    // The -wal file stays when the last connection closes (emptied by a checkpoint, not
-    // deleted), so the next command does not create it again: creating it costs a sync of the
-    // file and of its folder under synchronous=FULL.
-    int persist = 1;
-    sqlite3_file_control(db_.getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-}
-
-// The last connection to close checkpoints the WAL into the database file: three more syncs,
-// which would cost a one-job command (q push) more than its own commit. A short-lived connection
-// leaves that to the automatic checkpoint (a commit that finds the WAL over 1,000 pages runs it)
-// and to long-lived ones (workers) when they close; its commits are as durable either way, and
-// every reader of the database (sqlite3, the Dart drivers) reads the WAL too. A copy of the
-// database file alone may then miss the latest commits: back up with sqlite3's .backup.
-Connection::~Connection() {
-    if (std::chrono::steady_clock::now() - opened_ < kShortLived)
-        sqlite3_db_config(db_.getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
 }
 
 void Connection::retry_while_busy(const std::function<void()>& step) {

@@ -25,8 +25,6 @@ class Connection {
     // the given synchronous level. Throws UnavailableError for a path that cannot be opened,
     // DataError for a file that is not a database.
     Connection(const std::filesystem::path& path, const std::string& synchronous);
-    // A connection open for less than kShortLived leaves the WAL as it is (see the .cpp).
-    ~Connection();
     // The busy handler holds `this`.
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -53,7 +51,6 @@ class Connection {
 
     std::string path_;
     SQLite::Database db_;
-    std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point busy_since_;
     struct Cached {
         std::unique_ptr<SQLite::Statement> statement;
