@@ -23,11 +23,14 @@ struct ModuleDriver {
 
 // nullopt: NAME is not a module driver.
 std::optional<ModuleDriver> module_driver(const std::string& name) {
+    EntryPoint linked = nullptr;
     if (name == "postgres")
-        return ModuleDriver{"q-driver-postgres.so", q_driver_postgres};
-    if (name == "redis")
-        return ModuleDriver{"q-driver-redis.so", q_driver_redis};
-    return std::nullopt;
+        linked = q_driver_postgres;
+    else if (name == "redis")
+        linked = q_driver_redis;
+    else
+        return std::nullopt;
+    return ModuleDriver{"q-driver-" + name + ".so", linked};
 }
 
 const DriverModule& checked(const DriverModule* module, const std::string& file) {

@@ -19,7 +19,7 @@ struct DriverModule {
     // structures may differ from this q's).
     const char* version;
     std::unique_ptr<QueueDriver> (*make)(const DriverContext& context);
-    // nullptr: the registry's own display (or none).
+    // The section as `q config` shows it (its password hidden); never null.
     nlohmann::json (*display)(const nlohmann::json& section);
 };
 
