@@ -102,6 +102,7 @@ LimitState LimitState::parse(const std::optional<std::string>& text) {
             return LimitState{};
         state.reserved = static_cast<std::uint32_t>(reserved);
         state.first_reserved = time_at(json.value("first_reserved", std::int64_t{0}));
+        state.started_tat = time_at(json.value("started_tat", std::int64_t{0}));
         state.next_turn = time_at(json.value("next_turn", std::int64_t{0}));
         state.average_run_ms = json.value("average_run_ms", -1.0);
         if (!std::isfinite(state.average_run_ms) || state.average_run_ms > longest_average_run_ms)
@@ -126,8 +127,9 @@ std::string LimitState::dump() const {
     }
     const nlohmann::json json = {
         {"next_start", ms(next_start)},         {"reserved", reserved},
-        {"first_reserved", ms(first_reserved)}, {"running", std::move(places)},
-        {"next_turn", ms(next_turn)},           {"average_run_ms", average_run_ms}};
+        {"first_reserved", ms(first_reserved)}, {"started_tat", ms(started_tat)},
+        {"running", std::move(places)},         {"next_turn", ms(next_turn)},
+        {"average_run_ms", average_run_ms}};
     return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -193,6 +195,25 @@ std::optional<TimePoint> take_start(LimitState& state, const Rate& rate, std::ui
     return start;
 }
 
+// A start was given (now or at a reserved time that came): when it may happen. Reserved times
+// stay on their grid, so that held jobs coming back a little late still use every one; but one
+// used late would then start close to the next used on time, and a backlog of late returns would
+// go over the rate. The starts themselves keep GCRA's spacing: a start too soon after the one
+// before waits out the rest in its worker, which is never more than the latest a reserved time
+// is used plus a burst.
+Milliseconds space_start(LimitState& state, const Rate& rate, std::uint32_t burst, TimePoint now) {
+    const auto interval = rate.interval();
+    const auto tolerance = interval * (std::max<std::uint32_t>(burst, 1) - 1);
+    const auto longest = std::max(reservation_grace, interval * std::max<std::uint32_t>(burst, 1)) +
+                         interval + tolerance;
+    // A state from before this rule, another clock or other limits: spacing starts over.
+    if (state.started_tat > now + longest + tolerance)
+        state.started_tat = TimePoint{};
+    const auto start = std::max(now, state.started_tat - tolerance);
+    state.started_tat = std::max(state.started_tat, start) + interval;
+    return std::chrono::duration_cast<Milliseconds>(start - now);
+}
+
 }  // namespace
 
 Admission admit(LimitState& state, const JobLimits& limits, const Claim& claim, TimePoint now,
@@ -217,19 +238,23 @@ Admission admit(LimitState& state, const JobLimits& limits, const Claim& claim, 
         }
         return take_turn(state, *limits.concurrency, now);
     }
+    Milliseconds start_in{0};
     if (limits.rate) {
         if (const auto start = take_start(state, *limits.rate, limits.burst, now))
             return wait_for(*start, now);
+        start_in = space_start(state, *limits.rate, limits.burst, now);
     }
     if (limits.concurrency)
         state.running.push_back(LimitState::Place{claim.id, claim.token, now});
-    return Admission{};
+    return Admission{Admission::Kind::start, start_in, {}};
 }
 
-void leave(LimitState& state, const Claim& claim, Milliseconds ran_for) {
+void leave(LimitState& state, const Claim& claim, std::optional<Milliseconds> ran_for) {
     std::erase_if(state.running,
                   [&](const LimitState::Place& place) { return place.token == claim.token; });
-    const double ran = static_cast<double>(ran_for.count());
+    if (!ran_for)
+        return;
+    const double ran = static_cast<double>(ran_for->count());
     state.average_run_ms = state.average_run_ms < 0 ? ran : 0.8 * state.average_run_ms + 0.2 * ran;
 }
 

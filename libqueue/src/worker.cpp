@@ -422,9 +422,16 @@ struct Worker::State {
         const std::uint64_t kept = entry->kept;
         const bool limited = gate && gate->limits(entry->job.name);
         if (limited) {
-            if (const auto wait = limits_wait(entry->job)) {
-                put_back_unstarted(entry, lock, *wait,
-                                   [&](const Job& job) { callbacks.on_job_held(job, *wait); });
+            const auto admission = limits_admission(entry->job);
+            if (admission.kind != Admission::Kind::start) {
+                put_back_unstarted(entry, lock, admission.wait, [&](const Job& job) {
+                    callbacks.on_job_held(job, admission.wait);
+                });
+                return;
+            }
+            if (admission.wait.count() > 0 && !wait_to_start(admission.wait, lock)) {
+                leave_limits(entry->job, std::nullopt);
+                put_back_unstarted(entry, lock, Milliseconds{0}, callbacks.on_job_put_back);
                 return;
             }
         }
@@ -446,7 +453,7 @@ struct Worker::State {
         }
         const auto took = Clock::now() - started;
         if (limited)
-            leave_limits(entry->job, took);
+            leave_limits(entry->job, std::chrono::duration_cast<Milliseconds>(took));
         if (!handed_over)
             keeper->remove(kept);
         lock.lock();
@@ -465,21 +472,31 @@ struct Worker::State {
         }
     }
 
-    // How long the job's name's limits hold it back (limits.hpp); nullopt: it may start now.
-    std::optional<Milliseconds> limits_wait(const Job& job) {
+    // Whether the job's name's limits let it start (after a wait) or hold it back (limits.hpp).
+    Admission limits_admission(const Job& job) {
         try {
             return gate->enter(job);
         } catch (const std::exception& e) {
             // Unknown whether it may start: it waits rather than risk going over the limit.
             callbacks.on_worker_error(e);
-            return limits_unknown_wait;
+            return Admission{Admission::Kind::wait, limits_unknown_wait, {}};
         }
     }
 
+    // A job given its start `wait` from now keeps its slot until then. False: the worker is
+    // stopping, and the job goes back unstarted. Called with `lock` released; returns with it
+    // released.
+    bool wait_to_start(Milliseconds wait, std::unique_lock<std::mutex>& lock) {
+        lock.lock();
+        const bool stopped_meanwhile = changed.wait_for(lock, wait, [&] { return stopping; });
+        lock.unlock();
+        return !stopped_meanwhile;
+    }
+
     // A place not given back is freed by the next worker that finds it stale (limits.hpp).
-    void leave_limits(const Job& job, Clock::duration took) {
+    void leave_limits(const Job& job, std::optional<Milliseconds> ran_for) {
         try {
-            gate->leave(job, std::chrono::duration_cast<Milliseconds>(took));
+            gate->leave(job, ran_for);
         } catch (const std::exception& e) {
             callbacks.on_worker_error(e);
         }

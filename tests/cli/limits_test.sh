@@ -64,7 +64,13 @@ for driver in "${DRIVERS[@]}"; do
     else
         fail "$driver: 20/1s ran at $rate starts per second"
     fi
-    most=$(sort -n "$T/api.log" | awk '{t[NR] = $1} END {m = 0; i = 1; for (j = 1; j <= NR; j++) {while (t[j] - t[i] >= 1) i++; if (j - i + 1 > m) m = j - i + 1} print m}')
+    assert_eq 30 "$(cat "$T/w1.json" "$T/w2.json" | grep '"event":"started"' | grep -c '"name":"api"')" \
+        "$driver: a started event for every rate-limited job"
+    # The most starts in any one second, at the moments q started the jobs (its "started" events):
+    # the handlers' own clocks add how long each took to be spawned, which a loaded machine spreads.
+    most=$(cat "$T/w1.json" "$T/w2.json" | grep '"event":"started"' | grep '"name":"api"' |
+        grep -o '"time":"[^"]*"' | cut -d'"' -f4 | while read -r when; do date -d "$when" +%s.%N; done |
+        sort -n | awk '{t[NR] = $1} END {m = 0; i = 1; for (j = 1; j <= NR; j++) {while (t[j] - t[i] >= 1) i++; if (j - i + 1 > m) m = j - i + 1} print m}')
     [ "$most" -le 21 ] && pass || fail "$driver: $most starts within one second at 20/1s"
     held=$(cat "$T/w1.json" "$T/w2.json" | grep -c '"event":"held"')
     [ "$held" -gt 0 ] && pass || fail "$driver: no held events in --json"

@@ -64,9 +64,10 @@ struct LimitState {
         TimePoint since;
     };
     // rate
-    TimePoint next_start{};      // GCRA's theoretical arrival time
+    TimePoint next_start{};      // GCRA's theoretical arrival time over the start times given
     std::uint32_t reserved = 0;  // start times given to held jobs and not used yet ...
     TimePoint first_reserved{};  // ... the earliest of them; the rest follow a rate interval apart
+    TimePoint started_tat{};     // GCRA's theoretical arrival time over the starts themselves
     // concurrency
     std::vector<Place> running;
     TimePoint next_turn{};       // the turn the next job that finds every place taken gets
@@ -80,7 +81,8 @@ struct LimitState {
 
 struct Admission {
     enum class Kind {
-        start,   // take the place and start: the state was changed for it
+        start,   // take the place and start after `wait` (a rate's spacing after a start that
+                 // came late, at most about a second): the state was changed for it
         wait,    // put the job back for `wait`: its turn was reserved
         verify,  // every place is taken, some for longer than usual: check `suspects` (are their
                  // jobs still processing under those claims?) and ask again; nothing changed
@@ -96,7 +98,8 @@ struct Admission {
 Admission admit(LimitState& state, const JobLimits& limits, const Claim& claim, TimePoint now,
                 const std::set<std::string>& gone = {}, bool verified = false);
 
-// The job holding `claim` ended after running `ran_for`: frees its place.
-void leave(LimitState& state, const Claim& claim, Milliseconds ran_for);
+// The job holding `claim` ended after running `ran_for`: frees its place. Without `ran_for` it
+// never started (given back while it waited for its start): the place is freed, nothing learnt.
+void leave(LimitState& state, const Claim& claim, std::optional<Milliseconds> ran_for);
 
 }  // namespace libqueue

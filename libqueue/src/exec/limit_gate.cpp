@@ -10,20 +10,18 @@ LimitGate::LimitGate(QueueDriver& driver, const std::map<std::string, JobLimits>
     }
 }
 
-std::optional<Milliseconds> LimitGate::enter(const Job& job) {
+Admission LimitGate::enter(const Job& job) {
     const auto found = limits_.find(job.name);
     if (found == limits_.end())
-        return std::nullopt;
+        return Admission{};
     const Claim claim = claim_of(job);
     auto admission = ask(job.name, found->second, claim, {}, false);
     if (admission.kind == Admission::Kind::verify)
         admission = ask(job.name, found->second, claim, gone(admission.suspects), true);
-    if (admission.kind == Admission::Kind::start)
-        return std::nullopt;
-    return admission.wait;
+    return admission;
 }
 
-void LimitGate::leave(const Job& job, Milliseconds ran_for) {
+void LimitGate::leave(const Job& job, std::optional<Milliseconds> ran_for) {
     const auto found = limits_.find(job.name);
     if (found == limits_.end() || !found->second.concurrency)
         return;

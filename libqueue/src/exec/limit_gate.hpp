@@ -16,11 +16,13 @@ class LimitGate {
     LimitGate(QueueDriver& driver, const std::map<std::string, JobLimits>& limits);
 
     bool limits(const std::string& name) const { return limits_.contains(name); }
-    // nullopt: start the job now (its place is taken). Else the job may not start yet: the caller
-    // puts it back for the time returned. Throws what the driver throws.
-    std::optional<Milliseconds> enter(const Job& job);
-    // The job's handler has ended: frees its place (names with a concurrency limit only).
-    void leave(const Job& job, Milliseconds ran_for);
+    // Kind::start: the job's place is taken; it starts once `wait` is over (its worker keeps it
+    // meanwhile). Kind::wait: it may not start yet, and the caller puts it back for `wait`. Never
+    // verify. Throws what the driver throws.
+    Admission enter(const Job& job);
+    // The job's handler has ended after `ran_for`, or (nullopt) the job was given back before it
+    // started: frees its place (names with a concurrency limit only).
+    void leave(const Job& job, std::optional<Milliseconds> ran_for);
 
   private:
     Admission ask(const std::string& name, const JobLimits& limits, const Claim& claim,
