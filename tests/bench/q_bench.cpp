@@ -3,7 +3,7 @@
 // tests/bench/results/.
 //   q_bench enqueue  BACKEND [--one N] [--jobs N] [--batch N]
 //   q_bench drain    BACKEND [--jobs N] [--concurrency N] [--logs 0|1] [--limit-concurrency N]
-//   q_bench latency  BACKEND [--samples N] [--gap-ms N]
+//   q_bench latency  BACKEND [--samples N] [--gap-ms N] [--background JOBS_PER_S]
 //   q_bench claim    BACKEND [--pending N] [--claims N] [--runs N]
 //   q_bench complete BACKEND [--jobs N] [--limit N] [--runs N]
 // Every figure also takes --keep-completed 0|1 (default 1, q's default): 0 deletes a job when it
@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
             result = bench::drain(backend, get("jobs", 20000), unsigned(get("concurrency", 1)),
                                   get("logs", 1) != 0, unsigned(get("limit-concurrency", 0)));
         } else if (figure == "latency") {
-            result = bench::latency(backend, get("samples", 200), unsigned(get("gap-ms", 20)));
+            result = bench::latency(backend, get("samples", 200), unsigned(get("gap-ms", 20)),
+                                    unsigned(get("background", 0)));
         } else if (figure == "claim") {
             result = bench::claim(backend, get("pending", 1000), get("claims", 500),
                                   unsigned(get("runs", 3)));

@@ -241,29 +241,34 @@ class Report:
         return out
 
     def latency_section(self):
-        out = ["## (3) push → start latency into an idle worker (200 jobs, ms; lower is better)\n",
-               "| backend | q p50 | q p99 | peer | peer p50 | peer p99 |",
-               "|---|---:|---:|---|---:|---:|"]
+        out = ["## (3) push → start latency (1,000 jobs, ms; lower is better)\n",
+               "| backend | q p50 | q p99 | q p50 loaded | q p99 loaded | peer | peer p50 | peer p99 |",
+               "|---|---:|---:|---:|---:|---|---:|---:|"]
         peers = {"postgres": "graphile-worker", "redis": "bullmq", "sqlite-normal": "plainjob"}
-        goals = {"postgres": 2.0, "redis": 1.0}
+        goals = {"postgres": 2.0, "redis": 0.8}
         for backend in ["postgres", "redis", "sqlite-normal", "sqlite-full", "file", "memory"]:
             p50 = self.get("q", f"latency/{backend}", "p50_ms")
             if p50 is None:
                 continue
             p99 = self.get("q", f"latency/{backend}", "p99_ms")
+            l50 = self.get("q", f"latency-loaded/{backend}", "p50_ms")
+            l99 = self.get("q", f"latency-loaded/{backend}", "p99_ms")
             peer = peers.get(backend)
             pp50 = self.get(peer, f"latency/{backend}", "p50_ms") if peer else None
             pp99 = self.get(peer, f"latency/{backend}", "p99_ms") if peer else None
-            out.append(f"| {backend} | {fmt_ms(p50)} | {fmt_ms(p99)} | {peer or '—'} | "
-                       f"{fmt_ms(pp50)} | {fmt_ms(pp99)} |")
+            out.append(f"| {backend} | {fmt_ms(p50)} | {fmt_ms(p99)} | {fmt_ms(l50)} | "
+                       f"{fmt_ms(l99)} | {peer or '—'} | {fmt_ms(pp50)} | {fmt_ms(pp99)} |")
             if backend in goals:
                 self.target(f"push→start p50 on {backend} ≤ {goals[backend]:g} ms", p50 <= goals[backend],
-                            f"p50 {fmt_ms(p50)} ms, p99 {fmt_ms(p99)} ms")
+                            f"p50 {fmt_ms(p50)} ms, p99 {fmt_ms(p99)} ms idle; "
+                            f"p50 {fmt_ms(l50)} ms, p99 {fmt_ms(l99)} ms loaded")
         out.append("\nThe time from just before push() (another driver object, as another process "
-                   "would be) to the handler's start; q's worker waits with idle_sleep 1s, so "
-                   "anything well under 500 ms is a wake-up, not a poll. plainjob polls every "
-                   "second (its default `pollIntervall`) and has no wake-up; it is measured over "
-                   "50 jobs.\n")
+                   "would be) to the handler's start. Idle: the worker waits with idle_sleep 1s, so "
+                   "anything well under 500 ms is a wake-up, not a poll. Loaded: a third driver "
+                   "object pushes 1,000 other no-op jobs a second, one at a time, into the same "
+                   "queue and worker meanwhile (not on the file driver, which takes a few hundred "
+                   "pushes a second). plainjob polls every second (its default `pollIntervall`) "
+                   "and has no wake-up; it is measured over 50 jobs.\n")
         return out
 
     def claim_section(self):

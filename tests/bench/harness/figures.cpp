@@ -1,6 +1,7 @@
 #include "harness/figures.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -107,7 +108,7 @@ json drain(Backend& backend, std::size_t jobs, unsigned concurrency, bool logs,
             {"jobs_per_s", double(summary.completed) / s}};
 }
 
-json latency(Backend& backend, std::size_t samples, unsigned gap_ms) {
+json latency(Backend& backend, std::size_t samples, unsigned gap_ms, unsigned background_per_s) {
     auto driver = backend.open();
     auto pusher = backend.open();  // another driver object, as another process would use
 
@@ -121,14 +122,36 @@ json latency(Backend& backend, std::size_t samples, unsigned gap_ms) {
         start_times[job.id] = now;
         started.notify_all();
     });
+    handlers.on("background", [](const Job&) {});
     WorkerOptions options;
     options.idle_sleep = Milliseconds(1000);  // the CLI's default: wake-ups must do better
     Worker worker(*driver, handlers, options);
     std::thread runner([&] { worker.run(); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // idle by now
+
+    // The load: no-op jobs pushed one at a time from a third connection, evenly spread, into the
+    // same queue and worker as the timed ones.
+    std::atomic<bool> loading{background_per_s > 0};
+    std::atomic<std::size_t> background_pushed{0};
+    std::thread background([&] {
+        if (!loading)
+            return;
+        auto loader = backend.open();
+        NewJob job = noop_job();
+        job.name = "background";
+        const auto every = std::chrono::nanoseconds(1'000'000'000 / background_per_s);
+        auto next = Clock::now();
+        while (loading) {
+            loader->push(job);
+            ++background_pushed;
+            next += every;
+            std::this_thread::sleep_until(next);
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // idle or loaded by now
 
     std::vector<double> ms;
     std::size_t lost = 0;
+    const auto sampling = Clock::now();
     for (std::size_t i = 0; i < samples; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
         auto before = Clock::now();
@@ -141,10 +164,16 @@ json latency(Backend& backend, std::size_t samples, unsigned gap_ms) {
             ++lost;
         }
     }
+    const double sampled_s = seconds_since(sampling);
+    const std::size_t pushed_during = background_pushed;
+    loading = false;
+    background.join();
     worker.stop();
     runner.join();
     return {{"samples", ms.size()},
             {"timed_out", lost},
+            {"background_per_s", background_per_s},
+            {"background_pushed_per_s", double(pushed_during) / (sampled_s + 0.3)},
             {"p50_ms", percentile(ms, 0.50)},
             {"p99_ms", percentile(ms, 0.99)},
             {"max_ms", ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end())}};

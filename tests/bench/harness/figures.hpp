@@ -21,9 +21,12 @@ nlohmann::json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bul
 nlohmann::json drain(Backend& backend, std::size_t jobs, unsigned concurrency, bool logs = true,
                      unsigned limit_concurrency = 0);
 
-// An idle worker (concurrency 1, blocked in wait_for_jobs) and another driver object pushing one
-// job every `gap_ms`: the time from just before push() to the handler's start, `samples` times.
-nlohmann::json latency(Backend& backend, std::size_t samples, unsigned gap_ms);
+// A worker (concurrency 1) and another driver object pushing one job every `gap_ms`: the time
+// from just before push() to the handler's start, `samples` times. The worker is idle (blocked in
+// wait_for_jobs) unless `background_per_s` > 0: then a third driver object pushes that many
+// no-op jobs a second into the same queue meanwhile.
+nlohmann::json latency(Backend& backend, std::size_t samples, unsigned gap_ms,
+                       unsigned background_per_s);
 
 // `pending` jobs stored (in batches), then `runs` times: claim one job at a time and complete it,
 // `claims` times. Reports the claim rate (jobs / time inside claim()) and the cycle rate
