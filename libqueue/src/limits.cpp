@@ -159,6 +159,11 @@ Admission take_turn(LimitState& state, std::uint32_t concurrency, TimePoint now)
     return wait_for(turn, now);
 }
 
+// How late a reserved start time may still be used: reservation_grace, or the burst's span.
+Milliseconds grace_of(Milliseconds interval, std::uint32_t burst) {
+    return std::max(reservation_grace, interval * std::max<std::uint32_t>(burst, 1));
+}
+
 // Rate (GCRA with reservations): start now, or reserve the next start time. Returns the time to
 // wait for, or nullopt to start now.
 std::optional<TimePoint> take_start(LimitState& state, const Rate& rate, std::uint32_t burst,
@@ -171,7 +176,7 @@ std::optional<TimePoint> take_start(LimitState& state, const Rate& rate, std::ui
                            .next_turn = state.next_turn,
                            .average_run_ms = state.average_run_ms};
     }
-    const auto grace = std::max(reservation_grace, interval * std::max<std::uint32_t>(burst, 1));
+    const auto grace = grace_of(interval, burst);
     if (state.reserved > 0 && state.first_reserved + grace < now) {
         const auto missed = (now - grace - state.first_reserved) / interval + 1;
         const auto given_up = std::min<std::int64_t>(state.reserved, missed);
@@ -204,8 +209,7 @@ std::optional<TimePoint> take_start(LimitState& state, const Rate& rate, std::ui
 Milliseconds space_start(LimitState& state, const Rate& rate, std::uint32_t burst, TimePoint now) {
     const auto interval = rate.interval();
     const auto tolerance = interval * (std::max<std::uint32_t>(burst, 1) - 1);
-    const auto longest = std::max(reservation_grace, interval * std::max<std::uint32_t>(burst, 1)) +
-                         interval + tolerance;
+    const auto longest = grace_of(interval, burst) + interval + tolerance;
     // A state from before this rule, another clock or other limits: spacing starts over.
     if (state.started_tat > now + longest + tolerance)
         state.started_tat = TimePoint{};
