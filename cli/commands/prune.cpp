@@ -51,6 +51,7 @@ Preview preview(libqueue::QueueDriver& driver, const libqueue::PruneScope& scope
     filter.queue = scope.queue;
     filter.finished_before = driver.now() - older_than;
     filter.limit = batch_size;
+    filter.order = libqueue::ListOrder::id;  // pages along the id index: no scan per page
     for (const auto status : {libqueue::Status::completed, libqueue::Status::failed}) {
         if (scope.status && *scope.status != status)
             continue;

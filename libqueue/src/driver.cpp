@@ -50,7 +50,7 @@ bool matches(const Job& job, const ListFilter& filter) {
         return false;
     if (filter.finished_before && !(job.finished_at && *job.finished_at < *filter.finished_before))
         return false;
-    return !filter.after || listed_before(*filter.after, list_position(job));
+    return !filter.after || comes_after(filter.order, *filter.after, job);
 }
 
 ListPosition list_position(const Job& job) {
@@ -63,6 +63,12 @@ bool listed_before(const ListPosition& a, const ListPosition& b) {
 
 bool listed_before(const Job& a, const Job& b) {
     return listed_before(list_position(a), list_position(b));
+}
+
+bool comes_after(ListOrder order, const ListPosition& position, const Job& job) {
+    if (order == ListOrder::id)
+        return position.id < job.id;
+    return listed_before(position, list_position(job));
 }
 
 PushResult QueueDriver::push(const NewJob& job) {
@@ -110,13 +116,14 @@ std::vector<std::string> QueueDriver::ids_with_prefix(const std::string& prefix,
     std::vector<std::string> ids;
     ListFilter filter;
     filter.limit = page_size;
+    filter.order = ListOrder::id;  // one index step per page, whatever the store holds
     for (;;) {
         const auto page = list(filter);
         for (const auto& job : page) {
             if (job.id.compare(0, prefix.size(), prefix) == 0)
                 ids.push_back(job.id);
         }
-        if (page.size() < page_size)
+        if (page.size() < page_size || (limit != 0 && ids.size() >= limit))
             break;
         filter.after = list_position(page.back());
     }

@@ -56,11 +56,16 @@ expect_exit 0 q work --stop-when-empty
 expect_exit 0 q push --delay 1h job '{"n": 1}'
 delayed=$OUT
 
-# q export: one job per line, oldest first; --status narrows.
+# q export: one job per line, in id order; --status narrows.
 q export > all.ndjson 2> export.err || fail "q export"
 assert_eq "$(q list --limit 0 --json | wc -l)" "$(wc -l < all.ndjson)" "every job exported"
 assert_contains "$(cat export.err)" "q: exported "
-assert_eq "$(q list --limit 0 --json | sed -n 1p)" "$(sed -n 1p all.ndjson)" "the lines q list --json prints"
+assert_eq "$(q list --limit 0 --json | sort)" "$(sort all.ndjson)" "the lines q list --json prints"
+ids_of() { while IFS= read -r line; do json_str "$line" id; done < "$1"; }
+assert_eq "$(ids_of all.ndjson | LC_ALL=C sort)" "$(ids_of all.ndjson)" "exported in id order"
+# The job q pushed last has the smallest id (q's ids start "01"): first here, last in q list,
+# which lists by creation time and reads the imported jobs' from the Dart file.
+assert_eq "$delayed" "$(ids_of all.ndjson | head -n 1)" "in id order, not by creation time"
 q export --status pending > pending.ndjson 2>/dev/null || fail "q export --status pending"
 assert_eq "$(q size)" "$(wc -l < pending.ndjson)" "--status pending: the pending jobs"
 expect_exit 0 q inspect-file all.ndjson
@@ -83,7 +88,8 @@ expected_ids=$(while IFS= read -r line; do json_str "$line" id; done < pending.n
 assert_eq "$expected_ids" "$OUT" "ids kept, in line order"
 rm -f jobs.json
 expect_exit 65 q --driver file push --batch all.ndjson
-assert_contains "$ERR" "batch line 1: completed: nothing left to run"
+first_completed=$(grep -n '"status":"completed"' all.ndjson | head -n 1 | cut -d: -f1)
+assert_contains "$ERR" "batch line $first_completed: completed: nothing left to run"
 assert_eq 0 "$(q --driver file size)" "a refused batch stores nothing"
 
 # The older Dart layout ({id, type, scheduledAt, maxRetries, ...}) moves the same way.

@@ -173,6 +173,90 @@ TEST_CASE("list pages in list order (created_at, id) with after", "[list]") {
     }
 }
 
+TEST_CASE("list in id order pages along the ids, whatever the creation order", "[list]") {
+    DriverFixture f;
+    auto& d = f.driver();
+
+    // Ids of one shape (so that a collation orders them as bytes do), pushed in the reverse of
+    // their order, over two queues and two names.
+    std::vector<std::string> by_id;
+    for (char letter = 'w'; letter >= 'a'; --letter) {
+        const std::string id = std::string("ord-") + letter;
+        const int i = 'w' - letter;
+        push(d, a_job(i % 3 == 0 ? "three" : "other").id(id).queue(i % 2 ? "ord-a" : "ord-b"));
+        by_id.insert(by_id.begin(), id);
+    }
+    libqueue::ListFilter page;
+    page.order = libqueue::ListOrder::id;
+
+    SECTION("every job once, in id order") {
+        page.limit = 5;
+        std::vector<std::string> paged;
+        std::vector<std::size_t> sizes;
+        for (;;) {
+            auto chunk = d.list(page);
+            if (chunk.empty())
+                break;
+            sizes.push_back(chunk.size());
+            for (const auto& job : chunk) paged.push_back(job.id);
+            page.after = libqueue::list_position(chunk.back());
+            REQUIRE(sizes.size() < 10);
+        }
+        CHECK(sizes == std::vector<std::size_t>{5, 5, 5, 5, 3});
+        CHECK(paged == by_id);
+    }
+    SECTION("paging combines with filters") {
+        page.limit = 2;
+        page.queue = "ord-a";
+        page.name = "three";
+        std::vector<std::string> paged;
+        for (;;) {
+            auto chunk = d.list(page);
+            if (chunk.empty())
+                break;
+            for (const auto& job : chunk) {
+                CHECK(job.queue == "ord-a");
+                CHECK(job.name == "three");
+                paged.push_back(job.id);
+            }
+            page.after = libqueue::list_position(chunk.back());
+            REQUIRE(paged.size() <= 4);
+        }
+        // i = 3, 9, 15, 21: ord-t, ord-n, ord-h, ord-b.
+        CHECK(paged == std::vector<std::string>{"ord-b", "ord-h", "ord-n", "ord-t"});
+    }
+    SECTION("a status filter pages its jobs in id order too") {
+        std::vector<std::string> dead;
+        for (int i = 0; i < 3; ++i) {
+            const Job job = claim_one(d, {"ord-b"});
+            REQUIRE(d.fail(claim_of(job), "dead"));
+            dead.push_back(job.id);
+        }
+        std::sort(dead.begin(), dead.end());
+        page.status = Status::failed;
+        page.limit = 1;
+        std::vector<std::string> paged;
+        for (;;) {
+            auto chunk = d.list(page);
+            if (chunk.empty())
+                break;
+            paged.push_back(chunk.front().id);
+            page.after = libqueue::list_position(chunk.back());
+            REQUIRE(paged.size() <= 3);
+        }
+        CHECK(paged == dead);
+        page.status = Status::pending;
+        page.limit = 0;
+        page.after.reset();
+        CHECK(d.list(page).size() == 20);
+    }
+    SECTION("after an id stored nowhere: from its place in the order") {
+        page.limit = 0;
+        page.after = libqueue::ListPosition{{}, "ord-jm"};
+        CHECK(ids_of(d.list(page)) == std::vector<std::string>(by_id.begin() + 10, by_id.end()));
+    }
+}
+
 TEST_CASE("size counts a queue's pending jobs, due and delayed", "[size]") {
     DriverFixture f;
     auto& d = f.driver();

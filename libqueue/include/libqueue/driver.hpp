@@ -97,6 +97,15 @@ ListPosition list_position(const Job& job);
 bool listed_before(const ListPosition& a, const ListPosition& b);
 bool listed_before(const Job& a, const Job& b);
 
+// The order list() returns jobs in. `created` is list order (above): what q list shows. `id` is
+// by id alone, the order every backend keeps an index in (the primary key), so a walk over every
+// job a page at a time (q export) costs each page the same however many jobs the store holds; in
+// list order a page is a scan of the store. For jobs q pushed the two agree, as q's ids sort by
+// creation. Ids compare as the backend compares its id column (bytes, or PostgreSQL's collation).
+enum class ListOrder { created, id };
+// Whether `job` comes after `position` in `order` (in id order, only the position's id counts).
+bool comes_after(ListOrder order, const ListPosition& position, const Job& job);
+
 // Which finished jobs prune takes: completed and failed of every queue, unless narrowed.
 struct PruneScope {
     std::optional<Status> status;  // completed or failed only (pending/processing: none)
@@ -114,8 +123,10 @@ struct ListFilter {
     std::optional<std::string> name;
     std::optional<TimePoint> finished_before;  // only jobs with finished_at < this
     std::size_t limit = 100;                   // 0: no limit
-    // Keyset paging: only jobs after this one in list order. Drivers that keep the job compare
-    // with its stored created_at (exact at the store's precision), else with the position's.
+    ListOrder order = ListOrder::created;
+    // Keyset paging: only jobs after this one in `order`. In list order, drivers that keep the
+    // job compare with its stored created_at (exact at the store's precision), else with the
+    // position's.
     std::optional<ListPosition> after;
 };
 
@@ -194,10 +205,12 @@ class QueueDriver {
 
     // Any state. nullopt when no such job is stored.
     virtual std::optional<Job> find(const std::string& id) = 0;
-    // Jobs matching filter, in list order (created_at, then id; see ListPosition).
+    // Jobs matching filter, in filter.order: list order (created_at, then id; see ListPosition)
+    // or by id.
     virtual std::vector<Job> list(const ListFilter& filter) = 0;
     // Ids of up to `limit` stored jobs whose id starts with `prefix` (any state), sorted. The
-    // default reads every job page by page; drivers with an index on id override it.
+    // default reads every job page by page in id order; drivers that can seek to the prefix in
+    // their id index override it.
     virtual std::vector<std::string> ids_with_prefix(const std::string& prefix, std::size_t limit);
     // Pending jobs in the queue (due and delayed).
     virtual std::uint64_t size(const std::string& queue) = 0;

@@ -266,8 +266,10 @@ void QueueState::revive(const std::string& id, TimePoint now) {
     });
 }
 
-// In list order after filter.after, up to filter.limit: list()'s order and paging.
+// In filter.order after filter.after, up to filter.limit: list()'s order and paging.
 std::vector<std::string> QueueState::matching_ids(const ListFilter& filter) const {
+    if (filter.order == ListOrder::id)
+        return matching_ids_by_id(filter);
     std::vector<const Job*> found;
     for (const auto& [id, record] : jobs_.jobs()) {
         if (matches(record.job, filter))
@@ -280,6 +282,18 @@ std::vector<std::string> QueueState::matching_ids(const ListFilter& filter) cons
     std::partial_sort(found.begin(), end, found.end(), by_list_order);
     std::vector<std::string> ids;
     for (auto it = found.begin(); it != end; ++it) ids.push_back((*it)->id);
+    return ids;
+}
+
+// The store is a map by id: a page starts where the previous one ended, without a sort.
+std::vector<std::string> QueueState::matching_ids_by_id(const ListFilter& filter) const {
+    const auto& jobs = jobs_.jobs();
+    auto it = filter.after ? jobs.upper_bound(filter.after->id) : jobs.begin();
+    std::vector<std::string> ids;
+    for (; it != jobs.end() && (filter.limit == 0 || ids.size() < filter.limit); ++it) {
+        if (matches(it->second.job, filter))
+            ids.push_back(it->first);
+    }
     return ids;
 }
 

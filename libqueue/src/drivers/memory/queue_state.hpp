@@ -59,6 +59,7 @@ class QueueState {
     void bury(const std::string& id, const std::string& error, TimePoint now);
     void revive(const std::string& id, TimePoint now);
     std::vector<std::string> matching_ids(const ListFilter& filter) const;
+    std::vector<std::string> matching_ids_by_id(const ListFilter& filter) const;
     Totals& totals_for(const std::string& id);
 
     JobStore jobs_;

@@ -231,6 +231,13 @@ void prepare_job_statements(pqxx::connection& db, const Names& n, bool p) {
 
 }  // namespace
 
+std::string list_by_id_query(const Names& n, bool priorities) {
+    return "SELECT " + job_columns("j", priorities) + " FROM " + n.jobs +
+           " j WHERE ($1::text IS NULL OR j.status = $1) AND ($2::text IS NULL OR j.queue = $2) "
+           "AND ($3::text IS NULL OR j.name = $3) AND ($4::int8 IS NULL OR j.finished_at < " +
+           at("$4") + ") AND ($5::text IS NULL OR j.id > $5) ORDER BY j.id LIMIT $6::int8";
+}
+
 std::string statement_name(const char* name, bool priorities) {
     return variant(name, priorities);
 }

@@ -48,6 +48,12 @@ inline constexpr const char* stats_totals = "q_stats_totals";
 // column and for one without. This is the name of the form to use.
 std::string statement_name(const char* name, bool priorities);
 
+// list() in id order: $1 status, $2 queue, $3 name, $4 finished before (ms), $5 after id, $6
+// limit (NULL: all), each NULL for none. Not prepared: run with its values, so that the server
+// plans each page knowing them (a walk along the primary key from $5, or an index on the
+// filter's columns when they match few rows) instead of one generic plan for every filter.
+std::string list_by_id_query(const Names& n, bool priorities);
+
 // Registers every statement on the connection (libpqxx prepares each on first use).
 // keep_completed picks complete's form: mark the row completed, or delete it.
 void prepare_statements(pqxx::connection& db, const Names& names, bool keep_completed);

@@ -341,12 +341,17 @@ class PostgresDriver final : public QueueDriver {
         auto before = optional_ms(filter.finished_before);
         const AfterParams after(filter);
         auto limit = optional_limit(filter.limit);
+        const bool by_id = filter.order == ListOrder::id;
         return pool_.run("list", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
             auto rows =
-                tx.exec_prepared(statement(stmt::list), nullable(status), nullable(filter.queue),
-                                 nullable(filter.name), nullable(before), nullable(after.id),
-                                 nullable(after.created_ms), nullable(limit));
+                by_id ? tx.exec_params(list_by_id_query(names_, priorities_), nullable(status),
+                                       nullable(filter.queue), nullable(filter.name),
+                                       nullable(before), nullable(after.id), nullable(limit))
+                      : tx.exec_prepared(statement(stmt::list), nullable(status),
+                                         nullable(filter.queue), nullable(filter.name),
+                                         nullable(before), nullable(after.id),
+                                         nullable(after.created_ms), nullable(limit));
             std::vector<Job> jobs;
             jobs.reserve(rows.size());
             for (const auto& row : rows) jobs.push_back(job_from_row(row));

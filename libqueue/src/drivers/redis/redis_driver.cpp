@@ -29,10 +29,25 @@ using redis::ScriptId;
 constexpr std::size_t kBatchChunk = 100;    // jobs per push script call inside a batch
 constexpr std::size_t kPipelineChunk = 64;  // commands sent before their replies are read
 constexpr std::size_t kScanChunk = 500;     // ids read per round trip when listing
+// A status filter in id order reads the state's sets whole and sorts them when they hold at most
+// this many ids in all (a few dead jobs among millions), else walks every id of the queues.
+constexpr long long kSmallStateSets = 10'000;
 constexpr std::int64_t kSweepChunk = 1000;  // jobs per clear/prune/recover script call
 // Completions per script call: a batch of any size is one round trip (the calls are pipelined),
 // while one call stays short enough not to stall the server for other clients.
 constexpr std::size_t kCompleteChunk = 500;
+
+// Job ids, each with its queue.
+using QueuedIds = std::vector<std::pair<std::string, std::string>>;
+
+// The sorted set holding a queue's jobs in `status`, under the queue's base key.
+const std::string& state_set(Status status) {
+    static const std::map<Status, std::string> sets{{Status::pending, "pending"},
+                                                    {Status::processing, "reserved"},
+                                                    {Status::completed, "completed"},
+                                                    {Status::failed, "dead"}};
+    return sets.at(status);
+}
 
 struct Settings {
     redis::RedisUrl url;
@@ -234,6 +249,27 @@ class RedisDriver final : public QueueDriver {
 
     std::vector<Job> list(const ListFilter& filter) override {
         return pool_.run([&](Connection& c, int) { return list_on(c, filter); });
+    }
+
+    std::vector<std::string> ids_with_prefix(const std::string& prefix,
+                                             std::size_t limit) override {
+        return pool_.run([&](Connection& c, int) {
+            std::vector<std::string> ids;
+            std::string from = "[" + prefix;
+            const auto queues = queue_names(c, std::nullopt);
+            for (;;) {
+                const auto next = ids_after(c, queues, from, kScanChunk);
+                for (const auto& [id, queue] : next) {
+                    if (id.compare(0, prefix.size(), prefix) != 0 ||
+                        (limit != 0 && ids.size() == limit))
+                        return ids;
+                    ids.push_back(id);
+                }
+                if (next.size() < kScanChunk)
+                    return ids;
+                from = "(" + next.back().first;
+            }
+        });
     }
 
     // Records of a kind are one hash, PREFIX:records:KIND, each field "MS VALUE": the server's
@@ -729,13 +765,9 @@ class RedisDriver final : public QueueDriver {
     // state's set, or every id of the queue) is read, in chunks, keeping the first `limit`.
     std::vector<Job> list_queue(Connection& c, const std::string& queue, const ListFilter& filter,
                                 std::size_t limit) {
-        static const std::map<Status, std::string> kSets{{Status::pending, "pending"},
-                                                         {Status::processing, "reserved"},
-                                                         {Status::completed, "completed"},
-                                                         {Status::failed, "dead"}};
         std::vector<std::string> ids;
         if (filter.status) {
-            auto reply = c.command({"ZRANGE", base(queue) + kSets.at(*filter.status), "0", "-1"});
+            auto reply = c.command({"ZRANGE", base(queue) + state_set(*filter.status), "0", "-1"});
             const auto& members = c.expect(reply, "ZRANGE");
             for (std::size_t i = 0; i < redis::size(members); ++i) {
                 auto member = redis::text(redis::element(members, i));
@@ -779,10 +811,11 @@ class RedisDriver final : public QueueDriver {
         return kept;
     }
 
-    std::vector<Job> list_on(Connection& c, const ListFilter& filter) {
+    // The queues a filter covers: its one queue, or every queue the store knows.
+    std::vector<std::string> queue_names(Connection& c, const std::optional<std::string>& only) {
         std::vector<std::string> names;
-        if (filter.queue) {
-            names.push_back(*filter.queue);
+        if (only) {
+            names.push_back(*only);
         } else {
             auto reply = c.command({"SMEMBERS", settings_.prefix + ":queues"});
             const auto& members = c.expect(reply, "SMEMBERS");
@@ -790,6 +823,116 @@ class RedisDriver final : public QueueDriver {
                 names.emplace_back(redis::text(redis::element(members, i)));
             }
         }
+        return names;
+    }
+
+    // The next `count` ids after `from` (a ZRANGEBYLEX bound) of every queue together, in id
+    // order, each with its queue. A queue's ids are a sorted set of equal scores, so in id order.
+    QueuedIds ids_after(Connection& c, const std::vector<std::string>& queues,
+                        const std::string& from, std::size_t count) {
+        std::vector<Command> ranges;
+        for (const auto& queue : queues) {
+            ranges.push_back({"ZRANGEBYLEX", base(queue) + "ids", from, "+", "LIMIT", "0",
+                              std::to_string(count)});
+        }
+        QueuedIds next;
+        const auto replies = c.pipeline(ranges);
+        for (std::size_t q = 0; q < queues.size(); ++q) {
+            const auto& members = c.expect(replies[q], "ZRANGEBYLEX");
+            for (std::size_t i = 0; i < redis::size(members); ++i) {
+                next.emplace_back(redis::text(redis::element(members, i)), queues[q]);
+            }
+        }
+        std::sort(next.begin(), next.end());
+        if (next.size() > count)
+            next.resize(count);
+        return next;
+    }
+
+    // The ids in `status` of every queue after `after`, sorted, unless the queues' sets of that
+    // state hold more than kSmallStateSets ids in all.
+    std::optional<QueuedIds> few_in_state(Connection& c, const std::vector<std::string>& queues,
+                                          Status status, const std::optional<std::string>& after) {
+        std::vector<Command> counts;
+        for (const auto& queue : queues)
+            counts.push_back({"ZCARD", base(queue) + state_set(status)});
+        long long total = 0;
+        for (const auto& reply : c.pipeline(counts)) total += c.expect(reply, "ZCARD").integer;
+        if (total > kSmallStateSets)
+            return std::nullopt;
+        std::vector<Command> ranges;
+        for (const auto& queue : queues) {
+            ranges.push_back({"ZRANGE", base(queue) + state_set(status), "0", "-1"});
+        }
+        const auto replies = c.pipeline(ranges);
+        QueuedIds ids;
+        for (std::size_t q = 0; q < queues.size(); ++q) {
+            const auto& members = c.expect(replies[q], "ZRANGE");
+            for (std::size_t i = 0; i < redis::size(members); ++i) {
+                auto member = redis::text(redis::element(members, i));
+                auto id = status == Status::pending ? redis::id_of_pending_member(member) : member;
+                if (!after || id > *after)
+                    ids.emplace_back(id, queues[q]);
+            }
+        }
+        std::sort(ids.begin(), ids.end());
+        return ids;
+    }
+
+    // Reads the jobs of `ids` (one round trip) and appends those matching the filter to `out`,
+    // up to filter.limit; true once it holds that many.
+    bool append_matching(Connection& c, const QueuedIds& ids, const ListFilter& filter,
+                         std::vector<Job>& out) {
+        std::vector<Command> gets;
+        for (const auto& [id, queue] : ids) gets.push_back({"HGETALL", base(queue) + "job:" + id});
+        for (const auto& reply : c.pipeline(gets)) {
+            const auto& hash = c.expect(reply, "HGETALL");
+            if (redis::size(hash) == 0)
+                continue;  // deleted meanwhile
+            auto job = redis::job_from_hash(hash);
+            if (!matches(job, filter))
+                continue;
+            out.push_back(std::move(job));
+            if (filter.limit != 0 && out.size() == filter.limit)
+                return true;
+        }
+        return false;
+    }
+
+    // list() in id order. A page reads the ids that follow the last one it was given and the
+    // hashes of those, so a walk over every job reads each once; or, for a status that few jobs
+    // are in, that state's ids, sorted.
+    std::vector<Job> list_by_id(Connection& c, const ListFilter& filter) {
+        const auto queues = queue_names(c, filter.queue);
+        std::optional<std::string> after;
+        if (filter.after)
+            after = filter.after->id;
+        std::vector<Job> out;
+        if (filter.status) {
+            if (auto ids = few_in_state(c, queues, *filter.status, after)) {
+                for (std::size_t start = 0; start < ids->size(); start += kScanChunk) {
+                    const auto end = std::min(ids->size(), start + kScanChunk);
+                    const QueuedIds chunk(ids->begin() + std::ptrdiff_t(start),
+                                          ids->begin() + std::ptrdiff_t(end));
+                    if (append_matching(c, chunk, filter, out))
+                        break;
+                }
+                return out;
+            }
+        }
+        std::string from = after ? "(" + *after : "-";
+        for (;;) {
+            const auto next = ids_after(c, queues, from, kScanChunk);
+            if (next.empty() || append_matching(c, next, filter, out))
+                return out;
+            from = "(" + next.back().first;
+        }
+    }
+
+    std::vector<Job> list_on(Connection& c, const ListFilter& filter) {
+        if (filter.order == ListOrder::id)
+            return list_by_id(c, filter);
+        const auto names = queue_names(c, filter.queue);
         std::vector<Job> out;
         for (const auto& queue : names) {
             auto jobs = list_queue(c, queue, filter, filter.limit);

@@ -331,7 +331,7 @@ class SqliteDriver final : public QueueDriver {
         sql::FilterSql where(filter);
         return locked([&] {
             const std::string text = "SELECT " + queries_.columns + " FROM kronix_jobs WHERE " +
-                                     where.where + sql::kListOrder + " LIMIT ?";
+                                     where.where + where.order_by + " LIMIT ?";
             std::vector<Job> jobs;
             Query query(connection_, text);
             int next = where.bind(*query, 1);
@@ -520,7 +520,7 @@ class SqliteDriver final : public QueueDriver {
         sql::FilterSql where(dead);
         const std::string text = sql::kDeadRetried +
                                  " WHERE id IN (SELECT id FROM kronix_jobs WHERE " + where.where +
-                                 sql::kListOrder + " LIMIT ?)";
+                                 where.order_by + " LIMIT ?)";
         auto retried = locked([&] {
             Query query(connection_, text);
             query->bind(1, time_text(system_now()));
@@ -539,7 +539,7 @@ class SqliteDriver final : public QueueDriver {
         sql::FilterSql where(dead);
         const std::string text =
             "DELETE FROM kronix_jobs WHERE id IN (SELECT id FROM kronix_jobs WHERE " + where.where +
-            sql::kListOrder + " LIMIT ?)";
+            where.order_by + " LIMIT ?)";
         return locked([&] {
             Query query(connection_, text);
             int next = where.bind(*query, 1);

@@ -120,7 +120,9 @@ const std::string kNextDue =
     "SELECT min(available_at) FROM kronix_jobs WHERE queue = ?1 AND status = 'pending' AND "
     "available_at > ?2";
 const std::string kDataVersion = "PRAGMA data_version";
+// list()'s orders (ListOrder), which FilterSql's paging follows: created_at then id, or id.
 const std::string kListOrder = " ORDER BY coalesce(created_at, ''), id";
+const std::string kIdOrder = " ORDER BY id";
 
 JobQueries::JobQueries(bool priorities)
     : columns(kColumns + (priorities ? ", q_priority" : ", 0")),
@@ -133,15 +135,21 @@ JobQueries::JobQueries(bool priorities)
             " FROM kronix_jobs WHERE queue = ?1 AND status = 'processing' AND available_at < ?2") {}
 
 FilterSql::FilterSql(const ListFilter& filter) {
+    // In id order the primary key serves both the order and the paging, so the conditions on
+    // other columns are kept off their indexes (unary +): a page is then a walk along the key
+    // from where the last one ended, never a sort of every row the conditions match.
+    const bool by_id = filter.order == ListOrder::id;
     if (filter.status)
-        add("status = ?", std::string(to_string(*filter.status)));
+        add(by_id ? "+status = ?" : "status = ?", std::string(to_string(*filter.status)));
     if (filter.queue)
-        add("queue = ?", *filter.queue);
+        add(by_id ? "+queue = ?" : "queue = ?", *filter.queue);
     if (filter.name)
-        add("name = ?", *filter.name);
+        add(by_id ? "+name = ?" : "name = ?", *filter.name);
     if (filter.finished_before)
         add("finished_at < ?", time_text(*filter.finished_before));
-    if (filter.after) {
+    if (filter.after && by_id) {
+        add("id > ?", filter.after->id);
+    } else if (filter.after) {
         // The job's stored created_at while it exists (the exact text, whatever format its writer
         // used), else the time the caller held.
         add("(coalesce(created_at, ''), id) > (coalesce((SELECT coalesce(created_at, '') FROM "
@@ -150,6 +158,7 @@ FilterSql::FilterSql(const ListFilter& filter) {
         values.push_back(time_text(filter.after->created_at));
         values.push_back(filter.after->id);
     }
+    order_by = by_id ? kIdOrder : kListOrder;
 }
 
 int FilterSql::bind(SQLite::Statement& statement, int first) const {

@@ -54,8 +54,6 @@ extern const std::string kRecoverUncharged;
 extern const std::string kRecoverToFailed;
 extern const std::string kPrune;
 extern const std::string kNextDue;
-// list()'s order, which FilterSql's paging follows: created_at, then id.
-extern const std::string kListOrder;
 extern const std::string kDataVersion;
 // q_records: ?1 kind, ?2 key, ?3 value, ?4 now (put); ?1 kind (list); ?1 kind, ?2 key (remove).
 extern const std::string kPutRecord;
@@ -87,6 +85,7 @@ struct JobQueries {
 struct FilterSql {
     std::string where = "1";
     std::vector<std::string> values;
+    std::string order_by;  // " ORDER BY …" in the filter's order
 
     explicit FilterSql(const ListFilter& filter);
     // Binds the values from index `first`; returns the next free index.
