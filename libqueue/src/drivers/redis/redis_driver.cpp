@@ -765,7 +765,7 @@ class RedisDriver final : public QueueDriver {
     // state's set, or every id of the queue) is read, in chunks, keeping the first `limit`.
     std::vector<Job> list_queue(Connection& c, const std::string& queue, const ListFilter& filter,
                                 std::size_t limit) {
-        std::vector<std::string> ids;
+        QueuedIds ids;
         if (filter.status) {
             auto reply = c.command({"ZRANGE", base(queue) + state_set(*filter.status), "0", "-1"});
             const auto& members = c.expect(reply, "ZRANGE");
@@ -773,39 +773,34 @@ class RedisDriver final : public QueueDriver {
                 auto member = redis::text(redis::element(members, i));
                 ids.emplace_back(*filter.status == Status::pending
                                      ? redis::id_of_pending_member(member)
-                                     : member);
+                                     : member,
+                                 queue);
             }
         } else {
             auto reply = c.command({"ZRANGE", base(queue) + "ids", "0", "-1"});
             const auto& members = c.expect(reply, "ZRANGE");
             for (std::size_t i = 0; i < redis::size(members); ++i) {
-                ids.emplace_back(redis::text(redis::element(members, i)));
+                ids.emplace_back(redis::text(redis::element(members, i)), queue);
             }
         }
         // A max-heap in list order: its top is the last of the first `limit` kept so far.
         std::vector<Job> kept;
         const auto later_first = [](const Job& a, const Job& b) { return listed_before(a, b); };
         for (std::size_t start = 0; start < ids.size(); start += kScanChunk) {
-            std::vector<Command> gets;
-            for (std::size_t i = start; i < std::min(ids.size(), start + kScanChunk); ++i) {
-                gets.push_back({"HGETALL", base(queue) + "job:" + ids[i]});
-            }
-            for (const auto& reply : c.pipeline(gets)) {
-                const auto& hash = c.expect(reply, "HGETALL");
-                if (redis::size(hash) == 0)
-                    continue;  // deleted meanwhile
-                auto job = redis::job_from_hash(hash);
-                if (!matches(job, filter))
-                    continue;
-                if (limit != 0 && kept.size() == limit) {
-                    if (!listed_before(job, kept.front()))
-                        continue;
-                    std::pop_heap(kept.begin(), kept.end(), later_first);
-                    kept.pop_back();
-                }
-                kept.push_back(std::move(job));
-                std::push_heap(kept.begin(), kept.end(), later_first);
-            }
+            const auto end = std::min(ids.size(), start + kScanChunk);
+            read_matching(c,
+                          {ids.begin() + std::ptrdiff_t(start), ids.begin() + std::ptrdiff_t(end)},
+                          filter, [&](Job job) {
+                              if (limit != 0 && kept.size() == limit) {
+                                  if (!listed_before(job, kept.front()))
+                                      return true;
+                                  std::pop_heap(kept.begin(), kept.end(), later_first);
+                                  kept.pop_back();
+                              }
+                              kept.push_back(std::move(job));
+                              std::push_heap(kept.begin(), kept.end(), later_first);
+                              return true;
+                          });
         }
         std::sort_heap(kept.begin(), kept.end(), later_first);
         return kept;
@@ -879,10 +874,10 @@ class RedisDriver final : public QueueDriver {
         return ids;
     }
 
-    // Reads the jobs of `ids` (one round trip) and appends those matching the filter to `out`,
-    // up to filter.limit; true once it holds that many.
-    bool append_matching(Connection& c, const QueuedIds& ids, const ListFilter& filter,
-                         std::vector<Job>& out) {
+    // Reads the jobs of `ids` (one pipelined round trip) and hands each that still exists and
+    // matches the filter to `take`, in order, while it returns true; false once it returned false.
+    template <class Take>
+    bool read_matching(Connection& c, const QueuedIds& ids, const ListFilter& filter, Take&& take) {
         std::vector<Command> gets;
         for (const auto& [id, queue] : ids) gets.push_back({"HGETALL", base(queue) + "job:" + id});
         for (const auto& reply : c.pipeline(gets)) {
@@ -890,13 +885,20 @@ class RedisDriver final : public QueueDriver {
             if (redis::size(hash) == 0)
                 continue;  // deleted meanwhile
             auto job = redis::job_from_hash(hash);
-            if (!matches(job, filter))
-                continue;
-            out.push_back(std::move(job));
-            if (filter.limit != 0 && out.size() == filter.limit)
-                return true;
+            if (matches(job, filter) && !take(std::move(job)))
+                return false;
         }
-        return false;
+        return true;
+    }
+
+    // Appends the jobs of `ids` that match the filter to `out`, up to filter.limit; true once
+    // it holds that many.
+    bool append_matching(Connection& c, const QueuedIds& ids, const ListFilter& filter,
+                         std::vector<Job>& out) {
+        return !read_matching(c, ids, filter, [&](Job job) {
+            out.push_back(std::move(job));
+            return filter.limit == 0 || out.size() < filter.limit;
+        });
     }
 
     // list() in id order. A page reads the ids that follow the last one it was given and the
