@@ -14,6 +14,32 @@ libqueue::ListFilter filter_all() {
     return filter;
 }
 
+// Every page of `page` (its filter, order and size), each after the last job of the one before,
+// until an empty one; more than `most` pages fails the test (paging that does not move on).
+std::vector<std::vector<Job>> pages_of(QueueDriver& d, libqueue::ListFilter page,
+                                       std::size_t most) {
+    std::vector<std::vector<Job>> pages;
+    for (auto chunk = d.list(page); !chunk.empty(); chunk = d.list(page)) {
+        page.after = libqueue::list_position(chunk.back());
+        pages.push_back(std::move(chunk));
+        REQUIRE(pages.size() <= most);
+    }
+    return pages;
+}
+
+std::vector<std::size_t> sizes_of(const std::vector<std::vector<Job>>& pages) {
+    std::vector<std::size_t> sizes;
+    for (const auto& page : pages) sizes.push_back(page.size());
+    return sizes;
+}
+
+std::vector<std::string> ids_of(const std::vector<std::vector<Job>>& pages) {
+    std::vector<std::string> ids;
+    for (const auto& page : pages)
+        for (const auto& job : page) ids.push_back(job.id);
+    return ids;
+}
+
 }  // namespace
 
 TEST_CASE("find returns a job in any state, nothing for an unknown id", "[find]") {
@@ -119,38 +145,20 @@ TEST_CASE("list pages in list order (created_at, id) with after", "[list]") {
     REQUIRE(all.size() == 25);
 
     SECTION("every job once, in list order") {
-        std::vector<std::string> paged;
-        std::vector<std::size_t> sizes;
         libqueue::ListFilter page;
         page.limit = 10;
-        for (;;) {
-            auto chunk = d.list(page);
-            if (chunk.empty())
-                break;
-            sizes.push_back(chunk.size());
-            for (const auto& job : chunk) paged.push_back(job.id);
-            page.after = libqueue::list_position(chunk.back());
-            REQUIRE(sizes.size() < 10);
-        }
-        CHECK(sizes == std::vector<std::size_t>{10, 10, 5});
-        CHECK(paged == all);
+        const auto pages = pages_of(d, page, 9);
+        CHECK(sizes_of(pages) == std::vector<std::size_t>{10, 10, 5});
+        CHECK(ids_of(pages) == all);
     }
     SECTION("paging combines with filters") {
         libqueue::ListFilter page;
         page.limit = 4;
         page.name = "odd";
-        std::vector<std::string> paged;
-        for (;;) {
-            auto chunk = d.list(page);
-            if (chunk.empty())
-                break;
-            for (const auto& job : chunk) {
-                CHECK(job.name == "odd");
-                paged.push_back(job.id);
-            }
-            page.after = libqueue::list_position(chunk.back());
-            REQUIRE(paged.size() <= 12);
-        }
+        const auto pages = pages_of(d, page, 3);
+        for (const auto& chunk : pages)
+            for (const auto& job : chunk) CHECK(job.name == "odd");
+        const auto paged = ids_of(pages);
         CHECK(paged.size() == 12);
         std::vector<std::string> odd;
         for (const auto& job : d.list(filter_all()))
@@ -191,39 +199,23 @@ TEST_CASE("list in id order pages along the ids, whatever the creation order", "
 
     SECTION("every job once, in id order") {
         page.limit = 5;
-        std::vector<std::string> paged;
-        std::vector<std::size_t> sizes;
-        for (;;) {
-            auto chunk = d.list(page);
-            if (chunk.empty())
-                break;
-            sizes.push_back(chunk.size());
-            for (const auto& job : chunk) paged.push_back(job.id);
-            page.after = libqueue::list_position(chunk.back());
-            REQUIRE(sizes.size() < 10);
-        }
-        CHECK(sizes == std::vector<std::size_t>{5, 5, 5, 5, 3});
-        CHECK(paged == by_id);
+        const auto pages = pages_of(d, page, 9);
+        CHECK(sizes_of(pages) == std::vector<std::size_t>{5, 5, 5, 5, 3});
+        CHECK(ids_of(pages) == by_id);
     }
     SECTION("paging combines with filters") {
         page.limit = 2;
         page.queue = "ord-a";
         page.name = "three";
-        std::vector<std::string> paged;
-        for (;;) {
-            auto chunk = d.list(page);
-            if (chunk.empty())
-                break;
+        const auto pages = pages_of(d, page, 2);
+        for (const auto& chunk : pages) {
             for (const auto& job : chunk) {
                 CHECK(job.queue == "ord-a");
                 CHECK(job.name == "three");
-                paged.push_back(job.id);
             }
-            page.after = libqueue::list_position(chunk.back());
-            REQUIRE(paged.size() <= 4);
         }
         // i = 3, 9, 15, 21: ord-t, ord-n, ord-h, ord-b.
-        CHECK(paged == std::vector<std::string>{"ord-b", "ord-h", "ord-n", "ord-t"});
+        CHECK(ids_of(pages) == std::vector<std::string>{"ord-b", "ord-h", "ord-n", "ord-t"});
     }
     SECTION("a status filter pages its jobs in id order too") {
         std::vector<std::string> dead;
@@ -235,16 +227,7 @@ TEST_CASE("list in id order pages along the ids, whatever the creation order", "
         std::sort(dead.begin(), dead.end());
         page.status = Status::failed;
         page.limit = 1;
-        std::vector<std::string> paged;
-        for (;;) {
-            auto chunk = d.list(page);
-            if (chunk.empty())
-                break;
-            paged.push_back(chunk.front().id);
-            page.after = libqueue::list_position(chunk.back());
-            REQUIRE(paged.size() <= 3);
-        }
-        CHECK(paged == dead);
+        CHECK(ids_of(pages_of(d, page, 3)) == dead);
         page.status = Status::pending;
         page.limit = 0;
         page.after.reset();

@@ -40,6 +40,11 @@ constexpr std::size_t kCompleteChunk = 500;
 // Job ids, each with its queue.
 using QueuedIds = std::vector<std::pair<std::string, std::string>>;
 
+// The job id a member of the state set of `status` names (pending members carry more).
+std::string_view id_of_member(Status status, std::string_view member) {
+    return status == Status::pending ? redis::id_of_pending_member(member) : member;
+}
+
 // The sorted set holding a queue's jobs in `status`, under the queue's base key.
 const std::string& state_set(Status status) {
     static const std::map<Status, std::string> sets{{Status::pending, "pending"},
@@ -770,11 +775,8 @@ class RedisDriver final : public QueueDriver {
             auto reply = c.command({"ZRANGE", base(queue) + state_set(*filter.status), "0", "-1"});
             const auto& members = c.expect(reply, "ZRANGE");
             for (std::size_t i = 0; i < redis::size(members); ++i) {
-                auto member = redis::text(redis::element(members, i));
-                ids.emplace_back(*filter.status == Status::pending
-                                     ? redis::id_of_pending_member(member)
-                                     : member,
-                                 queue);
+                ids.emplace_back(
+                    id_of_member(*filter.status, redis::text(redis::element(members, i))), queue);
             }
         } else {
             auto reply = c.command({"ZRANGE", base(queue) + "ids", "0", "-1"});
@@ -786,22 +788,17 @@ class RedisDriver final : public QueueDriver {
         // A max-heap in list order: its top is the last of the first `limit` kept so far.
         std::vector<Job> kept;
         const auto later_first = [](const Job& a, const Job& b) { return listed_before(a, b); };
-        for (std::size_t start = 0; start < ids.size(); start += kScanChunk) {
-            const auto end = std::min(ids.size(), start + kScanChunk);
-            read_matching(c,
-                          {ids.begin() + std::ptrdiff_t(start), ids.begin() + std::ptrdiff_t(end)},
-                          filter, [&](Job job) {
-                              if (limit != 0 && kept.size() == limit) {
-                                  if (!listed_before(job, kept.front()))
-                                      return true;
-                                  std::pop_heap(kept.begin(), kept.end(), later_first);
-                                  kept.pop_back();
-                              }
-                              kept.push_back(std::move(job));
-                              std::push_heap(kept.begin(), kept.end(), later_first);
-                              return true;
-                          });
-        }
+        read_matching(c, ids, filter, [&](Job job) {
+            if (limit != 0 && kept.size() == limit) {
+                if (!listed_before(job, kept.front()))
+                    return true;
+                std::pop_heap(kept.begin(), kept.end(), later_first);
+                kept.pop_back();
+            }
+            kept.push_back(std::move(job));
+            std::push_heap(kept.begin(), kept.end(), later_first);
+            return true;
+        });
         std::sort_heap(kept.begin(), kept.end(), later_first);
         return kept;
     }
@@ -864,8 +861,7 @@ class RedisDriver final : public QueueDriver {
         for (std::size_t q = 0; q < queues.size(); ++q) {
             const auto& members = c.expect(replies[q], "ZRANGE");
             for (std::size_t i = 0; i < redis::size(members); ++i) {
-                auto member = redis::text(redis::element(members, i));
-                auto id = status == Status::pending ? redis::id_of_pending_member(member) : member;
+                const auto id = id_of_member(status, redis::text(redis::element(members, i)));
                 if (!after || id > *after)
                     ids.emplace_back(id, queues[q]);
             }
@@ -874,19 +870,24 @@ class RedisDriver final : public QueueDriver {
         return ids;
     }
 
-    // Reads the jobs of `ids` (one pipelined round trip) and hands each that still exists and
-    // matches the filter to `take`, in order, while it returns true; false once it returned false.
+    // Reads the jobs of `ids`, kScanChunk to a pipelined round trip, and hands each that still
+    // exists and matches the filter to `take`, in order, while it returns true; false once it
+    // returned false (the rest is not read).
     template <class Take>
     bool read_matching(Connection& c, const QueuedIds& ids, const ListFilter& filter, Take&& take) {
-        std::vector<Command> gets;
-        for (const auto& [id, queue] : ids) gets.push_back({"HGETALL", base(queue) + "job:" + id});
-        for (const auto& reply : c.pipeline(gets)) {
-            const auto& hash = c.expect(reply, "HGETALL");
-            if (redis::size(hash) == 0)
-                continue;  // deleted meanwhile
-            auto job = redis::job_from_hash(hash);
-            if (matches(job, filter) && !take(std::move(job)))
-                return false;
+        for (std::size_t start = 0; start < ids.size(); start += kScanChunk) {
+            std::vector<Command> gets;
+            for (std::size_t i = start; i < std::min(ids.size(), start + kScanChunk); ++i) {
+                gets.push_back({"HGETALL", base(ids[i].second) + "job:" + ids[i].first});
+            }
+            for (const auto& reply : c.pipeline(gets)) {
+                const auto& hash = c.expect(reply, "HGETALL");
+                if (redis::size(hash) == 0)
+                    continue;  // deleted meanwhile
+                auto job = redis::job_from_hash(hash);
+                if (matches(job, filter) && !take(std::move(job)))
+                    return false;
+            }
         }
         return true;
     }
@@ -912,13 +913,7 @@ class RedisDriver final : public QueueDriver {
         std::vector<Job> out;
         if (filter.status) {
             if (auto ids = few_in_state(c, queues, *filter.status, after)) {
-                for (std::size_t start = 0; start < ids->size(); start += kScanChunk) {
-                    const auto end = std::min(ids->size(), start + kScanChunk);
-                    const QueuedIds chunk(ids->begin() + std::ptrdiff_t(start),
-                                          ids->begin() + std::ptrdiff_t(end));
-                    if (append_matching(c, chunk, filter, out))
-                        break;
-                }
+                append_matching(c, *ids, filter, out);
                 return out;
             }
         }
