@@ -113,6 +113,36 @@ assert_contains "$OUT" '"success_rate":0.8' "4 of 5 finished completed"
 expect_exit 0 q --queue dart stats
 assert_contains "$OUT" "30s"
 
+# Another program changing and deleting rows: the completed and dead counts (kept by triggers on
+# the table) follow every writer, not only q.
+sqlite3 "$T/queue.db" "UPDATE kronix_jobs SET status = 'failed' WHERE id IN ('job_5', 'job_6');
+    DELETE FROM kronix_jobs WHERE id IN ('job_1', 'job_timed')"
+expect_exit 0 q --queue dart stats --json
+assert_contains "$OUT" '"completed":2,"delayed":0,"due":6,"failed":3,"processing":0' \
+    "counts after another program's update and delete"
+
+# A database from before those counts: the first q to open it counts the rows it holds, and
+# the triggers count from then on.
+sqlite3 "$T/queue.db" "DROP TRIGGER q_state_counts_insert; DROP TRIGGER q_state_counts_update;
+    DROP TRIGGER q_state_counts_delete; DROP TABLE q_state_counts;
+    UPDATE kronix_jobs SET status = 'completed' WHERE id = 'job_7'"
+expect_exit 0 q --queue dart stats --json
+assert_contains "$OUT" '"completed":3,"delayed":0,"due":5,"failed":3,"processing":0' \
+    "counted from the rows on first open"
+sqlite3 "$T/queue.db" "UPDATE kronix_jobs SET status = 'completed' WHERE id = 'job_8'"
+expect_exit 0 q --queue dart stats --json
+assert_contains "$OUT" '"completed":4,"delayed":0,"due":4,"failed":3,"processing":0' \
+    "and kept from then on"
+
+# A table another program made without the Dart columns: refused before q adds anything to it.
+sqlite3 "$T/other.db" "CREATE TABLE kronix_jobs (id TEXT PRIMARY KEY, queue TEXT, status TEXT)"
+printf '{"queue": {"driver": "sqlite", "sqlite": {"path": "%s"}}}\n' "$T/other.db" >"$T/other.json"
+expect_exit 65 q --config "$T/other.json" stats
+assert_one_line "$ERR" "refused"
+assert_contains "$ERR" "lacks column(s) name, attempts"
+assert_eq "" "$(sqlite3 "$T/other.db" "SELECT name FROM sqlite_master WHERE type = 'trigger'")" \
+    "no trigger on a table q refused"
+
 # --watch off a terminal: a line per queue and interval, rates from the readings, until a signal.
 write_config
 q clear --yes default >/dev/null

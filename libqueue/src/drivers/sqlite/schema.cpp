@@ -1,7 +1,11 @@
 #include "drivers/sqlite/schema.hpp"
 
+#include <cstdint>
+#include <iterator>
+#include <map>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "libqueue/errors.hpp"
 
@@ -88,18 +92,60 @@ constexpr const char* kCreateUrgentIndex =
     "CREATE INDEX IF NOT EXISTS idx_q_kronix_jobs_urgent ON kronix_jobs(queue, q_priority DESC, "
     "available_at, created_at, id) WHERE status = 'pending' AND q_priority > 0";
 
+// The stored rows of each (queue, name, status) that is neither pending nor processing: the
+// completed and dead jobs that make up most of a long-lived table, so that `q stats` counts them
+// without reading them. Triggers keep the counts, so every writer of the table (an older q, the
+// sqlite3 shell, another program) keeps them true; pending and processing rows, which change
+// state on every claim, are left out, so that the hot path pays nothing: a job's life costs one
+// count at its end and one when it is pruned. The table is filled from the rows in the same
+// transaction that creates the triggers (add_state_counts). The first statement creates the
+// table, the rest the triggers.
+constexpr const char* kLiveStatuses = "('pending', 'processing')";
+const std::string kCreateStateCounts[] = {
+    R"(CREATE TABLE q_state_counts (
+  queue TEXT NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  jobs INTEGER NOT NULL,
+  PRIMARY KEY (queue, name, status)
+) WITHOUT ROWID)",
+    std::string("CREATE TRIGGER q_state_counts_insert AFTER INSERT ON kronix_jobs WHEN new.status "
+                "NOT IN ") +
+        kLiveStatuses +
+        " BEGIN INSERT INTO q_state_counts(queue, name, status, jobs) VALUES (new.queue, "
+        "new.name, new.status, 1) ON CONFLICT DO UPDATE SET jobs = jobs + 1; END",
+    std::string("CREATE TRIGGER q_state_counts_delete AFTER DELETE ON kronix_jobs WHEN old.status "
+                "NOT IN ") +
+        kLiveStatuses +
+        " BEGIN UPDATE q_state_counts SET jobs = jobs - 1 WHERE queue = old.queue AND name = "
+        "old.name AND status = old.status; END",
+    std::string("CREATE TRIGGER q_state_counts_update AFTER UPDATE OF queue, name, status ON "
+                "kronix_jobs WHEN (old.status NOT IN ") +
+        kLiveStatuses + " OR new.status NOT IN " + kLiveStatuses +
+        ") AND (old.status IS NOT new.status OR old.queue IS NOT new.queue OR old.name IS NOT "
+        "new.name) BEGIN UPDATE q_state_counts SET jobs = jobs - 1 WHERE old.status NOT IN " +
+        kLiveStatuses +
+        " AND queue = old.queue AND name = old.name AND status = old.status; INSERT INTO "
+        "q_state_counts(queue, name, status, jobs) SELECT new.queue, new.name, new.status, 1 "
+        "WHERE new.status NOT IN " +
+        kLiveStatuses + " ON CONFLICT DO UPDATE SET jobs = jobs + 1; END",
+};
+
 // Every open runs this; a read answers it without taking the write lock. `urgent_index` says
-// whether idx_q_kronix_jobs_urgent is there.
-bool schema_complete(Connection& connection, bool& urgent_index) {
+// whether idx_q_kronix_jobs_urgent is there, `state_counts` whether q_state_counts is.
+bool schema_complete(Connection& connection, bool& urgent_index, bool& state_counts) {
     Query query(connection,
-                "SELECT count(*) - count(name = 'idx_q_kronix_jobs_urgent' OR NULL), "
-                "count(name = 'idx_q_kronix_jobs_urgent' OR NULL) FROM sqlite_master WHERE name "
+                "SELECT count(*) - count(name = 'idx_q_kronix_jobs_urgent' OR NULL) - "
+                "count(name = 'q_state_counts' OR NULL), "
+                "count(name = 'idx_q_kronix_jobs_urgent' OR NULL), "
+                "count(name = 'q_state_counts' OR NULL) FROM sqlite_master WHERE name "
                 "IN ('kronix_jobs', 'idx_kronix_jobs_pop', 'idx_q_kronix_jobs_due', "
                 "'q_unique_keys', 'idx_q_unique_keys_job', 'q_totals', 'q_schema', 'q_records', "
                 "'q_attempt_logs', 'q_attempt_log_groups', 'idx_q_attempt_log_groups', "
-                "'idx_q_kronix_jobs_urgent')");
+                "'idx_q_kronix_jobs_urgent', 'q_state_counts')");
     query->executeStep();
     urgent_index = query->getColumn(1).getInt() > 0;
+    state_counts = query->getColumn(2).getInt() > 0;
     if (query->getColumn(0).getInt() != 11)
         return false;
     Query version(connection, "SELECT count(*) FROM q_schema");
@@ -107,16 +153,9 @@ bool schema_complete(Connection& connection, bool& urgent_index) {
     return version->getColumn(0).getInt() > 0;
 }
 
-void create_schema(Connection& connection) {
-    WriteTransaction transaction(connection);
-    for (const char* sql : kCreateStatements) connection.db().exec(sql);
-    connection.db().exec("INSERT INTO q_schema(version) SELECT " + std::to_string(kSchemaVersion) +
-                         " WHERE NOT EXISTS (SELECT 1 FROM q_schema)");
-    transaction.commit();
-}
-
-// Returns whether kronix_jobs has q's q_priority column.
-bool check_schema(Connection& connection) {
+// Returns whether kronix_jobs has q's q_priority column. Throws DataError when it lacks a column
+// of the Dart queue system's.
+bool check_columns(Connection& connection) {
     std::set<std::string> present;
     {
         Query columns(connection, "SELECT name FROM pragma_table_info('kronix_jobs')");
@@ -130,6 +169,12 @@ bool check_schema(Connection& connection) {
     if (!missing.empty()) {
         throw DataError(connection.path() + ": table kronix_jobs lacks column(s) " + missing);
     }
+    return present.count("q_priority") > 0;
+}
+
+// Returns whether kronix_jobs has q's q_priority column.
+bool check_schema(Connection& connection) {
+    const bool priorities = check_columns(connection);
     Query version(connection, "SELECT max(version) FROM q_schema");
     version->executeStep();
     int found = version->getColumn(0).getInt();
@@ -138,7 +183,58 @@ bool check_schema(Connection& connection) {
                         std::to_string(found) + ", this q knows " + std::to_string(kSchemaVersion) +
                         ")");
     }
-    return present.count("q_priority") > 0;
+    return priorities;
+}
+
+// The table first, then its columns checked: a table another program made without them is
+// refused before q adds an index or a table beside it.
+void create_schema(Connection& connection) {
+    WriteTransaction transaction(connection);
+    connection.db().exec(kCreateStatements[0]);
+    check_columns(connection);
+    for (std::size_t i = 1; i < std::size(kCreateStatements); ++i)
+        connection.db().exec(kCreateStatements[i]);
+    connection.db().exec("INSERT INTO q_schema(version) SELECT " + std::to_string(kSchemaVersion) +
+                         " WHERE NOT EXISTS (SELECT 1 FROM q_schema)");
+    transaction.commit();
+}
+
+// Creates q_state_counts from the rows and its triggers, in one write transaction, unless another
+// process has done so meanwhile. On a large table this reads every row once.
+void add_state_counts(Connection& connection) {
+    WriteTransaction transaction(connection);
+    {
+        Query present(connection,
+                      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+                      "'q_state_counts'");
+        if (present->executeStep())
+            return;
+    }
+    connection.db().exec(kCreateStateCounts[0]);
+    // Counted here rather than by GROUP BY, which would sort every row in memory first.
+    std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> counts;
+    {
+        Query rows(connection, std::string("SELECT queue, name, status FROM kronix_jobs WHERE "
+                                           "status NOT IN ") +
+                                   kLiveStatuses);
+        while (rows->executeStep()) {
+            ++counts[{rows->getColumn(0).getString(), rows->getColumn(1).getString(),
+                      rows->getColumn(2).getString()}];
+        }
+    }
+    Query insert(connection,
+                 "INSERT INTO q_state_counts(queue, name, status, jobs) VALUES (?1, ?2, ?3, ?4)");
+    for (const auto& [key, jobs] : counts) {
+        insert->reset();
+        insert->bind(1, std::get<0>(key));
+        insert->bind(2, std::get<1>(key));
+        insert->bind(3, std::get<2>(key));
+        insert->bind(4, jobs);
+        insert->exec();
+    }
+    for (std::size_t i = 1; i < std::size(kCreateStateCounts); ++i)
+        connection.db().exec(kCreateStateCounts[i]);
+    transaction.commit();
 }
 
 }  // namespace
@@ -146,12 +242,15 @@ bool check_schema(Connection& connection) {
 SchemaInfo ensure_schema(Connection& connection) {
     try {
         bool urgent_index = false;
+        bool state_counts = false;
         connection.retry_while_busy([&] {
-            if (!schema_complete(connection, urgent_index))
+            if (!schema_complete(connection, urgent_index, state_counts))
                 create_schema(connection);
         });
         SchemaInfo info;
         info.priorities = check_schema(connection);
+        if (!state_counts)
+            connection.retry_while_busy([&] { add_state_counts(connection); });
         if (info.priorities && !urgent_index) {
             connection.retry_while_busy([&] {
                 WriteTransaction transaction(connection);

@@ -8,6 +8,8 @@
 //   q_unique_keys(key PRIMARY KEY, job_id)  the job that holds a unique key; the key is held only
 //                                           while that job is pending or processing
 //   q_totals(queue, name, pushed, completed, dead, retries, processing_ms)  lifetime counters
+//   q_state_counts(queue, name, status, jobs)  rows stored per status other than pending and
+//                                           processing, kept by triggers on kronix_jobs
 //   q_schema(version)                       the layout version of q's tables
 #pragma once
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <tuple>
 
@@ -59,74 +60,115 @@ struct GroupOrder {
 struct Group {
     std::uint64_t rows = 0;
     std::optional<std::string> oldest_due;  // the least due time text, as SQL's min() orders it
-    std::int64_t ran_ms = 0;                // run times of the completed rows that time them
-    std::uint64_t timed = 0;
 };
 
 std::string_view text_of(const SQLite::Column& column) {
     return {column.getText(), static_cast<std::size_t>(column.getBytes())};
 }
 
-}  // namespace
-
-Stats read_stats(Connection& connection, TimePoint now) {
-    StatsBuilder stats(now);
-    const std::string now_text = time_text(now);
-    ReadTransaction snapshot(connection);
-    {
-        // Each row's group, its due time when due, and the run time (ms) of a completed row
-        // whose finished_at - available_at times it (julianday reads q's ISO 8601 text and
-        // SQLite's own; NULL for the rest).
-        std::map<GroupKey, Group, GroupOrder> groups;
-        Query rows(connection,
-                   "SELECT queue, name, status, "
-                   "status = 'pending' AND (available_at IS NULL OR available_at <= ?1), "
-                   "coalesce(available_at, created_at), "
-                   "CASE WHEN status = 'completed' THEN CAST(round((julianday(finished_at) - "
-                   "julianday(available_at)) * 86400000) AS INTEGER) END "
-                   "FROM kronix_jobs");
-        rows->bind(1, now_text);
+// The pending and processing rows of every queue, summed by (queue, name, status, due): a loose
+// scan of idx_kronix_jobs_pop, one seek to the next queue and one range per queue, so the cost
+// grows with the live jobs, not with the completed and dead ones a table keeps.
+std::map<GroupKey, Group, GroupOrder> live_groups(Connection& connection,
+                                                  const std::string& now_text) {
+    std::map<GroupKey, Group, GroupOrder> groups;
+    Query next_queue(connection, "SELECT min(queue) FROM kronix_jobs WHERE queue > ?1");
+    Query rows(connection,
+               "SELECT name, status, "
+               "status = 'pending' AND (available_at IS NULL OR available_at <= ?2), "
+               "coalesce(available_at, created_at) "
+               "FROM kronix_jobs WHERE queue = ?1 AND status IN ('pending', 'processing')");
+    std::string queue;  // '' sorts before every name, and no queue is named ''
+    while (true) {
+        next_queue->reset();
+        next_queue->bind(1, queue);
+        if (!next_queue->executeStep() || next_queue->isColumnNull(0))
+            break;
+        queue = next_queue->getColumn(0).getString();
+        rows->reset();
+        rows->bind(1, queue);
+        rows->bind(2, now_text);
         while (rows->executeStep()) {
-            const GroupKeyView key{text_of(rows->getColumn(0)), text_of(rows->getColumn(1)),
-                                   text_of(rows->getColumn(2)), rows->getColumn(3).getInt() != 0};
+            const GroupKeyView key{queue, text_of(rows->getColumn(0)), text_of(rows->getColumn(1)),
+                                   rows->getColumn(2).getInt() != 0};
             auto found = groups.find(key);
             if (found == groups.end()) {
                 found = groups
-                            .emplace(GroupKey{std::string(key.queue), std::string(key.name),
-                                              std::string(key.status), key.due},
+                            .emplace(GroupKey{queue, std::string(key.name), std::string(key.status),
+                                              key.due},
                                      Group{})
                             .first;
             }
             Group& group = found->second;
             ++group.rows;
-            if (key.due && !rows->isColumnNull(4)) {
-                const auto since = text_of(rows->getColumn(4));
+            if (key.due && !rows->isColumnNull(3)) {
+                const auto since = text_of(rows->getColumn(3));
                 if (!group.oldest_due || since < *group.oldest_due)
                     group.oldest_due = std::string(since);
             }
-            if (!rows->isColumnNull(5)) {
-                const auto ran = rows->getColumn(5).getInt64();
-                if (ran >= 0) {
-                    group.ran_ms += ran;
-                    ++group.timed;
-                }
+        }
+    }
+    return groups;
+}
+
+// The completed rows of `queue` whose finished_at - available_at times their run, per name of
+// `names`: {summed ms, rows} (julianday reads q's ISO 8601 text and SQLite's own). One pass over
+// the queue's completed rows.
+std::map<std::string, std::pair<std::int64_t, std::uint64_t>, std::less<>> completed_rows_run_times(
+    Connection& connection, const std::string& queue, const std::set<std::string>& names) {
+    std::map<std::string, std::pair<std::int64_t, std::uint64_t>, std::less<>> run_times;
+    Query rows(connection,
+               "SELECT name, CAST(round((julianday(finished_at) - julianday(available_at)) * "
+               "86400000) AS INTEGER) FROM kronix_jobs WHERE queue = ?1 AND status = "
+               "'completed'");
+    rows->bind(1, queue);
+    while (rows->executeStep()) {
+        if (rows->isColumnNull(1))
+            continue;
+        const auto name = text_of(rows->getColumn(0));
+        const auto ran = rows->getColumn(1).getInt64();
+        if (ran < 0 || !names.count(std::string(name)))
+            continue;
+        auto found = run_times.find(name);
+        if (found == run_times.end())
+            found = run_times.emplace(std::string(name), std::pair{0, 0}).first;
+        found->second.first += ran;
+        ++found->second.second;
+    }
+    return run_times;
+}
+
+}  // namespace
+
+Stats read_stats(Connection& connection, TimePoint now) {
+    StatsBuilder stats(now);
+    ReadTransaction snapshot(connection);
+    for (const auto& [key, group] : live_groups(connection, time_text(now))) {
+        stats.count_rows(key.queue, key.name, key.status, key.due, group.rows);
+        if (group.oldest_due) {
+            try {
+                stats.due_since(key.queue, parse_time_text(*group.oldest_due));
+            } catch (const DataError& e) {
+                // A row another program wrote: counted, but its age is unknown.
+                stats.warn("queue " + key.queue + ", job name " + key.name +
+                           ": a due job's time cannot be read (" + e.what() +
+                           "); q list names the job");
             }
         }
-        for (const auto& [key, group] : groups) {
-            stats.count_rows(key.queue, key.name, key.status, key.due, group.rows);
-            if (group.oldest_due) {
-                try {
-                    stats.due_since(key.queue, parse_time_text(*group.oldest_due));
-                } catch (const DataError& e) {
-                    // A row another program wrote: counted, but its age is unknown.
-                    stats.warn("queue " + key.queue + ", job name " + key.name +
-                               ": a due job's time cannot be read (" + e.what() +
-                               "); q list names the job");
-                }
-            }
-            if (group.timed > 0)
-                stats.completed_rows_ran(key.queue, key.name, Milliseconds(group.ran_ms),
-                                         group.timed);
+    }
+    // Names with completed rows, and whether q counted a completion of theirs.
+    std::map<std::pair<std::string, std::string>, bool> completed_names;
+    {
+        Query counts(connection,
+                     "SELECT queue, name, status, jobs FROM q_state_counts WHERE jobs > 0");
+        while (counts->executeStep()) {
+            const std::string queue = counts->getColumn(0).getString();
+            const std::string name = counts->getColumn(1).getString();
+            const std::string status = counts->getColumn(2).getString();
+            stats.count_rows(queue, name, status, false,
+                             std::uint64_t(counts->getColumn(3).getInt64()));
+            if (status == "completed")
+                completed_names.emplace(std::pair{queue, name}, false);
         }
     }
     Query totals(connection,
@@ -139,7 +181,25 @@ Stats read_stats(Connection& connection, TimePoint now) {
         t.dead = std::uint64_t(totals->getColumn(4).getInt64());
         t.retries = std::uint64_t(totals->getColumn(5).getInt64());
         t.processing_ms = std::uint64_t(totals->getColumn(6).getInt64());
-        stats.add_totals(totals->getColumn(0).getString(), totals->getColumn(1).getString(), t);
+        const std::string queue = totals->getColumn(0).getString();
+        const std::string name = totals->getColumn(1).getString();
+        if (t.completed > 0) {
+            if (auto found = completed_names.find({queue, name}); found != completed_names.end())
+                found->second = true;
+        }
+        stats.add_totals(queue, name, t);
+    }
+    // Completed rows of a name q never completed (another program worked them): their own
+    // columns are the only run time there is. Reading them costs a pass over the queue's
+    // completed rows, so only queues with such names pay it.
+    std::map<std::string, std::set<std::string>> untimed;  // queue -> names
+    for (const auto& [key, timed_by_q] : completed_names) {
+        if (!timed_by_q)
+            untimed[key.first].insert(key.second);
+    }
+    for (const auto& [queue, names] : untimed) {
+        for (const auto& [name, run] : completed_rows_run_times(connection, queue, names))
+            stats.completed_rows_ran(queue, name, Milliseconds(run.first), run.second);
     }
     return std::move(stats).finish();
 }

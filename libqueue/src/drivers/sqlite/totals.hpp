@@ -21,7 +21,8 @@ class TotalsDelta {
     std::map<std::pair<std::string, std::string>, Totals> deltas_;
 };
 
-// Counts by queue and name (one pass over kronix_jobs) plus q_totals, in one snapshot.
+// Counts by queue and name, in one snapshot: the pending and processing rows read from
+// kronix_jobs, the rest from q_state_counts, and the lifetime counters of q_totals.
 Stats read_stats(Connection& connection, TimePoint now);
 
 }  // namespace libqueue::sqlite
