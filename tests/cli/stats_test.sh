@@ -133,6 +133,26 @@ sqlite3 "$T/queue.db" "UPDATE kronix_jobs SET status = 'completed' WHERE id = 'j
 expect_exit 0 q --queue dart stats --json
 assert_contains "$OUT" '"completed":4,"delayed":0,"due":4,"failed":3,"processing":0' \
     "and kept from then on"
+# Live rows are read along the index where they are fewer than the rest (here: 5 against 54),
+# in one pass over the table where they are more (the first checks of this file): the same counts.
+sqlite3 "$T/queue.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)
+    INSERT INTO kronix_jobs (id, name, queue, status, created_at, finished_at)
+    SELECT 'bulk_' || i, 'Bulk', 'dart', 'completed', '2026-12-02T16:21:28.222Z',
+    '2026-12-02T16:30:00.000Z' FROM n"
+expect_exit 0 q --queue dart stats --json
+assert_contains "$OUT" '"completed":4,"delayed":0,"due":4,"failed":3,"processing":0' \
+    "the live rows counted along the index"
+assert_contains "$OUT" '"Bulk":{"average_processing_ms":null,"completed":40,' "and the rest from the counts"
+
+# A backlog (more live rows than completed and dead ones) is read in one pass over the table.
+printf '{"queue": {"driver": "sqlite", "sqlite": {"path": "%s"}}}\n' "$T/backlog.db" >"$T/backlog.json"
+for i in 1 2 3; do q --config "$T/backlog.json" push ok >/dev/null 2>&1; done
+q --config "$T/backlog.json" push --delay 1h ok >/dev/null 2>&1
+sqlite3 "$T/backlog.db" "INSERT INTO kronix_jobs (id, name, queue, status, created_at, finished_at)
+    VALUES ('done_1', 'ok', 'default', 'completed', '2026-12-02T16:21:28.222Z',
+    '2026-12-02T16:30:00.000Z')"
+expect_exit 0 q --config "$T/backlog.json" stats --json
+assert_contains "$OUT" '"completed":1,"delayed":1,"due":3,"failed":0,' "a backlog's counts"
 
 # A table another program made without the Dart columns: refused before q adds anything to it.
 sqlite3 "$T/other.db" "CREATE TABLE kronix_jobs (id TEXT PRIMARY KEY, queue TEXT, status TEXT)"

@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 #include "drivers/sqlite/rows.hpp"
 #include "libqueue/errors.hpp"
@@ -66,47 +67,79 @@ std::string_view text_of(const SQLite::Column& column) {
     return {column.getText(), static_cast<std::size_t>(column.getBytes())};
 }
 
-// The pending and processing rows of every queue, summed by (queue, name, status, due): a loose
-// scan of idx_kronix_jobs_pop, one seek to the next queue and one range per queue, so the cost
-// grows with the live jobs, not with the completed and dead ones a table keeps.
+// Sums one live row (columns: queue, name, status, due, due since) into its group.
+void add_live_row(std::map<GroupKey, Group, GroupOrder>& groups, SQLite::Statement& row) {
+    const GroupKeyView key{text_of(row.getColumn(0)), text_of(row.getColumn(1)),
+                           text_of(row.getColumn(2)), row.getColumn(3).getInt() != 0};
+    auto found = groups.find(key);
+    if (found == groups.end()) {
+        found = groups
+                    .emplace(GroupKey{std::string(key.queue), std::string(key.name),
+                                      std::string(key.status), key.due},
+                             Group{})
+                    .first;
+    }
+    Group& group = found->second;
+    ++group.rows;
+    if (key.due && !row.isColumnNull(4)) {
+        const auto since = text_of(row.getColumn(4));
+        if (!group.oldest_due || since < *group.oldest_due)
+            group.oldest_due = std::string(since);
+    }
+}
+
+constexpr const char* kLiveColumns =
+    "SELECT queue, name, status, "
+    "status = 'pending' AND (available_at IS NULL OR available_at <= :now), "
+    "coalesce(available_at, created_at) FROM kronix_jobs ";
+
+// The pending and processing rows of every queue, summed by (queue, name, status, due). Where
+// they are fewer than the other rows (`settled`, from q_state_counts), they are read along
+// idx_kronix_jobs_pop: one seek to each next queue and one range of its live rows, so the cost
+// grows with the live jobs, not with the completed and dead ones a table keeps. A row read that
+// way costs a lookup in the table besides, so a backlog larger than the rest is read in one pass
+// over the table instead.
 std::map<GroupKey, Group, GroupOrder> live_groups(Connection& connection,
-                                                  const std::string& now_text) {
-    std::map<GroupKey, Group, GroupOrder> groups;
-    Query next_queue(connection, "SELECT min(queue) FROM kronix_jobs WHERE queue > ?1");
-    Query rows(connection,
-               "SELECT name, status, "
-               "status = 'pending' AND (available_at IS NULL OR available_at <= ?2), "
-               "coalesce(available_at, created_at) "
-               "FROM kronix_jobs WHERE queue = ?1 AND status IN ('pending', 'processing')");
-    std::string queue;  // '' sorts before every name, and no queue is named ''
-    while (true) {
-        next_queue->reset();
-        next_queue->bind(1, queue);
-        if (!next_queue->executeStep() || next_queue->isColumnNull(0))
-            break;
-        queue = next_queue->getColumn(0).getString();
-        rows->reset();
-        rows->bind(1, queue);
-        rows->bind(2, now_text);
-        while (rows->executeStep()) {
-            const GroupKeyView key{queue, text_of(rows->getColumn(0)), text_of(rows->getColumn(1)),
-                                   rows->getColumn(2).getInt() != 0};
-            auto found = groups.find(key);
-            if (found == groups.end()) {
-                found = groups
-                            .emplace(GroupKey{queue, std::string(key.name), std::string(key.status),
-                                              key.due},
-                                     Group{})
-                            .first;
-            }
-            Group& group = found->second;
-            ++group.rows;
-            if (key.due && !rows->isColumnNull(3)) {
-                const auto since = text_of(rows->getColumn(3));
-                if (!group.oldest_due || since < *group.oldest_due)
-                    group.oldest_due = std::string(since);
-            }
+                                                  const std::string& now_text,
+                                                  std::uint64_t settled) {
+    std::vector<std::string> queues;
+    std::uint64_t live = 0;
+    {
+        Query next_queue(connection, "SELECT min(queue) FROM kronix_jobs WHERE queue > ?1");
+        // Counted only as far as the choice needs: at most one more than `settled` in all.
+        Query count(connection,
+                    "SELECT count(*) FROM (SELECT 1 FROM kronix_jobs WHERE queue = ?1 AND status "
+                    "IN ('pending', 'processing') LIMIT ?2)");
+        std::string queue;  // '' sorts before every name, and no queue is named ''
+        while (true) {
+            next_queue->reset();
+            next_queue->bind(1, queue);
+            if (!next_queue->executeStep() || next_queue->isColumnNull(0))
+                break;
+            queue = next_queue->getColumn(0).getString();
+            count->reset();
+            count->bind(1, queue);
+            count->bind(2, std::int64_t(live > settled ? 0 : settled - live + 1));
+            count->executeStep();
+            live += std::uint64_t(count->getColumn(0).getInt64());
+            queues.push_back(queue);
         }
+    }
+    std::map<GroupKey, Group, GroupOrder> groups;
+    if (live > settled) {
+        Query rows(connection,
+                   std::string(kLiveColumns) + "WHERE +status IN ('pending', 'processing')");
+        rows->bind(":now", now_text);
+        while (rows->executeStep()) add_live_row(groups, *rows);
+        return groups;
+    }
+    Query rows(connection, std::string(kLiveColumns) +
+                               "WHERE queue = :queue AND status IN ('pending', 'processing')");
+    for (const auto& queue : queues) {
+        rows->reset();
+        rows->bind(":queue", queue);
+        rows->bind(":now", now_text);
+        while (rows->executeStep()) add_live_row(groups, *rows);
     }
     return groups;
 }
@@ -143,7 +176,24 @@ std::map<std::string, std::pair<std::int64_t, std::uint64_t>, std::less<>> compl
 Stats read_stats(Connection& connection, TimePoint now) {
     StatsBuilder stats(now);
     ReadTransaction snapshot(connection);
-    for (const auto& [key, group] : live_groups(connection, time_text(now))) {
+    // Names with completed rows, and whether q counted a completion of theirs.
+    std::map<std::pair<std::string, std::string>, bool> completed_names;
+    std::uint64_t settled = 0;
+    {
+        Query counts(connection,
+                     "SELECT queue, name, status, jobs FROM q_state_counts WHERE jobs > 0");
+        while (counts->executeStep()) {
+            const std::string queue = counts->getColumn(0).getString();
+            const std::string name = counts->getColumn(1).getString();
+            const std::string status = counts->getColumn(2).getString();
+            const auto jobs = std::uint64_t(counts->getColumn(3).getInt64());
+            stats.count_rows(queue, name, status, false, jobs);
+            settled += jobs;
+            if (status == "completed")
+                completed_names.emplace(std::pair{queue, name}, false);
+        }
+    }
+    for (const auto& [key, group] : live_groups(connection, time_text(now), settled)) {
         stats.count_rows(key.queue, key.name, key.status, key.due, group.rows);
         if (group.oldest_due) {
             try {
@@ -154,21 +204,6 @@ Stats read_stats(Connection& connection, TimePoint now) {
                            ": a due job's time cannot be read (" + e.what() +
                            "); q list names the job");
             }
-        }
-    }
-    // Names with completed rows, and whether q counted a completion of theirs.
-    std::map<std::pair<std::string, std::string>, bool> completed_names;
-    {
-        Query counts(connection,
-                     "SELECT queue, name, status, jobs FROM q_state_counts WHERE jobs > 0");
-        while (counts->executeStep()) {
-            const std::string queue = counts->getColumn(0).getString();
-            const std::string name = counts->getColumn(1).getString();
-            const std::string status = counts->getColumn(2).getString();
-            stats.count_rows(queue, name, status, false,
-                             std::uint64_t(counts->getColumn(3).getInt64()));
-            if (status == "completed")
-                completed_names.emplace(std::pair{queue, name}, false);
         }
     }
     Query totals(connection,
