@@ -100,7 +100,6 @@ constexpr const char* kCreateUrgentIndex =
 // count at its end and one when it is pruned. The table is filled from the rows in the same
 // transaction that creates the triggers (add_state_counts). The first statement creates the
 // table, the rest the triggers.
-constexpr const char* kLiveStatuses = "('pending', 'processing')";
 const std::string kCreateStateCounts[] = {
     R"(CREATE TABLE q_state_counts (
   queue TEXT NOT NULL,

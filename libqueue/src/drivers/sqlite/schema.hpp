@@ -22,6 +22,10 @@ namespace libqueue::sqlite {
 
 inline constexpr int kSchemaVersion = 1;
 
+// The statuses whose rows q_state_counts leaves out (a claim changes them all the time): `q stats`
+// reads these rows themselves.
+inline constexpr const char* kLiveStatuses = "('pending', 'processing')";
+
 struct SchemaInfo {
     bool priorities = false;  // kronix_jobs has q_priority
 };

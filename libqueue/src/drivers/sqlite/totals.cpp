@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "drivers/sqlite/rows.hpp"
+#include "drivers/sqlite/schema.hpp"
 #include "libqueue/errors.hpp"
 
 namespace libqueue::sqlite {
@@ -108,8 +109,9 @@ std::map<GroupKey, Group, GroupOrder> live_groups(Connection& connection,
         Query next_queue(connection, "SELECT min(queue) FROM kronix_jobs WHERE queue > ?1");
         // Counted only as far as the choice needs: at most one more than `settled` in all.
         Query count(connection,
-                    "SELECT count(*) FROM (SELECT 1 FROM kronix_jobs WHERE queue = ?1 AND status "
-                    "IN ('pending', 'processing') LIMIT ?2)");
+                    std::string("SELECT count(*) FROM (SELECT 1 FROM kronix_jobs WHERE queue = ?1 "
+                                "AND status IN ") +
+                        kLiveStatuses + " LIMIT ?2)");
         std::string queue;  // '' sorts before every name, and no queue is named ''
         while (true) {
             next_queue->reset();
@@ -127,14 +129,13 @@ std::map<GroupKey, Group, GroupOrder> live_groups(Connection& connection,
     }
     std::map<GroupKey, Group, GroupOrder> groups;
     if (live > settled) {
-        Query rows(connection,
-                   std::string(kLiveColumns) + "WHERE +status IN ('pending', 'processing')");
+        Query rows(connection, std::string(kLiveColumns) + "WHERE +status IN " + kLiveStatuses);
         rows->bind(":now", now_text);
         while (rows->executeStep()) add_live_row(groups, *rows);
         return groups;
     }
-    Query rows(connection, std::string(kLiveColumns) +
-                               "WHERE queue = :queue AND status IN ('pending', 'processing')");
+    Query rows(connection,
+               std::string(kLiveColumns) + "WHERE queue = :queue AND status IN " + kLiveStatuses);
     for (const auto& queue : queues) {
         rows->reset();
         rows->bind(":queue", queue);
