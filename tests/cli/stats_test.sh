@@ -143,6 +143,11 @@ expect_exit 0 q --queue dart stats --json
 assert_contains "$OUT" '"completed":4,"delayed":0,"due":4,"failed":3,"processing":0' \
     "the live rows counted along the index"
 assert_contains "$OUT" '"Bulk":{"average_processing_ms":null,"completed":40,' "and the rest from the counts"
+# A queue another program named '' is found too.
+sqlite3 "$T/queue.db" "INSERT INTO kronix_jobs (id, name, queue, status, created_at)
+    VALUES ('nameless_queue', 'DartJob', '', 'pending', '2026-12-02T16:21:28.222Z')"
+expect_exit 0 q stats --json
+assert_contains "$OUT" '"processing":0,"queue":"",' "the queue ''"
 
 # A backlog (more live rows than completed and dead ones) is read in one pass over the table.
 printf '{"queue": {"driver": "sqlite", "sqlite": {"path": "%s"}}}\n' "$T/backlog.db" >"$T/backlog.json"

@@ -106,25 +106,29 @@ std::map<GroupKey, Group, GroupOrder> live_groups(Connection& connection,
     std::vector<std::string> queues;
     std::uint64_t live = 0;
     {
+        Query first_queue(connection, "SELECT min(queue) FROM kronix_jobs");
         Query next_queue(connection, "SELECT min(queue) FROM kronix_jobs WHERE queue > ?1");
         // Counted only as far as the choice needs: at most one more than `settled` in all.
         Query count(connection,
                     std::string("SELECT count(*) FROM (SELECT 1 FROM kronix_jobs WHERE queue = ?1 "
                                 "AND status IN ") +
                         kLiveStatuses + " LIMIT ?2)");
-        std::string queue;  // '' sorts before every name, and no queue is named ''
-        while (true) {
-            next_queue->reset();
-            next_queue->bind(1, queue);
-            if (!next_queue->executeStep() || next_queue->isColumnNull(0))
-                break;
-            queue = next_queue->getColumn(0).getString();
+        // The first queue is found unbounded: another program may have named one ''.
+        auto queue_from = [](SQLite::Statement& step) -> std::optional<std::string> {
+            if (!step.executeStep() || step.isColumnNull(0))
+                return std::nullopt;
+            return step.getColumn(0).getString();
+        };
+        for (auto queue = queue_from(*first_queue); queue;) {
             count->reset();
-            count->bind(1, queue);
+            count->bind(1, *queue);
             count->bind(2, std::int64_t(live > settled ? 0 : settled - live + 1));
             count->executeStep();
             live += std::uint64_t(count->getColumn(0).getInt64());
-            queues.push_back(queue);
+            queues.push_back(*queue);
+            next_queue->reset();
+            next_queue->bind(1, *queue);
+            queue = queue_from(*next_queue);
         }
     }
     std::map<GroupKey, Group, GroupOrder> groups;
