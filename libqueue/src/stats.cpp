@@ -27,6 +27,12 @@ void add(Totals& into, const Totals& more) {
     into.timed += more.timed;
 }
 
+// Run times come from a name's completed rows only where q timed none of its runs: q's own rows
+// hold the last heartbeat in available_at, not the start of the run.
+bool q_timed_a_run(const Totals& totals) {
+    return totals.timed > 0;
+}
+
 std::uint64_t rows(const StateCounts& counts) {
     return jobs_in(counts);
 }
@@ -137,12 +143,23 @@ void StatsBuilder::completed_rows_ran(const std::string& queue_name, const std::
     rows += n;
 }
 
+std::map<std::string, std::set<std::string, std::less<>>> StatsBuilder::names_untimed_by_q() const {
+    std::map<std::string, std::set<std::string, std::less<>>> names;
+    for (const auto& [queue_name, entry] : queues_) {
+        for (const auto& [name, counts] : entry.by_name) {
+            const auto totals = entry.totals_by_name.find(name);
+            if (counts.completed > 0 &&
+                (totals == entry.totals_by_name.end() || !q_timed_a_run(totals->second)))
+                names[queue_name].insert(name);
+        }
+    }
+    return names;
+}
+
 Stats StatsBuilder::finish() && {
-    // Run times from the rows only where q timed no run of that name: q's own rows hold the last
-    // heartbeat in available_at, not the start of the run.
     for (const auto& [key, run] : row_run_times_) {
         Totals& totals = queue(key.first).totals_by_name[key.second];
-        if (totals.timed == 0 && run.second > 0) {
+        if (!q_timed_a_run(totals) && run.second > 0) {
             totals.processing_ms = run.first;
             totals.timed = run.second;
         }

@@ -133,14 +133,22 @@ sqlite3 "$T/queue.db" "UPDATE kronix_jobs SET status = 'completed' WHERE id = 'j
 expect_exit 0 q --queue dart stats --json
 assert_contains "$OUT" '"completed":4,"delayed":0,"due":4,"failed":3,"processing":0' \
     "and kept from then on"
-# Live rows are read along the index where they are fewer than the rest (here: 5 against 54),
+# Counts left without one of their triggers have missed writes: counted again from the rows.
+sqlite3 "$T/queue.db" "DROP TRIGGER q_state_counts_update;
+    UPDATE kronix_jobs SET status = 'completed' WHERE id = 'job_9'"
+expect_exit 0 q --queue dart stats --json
+assert_contains "$OUT" '"completed":5,"delayed":0,"due":3,"failed":3,"processing":0' \
+    "counted again when a trigger was dropped"
+assert_eq "$(sqlite3 "$T/queue.db" "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'
+    AND name LIKE 'q_state_counts_%'")" 3 "and the trigger is back"
+# Live rows are read along the index where they are fewer than the rest (here: 3 against 56),
 # in one pass over the table where they are more (the first checks of this file): the same counts.
 sqlite3 "$T/queue.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)
     INSERT INTO kronix_jobs (id, name, queue, status, created_at, finished_at)
     SELECT 'bulk_' || i, 'Bulk', 'dart', 'completed', '2026-12-02T16:21:28.222Z',
     '2026-12-02T16:30:00.000Z' FROM n"
 expect_exit 0 q --queue dart stats --json
-assert_contains "$OUT" '"completed":4,"delayed":0,"due":4,"failed":3,"processing":0' \
+assert_contains "$OUT" '"completed":5,"delayed":0,"due":3,"failed":3,"processing":0' \
     "the live rows counted along the index"
 assert_contains "$OUT" '"Bulk":{"average_processing_ms":null,"completed":40,' "and the rest from the counts"
 # A queue another program named '' is found too.

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -87,6 +89,10 @@ class StatsBuilder {
     // worked), which no counter of q's holds.
     void completed_rows_ran(const std::string& queue, const std::string& name, Milliseconds total,
                             std::uint64_t n);
+    // Per queue, the names whose completed rows are counted but none of whose runs q timed: the
+    // names completed_rows_ran would change. Asked after count_rows and add_totals, by a driver
+    // that reads row run times only where they count.
+    std::map<std::string, std::set<std::string, std::less<>>> names_untimed_by_q() const;
     void warn(std::string line) { warnings_.push_back(std::move(line)); }
 
     Stats finish() &&;

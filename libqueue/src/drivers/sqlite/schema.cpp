@@ -130,21 +130,27 @@ const std::string kCreateStateCounts[] = {
         kLiveStatuses + " ON CONFLICT DO UPDATE SET jobs = jobs + 1; END",
 };
 
+// The names of q_state_counts and its triggers, as sqlite_master lists them.
+constexpr const char* kStateCountsObjects =
+    "'q_state_counts', 'q_state_counts_insert', 'q_state_counts_delete', "
+    "'q_state_counts_update'";
+constexpr int kStateCountsObjectCount = 4;
+
 // Every open runs this; a read answers it without taking the write lock. `urgent_index` says
-// whether idx_q_kronix_jobs_urgent is there, `state_counts` whether q_state_counts is.
+// whether idx_q_kronix_jobs_urgent is there, `state_counts` whether q_state_counts and all its
+// triggers are: counts without a trigger would go stale.
 bool schema_complete(Connection& connection, bool& urgent_index, bool& state_counts) {
-    Query query(connection,
-                "SELECT count(*) - count(name = 'idx_q_kronix_jobs_urgent' OR NULL) - "
-                "count(name = 'q_state_counts' OR NULL), "
-                "count(name = 'idx_q_kronix_jobs_urgent' OR NULL), "
-                "count(name = 'q_state_counts' OR NULL) FROM sqlite_master WHERE name "
-                "IN ('kronix_jobs', 'idx_kronix_jobs_pop', 'idx_q_kronix_jobs_due', "
-                "'q_unique_keys', 'idx_q_unique_keys_job', 'q_totals', 'q_schema', 'q_records', "
-                "'q_attempt_logs', 'q_attempt_log_groups', 'idx_q_attempt_log_groups', "
-                "'idx_q_kronix_jobs_urgent', 'q_state_counts')");
+    Query query(connection, std::string("SELECT count(name IN ('kronix_jobs', "
+                                        "'idx_kronix_jobs_pop', 'idx_q_kronix_jobs_due', "
+                                        "'q_unique_keys', 'idx_q_unique_keys_job', 'q_totals', "
+                                        "'q_schema', 'q_records', 'q_attempt_logs', "
+                                        "'q_attempt_log_groups', 'idx_q_attempt_log_groups') OR "
+                                        "NULL), count(name = 'idx_q_kronix_jobs_urgent' OR NULL), "
+                                        "count(name IN (") +
+                                kStateCountsObjects + ") OR NULL) FROM sqlite_master");
     query->executeStep();
     urgent_index = query->getColumn(1).getInt() > 0;
-    state_counts = query->getColumn(2).getInt() > 0;
+    state_counts = query->getColumn(2).getInt() == kStateCountsObjectCount;
     if (query->getColumn(0).getInt() != 11)
         return false;
     Query version(connection, "SELECT count(*) FROM q_schema");
@@ -199,16 +205,22 @@ void create_schema(Connection& connection) {
 }
 
 // Creates q_state_counts from the rows and its triggers, in one write transaction, unless another
-// process has done so meanwhile. On a large table this reads every row once.
+// process has done so meanwhile. A table left without one of its triggers (dropped by hand) has
+// missed writes: it is counted again. On a large table this reads every row once.
 void add_state_counts(Connection& connection) {
     WriteTransaction transaction(connection);
     {
         Query present(connection,
-                      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
-                      "'q_state_counts'");
-        if (present->executeStep())
+                      std::string("SELECT count(*) FROM sqlite_master WHERE name IN (") +
+                          kStateCountsObjects + ")");
+        present->executeStep();
+        if (present->getColumn(0).getInt() == kStateCountsObjectCount)
             return;
     }
+    connection.db().exec(
+        "DROP TRIGGER IF EXISTS q_state_counts_insert; DROP TRIGGER IF EXISTS "
+        "q_state_counts_delete; DROP TRIGGER IF EXISTS q_state_counts_update; DROP TABLE IF "
+        "EXISTS q_state_counts");
     connection.db().exec(kCreateStateCounts[0]);
     // Counted here rather than by GROUP BY, which would sort every row in memory first.
     std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> counts;

@@ -153,7 +153,8 @@ std::map<GroupKey, Group, GroupOrder> live_groups(Connection& connection,
 // `names`: {summed ms, rows} (julianday reads q's ISO 8601 text and SQLite's own). One pass over
 // the queue's completed rows.
 std::map<std::string, std::pair<std::int64_t, std::uint64_t>, std::less<>> completed_rows_run_times(
-    Connection& connection, const std::string& queue, const std::set<std::string>& names) {
+    Connection& connection, const std::string& queue,
+    const std::set<std::string, std::less<>>& names) {
     std::map<std::string, std::pair<std::int64_t, std::uint64_t>, std::less<>> run_times;
     Query rows(connection,
                "SELECT name, CAST(round((julianday(finished_at) - julianday(available_at)) * "
@@ -165,7 +166,7 @@ std::map<std::string, std::pair<std::int64_t, std::uint64_t>, std::less<>> compl
             continue;
         const auto name = text_of(rows->getColumn(0));
         const auto ran = rows->getColumn(1).getInt64();
-        if (ran < 0 || !names.count(std::string(name)))
+        if (ran < 0 || names.find(name) == names.end())
             continue;
         auto found = run_times.find(name);
         if (found == run_times.end())
@@ -181,8 +182,6 @@ std::map<std::string, std::pair<std::int64_t, std::uint64_t>, std::less<>> compl
 Stats read_stats(Connection& connection, TimePoint now) {
     StatsBuilder stats(now);
     ReadTransaction snapshot(connection);
-    // Names with completed rows, and whether q counted a completion of theirs.
-    std::map<std::pair<std::string, std::string>, bool> completed_names;
     std::uint64_t settled = 0;
     {
         Query counts(connection,
@@ -194,8 +193,6 @@ Stats read_stats(Connection& connection, TimePoint now) {
             const auto jobs = std::uint64_t(counts->getColumn(3).getInt64());
             stats.count_rows(queue, name, status, false, jobs);
             settled += jobs;
-            if (status == "completed")
-                completed_names.emplace(std::pair{queue, name}, false);
         }
     }
     for (const auto& [key, group] : live_groups(connection, time_text(now), settled)) {
@@ -221,23 +218,12 @@ Stats read_stats(Connection& connection, TimePoint now) {
         t.dead = std::uint64_t(totals->getColumn(4).getInt64());
         t.retries = std::uint64_t(totals->getColumn(5).getInt64());
         t.processing_ms = std::uint64_t(totals->getColumn(6).getInt64());
-        const std::string queue = totals->getColumn(0).getString();
-        const std::string name = totals->getColumn(1).getString();
-        if (t.completed > 0) {
-            if (auto found = completed_names.find({queue, name}); found != completed_names.end())
-                found->second = true;
-        }
-        stats.add_totals(queue, name, t);
+        stats.add_totals(totals->getColumn(0).getString(), totals->getColumn(1).getString(), t);
     }
-    // Completed rows of a name q never completed (another program worked them): their own
-    // columns are the only run time there is. Reading them costs a pass over the queue's
-    // completed rows, so only queues with such names pay it.
-    std::map<std::string, std::set<std::string>> untimed;  // queue -> names
-    for (const auto& [key, timed_by_q] : completed_names) {
-        if (!timed_by_q)
-            untimed[key.first].insert(key.second);
-    }
-    for (const auto& [queue, names] : untimed) {
+    // Completed rows of a name q never timed (another program worked them): their own columns
+    // are the only run time there is. Reading them costs a pass over the queue's completed rows,
+    // so only queues with such names pay it.
+    for (const auto& [queue, names] : stats.names_untimed_by_q()) {
         for (const auto& [name, run] : completed_rows_run_times(connection, queue, names))
             stats.completed_rows_ran(queue, name, Milliseconds(run.first), run.second);
     }
