@@ -81,6 +81,27 @@ assert_not_contains "$ERR" "s3cr3t" "no password in the error"
 assert_one_line "$ERR" "unreachable postgres"
 if [ "$CODE" = 69 ] || [ "$CODE" = 78 ]; then pass; else fail "unreachable postgres: exit $CODE"; fi
 
+# A database this user may read but not write: SQLite needs the folder too (a WAL database's
+# -wal and -shm files), and the line says which one is missing. Root runs this as nobody.
+mkdir ro
+sqlite3 "$T/queue.db" ".backup ro/queue.db"
+printf '{"queue": {"driver": "sqlite", "sqlite": {"path": "%s/ro/queue.db"}}}\n' "$T" >ro.json
+as_reader() { "$Q_BIN" "$@"; }
+if [ "$(id -u)" = 0 ]; then
+    chown nobody ro/queue.db
+    chmod 755 "$T" ro
+    chmod 644 ro.json
+    as_reader() { runuser -u nobody -- "$Q_BIN" "$@"; }
+fi
+chmod 555 ro
+check 69 "a folder this user cannot write" as_reader --config ro.json stats
+assert_contains "$ERR" "cannot write $T/ro, where SQLite keeps the database's -wal and -shm" \
+    "names the folder and why"
+chmod 444 ro/queue.db
+check 69 "a file this user cannot write" as_reader --config ro.json stats
+assert_contains "$ERR" "(this user cannot write the file)" "names the file"
+chmod 700 "$T" ro
+
 # After all that, the queue is as it was.
 assert_eq "$state" "$(snapshot)" "no bad command changed the queue"
 

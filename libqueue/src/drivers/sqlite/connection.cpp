@@ -55,6 +55,20 @@ void busy_pause(int attempt) {
     std::this_thread::sleep_for(std::chrono::microseconds(pause));
 }
 
+// What a read-only error comes from when this user lacks the write access SQLite needs: to the
+// file, and to its folder for the -wal and -shm files of a WAL database (even to read it, when
+// no other process has them open). Empty when both are writable.
+std::string missing_write_access(const std::filesystem::path& path) {
+    if (::access(path.c_str(), W_OK) != 0)
+        return " (this user cannot write the file)";
+    const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    if (::access(folder.c_str(), W_OK) != 0) {
+        return " (this user cannot write " + folder.string() +
+               ", where SQLite keeps the database's -wal and -shm files)";
+    }
+    return {};
+}
+
 }  // namespace
 
 Connection::Connection(const std::filesystem::path& path, const std::string& synchronous)
@@ -144,9 +158,10 @@ void Connection::raise(const SQLite::Exception& error) const {
             throw DataError(path_ + ": file is not a database");
         case SQLITE_CORRUPT:
             throw DataError(path_ + ": database is corrupt: " + error.what());
+        case SQLITE_READONLY:
+            throw UnavailableError(what + missing_write_access(path_));
         case SQLITE_CANTOPEN:
         case SQLITE_PERM:
-        case SQLITE_READONLY:
         case SQLITE_IOERR:
         case SQLITE_AUTH:
             throw UnavailableError(what);
