@@ -1,6 +1,10 @@
 #include "options.hpp"
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +13,29 @@
 #include <sstream>
 
 namespace q {
+
+const CLI::Validator& count_validator() {
+    // Digits only: CLI11's NonNegativeNumber reads a double, so its message names the largest
+    // double and it lets "1e3" and "0.5" through to a conversion of its own.
+    static const CLI::Validator validator(
+        [](const std::string& text) -> std::string {
+            std::uint64_t value = 0;
+            const auto* end = text.data() + text.size();
+            const auto [stop, error] = std::from_chars(text.data(), end, value);
+            const bool digits_only =
+                !text.empty() &&
+                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+            if (digits_only && error == std::errc::result_out_of_range)
+                return "'" + libqueue::valid_utf8(text) + "' is too large";
+            if (!digits_only || error != std::errc() || stop != end) {
+                return "expected a whole number, 0 or more; got '" +
+                       libqueue::valid_utf8(text.substr(0, 40)) + "'";
+            }
+            return {};
+        },
+        "N");
+    return validator;
+}
 
 libqueue::Milliseconds parse_duration_option(const std::string& option, const std::string& text) {
     try {

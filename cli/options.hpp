@@ -5,7 +5,15 @@
 
 #include "libqueue/libqueue.hpp"
 
+namespace CLI {
+class Validator;
+}
+
 namespace q {
+
+// The check of a count option (--limit N, --max-pending N): a whole number, 0 or more, that fits
+// 64 bits. "--limit: expected a whole number, 0 or more; got '-1'" (exit 64).
+const CLI::Validator& count_validator();
 
 // "--delay: bad duration 'x' (expected e.g. 250ms, 30s, 5m, 2h, 1d)" as a UsageError (exit 64).
 libqueue::Milliseconds parse_duration_option(const std::string& option, const std::string& text);

@@ -286,7 +286,7 @@ void add_dlq_command(CLI::App& app, Context& context) {
     list->add_option("--name", args->name, "Only jobs with this name")->type_name("NAME");
     list->add_option("--limit", args->limit, "At most N jobs; 0 for all")
         ->type_name("N")
-        ->check(CLI::NonNegativeNumber)
+        ->check(count_validator())
         ->capture_default_str();
     list->add_option("--after", args->after, "Only jobs listed after job ID")->type_name("ID");
     add_batch_size(list, *args);

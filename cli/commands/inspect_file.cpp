@@ -7,6 +7,7 @@
 #include "commands/commands.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/inspect.hpp"
+#include "options.hpp"
 #include "output.hpp"
 
 namespace q {
@@ -154,7 +155,7 @@ void add_inspect_file_command(CLI::App& app, Context& context) {
     cmd->footer(footer);
     cmd->add_option("PATH", args->path, "The queue file")->required()->type_name("PATH");
     cmd->add_option("--limit", args->limit, "Show at most N jobs (0: all); the summary counts all")
-        ->check(CLI::NonNegativeNumber)
+        ->check(count_validator())
         ->type_name("N")
         ->capture_default_str();
     cmd->add_option("--tz", args->tz,

@@ -73,7 +73,7 @@ void add_list_command(CLI::App& app, Context& context) {
         "  66  --after names no stored job");
     add_job_filter_options(cmd, args->filter);
     cmd->add_option("--limit", args->limit, "At most N jobs; 0 for all")
-        ->check(CLI::NonNegativeNumber)
+        ->check(count_validator())
         ->type_name("N")
         ->capture_default_str();
     cmd->add_option("--after", args->after, "Only jobs listed after job ID (the next page)")

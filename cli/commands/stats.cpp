@@ -287,7 +287,7 @@ void add_stats_command(CLI::App& app, Context& context) {
     cmd->add_option("--max-pending", args->max_pending,
                     "Breach when a queue holds more than N pending jobs (due and delayed)")
         ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
+        ->check(count_validator());
     cmd->add_flag("--allow-empty", args->allow_empty, allow_empty_help);
     cmd->add_option("--max-age", args->max_age,
                     "Breach when a queue's oldest due job has waited longer than DURATION")
@@ -295,7 +295,7 @@ void add_stats_command(CLI::App& app, Context& context) {
     cmd->add_option("--max-dead,--max-failed", args->max_failed,
                     "Breach when a queue holds more than N dead jobs")
         ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
+        ->check(count_validator());
     cmd->add_option("--format", args->format,
                     "text (the tables), json (as --json), prometheus or openmetrics (for "
                     "scraping: node_exporter's textfile collector, a cron job)")

@@ -30,6 +30,12 @@ assert_contains "$ERR" "try 'q push --help'" "points to the command's help"
 check 64 "unknown command" q frobnicate
 assert_contains "$ERR" "try 'q --help'" "points to help"
 check 64 "no command" q
+check 64 "negative count" q list --limit -1
+assert_contains "$ERR" "--limit: expected a whole number, 0 or more; got '-1'" "says what a count is"
+check 64 "fractional count" q stats --max-pending 1.5
+assert_contains "$ERR" "got '1.5'" "names the value"
+check 64 "count past 64 bits" q dlq list --limit 99999999999999999999
+assert_contains "$ERR" "'99999999999999999999' is too large" "says it is too large"
 check 64 "several queues where one is meant" q --queue a,b size
 check 64 "empty queue name" q --queue "a,,b" work --stop-when-empty
 check 64 "memory driver outside q run" q --driver memory push ok
