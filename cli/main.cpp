@@ -12,6 +12,7 @@
 #include "context.hpp"
 #include "help.hpp"
 #include "libqueue/text.hpp"
+#include "options.hpp"
 
 #ifndef Q_VERSION
 #define Q_VERSION "unknown"
@@ -138,6 +139,7 @@ int main(int argc, char** argv) {
 #include "command_list.hpp"  // Q_COMMAND(name) for every subcommand
 #undef Q_COMMAND
     q::add_man_command(app, Q_VERSION);
+    q::refuse_empty_values(app);
 
     try {
         q::check_command_words(app, std::vector<std::string>(argv + 1, argv + argc));

@@ -14,6 +14,20 @@
 
 namespace q {
 
+void refuse_empty_values(CLI::App& app) {
+    static const CLI::Validator non_empty(
+        [](const std::string& text) -> std::string {
+            return text.empty() ? "empty value; leave the option out for its default" : "";
+        },
+        "");
+    for (auto* option : app.get_options()) {
+        if (!option->get_lnames().empty() && option->get_type_size_max() > 0)
+            option->check(non_empty);
+    }
+    for (auto* command : app.get_subcommands([](CLI::App*) { return true; }))
+        refuse_empty_values(*command);
+}
+
 const CLI::Validator& count_validator() {
     // Digits only: CLI11's NonNegativeNumber reads a double, so its message names the largest
     // double and it lets "1e3" and "0.5" through to a conversion of its own.

@@ -6,10 +6,16 @@
 #include "libqueue/libqueue.hpp"
 
 namespace CLI {
+class App;
 class Validator;
-}
+}  // namespace CLI
 
 namespace q {
+
+// Adds to every named option of `app` and its subcommands that takes a value a check that the
+// value is not empty: "--config ''" (an unset shell variable, often) is a mistake, never "the
+// default", so it is refused (exit 64) before anything runs. Call once the tree is built.
+void refuse_empty_values(CLI::App& app);
 
 // The check of a count option (--limit N, --max-pending N): a whole number, 0 or more, that fits
 // 64 bits. "--limit: expected a whole number, 0 or more; got '-1'" (exit 64).

@@ -28,7 +28,6 @@ struct PushArgs {
     int priority = 0;
     bool priority_given = false;
     bool payload_given = false;  // an empty PAYLOAD argument is a mistake, not "no payload"
-    bool delay_given = false;    // likewise --delay ''
 
     std::string unique_key;
     std::string batch;
@@ -151,8 +150,6 @@ libqueue::NewJob job_from_args(Context& context, const PushArgs& args) {
     } else if (args.payload_given) {
         job.payload = checked_payload(args.payload, "payload");
     }
-    if (args.delay_given && args.delay.empty())
-        throw libqueue::UsageError("--delay: empty duration (expected e.g. 30s, 5m)");
     if (!args.delay.empty())
         job.delay = parse_duration_option("--delay", args.delay);
     if (!args.at.empty())
@@ -279,7 +276,6 @@ void add_push_command(CLI::App& app, Context& context) {
         args->max_retries_given = cmd->count("--max-retries") > 0;
         args->priority_given = cmd->count("--priority") > 0;
         args->payload_given = cmd->count("PAYLOAD") > 0;
-        args->delay_given = cmd->count("--delay") > 0;
         run_push(context, *args);
     });
 }

@@ -30,6 +30,15 @@ assert_contains "$ERR" "try 'q push --help'" "points to the command's help"
 check 64 "unknown command" q frobnicate
 assert_contains "$ERR" "try 'q --help'" "points to help"
 check 64 "no command" q
+# An empty option value (an unset shell variable, often) is refused, never taken as the default:
+# a worker would otherwise run, a filter match everything, another config be read.
+for args in "--config '' size" "list --name ''" "push --at '' ok" "push --unique-key '' ok" \
+    "push --payload-file '' ok" "push --batch ''" "work --stop-when-empty --max-time ''" \
+    "dlq retry --all --name ''" "--queue '' size"; do
+    eval "set -- $args"
+    check 64 "empty value: $args" q "$@"
+    assert_contains "$ERR" "empty value; leave the option out for its default" "$args: says why"
+done
 check 64 "negative count" q list --limit -1
 assert_contains "$ERR" "--limit: expected a whole number, 0 or more; got '-1'" "says what a count is"
 check 64 "fractional count" q stats --max-pending 1.5
