@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
@@ -78,25 +77,26 @@ std::vector<libqueue::NewJob> read_batch(const std::string& source,
                                          const std::string& default_queue,
                                          const std::function<void()>& on_line) {
     std::vector<libqueue::NewJob> jobs;
-    std::istringstream in(read_input(source));
-    std::size_t number = 0;
-    for (std::string line; std::getline(in, line);) {
-        ++number;
-        if (on_line)
-            on_line();
-        if (trimmed(line).empty())
-            continue;  // a trailing blank line is not a job
-        try {
-            // The line is one level above the payload it carries.
-            libqueue::check_json_depth(line, "payload", 1);
-            auto parsed = nlohmann::json::parse(line, nullptr, false);
-            if (parsed.is_discarded())
-                throw libqueue::DataError("not valid JSON");
-            jobs.push_back(job_from_line(parsed, default_queue));
-        } catch (const libqueue::Error& e) {
-            throw libqueue::DataError(fmt::format("batch line {}: {}", number, e.what()));
+    with_input(source, [&](std::istream& in) {
+        libqueue::BoundedLines lines(in, libqueue::max_batch_line_bytes, "batch");
+        for (std::string line; lines.next(line);) {
+            const auto number = lines.number();
+            if (on_line)
+                on_line();
+            if (trimmed(line).empty())
+                continue;  // a trailing blank line is not a job
+            try {
+                // The line is one level above the payload it carries.
+                libqueue::check_json_depth(line, "payload", 1);
+                auto parsed = nlohmann::json::parse(line, nullptr, false);
+                if (parsed.is_discarded())
+                    throw libqueue::DataError("not valid JSON");
+                jobs.push_back(job_from_line(parsed, default_queue));
+            } catch (const libqueue::Error& e) {
+                throw libqueue::DataError(fmt::format("batch line {}: {}", number, e.what()));
+            }
         }
-    }
+    });
     return jobs;
 }
 

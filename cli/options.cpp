@@ -9,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
 namespace q {
 
@@ -79,11 +77,10 @@ libqueue::Status parse_status_option(const std::string& option, const std::strin
     }
 }
 
-std::string read_input(const std::string& path_or_dash) {
+void with_input(const std::string& path_or_dash, const std::function<void(std::istream&)>& read) {
     if (path_or_dash == "-") {
-        std::ostringstream text;
-        text << std::cin.rdbuf();
-        return text.str();
+        read(std::cin);
+        return;
     }
     // A directory opens as a stream and fails only on the first read, as an internal error.
     std::error_code ec;
@@ -94,7 +91,15 @@ std::string read_input(const std::string& path_or_dash) {
         // sysexits' EX_NOINPUT (66): an input file that does not exist or cannot be read.
         throw libqueue::NotFoundError(path_or_dash + ": cannot read: " + std::strerror(errno));
     }
-    return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    read(file);
+}
+
+std::string read_input(const std::string& path_or_dash, std::size_t max_bytes,
+                       const std::string& what) {
+    std::string text;
+    with_input(path_or_dash,
+               [&](std::istream& in) { text = libqueue::read_at_most(in, max_bytes, what); });
+    return text;
 }
 
 libqueue::ListPosition parse_after_option(libqueue::QueueDriver& driver, const std::string& id) {

@@ -1,6 +1,9 @@
 // Turning option values into libqueue values, with messages that name the option.
 #pragma once
 
+#include <cstddef>
+#include <functional>
+#include <istream>
 #include <string>
 
 #include "libqueue/libqueue.hpp"
@@ -34,8 +37,13 @@ libqueue::Status parse_status_option(const std::string& option, const std::strin
 // NotFoundError (exit 66) naming the id when no such job is stored.
 libqueue::ListPosition parse_after_option(libqueue::QueueDriver& driver, const std::string& id);
 
-// A whole file, or all of stdin for "-". UsageError when the file cannot be opened (a bad
-// option value, exit 64).
-std::string read_input(const std::string& path_or_dash);
+// Calls `read` with the file, or stdin for "-". NotFoundError (exit 66) when the file cannot be
+// opened.
+void with_input(const std::string& path_or_dash, const std::function<void(std::istream&)>& read);
+
+// A whole file, or all of stdin for "-", up to `max_bytes` (else DataError naming `what`).
+// NotFoundError (exit 66) when the file cannot be opened.
+std::string read_input(const std::string& path_or_dash, std::size_t max_bytes,
+                       const std::string& what);
 
 }  // namespace q

@@ -143,10 +143,13 @@ libqueue::NewJob job_from_args(Context& context, const PushArgs& args) {
     job.name = args.name;
     job.queue = context.queue();
     if (!args.payload_file.empty()) {
-        job.payload =
-            checked_payload(read_input(args.payload_file), "--payload-file " + args.payload_file);
+        const std::string what = "--payload-file " + args.payload_file;
+        job.payload = checked_payload(
+            read_input(args.payload_file, libqueue::max_payload_input_bytes, what), what);
     } else if (args.payload == "-") {
-        job.payload = checked_payload(read_input("-"), "payload from stdin");
+        job.payload = checked_payload(
+            read_input("-", libqueue::max_payload_input_bytes, "payload from stdin"),
+            "payload from stdin");
     } else if (args.payload_given) {
         job.payload = checked_payload(args.payload, "payload");
     }

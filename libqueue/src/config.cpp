@@ -14,6 +14,7 @@
 #include "libqueue/config_keys.hpp"
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/input_limits.hpp"
 #include "libqueue/json_limits.hpp"
 #include "libqueue/registry.hpp"
 #include "libqueue/text.hpp"
@@ -434,9 +435,12 @@ Config load_config(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
     if (!in)
         throw ConfigError(origin + ": cannot read (" + std::strerror(errno) + ")");
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    const std::string text = buffer.str();
+    std::string text;
+    try {
+        text = read_at_most(in, max_config_bytes, origin);
+    } catch (const DataError& e) {
+        throw ConfigError(e.what());
+    }
 
     if (!json_depth_ok(text))
         throw ConfigError(json_too_deep(origin));

@@ -96,6 +96,23 @@ assert_not_contains "$ERR" "s3cr3t" "no password in the error"
 assert_one_line "$ERR" "unreachable postgres"
 if [ "$CODE" = 69 ] || [ "$CODE" = 78 ]; then pass; else fail "unreachable postgres: exit $CODE"; fi
 
+# Input without end (a device, a runaway producer) is read one byte past its limit, then refused;
+# a queue file must be a regular file (a FIFO would block, a device never end).
+from_zero() { q "$@" </dev/zero; }
+check 65 "endless payload file" q push ok --payload-file /dev/zero
+assert_contains "$ERR" "--payload-file /dev/zero: more than 64 MiB (the limit)" "names the limit"
+check 65 "endless payload on stdin" from_zero push ok -
+assert_contains "$ERR" "payload from stdin: more than 64 MiB" "on stdin too"
+check 65 "endless batch line" from_zero push --batch -
+assert_contains "$ERR" "batch line 1: more than 65 MiB" "names the line"
+check 78 "endless config" q --config /dev/zero size
+assert_contains "$ERR" "/dev/zero: more than 4 MiB" "the config too"
+check 66 "a device as queue file" q inspect-file /dev/zero
+assert_contains "$ERR" "/dev/zero: is not a regular file" "says why"
+mkfifo queue.fifo
+check 66 "a FIFO as queue file" q import-file queue.fifo
+assert_contains "$ERR" "queue.fifo: is not a regular file" "without waiting for a writer"
+
 # A database this user may read but not write: SQLite needs the folder too (a WAL database's
 # -wal and -shm files), and the line says which one is missing. Root runs this as nobody.
 mkdir ro

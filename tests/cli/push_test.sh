@@ -111,4 +111,12 @@ for i in $(seq 10); do
     assert_eq 2 "$(Q_CONFIG=$T/fresh.json "$Q_BIN" size)" "both pushes stored ($i)"
 done
 
+# Input that is not a regular file reads as before: a payload and a batch from pipes.
+expect_exit 0 q push piped --payload-file <(printf '{"via": "payload pipe"}')
+expect_exit 0 q show "$OUT"
+assert_contains "$OUT" '"via": "payload pipe"' "a payload from process substitution"
+expect_exit 0 q push --batch <(printf '{"name": "piped", "payload": {"via": "batch pipe"}}\n')
+expect_exit 0 q show "$OUT"
+assert_contains "$OUT" '"via": "batch pipe"' "a batch from process substitution"
+
 finish

@@ -8,6 +8,7 @@
 #include "libqueue/duration.hpp"
 #include "libqueue/errors.hpp"
 #include "libqueue/handler.hpp"
+#include "libqueue/input_limits.hpp"
 #include "libqueue/job.hpp"
 #include "libqueue/json_limits.hpp"
 #include "libqueue/limits.hpp"

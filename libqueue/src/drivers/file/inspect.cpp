@@ -15,6 +15,7 @@
 
 #include "drivers/file/file_format.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/input_limits.hpp"
 #include "libqueue/json_limits.hpp"
 
 namespace libqueue {
@@ -340,6 +341,7 @@ FileInspection inspect_queue_file(const std::filesystem::path& path, const Local
         std::error_code ec;
         if (std::filesystem::is_directory(path, ec))
             throw NotFoundError(path.string() + ": is a directory, not a queue file");
+        require_regular_file(path);
         SharedReadLock lock(path.string() + ".lock");
         std::ifstream in(path, std::ios::binary);
         if (!in) {
