@@ -5,6 +5,13 @@
 #include "libqueue/errors.hpp"
 
 namespace libqueue {
+namespace {
+
+DataError over_limit(const std::string& what, std::size_t max_bytes) {
+    return DataError(what + ": more than " + std::to_string(max_bytes >> 20) + " MiB (the limit)");
+}
+
+}  // namespace
 
 std::string read_at_most(std::istream& in, std::size_t max_bytes, const std::string& what) {
     std::string text;
@@ -12,10 +19,8 @@ std::string read_at_most(std::istream& in, std::size_t max_bytes, const std::str
     while (in) {
         in.read(chunk.data(), std::streamsize(chunk.size()));
         text.append(chunk.data(), std::size_t(in.gcount()));
-        if (text.size() > max_bytes) {
-            throw DataError(what + ": more than " + std::to_string(max_bytes >> 20) +
-                            " MiB (the limit)");
-        }
+        if (text.size() > max_bytes)
+            throw over_limit(what, max_bytes);
     }
     return text;
 }
@@ -33,20 +38,21 @@ bool BoundedLines::next(std::string& line) {
         if (c == '\n')
             break;
         line.push_back(std::char_traits<char>::to_char_type(c));
-        if (line.size() > max_line_bytes_) {
-            throw DataError(what_ + " line " + std::to_string(number_ + 1) + ": more than " +
-                            std::to_string(max_line_bytes_ >> 20) + " MiB (the limit)");
-        }
+        if (line.size() > max_line_bytes_)
+            throw over_limit(what_ + " line " + std::to_string(number_ + 1), max_line_bytes_);
     }
     ++number_;
     return true;
 }
 
-void require_regular_file(const std::filesystem::path& path) {
+void require_regular_file(const std::filesystem::path& path, const std::string& what) {
     std::error_code error;
     const auto status = std::filesystem::status(path, error);
-    if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
-        throw NotFoundError(path.string() + ": is not a regular file");
+    if (error || !std::filesystem::exists(status) || std::filesystem::is_regular_file(status))
+        return;
+    if (std::filesystem::is_directory(status))
+        throw NotFoundError(path.string() + ": is a directory, not a " + what);
+    throw NotFoundError(path.string() + ": is not a regular file");
 }
 
 }  // namespace libqueue

@@ -46,3 +46,13 @@ TEST_CASE("a whole input up to its limit", "[input]") {
     CHECK_THROWS_WITH(read_at_most(large, 1 << 20, "payload"),
                       "payload: more than 1 MiB (the limit)");
 }
+
+TEST_CASE("files q locks and replaces must be regular files", "[input]") {
+    CHECK_NOTHROW(require_regular_file("/proc/self/exe", "queue file"));  // a link to one
+    CHECK_NOTHROW(require_regular_file("/nonexistent/q/queue.json", "queue file"));
+    CHECK_THROWS_WITH(require_regular_file("/tmp", "queue file"),
+                      "/tmp: is a directory, not a queue file");
+    CHECK_THROWS_WITH(require_regular_file("/dev/null", "queue file"),
+                      "/dev/null: is not a regular file");
+    CHECK_THROWS_AS(require_regular_file("/dev/null", "queue file"), NotFoundError);
+}

@@ -41,8 +41,9 @@ class BoundedLines {
     std::size_t number_ = 0;
 };
 
-// Throws NotFoundError "PATH: is not a regular file" unless `path` is one (or a link to one): for
-// files q locks and replaces (queue files), where a FIFO would block and a device never end.
-void require_regular_file(const std::filesystem::path& path);
+// Throws NotFoundError "PATH: is a directory, not a WHAT" or "PATH: is not a regular file" unless
+// `path` is a regular file (or a link to one) or missing: for files q locks and replaces (queue
+// files), where a FIFO would block and a device never end.
+void require_regular_file(const std::filesystem::path& path, const std::string& what);
 
 }  // namespace libqueue

@@ -338,10 +338,7 @@ FileInspection inspect_queue_text(std::string_view text, const std::string& orig
 FileInspection inspect_queue_file(const std::filesystem::path& path, const LocalZone& zone) {
     std::string text;
     {
-        std::error_code ec;
-        if (std::filesystem::is_directory(path, ec))
-            throw NotFoundError(path.string() + ": is a directory, not a queue file");
-        require_regular_file(path);
+        require_regular_file(path, "queue file");
         SharedReadLock lock(path.string() + ".lock");
         std::ifstream in(path, std::ios::binary);
         if (!in) {

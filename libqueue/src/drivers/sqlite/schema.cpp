@@ -98,43 +98,49 @@ constexpr const char* kCreateUrgentIndex =
 // sqlite3 shell, another program) keeps them true; pending and processing rows, which change
 // state on every claim, are left out, so that the hot path pays nothing: a job's life costs one
 // count at its end and one when it is pruned. The table is filled from the rows in the same
-// transaction that creates the triggers (add_state_counts). The first statement creates the
-// table, the rest the triggers.
-const std::string kCreateStateCounts[] = {
-    R"(CREATE TABLE q_state_counts (
+// transaction that creates the triggers (add_state_counts).
+const std::string kCreateStateCountsTable = R"(CREATE TABLE q_state_counts (
   queue TEXT NOT NULL,
   name TEXT NOT NULL,
   status TEXT NOT NULL,
   jobs INTEGER NOT NULL,
   PRIMARY KEY (queue, name, status)
-) WITHOUT ROWID)",
-    std::string("CREATE TRIGGER q_state_counts_insert AFTER INSERT ON kronix_jobs WHEN new.status "
-                "NOT IN ") +
-        kLiveStatuses +
-        " BEGIN INSERT INTO q_state_counts(queue, name, status, jobs) VALUES (new.queue, "
-        "new.name, new.status, 1) ON CONFLICT DO UPDATE SET jobs = jobs + 1; END",
-    std::string("CREATE TRIGGER q_state_counts_delete AFTER DELETE ON kronix_jobs WHEN old.status "
-                "NOT IN ") +
-        kLiveStatuses +
-        " BEGIN UPDATE q_state_counts SET jobs = jobs - 1 WHERE queue = old.queue AND name = "
-        "old.name AND status = old.status; END",
-    std::string("CREATE TRIGGER q_state_counts_update AFTER UPDATE OF queue, name, status ON "
-                "kronix_jobs WHEN (old.status NOT IN ") +
-        kLiveStatuses + " OR new.status NOT IN " + kLiveStatuses +
-        ") AND (old.status IS NOT new.status OR old.queue IS NOT new.queue OR old.name IS NOT "
-        "new.name) BEGIN UPDATE q_state_counts SET jobs = jobs - 1 WHERE old.status NOT IN " +
-        kLiveStatuses +
-        " AND queue = old.queue AND name = old.name AND status = old.status; INSERT INTO "
-        "q_state_counts(queue, name, status, jobs) SELECT new.queue, new.name, new.status, 1 "
-        "WHERE new.status NOT IN " +
-        kLiveStatuses + " ON CONFLICT DO UPDATE SET jobs = jobs + 1; END",
+) WITHOUT ROWID)";
+
+struct StateCountsTrigger {
+    const char* name;
+    std::string definition;  // what follows "CREATE TRIGGER name"
 };
 
-// The names of q_state_counts and its triggers, as sqlite_master lists them.
-constexpr const char* kStateCountsObjects =
-    "'q_state_counts', 'q_state_counts_insert', 'q_state_counts_delete', "
-    "'q_state_counts_update'";
-constexpr int kStateCountsObjectCount = 4;
+const StateCountsTrigger kStateCountsTriggers[] = {
+    {"q_state_counts_insert",
+     std::string("AFTER INSERT ON kronix_jobs WHEN new.status NOT IN ") + kLiveStatuses +
+         " BEGIN INSERT INTO q_state_counts(queue, name, status, jobs) VALUES (new.queue, "
+         "new.name, new.status, 1) ON CONFLICT DO UPDATE SET jobs = jobs + 1; END"},
+    {"q_state_counts_delete",
+     std::string("AFTER DELETE ON kronix_jobs WHEN old.status NOT IN ") + kLiveStatuses +
+         " BEGIN UPDATE q_state_counts SET jobs = jobs - 1 WHERE queue = old.queue AND name = "
+         "old.name AND status = old.status; END"},
+    {"q_state_counts_update",
+     std::string("AFTER UPDATE OF queue, name, status ON kronix_jobs WHEN (old.status NOT IN ") +
+         kLiveStatuses + " OR new.status NOT IN " + kLiveStatuses +
+         ") AND (old.status IS NOT new.status OR old.queue IS NOT new.queue OR old.name IS NOT "
+         "new.name) BEGIN UPDATE q_state_counts SET jobs = jobs - 1 WHERE old.status NOT IN " +
+         kLiveStatuses +
+         " AND queue = old.queue AND name = old.name AND status = old.status; INSERT INTO "
+         "q_state_counts(queue, name, status, jobs) SELECT new.queue, new.name, new.status, 1 "
+         "WHERE new.status NOT IN " +
+         kLiveStatuses + " ON CONFLICT DO UPDATE SET jobs = jobs + 1; END"},
+};
+
+// The names of q_state_counts and its triggers, quoted for an IN list of sqlite_master names.
+const std::string kStateCountsObjects = [] {
+    std::string names = "'q_state_counts'";
+    for (const auto& trigger : kStateCountsTriggers)
+        names += std::string(", '") + trigger.name + "'";
+    return names;
+}();
+constexpr int kStateCountsObjectCount = 1 + int(std::size(kStateCountsTriggers));
 
 // Every open runs this; a read answers it without taking the write lock. `urgent_index` says
 // whether idx_q_kronix_jobs_urgent is there, `state_counts` whether q_state_counts and all its
@@ -217,11 +223,10 @@ void add_state_counts(Connection& connection) {
         if (present->getColumn(0).getInt() == kStateCountsObjectCount)
             return;
     }
-    connection.db().exec(
-        "DROP TRIGGER IF EXISTS q_state_counts_insert; DROP TRIGGER IF EXISTS "
-        "q_state_counts_delete; DROP TRIGGER IF EXISTS q_state_counts_update; DROP TABLE IF "
-        "EXISTS q_state_counts");
-    connection.db().exec(kCreateStateCounts[0]);
+    for (const auto& trigger : kStateCountsTriggers)
+        connection.db().exec(std::string("DROP TRIGGER IF EXISTS ") + trigger.name);
+    connection.db().exec("DROP TABLE IF EXISTS q_state_counts");
+    connection.db().exec(kCreateStateCountsTable);
     // Counted here rather than by GROUP BY, which would sort every row in memory first.
     std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> counts;
     {
@@ -243,8 +248,9 @@ void add_state_counts(Connection& connection) {
         insert->bind(4, jobs);
         insert->exec();
     }
-    for (std::size_t i = 1; i < std::size(kCreateStateCounts); ++i)
-        connection.db().exec(kCreateStateCounts[i]);
+    for (const auto& trigger : kStateCountsTriggers)
+        connection.db().exec(std::string("CREATE TRIGGER ") + trigger.name + " " +
+                             trigger.definition);
     transaction.commit();
 }
 
