@@ -4,6 +4,7 @@
 
 #include "libqueue/errors.hpp"
 #include "libqueue/text.hpp"
+#include "options.hpp"
 
 namespace q {
 
@@ -82,21 +83,32 @@ std::string closest_name(const std::string& word, const std::vector<std::string>
 
 void check_command_words(const CLI::App& root, const std::vector<std::string>& args) {
     const CLI::App* current = &root;
+    bool words_done = false;  // past the command words, only options are checked
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& token = args[i];
         if (token == "--")
             return;
         if (token.size() > 1 && token[0] == '-') {
             const auto* opt = option_named(current, token);
+            // CLI11 reads "--config=" as "--config" and takes the next word as its value.
+            if (opt != nullptr && opt->get_expected_max() > 0 && token.back() == '=' &&
+                token.find('=') == token.size() - 1 && token.rfind("--", 0) == 0) {
+                throw libqueue::UsageError(token.substr(0, token.size() - 1) + ": " +
+                                           empty_value_message);
+            }
             // "--queue x": the next word is the option's value, not a command.
             if (opt != nullptr && opt->get_expected_max() > 0 &&
                 token.find('=') == std::string::npos && !(token.size() > 2 && token[1] != '-'))
                 ++i;
             continue;
         }
+        if (words_done)
+            continue;
         const auto names = visible_subcommands(*current);
-        if (names.empty())
-            return;  // the first argument of a command without subcommands
+        if (names.empty()) {
+            words_done = true;  // the first argument of a command without subcommands
+            continue;
+        }
         const auto* sub = subcommand_named(*current, token);
         if (sub == nullptr) {
             const auto where = command_path(current);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "options.hpp"
 #include "output.hpp"
 
 namespace q {
@@ -70,6 +71,8 @@ std::vector<std::string> Context::queues() {
         if (part.empty()) {
             throw libqueue::UsageError(fmt::format("--queue '{}': empty queue name", text));
         }
+        if (options.queue)
+            check_label_option("--queue", "queue name", part);
         result.push_back(std::move(part));
         start = comma + 1;
     }

@@ -15,7 +15,7 @@ namespace q {
 void refuse_empty_values(CLI::App& app) {
     static const CLI::Validator non_empty(
         [](const std::string& text) -> std::string {
-            return text.empty() ? "empty value; leave the option out for its default" : "";
+            return text.empty() ? empty_value_message : "";
         },
         "");
     for (auto* option : app.get_options()) {
@@ -31,22 +31,30 @@ const CLI::Validator& count_validator() {
     // double and it lets "1e3" and "0.5" through to a conversion of its own.
     static const CLI::Validator validator(
         [](const std::string& text) -> std::string {
-            std::uint64_t value = 0;
-            const auto* end = text.data() + text.size();
-            const auto [stop, error] = std::from_chars(text.data(), end, value);
             const bool digits_only =
                 !text.empty() &&
                 std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-            if (digits_only && error == std::errc::result_out_of_range)
-                return "'" + libqueue::valid_utf8(text) + "' is too large";
-            if (!digits_only || error != std::errc() || stop != end) {
+            if (!digits_only) {
                 return "expected a whole number, 0 or more; got '" +
                        libqueue::valid_utf8(text.substr(0, 40)) + "'";
             }
+            std::uint64_t value = 0;
+            const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+            if (result.ec == std::errc::result_out_of_range)
+                return "'" + libqueue::valid_utf8(text.substr(0, 40)) + "' is too large";
             return {};
         },
         "N");
     return validator;
+}
+
+void check_label_option(const std::string& option, const std::string& what,
+                        const std::string& value) {
+    try {
+        libqueue::validate_label(what, value);
+    } catch (const libqueue::DataError& e) {
+        throw libqueue::DataError(option + ": " + e.what());
+    }
 }
 
 libqueue::Milliseconds parse_duration_option(const std::string& option, const std::string& text) {

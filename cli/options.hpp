@@ -15,6 +15,10 @@ class Validator;
 
 namespace q {
 
+// What q says of an option given an empty value, after the option's name.
+inline constexpr const char* empty_value_message =
+    "empty value; leave the option out for its default";
+
 // Adds to every named option of `app` and its subcommands that takes a value a check that the
 // value is not empty: "--config ''" (an unset shell variable, often) is a mistake, never "the
 // default", so it is refused (exit 64) before anything runs. Call once the tree is built.
@@ -23,6 +27,11 @@ void refuse_empty_values(CLI::App& app);
 // The check of a count option (--limit N, --max-pending N): a whole number, 0 or more, that fits
 // 64 bits. "--limit: expected a whole number, 0 or more; got '-1'" (exit 64).
 const CLI::Validator& count_validator();
+
+// validate_label with the option named: "--unique-key: unique key is 300 bytes long; the limit is
+// 255" (DataError, exit 65, as for the same label from a batch line), before a driver is opened.
+void check_label_option(const std::string& option, const std::string& what,
+                        const std::string& value);
 
 // "--delay: bad duration 'x' (expected e.g. 250ms, 30s, 5m, 2h, 1d)" as a UsageError (exit 64).
 libqueue::Milliseconds parse_duration_option(const std::string& option, const std::string& text);

@@ -159,8 +159,10 @@ libqueue::NewJob job_from_args(Context& context, const PushArgs& args) {
         job.run_at = parse_time_option("--at", args.at);
     job.max_retries = args.max_retries;
     job.priority = args.priority;
-    if (!args.unique_key.empty())
+    if (!args.unique_key.empty()) {
+        check_label_option("--unique-key", "unique key", args.unique_key);
         job.unique_key = args.unique_key;
+    }
     libqueue::validate_new_job(job);
     return job;
 }

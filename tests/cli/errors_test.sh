@@ -39,6 +39,15 @@ for args in "--config '' size" "list --name ''" "push --at '' ok" "push --unique
     check 64 "empty value: $args" q "$@"
     assert_contains "$ERR" "empty value; leave the option out for its default" "$args: says why"
 done
+# "--config=" with nothing after it: CLI11 would take the next word as the value.
+for args in "--config= size" "push ok --unique-key= x" "list --name= --json"; do
+    eval "set -- $args"
+    option=${args#*--}
+    option=--${option%%=*}
+    check 64 "empty value after '=': $args" q "$@"
+    assert_contains "$ERR" "q: $option: empty value; leave the option out for its default" \
+        "$args: names the option and says why"
+done
 check 64 "negative count" q list --limit -1
 assert_contains "$ERR" "--limit: expected a whole number, 0 or more; got '-1'" "says what a count is"
 check 64 "fractional count" q stats --max-pending 1.5

@@ -115,9 +115,10 @@ cases() {
     # An empty NAME argument is a missing one: a usage error, as with no NAME at all.
     c 64 "job name: empty" "NAME is required" push '' '{}'
     # queue names, unique keys
-    c 65 "queue name: newline" "queue name" --queue $'a\nb' push ok '{}'
-    c 65 "queue name: 300 bytes" "queue name" --queue "$K300" push ok '{}'
-    c 65 "unique key: 300 bytes" "unique key" push --unique-key "$K300" ok '{}'
+    c 65 "queue name: newline" "--queue: queue name" --queue $'a\nb' push ok '{}'
+    c 65 "queue name: 300 bytes" "--queue: queue name" --queue "$K300" push ok '{}'
+    c 65 "queue name: 300 bytes, a filter" "--queue: queue name" --queue "$K300" list
+    c 65 "unique key: 300 bytes" "--unique-key: unique key" push --unique-key "$K300" ok '{}'
     # files that are not there, or not files
     c 66 "--payload-file: a directory" "is a directory" push ok --payload-file /tmp
     c 66 "--batch: a directory" "is a directory" push --batch /tmp
