@@ -121,6 +121,18 @@ assert_contains "$ERR" "/dev/zero: is not a regular file" "says why"
 mkfifo queue.fifo
 check 66 "a FIFO as queue file" q import-file queue.fifo
 assert_contains "$ERR" "queue.fifo: is not a regular file" "without waiting for a writer"
+# The same for the path a config gives the sqlite and file drivers: one line, never a hang.
+mkdir -p store.dir
+for driver in sqlite file; do
+    for path in queue.fifo /dev/zero store.dir; do
+        printf '{"queue": {"driver": "%s", "%s": {"path": "%s"}}}\n' "$driver" "$driver" "$path" >special.json
+        check 66 "$driver path $path" timeout 20 "$Q_BIN" --config special.json push ok
+        case $path in
+        store.dir) assert_contains "$ERR" "store.dir: is a directory, not a" "$driver: says a directory" ;;
+        *) assert_contains "$ERR" "$path: is not a regular file" "$driver $path: says why" ;;
+        esac
+    done
+done
 
 # A database this user may read but not write: SQLite needs the folder too (a WAL database's
 # -wal and -shm files), and the line says which one is missing. Root runs this as nobody.

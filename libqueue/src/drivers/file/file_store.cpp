@@ -18,6 +18,7 @@
 #include "libqueue/duration.hpp"
 
 #include "libqueue/errors.hpp"
+#include "libqueue/input_limits.hpp"
 
 namespace libqueue::file_queue {
 
@@ -56,8 +57,10 @@ FileSignature signature_of(const struct stat& st) {
             std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
-// Reads the whole file; nullopt when it does not exist.
+// Reads the whole file; nullopt when it does not exist. A FIFO would block the open and a device
+// never end: the path must name a regular file.
 std::optional<std::string> read_whole(const fs::path& path, FileSignature* signature) {
+    require_regular_file(path, "queue file");
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "libqueue/errors.hpp"
+#include "libqueue/input_limits.hpp"
 
 namespace libqueue::sqlite {
 
@@ -36,8 +37,11 @@ void create_private_file(const std::filesystem::path& path) {
 }
 
 SQLite::Database open_database(const std::string& path) {
-    if (path != ":memory:")
+    if (path != ":memory:") {
+        // SQLite would answer a directory, FIFO or device only with "disk I/O error".
+        require_regular_file(path, "database file");
         create_private_file(path);
+    }
     try {
         // NOMUTEX: the driver never lets two threads use one connection at once (its own mutex).
         return SQLite::Database(path,
