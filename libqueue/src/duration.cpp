@@ -46,7 +46,9 @@ Milliseconds parse_duration(std::string_view text) {
         if (rest.front() == '-')
             bad_duration(text);  // from_chars takes "-0" as zero
         double value = 0;
-        auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
+        // Fixed notation only: "1e3s" is a typo far more often than a thousand seconds.
+        auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value,
+                                         std::chars_format::fixed);
         if (ec != std::errc{} || end == rest.data() || !std::isfinite(value) || value < 0) {
             bad_duration(text);
         }
