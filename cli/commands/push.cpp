@@ -185,8 +185,9 @@ void warn_unknown_names(Context& context, const std::vector<libqueue::NewJob>& j
     }
 }
 
+// The note that no config was found comes once the job is known good: a refused push prints
+// one line, its error.
 void run_push(Context& context, const PushArgs& args) {
-    context.note_when_no_config();
     if (!args.batch.empty()) {
         if (!args.name.empty() || !args.payload.empty() || !args.payload_file.empty() ||
             !args.delay.empty() || !args.at.empty() || !args.unique_key.empty() ||
@@ -203,6 +204,7 @@ void run_push(Context& context, const PushArgs& args) {
             note(context, "batch is empty: nothing pushed");
             return;
         }
+        context.note_when_no_config();
         if (runs_at_dispatch(context)) {
             auto results = libqueue::run_now_batch(jobs, context.handlers());
             for (auto& result : results)
@@ -231,6 +233,7 @@ void run_push(Context& context, const PushArgs& args) {
         throw libqueue::UsageError("push: give --delay or --at, not both");
     }
     auto job = job_from_args(context, args);
+    context.note_when_no_config();
     if (runs_at_dispatch(context)) {
         print_result(context,
                      libqueue::Dispatched::run(libqueue::run_now(job, context.handlers())));

@@ -52,6 +52,10 @@ assert_eq "q: no config file found (see q config); jobs are in sqlite at $XDG_DA
     "$ERR" "push says where the job went"
 run nocfg -q push anything
 assert_eq "" "$ERR" "-q: silent"
+run nocfg push anything --delay 1x
+assert_eq 64 "$CODE" "a refused push without a config"
+assert_eq "q: --delay: bad duration '1x' (expected e.g. 250ms, 30s, 5m, 2h, 1d)" "$ERR" \
+    "a refused push prints its error alone, no note about where jobs would have gone"
 run nocfg work --stop-when-empty --max-jobs 0
 assert_contains "$ERR" "no config file found" "work says it too"
 run nocfg size
