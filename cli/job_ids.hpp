@@ -21,6 +21,9 @@ libqueue::Job resolve_job(libqueue::QueueDriver& driver, const std::string& type
                           const std::string& command,
                           const std::optional<std::string>& queue = std::nullopt);
 
+// "COMMAND: no job 'ID'", the id made printable and cut short (it is whatever the user typed).
+std::string no_job_message(const std::string& command, const std::string& typed);
+
 // resolve_job for each, all before anything is done (a bad one changes nothing).
 std::vector<libqueue::Job> resolve_jobs(libqueue::QueueDriver& driver,
                                         const std::vector<std::string>& typed,

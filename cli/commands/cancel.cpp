@@ -115,7 +115,7 @@ void run_cancel(Context& context, const CancelArgs& args) {
         // A worker claimed it since it was read: it runs now, so stop it there.
         const auto now = driver.find(job.id);
         if (!now)
-            throw libqueue::NotFoundError("cancel: no job '" + job.id + "'");
+            throw libqueue::NotFoundError(no_job_message("cancel", job.id));
         if (now->status != Status::processing)
             throw libqueue::DataError(fmt::format("cancel: job '{}' is {}: it finished first",
                                                   job.id, status_word(now->status)));

@@ -143,7 +143,7 @@ Job find_dead(libqueue::QueueDriver& driver, const std::string& id,
     } catch (const libqueue::NotFoundError&) {
     }
     if (!job || job->status != Status::failed) {
-        throw libqueue::NotFoundError("no dead job with id " + libqueue::valid_utf8(id));
+        throw libqueue::NotFoundError("dlq: no dead job " + libqueue::quoted(id));
     }
     return *job;
 }
@@ -191,9 +191,9 @@ void run_retry(Context& context, const DlqArgs& args) {
         for (const auto& id : args.ids) ids.push_back(find_dead(driver, id, queue).id);
         for (const auto& id : ids) {
             if (!driver.retry_dead(id)) {
-                throw libqueue::NotFoundError(fmt::format(
-                    "no dead job with id {} (it changed meanwhile; retried {} before it)", id,
-                    retried));
+                throw libqueue::NotFoundError(
+                    fmt::format("dlq: no dead job {} (it changed meanwhile; retried {} before it)",
+                                libqueue::quoted(id), retried));
             }
             ++retried;
             debug(context, 1, "retried " + id);

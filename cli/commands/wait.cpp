@@ -56,7 +56,7 @@ void wait_for_job(Context& context, const std::string& id, const WaitTimes& time
                     fmt::format("wait: job '{}' disappeared while {} (cleared or pruned)", id,
                                 status_word(last_seen->status)));
             }
-            throw libqueue::NotFoundError("wait: no job '" + id + "'");
+            throw libqueue::NotFoundError(no_job_message("wait", id));
         }
         if (job->status == libqueue::Status::completed || job->status == libqueue::Status::failed) {
             if (context.json())

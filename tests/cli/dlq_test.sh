@@ -61,15 +61,15 @@ assert_contains "$OUT" "boom $first" "with its last error"
 expect_exit 0 q dlq show --json "$first"
 assert_eq "$first" "$(json_str "$OUT" id)" "show --json"
 expect_exit 66 q dlq show NOSUCHJOB
-assert_eq "q: no dead job with id NOSUCHJOB" "$ERR" "unknown id"
+assert_eq "q: dlq: no dead job 'NOSUCHJOB'" "$ERR" "unknown id"
 expect_exit 66 q dlq show "$pending"
-assert_eq "q: no dead job with id $pending" "$ERR" "a pending job is not a dead letter"
+assert_eq "q: dlq: no dead job '$pending'" "$ERR" "a pending job is not a dead letter"
 
 # retry: an unknown id among good ones retries nothing.
 second=$(printf '%s\n' "$all" | sed -n 2p)
 before=$(snapshot)
 expect_exit 66 q dlq retry "$first" NOSUCHJOB "$second"
-assert_eq "q: no dead job with id NOSUCHJOB" "$ERR" "unknown id named"
+assert_eq "q: dlq: no dead job 'NOSUCHJOB'" "$ERR" "unknown id named"
 assert_eq "$before" "$(snapshot)" "nothing retried when one id is unknown"
 expect_exit 66 q dlq retry "$pending"
 expect_exit 64 q dlq retry

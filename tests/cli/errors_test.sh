@@ -64,6 +64,16 @@ check 66 "unknown id (show)" q show 01J00000000000000000000000
 assert_contains "$ERR" "no job '01J00000000000000000000000'" "names the id"
 check 66 "unknown id (wait)" q wait 01J00000000000000000000000
 check 66 "unknown id (cancel)" q cancel 01J00000000000000000000000
+# An id is whatever was typed: the message shows it cut short and printable.
+long_id=$(head -c 5000 /dev/zero | tr '\0' k)
+for command in show wait cancel "dlq retry" "dlq show"; do
+    check 66 "a 5000-byte id ($command)" q $command "$long_id"
+    case $command in
+    dlq*) assert_contains "$ERR" "dlq: no dead job 'kkkkkkkk" "$command: names the start of the id" ;;
+    *) assert_contains "$ERR" "$command: no job 'kkkkkkkk" "$command: names the start of the id" ;;
+    esac
+    if [ "${#ERR}" -lt 120 ]; then pass; else fail "$command: a ${#ERR}-byte message for a long id"; fi
+done
 
 # Config errors: 78, naming the key.
 cp "$Q_CONFIG" good.json
