@@ -112,8 +112,8 @@ void check_command_words(const CLI::App& root, const std::vector<std::string>& a
         const auto* sub = subcommand_named(*current, token);
         if (sub == nullptr) {
             const auto where = command_path(current);
-            auto message = "unknown command '" + (where.empty() ? "" : where + " ") +
-                           libqueue::valid_utf8(token) + "'";
+            auto message =
+                "unknown command " + libqueue::quoted((where.empty() ? "" : where + " ") + token);
             const auto suggestion = closest_name(token, names);
             message += suggestion.empty()
                            ? "; try 'q " + (where.empty() ? "" : where + " ") + "--help'"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "libqueue/text.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -69,7 +70,8 @@ std::vector<std::string> Context::queues() {
             comma = text.size();
         auto part = text.substr(start, comma - start);
         if (part.empty()) {
-            throw libqueue::UsageError(fmt::format("--queue '{}': empty queue name", text));
+            throw libqueue::UsageError(
+                fmt::format("--queue {}: empty queue name", libqueue::quoted(text)));
         }
         if (options.queue)
             check_label_option("--queue", "queue name", part);
@@ -89,8 +91,8 @@ std::string Context::queue() {
     auto names = queues();
     if (names.size() != 1) {
         throw libqueue::UsageError(
-            fmt::format("--queue '{}': this command takes one queue (lists are for `q work`)",
-                        options.queue.value_or(config().default_queue)));
+            fmt::format("--queue {}: this command takes one queue (lists are for `q work`)",
+                        libqueue::quoted(options.queue.value_or(config().default_queue))));
     }
     return names.front();
 }

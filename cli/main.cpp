@@ -76,6 +76,8 @@ int exit_code_of(libqueue::ErrorKind kind) {
 // is made: each driver names its server by the parsed, password-free form.)
 // Messages quote what users and other programs gave q (ids, names, file contents): on the
 // terminal they are one line of valid UTF-8, with other control characters shown as '?'.
+// A message that still runs long (a whole argument quoted by CLI11) keeps its start and its end,
+// where the hint to --help is.
 std::string one_line_message(const std::string& text) {
     std::string line = libqueue::valid_utf8(text);
     for (auto& c : line) {
@@ -85,6 +87,17 @@ std::string one_line_message(const std::string& text) {
             c = '?';
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
+    constexpr std::size_t max_bytes = 1000, kept_start = 600, kept_end = 200;
+    if (line.size() > max_bytes) {
+        const auto char_start = [&line](std::size_t at) {
+            while (at > 0 && (static_cast<unsigned char>(line[at]) & 0xC0) == 0x80) --at;
+            return at;
+        };
+        const auto cut_from = char_start(kept_start);
+        const auto cut_to = char_start(line.size() - kept_end);
+        line = line.substr(0, cut_from) + "… (" + std::to_string(cut_to - cut_from) +
+               " bytes left out) …" + line.substr(cut_to);
+    }
     return line;
 }
 

@@ -80,8 +80,8 @@ libqueue::Status parse_status_option(const std::string& option, const std::strin
     try {
         return libqueue::status_from_string(text);
     } catch (const libqueue::Error&) {
-        throw libqueue::UsageError(option + ": unknown status '" + libqueue::valid_utf8(text) +
-                                   "' (expected pending, processing, completed, or dead/failed)");
+        throw libqueue::UsageError(option + ": unknown status " + libqueue::quoted(text) +
+                                   " (expected pending, processing, completed, or dead/failed)");
     }
 }
 
@@ -113,8 +113,8 @@ std::string read_input(const std::string& path_or_dash, std::size_t max_bytes,
 libqueue::ListPosition parse_after_option(libqueue::QueueDriver& driver, const std::string& id) {
     auto job = driver.find(id);
     if (!job) {
-        throw libqueue::NotFoundError("--after: no job with id '" + libqueue::valid_utf8(id) +
-                                      "' (the last id of a page to continue from)");
+        throw libqueue::NotFoundError("--after: no job with id " + libqueue::quoted(id) +
+                                      " (the last id of a page to continue from)");
     }
     return libqueue::list_position(*job);
 }

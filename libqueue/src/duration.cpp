@@ -6,14 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include "libqueue/errors.hpp"
+#include "libqueue/text.hpp"
 
 namespace libqueue {
 
 namespace {
 
 [[noreturn]] void bad_duration(std::string_view text) {
-    throw UsageError("bad duration '" + std::string(text) +
-                     "' (expected e.g. 250ms, 30s, 5m, 2h, 1d)");
+    throw UsageError("bad duration " + libqueue::quoted(text) +
+                     " (expected e.g. 250ms, 30s, 5m, 2h, 1d)");
 }
 
 long long unit_ms(std::string_view unit) {

@@ -17,6 +17,7 @@
 #include "drivers/sqlite/sqlite_driver.hpp"
 #include "drivers/sync/sync_driver.hpp"
 #include "libqueue/errors.hpp"
+#include "libqueue/text.hpp"
 
 namespace libqueue {
 
@@ -85,7 +86,7 @@ Registry& registry() {
 std::string unknown_driver_message(const std::string& name, const Registry& r) {
     std::string known;
     for (const auto& [registered, _] : r.drivers) known += (known.empty() ? "" : ", ") + registered;
-    return "unknown driver '" + name + "' (built in: " + known + ")";
+    return "unknown driver " + libqueue::quoted(name) + " (built in: " + known + ")";
 }
 
 }  // namespace

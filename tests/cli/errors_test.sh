@@ -74,6 +74,19 @@ for command in show wait cancel "dlq retry" "dlq show"; do
     esac
     if [ "${#ERR}" -lt 120 ]; then pass; else fail "$command: a ${#ERR}-byte message for a long id"; fi
 done
+# Any value quoted back is cut short; a message CLI11 makes keeps its start and its end (the
+# hint to --help), at most about 1000 bytes in all.
+for args in "list --status LONG" "push ok --delay LONG" "list --after LONG" "--driver LONG size" \
+    "LONG" "--queue a,,LONG size" "push ok --priority LONG" "list LONG --since"; do
+    eval "set -- ${args//LONG/\$long_id}"
+    run q "$@"
+    assert_one_line "$ERR" "$args (5000 bytes)"
+    if [ "${#ERR}" -lt 1100 ]; then pass; else fail "$args: a ${#ERR}-byte message"; fi
+    case $ERR in *"kkkk"*) pass ;; *) fail "$args: the value is not named: $ERR" ;; esac
+done
+run q list "$long_id" --since
+assert_contains "$ERR" "bytes left out) …" "says that part was left out"
+assert_contains "$ERR" "(try 'q list --help')" "keeps the hint at the end"
 
 # Config errors: 78, naming the key.
 cp "$Q_CONFIG" good.json
