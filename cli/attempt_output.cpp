@@ -29,18 +29,7 @@ std::string ms_text(libqueue::Milliseconds d) {
 // screen or the title) are shown as \xNN; tabs stay. Through a pipe the text is as stored.
 std::string for_terminal(const std::string& text) {
     static const bool tty = ::isatty(STDOUT_FILENO) == 1;
-    if (!tty)
-        return text;
-    std::string out;
-    out.reserve(text.size());
-    for (unsigned char c : text) {
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            out += fmt::format("\\x{:02x}", c);
-        } else {
-            out += char(c);
-        }
-    }
-    return out;
+    return tty ? libqueue::escape_controls(text) : text;
 }
 
 std::string first_line(const std::string& text) {

@@ -83,6 +83,23 @@ bool is_plain_identifier(std::string_view text) {
            std::all_of(text.begin(), text.end(), [&](char c) { return letter(c) || digit(c); });
 }
 
+std::string escape_controls(std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte < 0x20 && byte != '\t') || byte == 0x7f) {
+            out += "\\x";
+            out += hex[byte >> 4];
+            out += hex[byte & 15];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 std::string quoted(std::string_view text) {
     constexpr std::size_t shown = 64;
     std::string out = valid_utf8(text.substr(0, shown));

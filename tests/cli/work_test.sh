@@ -159,6 +159,19 @@ if command -v script >/dev/null; then
     run script -qec "NO_COLOR=1 '$Q_BIN' work --stop-when-empty" /dev/null
     assert_contains "$OUT" " completed " "NO_COLOR: the line is there"
     assert_not_contains "$OUT" $'\033[' "NO_COLOR: without colour"
+    # A handler's bytes do not drive the terminal: control characters are shown escaped there,
+    # and passed on as they are through a pipe (a log file keeps what the handler wrote).
+    handler noisy 'printf "clear\033[2J title\033]0;x\007 crlf\r\n"; printf "err\033[31m\n" >&2'
+    write_config
+    q push noisy >/dev/null
+    run script -qec "NO_COLOR=1 '$Q_BIN' work --stop-when-empty" /dev/null
+    assert_contains "$OUT" 'clear\x1b[2J title\x1b]0;x\x07 crlf' "on a terminal: escapes shown, not run"
+    assert_contains "$OUT" 'err\x1b[31m' "stderr lines too"
+    assert_not_contains "$OUT" $'\033[2J' "no raw escape reaches the terminal"
+    assert_not_contains "$OUT" 'crlf\x0d' "a CRLF line end shows as a line end"
+    q push noisy >/dev/null
+    expect_exit 0 q work --stop-when-empty
+    assert_contains "$ERR" $'clear\033[2J title' "through a pipe: the bytes as written"
 fi
 
 # --log-format json: stderr holds the events as NDJSON (and the handlers' own lines, "[ID] ...").

@@ -32,3 +32,10 @@ TEST_CASE("json_nesting_depth counts brackets outside strings only") {
     CHECK(json_nesting_depth(std::string(1'000'000, '[')) == max_json_depth + 1);  // stops early
     CHECK_THROWS_AS(check_json_depth(std::string(100'000, '['), "payload"), DataError);
 }
+
+TEST_CASE("escape_controls shows every control character but tab as \\xNN") {
+    CHECK(escape_controls("plain text, café") == "plain text, café");
+    CHECK(escape_controls("a\tb") == "a\tb");
+    CHECK(escape_controls("\x1b[2J\x1b]0;title\x07") == "\\x1b[2J\\x1b]0;title\\x07");
+    CHECK(escape_controls(std::string("a\0b\r\n\x7f", 6)) == "a\\x00b\\x0d\\x0a\\x7f");
+}

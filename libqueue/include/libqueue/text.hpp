@@ -20,6 +20,10 @@ bool is_valid_utf8(std::string_view text);
 // "…") so a whole foreign blob never lands in one line.
 std::string quoted(std::string_view text);
 
+// `text` for a terminal: every control character but tab (an escape sequence could rewrite the
+// screen, the title or the clipboard) written as \xNN. Other bytes are left as they are.
+std::string escape_controls(std::string_view text);
+
 // A name that may be put into SQL unquoted: ASCII letters, digits and _, not starting with a
 // digit, not empty (table and schema names).
 bool is_plain_identifier(std::string_view text);

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <mutex>
 
+#include "libqueue/text.hpp"
+
 namespace libqueue::exec {
 
 namespace {
@@ -37,6 +39,17 @@ void write_fully(int fd, std::string_view data) {
     }
 }
 
+LineForwarder::LineForwarder(int fd, std::string prefix)
+    : fd_(fd), terminal_(fd >= 0 && ::isatty(fd) == 1), prefix_(std::move(prefix)) {}
+
+std::string LineForwarder::shown(std::string_view text) const {
+    if (!terminal_)
+        return std::string(text);
+    if (!text.empty() && text.back() == '\r')
+        text.remove_suffix(1);  // a CRLF line end: nothing to see
+    return escape_controls(text);
+}
+
 void LineForwarder::feed(std::string_view data) {
     if (fd_ < 0)
         return;
@@ -57,10 +70,11 @@ void LineForwarder::feed(std::string_view data) {
         const auto end = complete.find('\n');
         out += prefix_;
         if (first) {
-            out += partial_;
+            out += shown(partial_);
             first = false;
         }
-        out.append(complete.substr(0, end + 1));
+        out += shown(complete.substr(0, end));
+        out += '\n';
         complete.remove_prefix(end + 1);
     }
     partial_.assign(data.substr(last_newline + 1));
@@ -77,7 +91,7 @@ void LineForwarder::finish() {
 
 void LineForwarder::emit(std::string_view text, bool add_newline) {
     std::string out = prefix_;
-    out.append(text);
+    out += shown(text);
     if (add_newline)
         out += '\n';
     std::lock_guard lock(output_mutex());

@@ -12,8 +12,9 @@ namespace libqueue::exec {
 // process-wide lock.
 class LineForwarder {
   public:
-    // fd < 0 disables forwarding.
-    LineForwarder(int fd, std::string prefix) : fd_(fd), prefix_(std::move(prefix)) {}
+    // fd < 0 disables forwarding. On a terminal, control characters are shown escaped
+    // (escape_controls), as `q log` shows them: a handler's bytes must not drive the terminal.
+    LineForwarder(int fd, std::string prefix);
 
     void feed(std::string_view data);
     // Writes the unterminated last line, if any, with a newline.
@@ -22,7 +23,11 @@ class LineForwarder {
   private:
     void emit(std::string_view lines_or_partial, bool add_newline);
 
+    // A line's text as it is written: escaped on a terminal.
+    std::string shown(std::string_view text) const;
+
     int fd_;
+    bool terminal_;
     std::string prefix_;
     std::string partial_;
 };
