@@ -298,8 +298,10 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
     // one log group row for the batch (stamped with the same now() as the jobs' finished_at),
     // any other into a row of its own. One statement for the whole batch:
     // one round trip and one commit, and one counter upsert per (queue, name) instead of per job.
-    // id = ANY($1) finds the rows by primary key whatever the statistics say about processing
-    // rows (as in the claim).
+    // The plan rests on idx_<table>_q_stale: with it the planner hashes the processing rows
+    // against the batch; without it, statistics that show few processing rows make it join them
+    // by a nested loop that compares every row with every completion (tests/bench/results/
+    // ANALYSIS.md, 2026-12-06).
     const std::string batch =
         "(SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $5::int4[], $6::text[], "
         "$7::int4[]) WITH ORDINALITY AS c(id, token, ran_ms, attempt, body, grouped, i))";

@@ -703,8 +703,8 @@ class PostgresDriver final : public QueueDriver {
         std::string list;
         for (const auto& name : missing) list += (list.empty() ? "" : ", ") + name;
         return {"PostgreSQL table " + names_.display + " lacks q's recommended indexes (" + list +
-                "): claims, stale recovery and prune scan more rows than they need; run `q "
-                "migrate --indexes`"};
+                "): claims, completions, stale recovery and prune read more rows than they need; "
+                "run `q migrate --indexes`"};
     }
 
     void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout) override;
