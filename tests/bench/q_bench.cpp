@@ -2,6 +2,7 @@
 // JSON line on stdout with the process's peak RSS. scripts/bench runs it many times and writes
 // tests/bench/results/.
 //   q_bench enqueue  BACKEND [--one N] [--jobs N] [--batch N]
+//   q_bench ceiling  sqlite-full|sqlite-normal [--one N] [--jobs N] [--batch N]
 //   q_bench drain    BACKEND [--jobs N] [--concurrency N] [--logs 0|1] [--limit-concurrency N]
 //   q_bench latency  BACKEND [--samples N] [--gap-ms N] [--background JOBS_PER_S]
 //   q_bench claim    BACKEND [--pending N] [--claims N] [--runs N]
@@ -25,7 +26,8 @@ namespace {
 
 int usage(const char* why) {
     std::cerr << "q_bench: " << why
-              << "\nusage: q_bench enqueue|drain|latency|claim|complete BACKEND [--option N ...]\n";
+              << "\nusage: q_bench enqueue|ceiling|drain|latency|claim|complete BACKEND [--option "
+                 "N ...]\n";
     return 64;
 }
 
@@ -70,6 +72,11 @@ int main(int argc, char** argv) {
         if (figure == "enqueue") {
             result =
                 bench::enqueue(backend, get("one", 2000), get("jobs", 20000), get("batch", 1000));
+        } else if (figure == "ceiling") {
+            if (backend_name != "sqlite-full" && backend_name != "sqlite-normal")
+                return usage("the ceiling figure is SQLite's: sqlite-full or sqlite-normal");
+            result = bench::sqlite_ceiling(backend, get("one", 2000), get("jobs", 20000),
+                                           get("batch", 1000));
         } else if (figure == "drain") {
             result = bench::drain(backend, get("jobs", 20000), unsigned(get("concurrency", 1)),
                                   get("logs", 1) != 0, unsigned(get("limit-concurrency", 0)));

@@ -123,7 +123,7 @@ std::shared_ptr<libqueue::QueueDriver> Backend::open() {
     if (name_ == "sqlite-full" || name_ == "sqlite-normal") {
         config.driver = "sqlite";
         config.driver_sections["sqlite"] = {
-            {"path", (dir_ / "queue.db").string()},
+            {"path", sqlite_path().string()},
             {"synchronous", name_ == "sqlite-full" ? "FULL" : "NORMAL"}};
     } else if (name_ == "file") {
         config.driver = "file";

@@ -24,6 +24,8 @@ class Backend {
     Backend& operator=(const Backend&) = delete;
 
     const std::string& name() const { return name_; }
+    // The database file of sqlite-full and sqlite-normal.
+    std::filesystem::path sqlite_path() const { return dir_ / "queue.db"; }
     // A new driver object on the same store, as another process would open it. The memory
     // driver cannot be shared that way: it returns the one shared object every time.
     std::shared_ptr<libqueue::QueueDriver> open();

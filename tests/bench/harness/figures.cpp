@@ -9,6 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "drivers/sqlite/statements.hpp"
 #include "libqueue/handler.hpp"
 #include "libqueue/worker.hpp"
 
@@ -75,6 +79,75 @@ json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bulk, std::si
     s = seconds_since(start);
     result["bulk_jobs_per_s"] = double(bulk) / s;
     return result;
+}
+
+json sqlite_ceiling(Backend& backend, std::size_t one_by_one, std::size_t bulk, std::size_t batch) {
+    if (backend.name() != "sqlite-full" && backend.name() != "sqlite-normal")
+        throw std::runtime_error("the SQLite ceiling needs sqlite-full or sqlite-normal");
+    // The database as enqueue() leaves it before its bulk part: q made it, pushed one_by_one
+    // jobs and cleared them. The first of them is the row every inserted row copies.
+    struct Sample {
+        std::string name, queue, payload, created_at, available_at;
+        int max_retries = 0;
+        int attempts = 0;
+    } row;
+    {
+        auto driver = backend.open();
+        for (std::size_t i = 0; i < std::max<std::size_t>(one_by_one, 1); ++i)
+            driver->push(noop_job());
+        SQLite::Database db(backend.sqlite_path().string(), SQLite::OPEN_READWRITE);
+        SQLite::Statement read(db,
+                               "SELECT name, queue, payload, created_at, available_at, "
+                               "max_retries, attempts FROM kronix_jobs LIMIT 1");
+        if (!read.executeStep())
+            throw std::runtime_error("the job q pushed is not in the database");
+        row = {read.getColumn(0).getString(), read.getColumn(1).getString(),
+               read.getColumn(2).getString(), read.getColumn(3).getString(),
+               read.getColumn(4).getString(), read.getColumn(5).getInt(),
+               read.getColumn(6).getInt()};
+        driver->clear("default");
+    }
+    std::vector<std::string> ids(bulk);
+    for (auto& id : ids) id = new_job_id();
+
+    SQLite::Database db(backend.sqlite_path().string(), SQLite::OPEN_READWRITE);
+    db.exec(backend.name() == "sqlite-full" ? "PRAGMA synchronous=FULL"
+                                            : "PRAGMA synchronous=NORMAL");
+    db.exec("PRAGMA temp_store=MEMORY");
+    SQLite::Statement many(db, sqlite::sql::kInsertMany);
+    SQLite::Statement one(db, sqlite::sql::kInsert);
+    auto bind_row = [&](SQLite::Statement& insert, int row_in_statement, const std::string& id) {
+        const int at = row_in_statement * sqlite::sql::kInsertParams;
+        insert.bindNoCopy(at + 1, id);
+        insert.bindNoCopy(at + 2, row.name);
+        insert.bindNoCopy(at + 3, row.queue);
+        insert.bind(at + 4, row.max_retries);
+        insert.bindNoCopy(at + 5, row.payload);
+        insert.bindNoCopy(at + 6, row.created_at);
+        insert.bindNoCopy(at + 7, row.available_at);
+        insert.bind(at + 8, row.attempts);
+    };
+    const auto rows_per_insert = std::size_t(sqlite::sql::kInsertRows);
+    auto start = Clock::now();
+    for (std::size_t done = 0; done < bulk;) {
+        const std::size_t end = std::min(bulk, done + batch);
+        db.exec("BEGIN IMMEDIATE");
+        for (; end - done >= rows_per_insert; done += rows_per_insert) {
+            for (std::size_t i = 0; i < rows_per_insert; ++i) bind_row(many, int(i), ids[done + i]);
+            many.exec();
+            many.reset();
+        }
+        for (; done < end; ++done) {
+            bind_row(one, 0, ids[done]);
+            one.exec();
+            one.reset();
+        }
+        db.exec("COMMIT");
+    }
+    double s = seconds_since(start);
+    if (std::size_t(db.execAndGet("SELECT count(*) FROM kronix_jobs").getInt64()) != bulk)
+        throw std::runtime_error("the database does not hold the rows inserted");
+    return {{"bulk_jobs", bulk}, {"batch", batch}, {"bulk_jobs_per_s", double(bulk) / s}};
 }
 
 json drain(Backend& backend, std::size_t jobs, unsigned concurrency, bool logs,

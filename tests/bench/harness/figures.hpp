@@ -13,6 +13,15 @@ namespace bench {
 nlohmann::json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bulk,
                        std::size_t batch);
 
+// sqlite-full / sqlite-normal only: what SQLite alone takes to store the rows push_batch()
+// stores, `bulk` of them in transactions of `batch`, on a database q made (its schema, indexes
+// and triggers, its pragmas) and left as enqueue() leaves it (`one_by_one` jobs pushed and
+// cleared), in INSERT statements of as many rows as the driver writes at once. Ids and times are
+// made before the clock starts: the rate is SQLite's ceiling for q's bulk enqueue, which
+// enqueue()'s bulk_jobs_per_s is compared with.
+nlohmann::json sqlite_ceiling(Backend& backend, std::size_t one_by_one, std::size_t bulk,
+                              std::size_t batch);
+
 // `jobs` no-op jobs stored first (untimed), then a libqueue::Worker with a no-op C++ handler and
 // `concurrency` slots drains them (stop_when_empty); the rate counts from run() to its return.
 // With `logs`, each attempt's log is kept (queue.logs.enabled), as a worker does by default.
