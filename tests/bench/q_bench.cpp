@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
             result =
                 bench::enqueue(backend, get("one", 2000), get("jobs", 20000), get("batch", 1000));
         } else if (figure == "ceiling") {
-            if (backend_name != "sqlite-full" && backend_name != "sqlite-normal")
+            if (!backend.is_sqlite())
                 return usage("the ceiling figure is SQLite's: sqlite-full or sqlite-normal");
             result = bench::sqlite_ceiling(backend, get("one", 2000), get("jobs", 20000),
                                            get("batch", 1000));

@@ -120,11 +120,10 @@ Backend::~Backend() {
 std::shared_ptr<libqueue::QueueDriver> Backend::open() {
     libqueue::Config config;
     config.keep_completed = keep_completed_;
-    if (name_ == "sqlite-full" || name_ == "sqlite-normal") {
+    if (is_sqlite()) {
         config.driver = "sqlite";
-        config.driver_sections["sqlite"] = {
-            {"path", sqlite_path().string()},
-            {"synchronous", name_ == "sqlite-full" ? "FULL" : "NORMAL"}};
+        config.driver_sections["sqlite"] = {{"path", sqlite_path().string()},
+                                            {"synchronous", sqlite_synchronous()}};
     } else if (name_ == "file") {
         config.driver = "file";
         config.driver_sections["file"] = {{"path", (dir_ / "queue.json").string()}};

@@ -24,8 +24,10 @@ class Backend {
     Backend& operator=(const Backend&) = delete;
 
     const std::string& name() const { return name_; }
-    // The database file of sqlite-full and sqlite-normal.
+    // sqlite-full and sqlite-normal: one database file, opened with synchronous FULL or NORMAL.
+    bool is_sqlite() const { return name_ == "sqlite-full" || name_ == "sqlite-normal"; }
     std::filesystem::path sqlite_path() const { return dir_ / "queue.db"; }
+    std::string sqlite_synchronous() const { return name_ == "sqlite-full" ? "FULL" : "NORMAL"; }
     // A new driver object on the same store, as another process would open it. The memory
     // driver cannot be shared that way: it returns the one shared object every time.
     std::shared_ptr<libqueue::QueueDriver> open();

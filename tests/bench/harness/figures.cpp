@@ -12,6 +12,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "drivers/sqlite/connection.hpp"
 #include "drivers/sqlite/statements.hpp"
 #include "libqueue/handler.hpp"
 #include "libqueue/worker.hpp"
@@ -82,8 +83,6 @@ json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bulk, std::si
 }
 
 json sqlite_ceiling(Backend& backend, std::size_t one_by_one, std::size_t bulk, std::size_t batch) {
-    if (backend.name() != "sqlite-full" && backend.name() != "sqlite-normal")
-        throw std::runtime_error("the SQLite ceiling needs sqlite-full or sqlite-normal");
     // The database as enqueue() leaves it before its bulk part: q made it, pushed one_by_one
     // jobs and cleared them. The first of them is the row every inserted row copies.
     struct Sample {
@@ -110,10 +109,9 @@ json sqlite_ceiling(Backend& backend, std::size_t one_by_one, std::size_t bulk, 
     std::vector<std::string> ids(bulk);
     for (auto& id : ids) id = new_job_id();
 
-    SQLite::Database db(backend.sqlite_path().string(), SQLite::OPEN_READWRITE);
-    db.exec(backend.name() == "sqlite-full" ? "PRAGMA synchronous=FULL"
-                                            : "PRAGMA synchronous=NORMAL");
-    db.exec("PRAGMA temp_store=MEMORY");
+    // A connection as the driver opens one: its pragmas, the backend's synchronous level.
+    sqlite::Connection connection(backend.sqlite_path(), backend.sqlite_synchronous());
+    SQLite::Database& db = connection.db();
     SQLite::Statement many(db, sqlite::sql::kInsertMany);
     SQLite::Statement one(db, sqlite::sql::kInsert);
     auto bind_row = [&](SQLite::Statement& insert, int row_in_statement, const std::string& id) {

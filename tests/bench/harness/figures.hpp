@@ -13,7 +13,7 @@ namespace bench {
 nlohmann::json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bulk,
                        std::size_t batch);
 
-// sqlite-full / sqlite-normal only: what SQLite alone takes to store the rows push_batch()
+// Backend::is_sqlite() only: what SQLite alone takes to store the rows push_batch()
 // stores, `bulk` of them in transactions of `batch`, on a database q made (its schema, indexes
 // and triggers, its pragmas) and left as enqueue() leaves it (`one_by_one` jobs pushed and
 // cleared), in INSERT statements of as many rows as the driver writes at once. Ids and times are
