@@ -84,6 +84,9 @@ struct MigrateOptions {
     bool indexes = false;  // also add the driver's recommended indexes to an existing table
     // also add q's priority column (and its index) to an existing jobs table that lacks it
     bool priorities = false;
+    // also keep counts of an existing jobs table's settled rows (triggers on it), so that stats
+    // need not read them
+    bool counts = false;
 };
 
 // A place in list order: by created_at, then id. Q's ids sort by creation too, but rows other

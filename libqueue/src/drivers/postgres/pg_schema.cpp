@@ -35,9 +35,18 @@
 //       lifetime counters for `q stats`, kept through pruning; `shard` (0-7, one per
 //       connection) spreads the increments so concurrent workers do not wait on one row lock.
 //   <table>_q_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)   schema_version = 1.
+//   <table>_q_counts (queue, name, status, shard, jobs)
+//       how many rows each (queue, name, status) has, for every status but pending and
+//       processing, so that `q stats` reads the live rows and not every completed one a table
+//       keeps. Kept by statement triggers on the jobs table (<table>_q_count_insert, _update,
+//       _delete, _truncate), so the Dart queue system's writes are counted too; `shard` (the
+//       writer's backend pid mod 64) spreads the updates so concurrent completions do not wait on
+//       one row lock. Created with a new table; `q migrate --counts` adds them to an existing one.
 #include "drivers/postgres/pg_schema.hpp"
 
+#include <iterator>
 #include <set>
+#include <string_view>
 
 #include "libqueue/errors.hpp"
 
@@ -121,6 +130,81 @@ bool check_columns(pqxx::transaction_base& tx, const Names& n) {
     return present.count("q_priority") > 0;
 }
 
+// The statuses claims move rows between all the time: left out of the counts, read from the rows.
+constexpr const char* kLiveStatuses = "('pending', 'processing')";
+
+constexpr int kCountShards = 64;
+
+const char* const kCountTriggerEvents[] = {"insert", "update", "delete", "truncate"};
+
+std::string count_trigger_name(const Names& n, const char* event) {
+    return n.count_trigger + "_" + event;
+}
+
+// The trigger function. SECURITY DEFINER: another program's role that may write the jobs table
+// need not be granted the counts table. Its search_path is pinned, so it names the counts table
+// with its schema (`counts`, resolved when it is created).
+std::string count_function_sql(const Names& n, const std::string& counts) {
+    const std::string upsert =
+        "INSERT INTO " + counts +
+        " AS c (queue, name, status, shard, jobs) SELECT queue, name, status, "
+        "(pg_backend_pid() % " +
+        std::to_string(kCountShards) + ")::int2, sum(change) FROM (";
+    // Ordered by key: two statements touching the same rows take their locks in one order.
+    const std::string upsert_end =
+        ") rows GROUP BY queue, name, status HAVING sum(change) <> 0 ORDER BY queue, name, status "
+        "ON CONFLICT (queue, name, status, shard) DO UPDATE SET jobs = c.jobs + excluded.jobs;\n";
+    const std::string settled = std::string(" WHERE status NOT IN ") + kLiveStatuses;
+    return "CREATE OR REPLACE FUNCTION " + n.count_function +
+           "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, "
+           "pg_temp AS $body$\nBEGIN\n"
+           "IF TG_OP = 'TRUNCATE' THEN\n  DELETE FROM " +
+           counts +
+           ";\n"
+           "ELSIF TG_OP = 'INSERT' THEN\n  " +
+           upsert + "SELECT queue, name, status, 1 AS change FROM new_rows" + settled + upsert_end +
+           "ELSIF TG_OP = 'DELETE' THEN\n  " + upsert +
+           "SELECT queue, name, status, -1 AS change FROM old_rows" + settled + upsert_end +
+           "ELSE\n  " + upsert + "SELECT queue, name, status, -1 AS change FROM old_rows" +
+           settled + " UNION ALL SELECT queue, name, status, 1 FROM new_rows" + settled +
+           upsert_end + "END IF;\nRETURN NULL;\nEND\n$body$";
+}
+
+// Creates the counts table, its function and triggers, and counts the settled rows already
+// there; replaces whatever part of them was left (a trigger dropped by hand means missed
+// writes, so the rows are counted again). The caller's transaction holds the jobs table in SHARE
+// ROW EXCLUSIVE mode, so no write falls between the count and the triggers.
+void keep_counts(pqxx::transaction_base& tx, const Names& n) {
+    tx.exec("CREATE TABLE IF NOT EXISTS " + n.counts +
+            " (queue TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, shard SMALLINT NOT "
+            "NULL, jobs BIGINT NOT NULL, PRIMARY KEY (queue, name, status, shard))");
+    const auto counts =
+        tx.exec_params1(
+              "SELECT quote_ident(s.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+              "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE c.oid = to_regclass($1)",
+              n.counts)[0]
+            .as<std::string>();
+    tx.exec(count_function_sql(n, counts));
+    for (const char* event : kCountTriggerEvents) {
+        const std::string trigger = "\"" + count_trigger_name(n, event) + "\"";
+        tx.exec("DROP TRIGGER IF EXISTS " + trigger + " ON " + n.jobs);
+        std::string transition_tables;
+        if (std::string_view(event) == "insert")
+            transition_tables = " REFERENCING NEW TABLE AS new_rows";
+        else if (std::string_view(event) == "update")
+            transition_tables = " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows";
+        else if (std::string_view(event) == "delete")
+            transition_tables = " REFERENCING OLD TABLE AS old_rows";
+        tx.exec("CREATE TRIGGER " + trigger + " AFTER " + event + " ON " + n.jobs +
+                transition_tables + " FOR EACH STATEMENT EXECUTE FUNCTION " + n.count_function +
+                "()");
+    }
+    tx.exec("DELETE FROM " + n.counts);
+    tx.exec("INSERT INTO " + n.counts +
+            " (queue, name, status, shard, jobs) SELECT queue, name, status, 0, count(*) FROM " +
+            n.jobs + " WHERE status NOT IN " + kLiveStatuses + " GROUP BY queue, name, status");
+}
+
 std::string unquoted(const std::string& quoted_name) {
     std::string out;
     for (char c : quoted_name) {
@@ -177,6 +261,8 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
                         index.definition);
                 actions.push_back("created index " + unquoted(index.name));
             }
+            keep_counts(tx, n);
+            actions.push_back("created table " + unquoted(n.counts) + " and its triggers");
         } else {
             priorities = check_columns(tx, n);
             if (!priorities && options.priorities) {
@@ -238,6 +324,18 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
         tx.commit();
     }
 
+    if (table_existed && options.counts) {
+        pqxx::work tx(db);
+        // Writers wait while the rows are counted (readers and claims already running go on).
+        tx.exec("LOCK TABLE " + n.jobs + " IN SHARE ROW EXCLUSIVE MODE");
+        if (!counts_kept(tx, n)) {
+            keep_counts(tx, n);
+            actions.push_back("counted the settled rows of " + n.display + " into " +
+                              unquoted(n.counts) + ", kept by its triggers from now on");
+        }
+        tx.commit();
+    }
+
     if (table_existed && (options.indexes || options.priorities)) {
         std::vector<IndexSpec> wanted;
         if (options.indexes) {
@@ -258,6 +356,20 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
         }
     }
     return actions;
+}
+
+bool counts_kept(pqxx::transaction_base& tx, const Names& n) {
+    static_assert(std::size(kCountTriggerEvents) == 4);
+    return tx
+        .exec_params1(
+            "SELECT to_regclass($1) IS NOT NULL AND (SELECT count(*) FROM pg_trigger "
+            "WHERE tgrelid = to_regclass($2) AND tgname IN ($3, $4, $5, $6) AND "
+            "tgenabled <> 'D') = 4",
+            n.counts, n.jobs, count_trigger_name(n, kCountTriggerEvents[0]),
+            count_trigger_name(n, kCountTriggerEvents[1]),
+            count_trigger_name(n, kCountTriggerEvents[2]),
+            count_trigger_name(n, kCountTriggerEvents[3]))[0]
+        .as<bool>();
 }
 
 std::vector<std::string> missing_indexes(pqxx::connection& db, const Names& n, bool priorities) {

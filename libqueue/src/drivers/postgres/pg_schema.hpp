@@ -15,7 +15,9 @@ namespace libqueue::pg {
 // Creates the schema, the jobs table (with the kronix_jobs index and q's recommended ones), and
 // q's side tables where missing; with options.indexes also adds q's recommended indexes to an
 // existing jobs table (CREATE INDEX CONCURRENTLY, so workers keep running); with
-// options.priorities adds q_priority and its index to an existing jobs table that lacks them.
+// options.priorities adds q_priority and its index to an existing jobs table that lacks them;
+// with options.counts counts its settled rows into q's counts table and adds the triggers that
+// keep them.
 // Never alters an existing table otherwise. Returns one line per action. Throws ConfigError when an
 // existing table lacks a column of the kronix_jobs layout.
 std::vector<std::string> migrate(pqxx::connection& db, const Names& names,
@@ -25,6 +27,9 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& names,
 // columns (ConfigError naming the missing column otherwise). Cheap: one catalog query, no locks.
 // `priorities`: whether the jobs table has q's q_priority column.
 bool schema_ready(pqxx::connection& db, const Names& names, bool& priorities);
+
+// Whether <table>_q_counts is there and kept: all its triggers exist and are enabled.
+bool counts_kept(pqxx::transaction_base& tx, const Names& names);
 
 // The kronix_jobs index and q's recommended indexes that the jobs table lacks (unquoted names).
 // `priorities`: the table has q_priority, so the index of jobs with a priority is wanted too.

@@ -123,6 +123,9 @@ Names make_names(const Settings& s) {
     n.logs = prefix + quote(s.table + "_q_logs");
     n.log_groups = prefix + quote(s.table + "_q_log_groups");
     n.log_groups_index = quote("idx_" + s.table + "_q_groups");
+    n.counts = prefix + quote(s.table + "_q_counts");
+    n.count_function = prefix + quote(s.table + "_q_count");
+    n.count_trigger = s.table + "_q_count";
     n.pop_index = quote("idx_" + s.table + "_pop");  // the Dart queue system's name for kronix_jobs
     n.due_index = quote("idx_" + s.table + "_q_due");
     n.stale_index = quote("idx_" + s.table + "_q_stale");

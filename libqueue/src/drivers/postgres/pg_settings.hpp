@@ -31,6 +31,9 @@ struct Names {
     std::string logs;              // q's side table: attempt logs, one row per attempt
     std::string log_groups;        // q's side table: short logs of completions, one row per batch
     std::string log_groups_index;  // its index on finished_at, unqualified and quoted
+    std::string counts;            // q's side table: settled rows per (queue, name, status)
+    std::string count_function;    // the trigger function that keeps it
+    std::string count_trigger;     // its triggers' names, unquoted: this plus _insert, _update…
     std::string schema;            // quoted schema, empty when unset
     std::string pop_index;         // the kronix_jobs layout's index, unqualified and quoted
     std::string due_index;         // q's recommended partial index for claims

@@ -425,17 +425,29 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
     const std::string timed_run =
         "status = 'completed' AND isfinite(available_at) AND isfinite(finished_at) AND "
         "finished_at >= available_at";
-    db.prepare(stmt::stats_counts,
-               "SELECT queue, name, status, due, count(*), " + ms("now()") + " - min(" +
-                   ms("COALESCE(available_at, created_at)") +
-                   ") FILTER (WHERE due AND isfinite(COALESCE(available_at, created_at))), sum(" +
-                   ms("finished_at") + " - " + ms("available_at") + ") FILTER (WHERE " + timed_run +
-                   "), count(*) FILTER (WHERE " + timed_run +
-                   ") FROM "
-                   "(SELECT queue, name, status, status = 'pending' AND "
-                   "(available_at IS NULL OR available_at <= now()) AS due, available_at, "
-                   "created_at, finished_at FROM " +
-                   J + ") x GROUP BY queue, name, status, due");
+    const std::string run_time_sum = "sum(" + ms("finished_at") + " - " + ms("available_at") +
+                                     ") FILTER (WHERE " + timed_run + "), count(*) FILTER (WHERE " +
+                                     timed_run + ")";
+    auto grouped_rows = [&](const std::string& where) {
+        return "SELECT queue, name, status, due, count(*), " + ms("now()") + " - min(" +
+               ms("COALESCE(available_at, created_at)") +
+               ") FILTER (WHERE due AND isfinite(COALESCE(available_at, created_at))), " +
+               run_time_sum +
+               " FROM (SELECT queue, name, status, status = 'pending' AND "
+               "(available_at IS NULL OR available_at <= now()) AS due, available_at, "
+               "created_at, finished_at FROM " +
+               J + where + ") x GROUP BY queue, name, status, due";
+    };
+    db.prepare(stmt::stats_counts, grouped_rows(""));
+    // The same over the live rows only, for a table whose other rows are counted (q_counts).
+    // Spelled as an OR so that the planner can join the two partial indexes, one per state.
+    db.prepare(stmt::stats_live,
+               grouped_rows(" WHERE (status = 'pending' OR status = 'processing')"));
+    // $1 queue, $2 names (text[]) -> name, run time (ms) summed over the completed rows that time
+    // it, how many.
+    db.prepare(stmt::stats_run_times, "SELECT name, " + run_time_sum + " FROM " + J +
+                                          " WHERE queue = $1 AND status = 'completed' AND name = "
+                                          "ANY($2::text[]) GROUP BY name");
     db.prepare(stmt::stats_totals,
                "SELECT queue, name, sum(pushed)::int8, sum(completed)::int8, sum(dead)::int8, "
                "sum(retries)::int8, sum(processing_ms)::int8 FROM " +

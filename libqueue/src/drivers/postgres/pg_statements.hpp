@@ -42,6 +42,8 @@ inline constexpr const char* prune = "q_prune";
 inline constexpr const char* prune_keys = "q_prune_keys";
 inline constexpr const char* stats_counts = "q_stats_counts";
 inline constexpr const char* stats_totals = "q_stats_totals";
+inline constexpr const char* stats_live = "q_stats_live";
+inline constexpr const char* stats_run_times = "q_stats_run_times";
 }  // namespace stmt
 
 // The statements marked (p) above come in two forms: for a jobs table with q's q_priority

@@ -664,7 +664,19 @@ class PostgresDriver final : public QueueDriver {
             pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*c.db);
             StatsBuilder stats(
                 TimePoint(Milliseconds(tx.exec_prepared1(stmt::now)[0].as<long long>())));
-            for (const auto& row : tx.exec_prepared(stmt::stats_counts)) {
+            // With the settled rows counted by the table's triggers, only the live rows are read.
+            const bool counted = counts_kept(tx, names_);
+            if (counted) {
+                for (const auto& row :
+                     tx.exec("SELECT queue, name, status, sum(jobs)::int8 FROM " + names_.counts +
+                             " GROUP BY queue, name, status HAVING sum(jobs) "
+                             "<> 0")) {
+                    stats.count_rows(row[0].as<std::string>(), row[1].as<std::string>(),
+                                     row[2].as<std::string>(), false, row[3].as<std::uint64_t>());
+                }
+            }
+            for (const auto& row :
+                 tx.exec_prepared(counted ? stmt::stats_live : stmt::stats_counts)) {
                 auto queue = row[0].as<std::string>();
                 bool due = !row[3].is_null() && row[3].as<bool>();
                 stats.count_rows(queue, row[1].as<std::string>(), row[2].as<std::string>(), due,
@@ -686,25 +698,54 @@ class PostgresDriver final : public QueueDriver {
                 t.processing_ms = row[6].as<std::uint64_t>();
                 stats.add_totals(row[0].as<std::string>(), row[1].as<std::string>(), t);
             }
+            // Completed rows of a name q never timed (another program worked them): their own
+            // columns are the only run time there is, read for those names only.
+            if (counted) {
+                for (const auto& [queue, names] : stats.names_untimed_by_q()) {
+                    const std::vector<std::string> list(names.begin(), names.end());
+                    for (const auto& row :
+                         tx.exec_prepared(stmt::stats_run_times, queue, text_array(list))) {
+                        if (row[1].is_null())
+                            continue;
+                        stats.completed_rows_ran(queue, row[0].as<std::string>(),
+                                                 Milliseconds(row[1].as<long long>()),
+                                                 row[2].as<std::uint64_t>());
+                    }
+                }
+            }
             tx.commit();
             return std::move(stats).finish();
         });
     }
 
-    // Without q's claim-order index (a table a Dart queue program created), a claim sorts every
-    // due job that shares the oldest due time (a whole pushed batch): say how to fix it.
+    // A table another program created (or an older q) may lack q's recommended indexes (without
+    // the claim-order one, a claim sorts every due job that shares the oldest due time: a whole
+    // pushed batch) and the counts stats reads: say how to fix it.
     std::vector<std::string> warnings() override {
         ensure_schema();
+        bool counted = false;
         auto missing = pool_.run("check indexes", [&](Connection& c, int) {
+            {
+                pqxx::read_transaction tx(*c.db);
+                counted = counts_kept(tx, names_);
+            }
             return missing_indexes(*c.db, names_, priorities_);
         });
-        if (missing.empty())
-            return {};
-        std::string list;
-        for (const auto& name : missing) list += (list.empty() ? "" : ", ") + name;
-        return {"PostgreSQL table " + names_.display + " lacks q's recommended indexes (" + list +
-                "): claims, completions, stale recovery and prune read more rows than they need; "
-                "run `q migrate --indexes`"};
+        std::vector<std::string> lines;
+        if (!missing.empty()) {
+            std::string list;
+            for (const auto& name : missing) list += (list.empty() ? "" : ", ") + name;
+            lines.push_back("PostgreSQL table " + names_.display +
+                            " lacks q's recommended indexes (" + list +
+                            "): claims, completions, stale recovery and prune read more rows than "
+                            "they need; run `q migrate --indexes`");
+        }
+        if (!counted) {
+            lines.push_back("PostgreSQL table " + names_.display +
+                            " keeps no counts of its completed and dead rows: q stats reads "
+                            "every row; run `q migrate --counts`");
+        }
+        return lines;
     }
 
     void wait_for_jobs(const std::vector<std::string>& queues, Milliseconds timeout) override;
