@@ -25,12 +25,18 @@ rows() {
             count(*) FILTER (WHERE status = 'failed') || ';'
          FROM $TABLE GROUP BY queue, name ORDER BY queue, name" | tr -d '\n'
 }
-# q's counts table against the settled rows, per (queue, name, status): what the triggers kept.
+# q's counts table against the settled rows, per (queue, name, status): what the triggers kept,
+# the rows and the run time the completed rows' own columns give (summed, and how many give one).
 kept() {
-    assert_eq "$(sql "SELECT queue || ' ' || name || ' ' || status || ' ' || count(*) || ';' FROM $TABLE
-                      WHERE status NOT IN ('pending', 'processing') GROUP BY queue, name, status
+    local timed="status = 'completed' AND finished_at >= available_at"
+    assert_eq "$(sql "SELECT queue || ' ' || name || ' ' || status || ' ' || count(*) || ' ' ||
+                        coalesce(sum(floor(extract(epoch FROM finished_at) * 1000)::int8 -
+                                     floor(extract(epoch FROM available_at) * 1000)::int8) FILTER (WHERE $timed), 0)
+                        || ' ' || count(*) FILTER (WHERE $timed) || ';'
+                      FROM $TABLE WHERE status NOT IN ('pending', 'processing') GROUP BY queue, name, status
                       ORDER BY queue, name, status" | tr -d '\n')" \
-        "$(sql "SELECT queue || ' ' || name || ' ' || status || ' ' || sum(jobs) || ';' FROM ${TABLE}_q_counts
+        "$(sql "SELECT queue || ' ' || name || ' ' || status || ' ' || sum(jobs) || ' ' || sum(run_ms) || ' ' ||
+                       sum(runs) || ';' FROM ${TABLE}_q_counts
                 GROUP BY queue, name, status HAVING sum(jobs) <> 0 ORDER BY queue, name, status" | tr -d '\n')" \
         "$1 (the counts table)"
 }
@@ -57,8 +63,8 @@ assert_not_contains "$OUT$ERR" "q migrate --counts" "no warning while the counts
 ROLE="${TABLE}_other"
 sql "CREATE ROLE $ROLE; GRANT ALL ON $TABLE TO $ROLE"
 as_other() { sql "SET ROLE $ROLE; $1"; }
-as_other "INSERT INTO $TABLE (id, name, queue, status, finished_at) SELECT 'done-' || i, 'other', 'mail',
-          'completed', now() FROM generate_series(1, 50) i"
+as_other "INSERT INTO $TABLE (id, name, queue, status, available_at, finished_at) SELECT 'done-' || i, 'other',
+          'mail', 'completed', now() - i * interval '7 ms', now() FROM generate_series(1, 50) i"
 as_other "INSERT INTO $TABLE (id, name, status) VALUES ('dead-1', 'other', 'failed'), ('live-1', 'other', 'pending'),
           ('live-2', 'other', 'processing')"
 same_counts "another role's inserts are counted"
@@ -68,6 +74,7 @@ as_other "UPDATE $TABLE SET queue = 'other-queue' WHERE id IN ('done-3', 'dead-1
 as_other "UPDATE $TABLE SET name = 'renamed', last_error = 'x' WHERE id = 'done-4'"
 as_other "UPDATE $TABLE SET status = 'completed' WHERE id = 'live-2'"
 as_other "UPDATE $TABLE SET last_error = 'touched' WHERE status = 'completed'"
+as_other "UPDATE $TABLE SET available_at = available_at - interval '1 second' WHERE id = 'done-7'"
 same_counts "updates of status, queue and name are counted; other updates change nothing"
 kept "updates of status, queue and name are counted; other updates change nothing"
 as_other "DELETE FROM $TABLE WHERE id IN ('done-5', 'done-6', 'dead-1')"
@@ -129,17 +136,22 @@ sql "CREATE TABLE $TABLE (id TEXT PRIMARY KEY, name TEXT NOT NULL, queue TEXT NO
        created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(), available_at TIMESTAMPTZ,
        finished_at TIMESTAMPTZ, reserved_by TEXT);
      CREATE INDEX idx_${TABLE}_pop ON $TABLE(queue, status, available_at);
-     INSERT INTO $TABLE (id, name, status, finished_at) SELECT 'd-' || i, 'ok',
-       CASE WHEN i % 5 = 0 THEN 'failed' WHEN i % 7 = 0 THEN 'pending' ELSE 'completed' END, now()
-       FROM generate_series(1, 300) i"
+     INSERT INTO $TABLE (id, name, status, available_at, finished_at) SELECT 'd-' || i, 'ok',
+       CASE WHEN i % 5 = 0 THEN 'failed' WHEN i % 7 = 0 THEN 'pending' ELSE 'completed' END,
+       now() - interval '1500 ms', now() FROM generate_series(1, 300) i"
 write_pg_config
 same_counts "a table without counts is read row by row"
 expect_exit 0 q stats
 assert_contains "$ERR" "q migrate --counts" "q stats says how to keep counts"
 assert_eq "0" "$(sql "SELECT count(*) FROM pg_trigger WHERE tgrelid = '$TABLE'::regclass")" \
     "q adds no trigger to another program's table by itself"
+ran='"ok":{"average_processing_ms":1500.0,'
+expect_exit 0 q stats --json
+assert_contains "$OUT" "$ran" "the run time of rows q never timed, from the rows"
 expect_exit 0 q migrate --counts
 assert_contains "$OUT" "counted the settled rows of $TABLE" "q migrate --counts counts the rows"
+expect_exit 0 q stats --json
+assert_contains "$OUT" "$ran" "the same run time from the counts"
 same_counts "the counts equal the rows"
 kept "the counts equal the rows"
 expect_exit 0 q stats

@@ -35,11 +35,13 @@
 //       lifetime counters for `q stats`, kept through pruning; `shard` (0-7, one per
 //       connection) spreads the increments so concurrent workers do not wait on one row lock.
 //   <table>_q_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)   schema_version = 1.
-//   <table>_q_counts (queue, name, status, shard, jobs)
+//   <table>_q_counts (queue, name, status, shard, jobs, run_ms, runs)
 //       how many rows each (queue, name, status) has, for every status but pending and
-//       processing, so that `q stats` reads the live rows and not every completed one a table
+//       processing, and the run time its completed rows' own columns give (summed, and how many
+//       give one), so that `q stats` reads the live rows and not every completed one a table
 //       keeps. Kept by statement triggers on the jobs table (<table>_q_count_insert, _update,
-//       _delete, _truncate), so the Dart queue system's writes are counted too; `shard` (the
+//       _delete, _truncate; inserts row by row, and only of rows inserted settled), so the Dart
+//       queue system's writes are counted too; `shard` (the
 //       writer's backend pid mod 64) spreads the updates so concurrent completions do not wait on
 //       one row lock. Created with a new table; `q migrate --counts` adds them to an existing one.
 #include "drivers/postgres/pg_schema.hpp"
@@ -48,6 +50,7 @@
 #include <set>
 #include <string_view>
 
+#include "drivers/postgres/pg_statements.hpp"
 #include "libqueue/errors.hpp"
 
 namespace libqueue::pg {
@@ -141,20 +144,31 @@ std::string count_trigger_name(const Names& n, const char* event) {
     return n.count_trigger + "_" + event;
 }
 
+// One row of the statement's `source` rows (old_rows or new_rows) with a settled status, as
+// `sign` (+ or -) its count and, for a completed row whose columns time its run, that run.
+std::string settled_row_changes(const char* sign, const char* source) {
+    const std::string timed = row_run_is_timed();
+    return std::string("SELECT queue, name, status, ") + sign + "1 AS change, " + sign +
+           "(CASE WHEN " + timed + " THEN " + row_run_time_ms() + " ELSE 0 END) AS run, " + sign +
+           "(CASE WHEN " + timed + " THEN 1 ELSE 0 END) AS timed FROM " + source +
+           " WHERE status NOT IN " + kLiveStatuses;
+}
+
 // The trigger function. SECURITY DEFINER: another program's role that may write the jobs table
 // need not be granted the counts table. Its search_path is pinned, so it names the counts table
 // with its schema (`counts`, resolved when it is created).
 std::string count_function_sql(const Names& n, const std::string& counts) {
     const std::string upsert =
         "INSERT INTO " + counts +
-        " AS c (queue, name, status, shard, jobs) SELECT queue, name, status, "
+        " AS c (queue, name, status, shard, jobs, run_ms, runs) SELECT queue, name, status, "
         "(pg_backend_pid() % " +
-        std::to_string(kCountShards) + ")::int2, sum(change) FROM (";
+        std::to_string(kCountShards) + ")::int2, sum(change), sum(run), sum(timed) FROM (";
     // Ordered by key: two statements touching the same rows take their locks in one order.
     const std::string upsert_end =
-        ") rows GROUP BY queue, name, status HAVING sum(change) <> 0 ORDER BY queue, name, status "
-        "ON CONFLICT (queue, name, status, shard) DO UPDATE SET jobs = c.jobs + excluded.jobs;\n";
-    const std::string settled = std::string(" WHERE status NOT IN ") + kLiveStatuses;
+        ") rows GROUP BY queue, name, status HAVING sum(change) <> 0 OR sum(run) <> 0 OR "
+        "sum(timed) <> 0 ORDER BY queue, name, status ON CONFLICT (queue, name, status, shard) DO "
+        "UPDATE SET jobs = c.jobs + excluded.jobs, run_ms = c.run_ms + excluded.run_ms, runs = "
+        "c.runs + excluded.runs;\n";
     return "CREATE OR REPLACE FUNCTION " + n.count_function +
            "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, "
            "pg_temp AS $body$\nBEGIN\n"
@@ -162,12 +176,10 @@ std::string count_function_sql(const Names& n, const std::string& counts) {
            counts +
            ";\n"
            "ELSIF TG_OP = 'INSERT' THEN\n  " +
-           upsert + "SELECT queue, name, status, 1 AS change FROM new_rows" + settled + upsert_end +
-           "ELSIF TG_OP = 'DELETE' THEN\n  " + upsert +
-           "SELECT queue, name, status, -1 AS change FROM old_rows" + settled + upsert_end +
-           "ELSE\n  " + upsert + "SELECT queue, name, status, -1 AS change FROM old_rows" +
-           settled + " UNION ALL SELECT queue, name, status, 1 FROM new_rows" + settled +
-           upsert_end + "END IF;\nRETURN NULL;\nEND\n$body$";
+           upsert + settled_row_changes("+", "(SELECT NEW.*) new_rows") + upsert_end +
+           "ELSIF TG_OP = 'DELETE' THEN\n  " + upsert + settled_row_changes("-", "old_rows") +
+           upsert_end + "ELSE\n  " + upsert + settled_row_changes("-", "old_rows") + " UNION ALL " +
+           settled_row_changes("+", "new_rows") + upsert_end + "END IF;\nRETURN NULL;\nEND\n$body$";
 }
 
 // Creates the counts table, its function and triggers, and counts the settled rows already
@@ -175,9 +187,11 @@ std::string count_function_sql(const Names& n, const std::string& counts) {
 // writes, so the rows are counted again). The caller's transaction holds the jobs table in SHARE
 // ROW EXCLUSIVE mode, so no write falls between the count and the triggers.
 void keep_counts(pqxx::transaction_base& tx, const Names& n) {
-    tx.exec("CREATE TABLE IF NOT EXISTS " + n.counts +
+    tx.exec("DROP TABLE IF EXISTS " + n.counts);
+    tx.exec("CREATE TABLE " + n.counts +
             " (queue TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, shard SMALLINT NOT "
-            "NULL, jobs BIGINT NOT NULL, PRIMARY KEY (queue, name, status, shard))");
+            "NULL, jobs BIGINT NOT NULL, run_ms BIGINT NOT NULL, runs BIGINT NOT NULL, PRIMARY "
+            "KEY (queue, name, status, shard))");
     const auto counts =
         tx.exec_params1(
               "SELECT quote_ident(s.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
@@ -188,21 +202,25 @@ void keep_counts(pqxx::transaction_base& tx, const Names& n) {
     for (const char* event : kCountTriggerEvents) {
         const std::string trigger = "\"" + count_trigger_name(n, event) + "\"";
         tx.exec("DROP TRIGGER IF EXISTS " + trigger + " ON " + n.jobs);
-        std::string transition_tables;
+        // Inserts are counted row by row, and only rows inserted settled: the WHEN clause is
+        // evaluated without calling the function, so a push (a pending row) never runs it. A
+        // short-lived `q push` would otherwise load and plan the function in its new session,
+        // about 6-9 ms. Updates and deletes come in batches (claims, completions, prune) from
+        // long-lived workers: one call per statement over its transition tables.
+        std::string level = " FOR EACH STATEMENT";
         if (std::string_view(event) == "insert")
-            transition_tables = " REFERENCING NEW TABLE AS new_rows";
+            level = std::string(" FOR EACH ROW WHEN (NEW.status NOT IN ") + kLiveStatuses + ")";
         else if (std::string_view(event) == "update")
-            transition_tables = " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows";
+            level = " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows" + level;
         else if (std::string_view(event) == "delete")
-            transition_tables = " REFERENCING OLD TABLE AS old_rows";
-        tx.exec("CREATE TRIGGER " + trigger + " AFTER " + event + " ON " + n.jobs +
-                transition_tables + " FOR EACH STATEMENT EXECUTE FUNCTION " + n.count_function +
-                "()");
+            level = " REFERENCING OLD TABLE AS old_rows" + level;
+        tx.exec("CREATE TRIGGER " + trigger + " AFTER " + event + " ON " + n.jobs + level +
+                " EXECUTE FUNCTION " + n.count_function + "()");
     }
-    tx.exec("DELETE FROM " + n.counts);
     tx.exec("INSERT INTO " + n.counts +
-            " (queue, name, status, shard, jobs) SELECT queue, name, status, 0, count(*) FROM " +
-            n.jobs + " WHERE status NOT IN " + kLiveStatuses + " GROUP BY queue, name, status");
+            " (queue, name, status, shard, jobs, run_ms, runs) SELECT queue, name, status, 0, "
+            "sum(change), sum(run), sum(timed) FROM (" +
+            settled_row_changes("+", n.jobs.c_str()) + ") rows GROUP BY queue, name, status");
 }
 
 std::string unquoted(const std::string& quoted_name) {

@@ -422,12 +422,9 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
 
     // queue, name, status, due, count, age of the oldest due job (ms), then the run time (ms)
     // summed over the completed rows whose finished_at - available_at times it, and how many.
-    const std::string timed_run =
-        "status = 'completed' AND isfinite(available_at) AND isfinite(finished_at) AND "
-        "finished_at >= available_at";
-    const std::string run_time_sum = "sum(" + ms("finished_at") + " - " + ms("available_at") +
-                                     ") FILTER (WHERE " + timed_run + "), count(*) FILTER (WHERE " +
-                                     timed_run + ")";
+    const std::string timed_run = row_run_is_timed();
+    const std::string run_time_sum = "sum(" + row_run_time_ms() + ") FILTER (WHERE " + timed_run +
+                                     "), count(*) FILTER (WHERE " + timed_run + ")";
     auto grouped_rows = [&](const std::string& where) {
         return "SELECT queue, name, status, due, count(*), " + ms("now()") + " - min(" +
                ms("COALESCE(available_at, created_at)") +
@@ -443,15 +440,19 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
     // Spelled as an OR so that the planner can join the two partial indexes, one per state.
     db.prepare(stmt::stats_live,
                grouped_rows(" WHERE (status = 'pending' OR status = 'processing')"));
-    // $1 queue, $2 names (text[]) -> name, run time (ms) summed over the completed rows that time
-    // it, how many.
-    db.prepare(stmt::stats_run_times, "SELECT name, " + run_time_sum + " FROM " + J +
-                                          " WHERE queue = $1 AND status = 'completed' AND name = "
-                                          "ANY($2::text[]) GROUP BY name");
     db.prepare(stmt::stats_totals,
                "SELECT queue, name, sum(pushed)::int8, sum(completed)::int8, sum(dead)::int8, "
                "sum(retries)::int8, sum(processing_ms)::int8 FROM " +
                    n.totals + " GROUP BY queue, name");
+}
+
+std::string row_run_time_ms() {
+    return ms("finished_at") + " - " + ms("available_at");
+}
+
+std::string row_run_is_timed() {
+    return "status = 'completed' AND isfinite(available_at) AND isfinite(finished_at) AND "
+           "finished_at >= available_at";
 }
 
 Job job_from_row(const pqxx::row& row, int first) {

@@ -43,7 +43,6 @@ inline constexpr const char* prune_keys = "q_prune_keys";
 inline constexpr const char* stats_counts = "q_stats_counts";
 inline constexpr const char* stats_totals = "q_stats_totals";
 inline constexpr const char* stats_live = "q_stats_live";
-inline constexpr const char* stats_run_times = "q_stats_run_times";
 }  // namespace stmt
 
 // The statements marked (p) above come in two forms: for a jobs table with q's q_priority
@@ -55,6 +54,11 @@ std::string statement_name(const char* name, bool priorities);
 // plans each page knowing them (a walk along the primary key from $5, or an index on the
 // filter's columns when they match few rows) instead of one generic plan for every filter.
 std::string list_by_id_query(const Names& n, bool priorities);
+
+// A completed row's own run time, finished_at - available_at in ms, and when its columns give
+// one: q stats reads it for job names q never timed, and the counts' triggers keep its sums.
+std::string row_run_time_ms();
+std::string row_run_is_timed();
 
 // Registers every statement on the connection (libpqxx prepares each on first use).
 // keep_completed picks complete's form: mark the row completed, or delete it.

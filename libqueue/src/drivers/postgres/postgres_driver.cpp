@@ -667,12 +667,21 @@ class PostgresDriver final : public QueueDriver {
             // With the settled rows counted by the table's triggers, only the live rows are read.
             const bool counted = counts_kept(tx, names_);
             if (counted) {
-                for (const auto& row :
-                     tx.exec("SELECT queue, name, status, sum(jobs)::int8 FROM " + names_.counts +
-                             " GROUP BY queue, name, status HAVING sum(jobs) "
-                             "<> 0")) {
-                    stats.count_rows(row[0].as<std::string>(), row[1].as<std::string>(),
-                                     row[2].as<std::string>(), false, row[3].as<std::uint64_t>());
+                for (const auto& row : tx.exec(
+                         "SELECT queue, name, status, sum(jobs)::int8, sum(run_ms)::int8, "
+                         "sum(runs)::int8 FROM " +
+                         names_.counts +
+                         " GROUP BY queue, name, status HAVING sum(jobs) <> 0 OR sum(runs) <> 0")) {
+                    const auto queue = row[0].as<std::string>();
+                    const auto name = row[1].as<std::string>();
+                    stats.count_rows(queue, name, row[2].as<std::string>(), false,
+                                     row[3].as<std::uint64_t>());
+                    // The run time of completed rows, for names q never timed (another program
+                    // worked them): the counts carry it, so no row is read for it.
+                    if (row[5].as<long long>() > 0) {
+                        stats.completed_rows_ran(queue, name, Milliseconds(row[4].as<long long>()),
+                                                 row[5].as<std::uint64_t>());
+                    }
                 }
             }
             for (const auto& row :
@@ -697,21 +706,6 @@ class PostgresDriver final : public QueueDriver {
                 t.retries = row[5].as<std::uint64_t>();
                 t.processing_ms = row[6].as<std::uint64_t>();
                 stats.add_totals(row[0].as<std::string>(), row[1].as<std::string>(), t);
-            }
-            // Completed rows of a name q never timed (another program worked them): their own
-            // columns are the only run time there is, read for those names only.
-            if (counted) {
-                for (const auto& [queue, names] : stats.names_untimed_by_q()) {
-                    const std::vector<std::string> list(names.begin(), names.end());
-                    for (const auto& row :
-                         tx.exec_prepared(stmt::stats_run_times, queue, text_array(list))) {
-                        if (row[1].is_null())
-                            continue;
-                        stats.completed_rows_ran(queue, row[0].as<std::string>(),
-                                                 Milliseconds(row[1].as<long long>()),
-                                                 row[2].as<std::uint64_t>());
-                    }
-                }
             }
             tx.commit();
             return std::move(stats).finish();
