@@ -103,10 +103,12 @@ Backend::~Backend() {
     memory_.reset();
     try {
         if (name_ == "postgres") {
-            for (const char* part : {"", "_q_unique", "_q_totals", "_q_records", "_q_logs",
-                                     "_q_log_groups", "_q_meta"}) {
+            for (const char* part : {"", "_q_unique", "_q_totals", "_q_counts", "_q_records",
+                                     "_q_logs", "_q_log_groups", "_q_meta"}) {
                 postgres_exec("DROP TABLE IF EXISTS \"" + suffix_ + part + "\"");
             }
+            // The counts' trigger function outlives the table its triggers were on.
+            postgres_exec("DROP FUNCTION IF EXISTS \"" + suffix_ + "_q_count\"()");
         } else if (name_ == "redis") {
             redis_drop_prefix(suffix_);
         }
