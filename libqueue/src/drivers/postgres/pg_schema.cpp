@@ -39,9 +39,9 @@
 //       how many rows each (queue, name, status) has, for every status but pending and
 //       processing, and the run time its completed rows' own columns give (summed, and how many
 //       give one), so that `q stats` reads the live rows and not every completed one a table
-//       keeps. Kept by statement triggers on the jobs table (<table>_q_count_insert, _update,
-//       _delete, _truncate; inserts row by row, and only of rows inserted settled), so the Dart
-//       queue system's writes are counted too; `shard` (the
+//       keeps. Kept by triggers on the jobs table (<table>_q_count_insert, _update, _delete,
+//       _truncate: updates and deletes once per statement, inserts per row and only of rows
+//       inserted settled), so the Dart queue system's writes are counted too; `shard` (the
 //       writer's backend pid mod 64) spreads the updates so concurrent completions do not wait on
 //       one row lock. Created with a new table; `q migrate --counts` adds them to an existing one.
 #include "drivers/postgres/pg_schema.hpp"
