@@ -29,14 +29,13 @@ void add_migrate_command(CLI::App& app, Context& context) {
         "the column when they start.\n"
         "\n"
         "Counts (PostgreSQL): q stats reads the pending and processing rows and takes the number "
-        "of "
-        "completed, dead and cancelled ones from q's counts table, kept by statement triggers on "
-        "the jobs table, so it stays fast however many finished jobs the table keeps. q adds them "
-        "to the tables it creates; --counts adds them to an existing table, counting its rows once "
-        "(pushes and completions wait meanwhile: 1.7 s for 5 million rows on a small machine). The "
-        "triggers "
-        "count every program's writes, the Dart queue system's too; their function runs with the "
-        "rights of the role that ran q migrate. Without them q stats reads every row.");
+        "of completed and dead ones (cancelled included) from q's counts table, kept by triggers "
+        "on the jobs table, so it stays fast however many finished jobs the table keeps. q adds "
+        "them to the tables it creates; --counts adds them to an existing table, counting its "
+        "rows once (pushes and completions wait meanwhile: 1.7 s for 5 million rows on a small "
+        "machine). The triggers count every program's writes, the Dart queue system's too; their "
+        "function runs with the rights of the role that ran q migrate. Without them q stats reads "
+        "every row.");
     auto indexes = std::make_shared<bool>(false);
     cmd->add_flag("--indexes", *indexes,
                   "also add q's recommended indexes to an existing jobs table");

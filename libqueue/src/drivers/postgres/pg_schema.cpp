@@ -133,9 +133,6 @@ bool check_columns(pqxx::transaction_base& tx, const Names& n) {
     return present.count("q_priority") > 0;
 }
 
-// The statuses claims move rows between all the time: left out of the counts, read from the rows.
-constexpr const char* kLiveStatuses = "('pending', 'processing')";
-
 constexpr int kCountShards = 64;
 
 const char* const kCountTriggerEvents[] = {"insert", "update", "delete", "truncate"};

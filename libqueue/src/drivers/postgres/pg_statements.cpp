@@ -258,7 +258,8 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
     db.prepare(stmt::active_keys, "SELECT u.unique_key, u.job_id FROM " + n.unique + " u JOIN " +
                                       J +
                                       " j ON j.id = u.job_id WHERE u.unique_key = ANY($1::text[]) "
-                                      "AND j.status IN ('pending', 'processing')");
+                                      "AND j.status IN " +
+                                      std::string(kLiveStatuses));
     // $1 keys, $2 job ids.
     db.prepare(stmt::take_keys, "INSERT INTO " + n.unique +
                                     " AS u (unique_key, job_id) SELECT * FROM unnest($1::text[], "
@@ -414,11 +415,10 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                    J +
                    " j USING pick p WHERE j.id = p.id RETURNING 1) SELECT count(*) "
                    "FROM done");
-    db.prepare(stmt::prune_keys, "DELETE FROM " + n.unique +
-                                     " WHERE unique_key IN (SELECT u.unique_key FROM " + n.unique +
-                                     " u WHERE NOT EXISTS (SELECT 1 FROM " + J +
-                                     " j WHERE j.id = u.job_id AND j.status IN ('pending', "
-                                     "'processing')) LIMIT 1000)");
+    db.prepare(stmt::prune_keys,
+               "DELETE FROM " + n.unique + " WHERE unique_key IN (SELECT u.unique_key FROM " +
+                   n.unique + " u WHERE NOT EXISTS (SELECT 1 FROM " + J +
+                   " j WHERE j.id = u.job_id AND j.status IN " + kLiveStatuses + ") LIMIT 1000)");
 
     // queue, name, status, due, count, age of the oldest due job (ms), then the run time (ms)
     // summed over the completed rows whose finished_at - available_at times it, and how many.

@@ -55,6 +55,10 @@ std::string statement_name(const char* name, bool priorities);
 // filter's columns when they match few rows) instead of one generic plan for every filter.
 std::string list_by_id_query(const Names& n, bool priorities);
 
+// The statuses claims move rows between all the time, as an SQL list: the counts leave them out
+// (q stats reads those rows), and a unique key is taken while its job is in one of them.
+inline constexpr const char* kLiveStatuses = "('pending', 'processing')";
+
 // A completed row's own run time, finished_at - available_at in ms, and when its columns give
 // one: q stats reads it for job names q never timed, and the counts' triggers keep its sums.
 std::string row_run_time_ms();

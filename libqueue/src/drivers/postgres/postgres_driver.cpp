@@ -667,6 +667,8 @@ class PostgresDriver final : public QueueDriver {
             // With the settled rows counted by the table's triggers, only the live rows are read.
             const bool counted = counts_kept(tx, names_);
             if (counted) {
+                // Not a prepared statement: those are prepared when a connection opens, and the
+                // counts table may not exist until `q migrate --counts`.
                 for (const auto& row : tx.exec(
                          "SELECT queue, name, status, sum(jobs)::int8, sum(run_ms)::int8, "
                          "sum(runs)::int8 FROM " +
