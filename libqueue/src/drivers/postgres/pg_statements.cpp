@@ -242,6 +242,42 @@ std::string statement_name(const char* name, bool priorities) {
     return variant(name, priorities);
 }
 
+// The logs of the completions that applied are written by the same statement: a short one into
+// one log group row for the batch (stamped with the same now() as the jobs' finished_at), any
+// other into a row of its own. One statement for the whole batch: one round trip and one commit,
+// and one counter upsert per (queue, name) instead of per job. The plan rests on
+// idx_<table>_q_stale: with it the planner hashes the processing rows against the batch; without
+// it, statistics that show few processing rows make it join them by a nested loop that compares
+// every row with every completion (tests/bench/results/ANALYSIS.md, 2026-12-06).
+std::string complete_batch_query(const Names& n, bool keep_completed) {
+    const std::string J = n.jobs;
+    const std::string batch =
+        "(SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $5::int4[], $6::text[], "
+        "$7::int4[]) WITH ORDINALITY AS c(id, token, ran_ms, attempt, body, grouped, i))";
+    const std::string batch_ours =
+        "j.id = ANY($1::text[]) AND j.id = c.id AND j.status = 'processing' AND "
+        "j.reserved_by = c.token";
+    std::string finish_batch =
+        keep_completed
+            ? "UPDATE " + J +
+                  " AS j SET status = 'completed', finished_at = now(), reserved_by = NULL FROM " +
+                  batch + " c WHERE " + batch_ours
+            : "DELETE FROM " + J + " AS j USING " + batch + " c WHERE " + batch_ours;
+    return "WITH done AS (" + finish_batch +
+           " RETURNING j.queue, j.name, c.ran_ms, c.i, c.id, c.attempt, c.body, c.grouped), tot AS "
+           "(" +
+           add_totals(n, {{"completed", "count(*)"}, {"processing_ms", "sum(ran_ms)"}}, "done",
+                      "$4") +
+           "), logged AS (INSERT INTO " + n.logs +
+           " (job_id, attempt, updated_at, body) SELECT id, attempt, now(), body FROM done WHERE "
+           "body <> '' AND grouped = 0 ON CONFLICT (job_id, attempt) DO UPDATE SET updated_at = "
+           "excluded.updated_at, body = excluded.body), grouped AS (INSERT INTO " +
+           n.log_groups +
+           " (finished_at, entries, bodies) SELECT now(), count(*), json_object_agg(id, "
+           "json_build_array(attempt, body))::text FROM done WHERE body <> '' AND grouped = 1 "
+           "HAVING count(*) > 0) SELECT i FROM done";
+}
+
 void prepare_statements(pqxx::connection& db, const Names& n, bool keep_completed) {
     const std::string J = n.jobs;
     // Statements that read or write priorities come in two forms (statement_name picks one);
@@ -292,44 +328,6 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                    add_totals(n, {{"completed", "count(*)"}, {"processing_ms", "sum($4::int8)"}},
                               "done", "$3") +
                    ") SELECT count(*) FROM done");
-    // $1 ids, $2 tokens, $3 ran for (ms), $5 attempts, $6 attempt log bodies ('' for none),
-    // $7 grouped (1: the log goes into this batch's log group), parallel arrays with each
-    // (id, token) once; $4 shard -> the 1-based position of each completion that applied. The
-    // logs of the completions that applied are written by the same statement: a short one into
-    // one log group row for the batch (stamped with the same now() as the jobs' finished_at),
-    // any other into a row of its own. One statement for the whole batch:
-    // one round trip and one commit, and one counter upsert per (queue, name) instead of per job.
-    // The plan rests on idx_<table>_q_stale: with it the planner hashes the processing rows
-    // against the batch; without it, statistics that show few processing rows make it join them
-    // by a nested loop that compares every row with every completion (tests/bench/results/
-    // ANALYSIS.md, 2026-12-06).
-    const std::string batch =
-        "(SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $5::int4[], $6::text[], "
-        "$7::int4[]) WITH ORDINALITY AS c(id, token, ran_ms, attempt, body, grouped, i))";
-    const std::string batch_ours =
-        "j.id = ANY($1::text[]) AND j.id = c.id AND j.status = 'processing' AND "
-        "j.reserved_by = c.token";
-    std::string finish_batch =
-        keep_completed
-            ? "UPDATE " + J +
-                  " AS j SET status = 'completed', finished_at = now(), reserved_by = NULL FROM " +
-                  batch + " c WHERE " + batch_ours
-            : "DELETE FROM " + J + " AS j USING " + batch + " c WHERE " + batch_ours;
-    db.prepare(stmt::complete_batch,
-               "WITH done AS (" + finish_batch +
-                   " RETURNING j.queue, j.name, c.ran_ms, c.i, c.id, c.attempt, c.body, "
-                   "c.grouped), tot AS (" +
-                   add_totals(n, {{"completed", "count(*)"}, {"processing_ms", "sum(ran_ms)"}},
-                              "done", "$4") +
-                   "), logged AS (INSERT INTO " + n.logs +
-                   " (job_id, attempt, updated_at, body) SELECT id, attempt, now(), body FROM "
-                   "done WHERE body <> '' AND grouped = 0 ON CONFLICT (job_id, attempt) DO UPDATE "
-                   "SET updated_at = excluded.updated_at, body = excluded.body), grouped AS "
-                   "(INSERT INTO " +
-                   n.log_groups +
-                   " (finished_at, entries, bodies) SELECT now(), count(*), json_object_agg(id, "
-                   "json_build_array(attempt, body))::text FROM done WHERE body <> '' AND "
-                   "grouped = 1 HAVING count(*) > 0) SELECT i FROM done");
     // $1 id, $2 token, $3 delay ms, $4 error, $5 shard -> count.
     db.prepare(stmt::release,
                "WITH done AS (UPDATE " + J +

@@ -22,7 +22,6 @@ inline constexpr const char* claim = "q_claim";  // (p)
 inline constexpr const char* fix_null_due = "q_fix_null_due";
 inline constexpr const char* heartbeat = "q_heartbeat";
 inline constexpr const char* complete = "q_complete";
-inline constexpr const char* complete_batch = "q_complete_batch";
 inline constexpr const char* release = "q_release";
 inline constexpr const char* put_back = "q_put_back";
 inline constexpr const char* fail = "q_fail";
@@ -54,6 +53,16 @@ std::string statement_name(const char* name, bool priorities);
 // plans each page knowing them (a walk along the primary key from $5, or an index on the
 // filter's columns when they match few rows) instead of one generic plan for every filter.
 std::string list_by_id_query(const Names& n, bool priorities);
+
+// complete_batch(): $1 ids, $2 tokens, $3 ran for (ms), $4 shard, $5 attempts, $6 attempt log
+// bodies ('' for none), $7 grouped (1: the log goes into the batch's log group), parallel arrays
+// with each (id, token) once -> the 1-based position of each completion that applied.
+// keep_completed picks its form: mark the rows completed, or delete them. Not prepared: after
+// five runs a prepared statement gets a generic plan, made without the arrays, and for this join
+// that plan often compares every claimed row with every completion (60-70 ms a batch instead of
+// under 8; tests/bench/results/ANALYSIS.md, "the batch completion ran on a generic plan").
+// Planning each batch with its values costs far less.
+std::string complete_batch_query(const Names& n, bool keep_completed);
 
 // The statuses claims move rows between all the time, as an SQL list: the counts leave them out
 // (q stats reads those rows), and a unique key is taken while its job is in one of them.

@@ -95,6 +95,7 @@ class PostgresDriver final : public QueueDriver {
     explicit PostgresDriver(Settings settings)
         : settings_(std::move(settings)),
           names_(make_names(settings_)),
+          complete_batch_query_(complete_batch_query(names_, settings_.keep_completed)),
           pool_(
               make_target(settings_.dsn),
               [this](Connection& c) {
@@ -274,8 +275,8 @@ class PostgresDriver final : public QueueDriver {
         auto grouped_array = int_array(grouped);
         return pool_.run("complete", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
-            auto rows = tx.exec_prepared(stmt::complete_batch, ids_array, tokens_array, ran_array,
-                                         c.shard, attempts_array, bodies_array, grouped_array);
+            auto rows = tx.exec_params(complete_batch_query_, ids_array, tokens_array, ran_array,
+                                       c.shard, attempts_array, bodies_array, grouped_array);
             std::vector<bool> out = applied;
             for (const auto& row : rows) out[position.at(row[0].as<std::size_t>() - 1)] = true;
             return out;
@@ -916,6 +917,7 @@ class PostgresDriver final : public QueueDriver {
 
     Settings settings_;
     Names names_;
+    std::string complete_batch_query_;  // run with its values, never prepared (pg_statements.hpp)
     Pool pool_;
     std::mutex schema_mutex_;
     std::atomic<bool> schema_ready_{false};
