@@ -294,6 +294,34 @@ TEST_CASE("complete_batch completes each claimed job and refuses the rest, one b
     CHECK(stats.totals.processing_ms == 40);
 }
 
+// Batches as large as a busy worker sends, several times over: a driver may take another path
+// for them (PostgreSQL plans large batches with their values, small ones once).
+TEST_CASE("complete_batch applies large batches, round after round", "[outcome][complete][batch]") {
+    DriverFixture f;
+    auto& d = f.driver();
+    constexpr std::size_t kBatch = 80;
+    for (int round = 0; round < 3; ++round) {
+        for (std::size_t i = 0; i < kBatch; ++i) push(d, a_job("work"));
+        const auto running = claim(d, {"default"}, kBatch);
+        REQUIRE(running.size() == kBatch);
+        std::vector<libqueue::Completion> batch;
+        for (const auto& job : running) batch.push_back({claim_of(job), 2ms});
+        batch[7].claim.token += "x";  // not our claim: refused, the job stays processing
+        const auto applied = d.complete_batch(batch);
+        REQUIRE(applied.size() == kBatch);
+        for (std::size_t i = 0; i < kBatch; ++i) {
+            CHECK(applied[i] == (i != 7));
+            CHECK(stored(d, running[i].id).status ==
+                  (i == 7 ? Status::processing : Status::completed));
+        }
+    }
+    auto stats = queue_stats(d, "default");
+    CHECK(stats.counts.completed == 3 * (kBatch - 1));
+    CHECK(stats.counts.processing == 3);
+    CHECK(stats.totals.completed == 3 * (kBatch - 1));
+    CHECK(stats.totals.processing_ms == 2 * 3 * (kBatch - 1));
+}
+
 TEST_CASE("complete_batch with keep_completed false deletes the jobs it completes",
           "[outcome][complete][batch]") {
     DriverFixture f([](libqueue::Config& config) { config.keep_completed = false; });

@@ -328,6 +328,7 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                    add_totals(n, {{"completed", "count(*)"}, {"processing_ms", "sum($4::int8)"}},
                               "done", "$3") +
                    ") SELECT count(*) FROM done");
+    db.prepare(stmt::complete_batch, complete_batch_query(n, keep_completed));
     // $1 id, $2 token, $3 delay ms, $4 error, $5 shard -> count.
     db.prepare(stmt::release,
                "WITH done AS (UPDATE " + J +

@@ -1,6 +1,7 @@
 // The driver's SQL, prepared once on every connection, and the conversions between rows and Jobs.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -22,6 +23,7 @@ inline constexpr const char* claim = "q_claim";  // (p)
 inline constexpr const char* fix_null_due = "q_fix_null_due";
 inline constexpr const char* heartbeat = "q_heartbeat";
 inline constexpr const char* complete = "q_complete";
+inline constexpr const char* complete_batch = "q_complete_batch";  // small batches only
 inline constexpr const char* release = "q_release";
 inline constexpr const char* put_back = "q_put_back";
 inline constexpr const char* fail = "q_fail";
@@ -57,11 +59,14 @@ std::string list_by_id_query(const Names& n, bool priorities);
 // complete_batch(): $1 ids, $2 tokens, $3 ran for (ms), $4 shard, $5 attempts, $6 attempt log
 // bodies ('' for none), $7 grouped (1: the log goes into the batch's log group), parallel arrays
 // with each (id, token) once -> the 1-based position of each completion that applied.
-// keep_completed picks its form: mark the rows completed, or delete them. Not prepared: after
-// five runs a prepared statement gets a generic plan, made without the arrays, and for this join
-// that plan often compares every claimed row with every completion (60-70 ms a batch instead of
-// under 8; tests/bench/results/ANALYSIS.md, "the batch completion ran on a generic plan").
-// Planning each batch with its values costs far less.
+// keep_completed picks its form: mark the rows completed, or delete them.
+// A large batch runs this with its values, not prepared: after five runs a prepared statement
+// gets a generic plan, made without the arrays, and for this join that plan often compares every
+// claimed row with every completion (60-70 ms for a batch of 500 instead of under 8; tests/bench/
+// results/ANALYSIS.md, "the batch completion ran on a generic plan"). A small batch, as a worker
+// running commands sends, uses the prepared form (stmt::complete_batch): there the comparisons
+// cost less than planning the statement, which doubled the server's time per completion.
+inline constexpr std::size_t kPreparedCompleteBatchMax = 32;
 std::string complete_batch_query(const Names& n, bool keep_completed);
 
 // The statuses claims move rows between all the time, as an SQL list: the counts leave them out

@@ -275,8 +275,12 @@ class PostgresDriver final : public QueueDriver {
         auto grouped_array = int_array(grouped);
         return pool_.run("complete", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
-            auto rows = tx.exec_params(complete_batch_query_, ids_array, tokens_array, ran_array,
-                                       c.shard, attempts_array, bodies_array, grouped_array);
+            auto rows =
+                ids.size() <= kPreparedCompleteBatchMax
+                    ? tx.exec_prepared(stmt::complete_batch, ids_array, tokens_array, ran_array,
+                                       c.shard, attempts_array, bodies_array, grouped_array)
+                    : tx.exec_params(complete_batch_query_, ids_array, tokens_array, ran_array,
+                                     c.shard, attempts_array, bodies_array, grouped_array);
             std::vector<bool> out = applied;
             for (const auto& row : rows) out[position.at(row[0].as<std::size_t>() - 1)] = true;
             return out;
@@ -917,7 +921,8 @@ class PostgresDriver final : public QueueDriver {
 
     Settings settings_;
     Names names_;
-    std::string complete_batch_query_;  // run with its values, never prepared (pg_statements.hpp)
+    std::string
+        complete_batch_query_;  // large batches run it with their values (pg_statements.hpp)
     Pool pool_;
     std::mutex schema_mutex_;
     std::atomic<bool> schema_ready_{false};
