@@ -3,6 +3,7 @@
 #include <sysexits.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -136,6 +137,75 @@ void add_global_options(CLI::App& app, q::Context& context) {
     app.add_flag("-v,--verbose", o.verbose, "Say more on stderr (repeat for more)");
 }
 
+using AddCommand = void (*)(CLI::App&, q::Context&);
+
+struct Command {
+    const char* name;  // as in command_list.hpp: recover_stale is typed "recover-stale"
+    AddCommand add;
+};
+
+constexpr Command all_commands[] = {
+#define Q_COMMAND(name) {#name, &q::add_##name##_command},
+#include "command_list.hpp"  // Q_COMMAND(name) for every subcommand
+#undef Q_COMMAND
+};
+
+std::string command_word(std::string name) {
+    std::replace(name.begin(), name.end(), '_', '-');
+    return name;
+}
+
+// The word that names the subcommand of a command line, read with the global options alone:
+// the first word that is neither a global option nor the value of one. Empty when the line
+// has no such word or holds anything else before it (help, --version, an option q's top level
+// does not have): CLI11 then judges the line on the whole tree.
+std::string named_command_word(const CLI::App& root, int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string token = argv[i];
+        if (token.empty() || token[0] != '-')
+            return token;
+        if (token == "-" || token == "--")
+            return {};
+        std::vector<std::string> names;  // "-qv" is -q and -v
+        if (token[1] == '-')
+            names.push_back(token.substr(0, token.find('=')));
+        else
+            for (std::size_t k = 1; k < token.size(); ++k) names.push_back({'-', token[k]});
+        for (const auto& name : names) {
+            const CLI::Option* option = root.get_option_no_throw(name);
+            if (option == nullptr || option == root.get_help_ptr() ||
+                option == root.get_help_all_ptr() || option == root.get_version_ptr())
+                return {};
+            if (option->get_expected_max() > 0) {
+                if (names.size() > 1)
+                    return {};  // a value option inside a cluster of short ones
+                if (token.find('=') == std::string::npos)
+                    ++i;  // its value is the next argument
+            }
+        }
+    }
+    return {};
+}
+
+// The subcommands a command line needs. Building the options of every command costs about a
+// millisecond of each call, more than any one command's own work in q version, so a line that
+// names a command by its exact word gets that command alone. Help, completion scripts and the
+// man pages (the hidden __man) describe the whole tree, and a typo is answered with the closest
+// of every name, so these get the whole tree, as does any line whose command cannot be told
+// without it.
+void add_commands(CLI::App& app, q::Context& context, const std::string& word) {
+    if (word != "help" && word != "completion") {
+        for (const auto& command : all_commands) {
+            if (command_word(command.name) == word) {
+                command.add(app, context);
+                return;
+            }
+        }
+    }
+    for (const auto& command : all_commands) command.add(app, context);
+    q::add_man_command(app, Q_VERSION);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,11 +217,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.fallthrough();  // global options may follow the subcommand: q push x --json
     add_global_options(app, context);
-
-#define Q_COMMAND(name) q::add_##name##_command(app, context);
-#include "command_list.hpp"  // Q_COMMAND(name) for every subcommand
-#undef Q_COMMAND
-    q::add_man_command(app, Q_VERSION);
+    add_commands(app, context, named_command_word(app, argc, argv));
     q::refuse_empty_values(app);
 
     try {

@@ -167,4 +167,21 @@ expect_exit 64 q __man no-such-command
 run q --help
 assert_not_contains "$OUT" "__man" "__man is hidden"
 
+# A command line that names a command builds that command alone; q help builds them all. The
+# two must describe each command alike, and global options must still be read on either side.
+commands=$(printf '%s\n' "$OUT" | sed -n '/^Subcommands:/,$p' | sed -n 's/^  \([a-z-]*\)  .*/\1/p')
+assert_contains "$commands" "recover-stale" "the command list is read from q --help"
+for command in $commands; do
+    expect_exit 0 q help "$command"
+    whole_tree=$OUT
+    expect_exit 0 q "$command" --help
+    assert_eq "$whole_tree" "$OUT" "q $command --help is q help $command"
+done
+expect_exit 0 q -qv --config="$Q_CONFIG" --queue default --json size
+assert_contains "$OUT" '{"queue":"default","size":' "global options before the command"
+expect_exit 64 q --config "$Q_CONFIG" psuh
+assert_contains "$ERR" "did you mean 'push'?" "a typo after global options is matched with every name"
+expect_exit 64 q --no-such-option push
+assert_one_line "$ERR"
+
 finish
