@@ -14,7 +14,15 @@ struct Settings {
     std::optional<std::string> schema;  // unset: the connection's search_path decides
     bool auto_migrate = true;
     bool keep_completed = true;  // queue.keep_completed
+    // PostgreSQL's synchronous_commit for a worker's claims, heartbeats and outcomes (one of
+    // kWorkerCommitModes); unset: the server's own. Pushes and operators' changes always keep
+    // the server's.
+    std::optional<std::string> worker_synchronous_commit;
 };
+
+// The values queue.postgres.synchronous_commit takes: PostgreSQL's own for synchronous_commit.
+inline constexpr const char* kWorkerCommitModes[] = {"on", "off", "local", "remote_write",
+                                                     "remote_apply"};
 
 // From the section check_postgres_section made (postgres_driver.hpp): table and schema are plain
 // identifiers ([A-Za-z_][A-Za-z0-9_]*), short enough that q's side-table names fit PostgreSQL's

@@ -103,6 +103,19 @@ class PostgresDriver final : public QueueDriver {
               },
               kMaxConnections) {
         pool_.check_connection();  // a dead server is reported now, not at the first job
+        if (const auto& mode = settings_.worker_synchronous_commit) {
+            // Connections of their own, set once when opened: the setting costs no round trip
+            // per statement, and no push or operator's change ever runs under it.
+            worker_pool_ = std::make_unique<Pool>(
+                pool_.target(),
+                [this, mode = *mode](Connection& c) {
+                    pqxx::nontransaction tx(*c.db);
+                    tx.exec("SET synchronous_commit TO " + tx.quote(mode));
+                    tx.commit();
+                    prepare_statements(*c.db, names_, settings_.keep_completed);
+                },
+                kMaxConnections);
+        }
     }
 
     std::string name() const override { return "postgres"; }
@@ -192,7 +205,7 @@ class PostgresDriver final : public QueueDriver {
         fix_null_due(request.queues);
         const std::string worker =
             request.worker_id.empty() ? default_worker_id() : request.worker_id;
-        return pool_.run("claim", [&](Connection& c, int) {
+        return worker_pool().run("claim", [&](Connection& c, int) {
             std::vector<Job> claimed;
             auto claim_queue = [&](pqxx::transaction_base& tx, const std::string& queue,
                                    std::size_t want) {
@@ -229,11 +242,11 @@ class PostgresDriver final : public QueueDriver {
     }
 
     bool heartbeat(const Claim& claim) override {
-        return affected("heartbeat", stmt::heartbeat, claim.id, claim.token);
+        return affected(worker_pool(), "heartbeat", stmt::heartbeat, claim.id, claim.token);
     }
 
     bool complete(const Claim& claim, Milliseconds ran_for) override {
-        return counted("complete", [&](pqxx::transaction_base& tx, Connection& c) {
+        return counted(worker_pool(), "complete", [&](pqxx::transaction_base& tx, Connection& c) {
             return tx.exec_prepared1(
                 stmt::complete, claim.id, claim.token, c.shard,
                 static_cast<long long>(std::max<long long>(0, ran_for.count())));
@@ -273,7 +286,7 @@ class PostgresDriver final : public QueueDriver {
         auto attempts_array = int_array(attempts);
         auto bodies_array = text_array(bodies);
         auto grouped_array = int_array(grouped);
-        return pool_.run("complete", [&](Connection& c, int) {
+        return worker_pool().run("complete", [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
             auto rows =
                 ids.size() <= kPreparedCompleteBatchMax
@@ -288,21 +301,21 @@ class PostgresDriver final : public QueueDriver {
     }
 
     bool release(const Claim& claim, Milliseconds delay, const std::string& error) override {
-        return counted("release", [&](pqxx::transaction_base& tx, Connection& c) {
+        return counted(worker_pool(), "release", [&](pqxx::transaction_base& tx, Connection& c) {
             return tx.exec_prepared1(stmt::release, claim.id, claim.token, delay_ms(delay), error,
                                      c.shard);
         });
     }
 
     bool put_back(const Claim& claim, Milliseconds delay) override {
-        return counted("put back", [&](pqxx::transaction_base& tx, Connection&) {
+        return counted(worker_pool(), "put back", [&](pqxx::transaction_base& tx, Connection&) {
             return tx.exec_prepared1(stmt::put_back, claim.id, claim.token, names_.channel,
                                      delay_ms(delay));
         });
     }
 
     bool fail(const Claim& claim, const std::string& error) override {
-        return counted("fail", [&](pqxx::transaction_base& tx, Connection& c) {
+        return counted(worker_pool(), "fail", [&](pqxx::transaction_base& tx, Connection& c) {
             return tx.exec_prepared1(stmt::fail, claim.id, claim.token, error, c.shard);
         });
     }
@@ -544,7 +557,7 @@ class PostgresDriver final : public QueueDriver {
     bool cancel(const std::string& id) override {
         if (!text_column_can_hold(id))
             return false;
-        return counted("cancel", [&](pqxx::transaction_base& tx, Connection& c) {
+        return counted(pool_, "cancel", [&](pqxx::transaction_base& tx, Connection& c) {
             return tx.exec_prepared1(stmt::cancel, id, c.shard);
         });
     }
@@ -552,7 +565,7 @@ class PostgresDriver final : public QueueDriver {
     bool retry_dead(const std::string& id) override {
         if (!text_column_can_hold(id))
             return false;
-        return counted("retry dead letter", [&](pqxx::transaction_base& tx, Connection&) {
+        return counted(pool_, "retry dead letter", [&](pqxx::transaction_base& tx, Connection&) {
             return tx.exec_prepared1(stmt::retry_dead, id, names_.channel);
         });
     }
@@ -901,9 +914,9 @@ class PostgresDriver final : public QueueDriver {
     }
 
     template <class... Args>
-    bool affected(const char* what, const char* statement, const Args&... args) {
+    bool affected(Pool& pool, const char* what, const char* statement, const Args&... args) {
         ensure_schema();
-        return pool_.run(what, [&](Connection& c, int) {
+        return pool.run(what, [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
             return tx.exec_prepared(statement, args...).affected_rows() > 0;
         });
@@ -911,9 +924,9 @@ class PostgresDriver final : public QueueDriver {
 
     // Statements that return their count as the first column of one row.
     template <class Fn>
-    bool counted(const char* what, Fn fn) {
+    bool counted(Pool& pool, const char* what, Fn fn) {
         ensure_schema();
-        return pool_.run(what, [&](Connection& c, int) {
+        return pool.run(what, [&](Connection& c, int) {
             pqxx::nontransaction tx(*c.db);
             return fn(tx, c)[0].template as<long long>() > 0;
         });
@@ -924,6 +937,10 @@ class PostgresDriver final : public QueueDriver {
     std::string
         complete_batch_query_;  // large batches run it with their values (pg_statements.hpp)
     Pool pool_;
+    // A worker's claims, heartbeats and outcomes, when queue.postgres.synchronous_commit says how
+    // they commit; else these go through pool_ too.
+    std::unique_ptr<Pool> worker_pool_;
+    Pool& worker_pool() { return worker_pool_ ? *worker_pool_ : pool_; }
     std::mutex schema_mutex_;
     std::atomic<bool> schema_ready_{false};
     std::atomic<bool> priorities_{false};  // the jobs table has q_priority (set by ensure_schema)
