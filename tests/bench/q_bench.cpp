@@ -9,7 +9,8 @@
 //   q_bench complete BACKEND [--jobs N] [--limit N] [--runs N]
 // Every figure also takes --keep-completed 0|1 (default 1, q's default): 0 deletes a job when it
 // completes, as Graphile Worker does.
-// BACKEND: sqlite-full, sqlite-normal, postgres, redis, file, memory. postgres and redis use
+// BACKEND: sqlite-full, sqlite-normal, postgres, postgres-async (the worker's writes with
+// synchronous_commit off), redis, file, memory. postgres and redis use
 // $Q_TEST_PG_DSN / $Q_TEST_REDIS_URL (a table / key prefix of their own, dropped at the end);
 // without them the run exits 77 (skipped).
 #include <sys/resource.h>

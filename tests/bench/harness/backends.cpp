@@ -69,11 +69,12 @@ void redis_drop_prefix(const std::string& prefix) {
 }  // namespace
 
 std::vector<std::string> Backend::names() {
-    return {"sqlite-full", "sqlite-normal", "postgres", "redis", "file", "memory"};
+    return {"sqlite-full", "sqlite-normal", "postgres", "postgres-async",
+            "redis",       "file",          "memory"};
 }
 
 bool Backend::available(const std::string& name) {
-    if (name == "postgres")
+    if (name == "postgres" || name == "postgres-async")
         return !env("Q_TEST_PG_DSN").empty();
     if (name == "redis")
         return !env("Q_TEST_REDIS_URL").empty();
@@ -102,7 +103,7 @@ Backend::Backend(std::string name, bool keep_completed)
 Backend::~Backend() {
     memory_.reset();
     try {
-        if (name_ == "postgres") {
+        if (is_postgres()) {
             for (const char* part : {"", "_q_unique", "_q_totals", "_q_counts", "_q_records",
                                      "_q_logs", "_q_log_groups", "_q_meta"}) {
                 postgres_exec("DROP TABLE IF EXISTS \"" + suffix_ + part + "\"");
@@ -129,9 +130,11 @@ std::shared_ptr<libqueue::QueueDriver> Backend::open() {
     } else if (name_ == "file") {
         config.driver = "file";
         config.driver_sections["file"] = {{"path", (dir_ / "queue.json").string()}};
-    } else if (name_ == "postgres") {
+    } else if (is_postgres()) {
         config.driver = "postgres";
         config.driver_sections["postgres"] = {{"dsn", env("Q_TEST_PG_DSN")}, {"table", suffix_}};
+        if (name_ == "postgres-async")  // the worker's writes without waiting for the disk
+            config.driver_sections["postgres"]["synchronous_commit"] = "off";
     } else if (name_ == "redis") {
         config.driver = "redis";
         config.driver_sections["redis"] = {{"url", env("Q_TEST_REDIS_URL")}, {"prefix", suffix_}};
@@ -146,7 +149,7 @@ std::shared_ptr<libqueue::QueueDriver> Backend::open() {
 }
 
 void Backend::analyze() {
-    if (name_ == "postgres")
+    if (is_postgres())
         postgres_exec("ANALYZE \"" + suffix_ + "\"");
 }
 

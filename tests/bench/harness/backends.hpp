@@ -13,7 +13,8 @@ namespace bench {
 
 class Backend {
   public:
-    // names(): sqlite-full, sqlite-normal, postgres, redis, file, memory. postgres and redis need
+    // names(): sqlite-full, sqlite-normal, postgres, postgres-async, redis, file, memory. The
+    // postgres ones and redis need
     // Q_TEST_PG_DSN / Q_TEST_REDIS_URL; available() says whether they are set.
     static std::vector<std::string> names();
     static bool available(const std::string& name);
@@ -26,6 +27,8 @@ class Backend {
     const std::string& name() const { return name_; }
     // sqlite-full and sqlite-normal: one database file, opened with synchronous FULL or NORMAL.
     bool is_sqlite() const { return name_ == "sqlite-full" || name_ == "sqlite-normal"; }
+    // postgres-async: queue.postgres.synchronous_commit "off" for the worker's writes.
+    bool is_postgres() const { return name_ == "postgres" || name_ == "postgres-async"; }
     std::filesystem::path sqlite_path() const { return dir_ / "queue.db"; }
     std::string sqlite_synchronous() const { return name_ == "sqlite-full" ? "FULL" : "NORMAL"; }
     // A new driver object on the same store, as another process would open it. The memory
