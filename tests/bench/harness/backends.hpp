@@ -14,8 +14,8 @@ namespace bench {
 class Backend {
   public:
     // names(): sqlite-full, sqlite-normal, postgres, postgres-async, redis, file, memory. The
-    // postgres ones and redis need
-    // Q_TEST_PG_DSN / Q_TEST_REDIS_URL; available() says whether they are set.
+    // postgres ones and redis need Q_TEST_PG_DSN / Q_TEST_REDIS_URL; available() says whether
+    // they are set.
     static std::vector<std::string> names();
     static bool available(const std::string& name);
 
