@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 
 #include "drivers/postgres/postgres_driver.hpp"
 #include "libqueue/errors.hpp"
@@ -34,6 +35,17 @@ void check_identifier(const ConfigChecker& check, const nlohmann::json& value,
     }
 }
 
+// kWorkerCommitModes for messages and the key's description: "on", "off", ... or "remote_apply".
+std::string commit_mode_choices() {
+    std::string text;
+    const std::size_t count = std::size(kWorkerCommitModes);
+    for (std::size_t i = 0; i < count; ++i) {
+        text += (i == 0 ? "" : i + 1 == count ? " or " : ", ");
+        text += std::string("\"") + kWorkerCommitModes[i] + "\"";
+    }
+    return text;
+}
+
 // One of PostgreSQL's values, in its spelling (any case given), as the server will be sent it.
 std::string check_commit_mode(const ConfigChecker& check, const nlohmann::json& value,
                               const std::string& path) {
@@ -44,10 +56,7 @@ std::string check_commit_mode(const ConfigChecker& check, const nlohmann::json& 
         if (mode == known)
             return mode;
     }
-    check.fail(path,
-               "expected \"on\", \"off\", \"local\", \"remote_write\" or \"remote_apply\", "
-               "got " +
-                   describe_json(value));
+    check.fail(path, "expected " + commit_mode_choices() + ", got " + describe_json(value));
 }
 
 std::string quote(const std::string& identifier) {
@@ -103,8 +112,7 @@ std::vector<ConfigKey> postgres_section_keys() {
          "The first command creates what is missing, as q migrate does; false makes missing "
          "tables an error (exit 78) that says to run q migrate.",
          "false"},
-        {"synchronous_commit",
-         "\"on\", \"off\", \"local\", \"remote_write\", \"remote_apply\", or null",
+        {"synchronous_commit", pg::commit_mode_choices() + ", or null",
          "null (the server's setting)",
          "PostgreSQL's synchronous_commit for what workers write: claims, heartbeats and "
          "outcomes (done, retry, dead). \"off\" saves the wait for the server's disk flush on "
