@@ -74,7 +74,7 @@ std::vector<std::string> Backend::names() {
 }
 
 bool Backend::available(const std::string& name) {
-    if (name == "postgres" || name == "postgres-async")
+    if (names_postgres(name))
         return !env("Q_TEST_PG_DSN").empty();
     if (name == "redis")
         return !env("Q_TEST_REDIS_URL").empty();

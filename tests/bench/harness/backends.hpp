@@ -28,7 +28,10 @@ class Backend {
     // sqlite-full and sqlite-normal: one database file, opened with synchronous FULL or NORMAL.
     bool is_sqlite() const { return name_ == "sqlite-full" || name_ == "sqlite-normal"; }
     // postgres-async: queue.postgres.synchronous_commit "off" for the worker's writes.
-    bool is_postgres() const { return name_ == "postgres" || name_ == "postgres-async"; }
+    static bool names_postgres(const std::string& name) {
+        return name == "postgres" || name == "postgres-async";
+    }
+    bool is_postgres() const { return names_postgres(name_); }
     std::filesystem::path sqlite_path() const { return dir_ / "queue.db"; }
     std::string sqlite_synchronous() const { return name_ == "sqlite-full" ? "FULL" : "NORMAL"; }
     // A new driver object on the same store, as another process would open it. The memory
