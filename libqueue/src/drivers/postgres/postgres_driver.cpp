@@ -695,9 +695,9 @@ class PostgresDriver final : public QueueDriver {
                          " GROUP BY queue, name, status HAVING sum(jobs) <> 0 OR sum(runs) <> 0")) {
                     const auto queue = row[0].as<std::string>();
                     const auto name = row[1].as<std::string>();
-                    stats.count_rows(queue, name, row[2].as<std::string>(), false,
-                                     row[3].as<std::uint64_t>());
-                    settled_rows += row[3].as<double>();
+                    const auto jobs = row[3].as<std::uint64_t>();
+                    stats.count_rows(queue, name, row[2].as<std::string>(), false, jobs);
+                    settled_rows += static_cast<double>(jobs);
                     // The run time of completed rows, for names q never timed (another program
                     // worked them): the counts carry it, so no row is read for it.
                     if (row[5].as<long long>() > 0) {
@@ -714,10 +714,12 @@ class PostgresDriver final : public QueueDriver {
                 // 800,000 rows with 28,000 live: 142 against 52. Where most rows are live (a
                 // backlog), the scan is the faster, so the indexes are imposed only where the
                 // counted rows are most of the table. reltuples is the planner's own estimate
-                // of the table's rows (-1 before its first analyze).
+                // of the table's rows (-1 before its first analyze, or if the table is gone).
                 const auto table_rows =
-                    tx.exec_params1("SELECT reltuples FROM pg_class WHERE oid = $1::regclass",
-                                    names_.jobs)[0]
+                    tx.exec_params1(
+                          "SELECT coalesce((SELECT reltuples FROM pg_class WHERE oid = "
+                          "to_regclass($1)), -1)",
+                          names_.jobs)[0]
                         .as<double>();
                 if (table_rows > 0 && settled_rows >= 0.9 * table_rows)
                     tx.exec("SET LOCAL enable_seqscan = off");
