@@ -86,8 +86,16 @@ async function drain(path) {
     const c = fork(new URL(import.meta.url).pathname, ["child", "--path", path, "--synchronous", opt.synchronous]);
     children.push({
       c,
-      ready: new Promise((resolve) => c.once("message", resolve)),
-      done: new Promise((resolve) => c.on("message", (m) => typeof m === "object" && resolve(m))),
+      ready: new Promise((resolve, reject) => {
+        c.once("message", resolve);
+        c.once("exit", (code) => reject(new Error(`worker process exited with status ${code} before starting`)));
+      }),
+      done: new Promise((resolve, reject) => {
+        c.on("message", (m) => typeof m === "object" && resolve(m));
+        // A worker that dies (plainjob's SQLITE_BUSY under FULL, say) fails the run now rather
+        // than leaving it to the harness's timeout.
+        c.on("exit", (code) => reject(new Error(`worker process exited with status ${code} before reporting`)));
+      }),
     });
   }
   await Promise.all(children.map((x) => x.ready));
