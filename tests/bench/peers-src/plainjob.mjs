@@ -92,8 +92,8 @@ async function drain(path) {
       }),
       done: new Promise((resolve, reject) => {
         c.on("message", (m) => typeof m === "object" && resolve(m));
-        // A worker that dies (plainjob's SQLITE_BUSY under FULL, say) fails the run now rather
-        // than leaving it to the harness's timeout.
+        // A worker that dies (one did, in a sqlite-full run with two processes) fails the run
+        // now rather than leaving it to the harness's timeout.
         c.on("exit", (code) => reject(new Error(`worker process exited with status ${code} before reporting`)));
       }),
     });
