@@ -47,7 +47,6 @@
 #include "drivers/postgres/pg_schema.hpp"
 
 #include <iterator>
-#include <set>
 #include <string_view>
 
 #include "drivers/postgres/pg_statements.hpp"
@@ -115,22 +114,34 @@ bool exists(pqxx::transaction_base& tx, const std::string& qualified_name) {
     return tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", qualified_name)[0].as<bool>();
 }
 
-// Throws ConfigError when the existing jobs table lacks a kronix_jobs column. Returns whether it
-// has q's q_priority.
-bool check_columns(pqxx::transaction_base& tx, const Names& n) {
-    auto rows = tx.exec_params(
-        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 "
-        "AND NOT attisdropped",
-        n.jobs);
-    std::set<std::string> present;
-    for (const auto& row : rows) present.insert(row[0].as<std::string>());
-    for (const char* column : kSeedColumns) {
-        if (!present.count(column)) {
-            throw ConfigError("PostgreSQL table " + n.display + " has no column '" + column +
-                              "': it is not a kronix_jobs table (queue.postgres.table)");
-        }
+// Two columns of a query whose $1 is the jobs table: the kronix_jobs columns it lacks (NULL for
+// none), and whether it has q's q_priority. column_check() reads them.
+std::string column_check_sql() {
+    std::string seed_columns;
+    for (const char* column : kSeedColumns)
+        seed_columns += std::string(seed_columns.empty() ? "" : ",") + column;
+    const std::string present =
+        "(SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND "
+        "NOT attisdropped)";
+    return "(SELECT string_agg(c, ' ' ORDER BY i) FROM unnest('{" + seed_columns +
+           "}'::text[]) WITH ORDINALITY AS u(c, i) WHERE c NOT IN " + present +
+           "), 'q_priority' IN " + present;
+}
+
+// Throws ConfigError when the jobs table lacks a kronix_jobs column (the first one named).
+// Returns whether it has q's q_priority.
+bool column_check(const pqxx::row& row, int first, const Names& n) {
+    if (!row[first].is_null()) {
+        const auto missing = row[first].as<std::string>();
+        throw ConfigError("PostgreSQL table " + n.display + " has no column '" +
+                          missing.substr(0, missing.find(' ')) +
+                          "': it is not a kronix_jobs table (queue.postgres.table)");
     }
-    return present.count("q_priority") > 0;
+    return row[first + 1].as<bool>();
+}
+
+bool check_columns(pqxx::transaction_base& tx, const Names& n) {
+    return column_check(tx.exec_params1("SELECT " + column_check_sql(), n.jobs), 0, n);
 }
 
 constexpr int kCountShards = 64;
@@ -233,13 +244,16 @@ std::string unquoted(const std::string& quoted_name) {
 
 bool schema_ready(pqxx::connection& db, const Names& n, bool& priorities) {
     pqxx::nontransaction tx(db);
+    // One round trip, which a short-lived `q` pays on every call: whether each table exists,
+    // then the jobs table's columns.
     auto row = tx.exec_params1(
         "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, "
         "to_regclass($3) IS NOT NULL, to_regclass($4) IS NOT NULL, to_regclass($5) IS NOT NULL, "
-        "to_regclass($6) IS NOT NULL, to_regclass($7) IS NOT NULL",
+        "to_regclass($6) IS NOT NULL, to_regclass($7) IS NOT NULL, " +
+            column_check_sql(),
         n.jobs, n.unique, n.totals, n.meta, n.records, n.logs, n.log_groups);
-    bool jobs = row[0].as<bool>();
-    priorities = jobs && check_columns(tx, n);
+    const bool jobs = row[0].as<bool>();
+    priorities = jobs && column_check(row, 7, n);
     return jobs && row[1].as<bool>() && row[2].as<bool>() && row[3].as<bool>() &&
            row[4].as<bool>() && row[5].as<bool>() && row[6].as<bool>();
 }
@@ -373,30 +387,36 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
     return actions;
 }
 
-bool counts_kept(pqxx::transaction_base& tx, const Names& n) {
+std::string counts_kept_condition(pqxx::transaction_base& tx, const Names& n) {
     static_assert(std::size(kCountTriggerEvents) == 4);
-    return tx
-        .exec_params1(
-            "SELECT to_regclass($1) IS NOT NULL AND (SELECT count(*) FROM pg_trigger "
-            "WHERE tgrelid = to_regclass($2) AND tgname IN ($3, $4, $5, $6) AND "
-            "tgenabled <> 'D') = 4",
-            n.counts, n.jobs, count_trigger_name(n, kCountTriggerEvents[0]),
-            count_trigger_name(n, kCountTriggerEvents[1]),
-            count_trigger_name(n, kCountTriggerEvents[2]),
-            count_trigger_name(n, kCountTriggerEvents[3]))[0]
-        .as<bool>();
+    std::string triggers;
+    for (const char* event : kCountTriggerEvents)
+        triggers += (triggers.empty() ? "" : ", ") + tx.quote(count_trigger_name(n, event));
+    return "(to_regclass(" + tx.quote(n.counts) + ") IS NOT NULL AND (SELECT count(*) FROM " +
+           "pg_trigger WHERE tgrelid = to_regclass(" + tx.quote(n.jobs) + ") AND tgname IN (" +
+           triggers + ") AND tgenabled <> 'D') = 4)";
 }
 
-std::vector<std::string> missing_indexes(pqxx::connection& db, const Names& n, bool priorities) {
+bool counts_kept(pqxx::transaction_base& tx, const Names& n) {
+    return tx.exec1("SELECT " + counts_kept_condition(tx, n))[0].as<bool>();
+}
+
+Health check_health(pqxx::connection& db, const Names& n, bool priorities) {
     auto wanted = seed_indexes(n);
     for (auto& index : recommended_indexes(n, priorities)) wanted.push_back(index);
     pqxx::nontransaction tx(db);
-    std::vector<std::string> missing;
-    for (const auto& index : wanted) {
-        if (!exists(tx, qualified(n, index.name)))
-            missing.push_back(unquoted(index.name));
+    // One round trip: whether counts are kept, then whether each index exists.
+    std::string query = "SELECT " + counts_kept_condition(tx, n);
+    for (const auto& index : wanted)
+        query += ", to_regclass(" + tx.quote(qualified(n, index.name)) + ") IS NOT NULL";
+    const auto row = tx.exec1(query);
+    Health health;
+    health.counts_kept = row[0].as<bool>();
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+        if (!row[static_cast<int>(i + 1)].as<bool>())
+            health.missing_indexes.push_back(unquoted(wanted[i].name));
     }
-    return missing;
+    return health;
 }
 
 }  // namespace libqueue::pg

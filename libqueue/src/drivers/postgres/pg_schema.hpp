@@ -28,11 +28,19 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& names,
 // `priorities`: whether the jobs table has q's q_priority column.
 bool schema_ready(pqxx::connection& db, const Names& names, bool& priorities);
 
-// Whether <table>_q_counts is there and kept: all its triggers exist and are enabled.
+// Whether <table>_q_counts is there and kept: all its triggers exist and are enabled. The
+// condition is an SQL boolean expression (its names quoted as literals), for a query that asks
+// more in the same round trip.
+std::string counts_kept_condition(pqxx::transaction_base& tx, const Names& names);
 bool counts_kept(pqxx::transaction_base& tx, const Names& names);
 
-// The kronix_jobs index and q's recommended indexes that the jobs table lacks (unquoted names).
+// What a table another program created (or an older q) may lack, asked in one round trip.
+struct Health {
+    // The kronix_jobs index and q's recommended indexes that the jobs table lacks (unquoted).
+    std::vector<std::string> missing_indexes;
+    bool counts_kept = false;
+};
 // `priorities`: the table has q_priority, so the index of jobs with a priority is wanted too.
-std::vector<std::string> missing_indexes(pqxx::connection& db, const Names& names, bool priorities);
+Health check_health(pqxx::connection& db, const Names& names, bool priorities);
 
 }  // namespace libqueue::pg

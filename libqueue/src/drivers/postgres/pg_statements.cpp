@@ -418,31 +418,36 @@ void prepare_statements(pqxx::connection& db, const Names& n, bool keep_complete
                "DELETE FROM " + n.unique + " WHERE unique_key IN (SELECT u.unique_key FROM " +
                    n.unique + " u WHERE NOT EXISTS (SELECT 1 FROM " + J +
                    " j WHERE j.id = u.job_id AND j.status IN " + kLiveStatuses + ") LIMIT 1000)");
+}
 
-    // queue, name, status, due, count, age of the oldest due job (ms), then the run time (ms)
-    // summed over the completed rows whose finished_at - available_at times it, and how many.
+// queue, name, status, due, count, age of the oldest due job (ms), then the run time (ms) summed
+// over the completed rows whose finished_at - available_at times it, and how many.
+std::string stats_rows_query(const Names& n, bool live_only) {
     const std::string timed_run = row_run_is_timed();
     const std::string run_time_sum = "sum(" + row_run_time_ms() + ") FILTER (WHERE " + timed_run +
                                      "), count(*) FILTER (WHERE " + timed_run + ")";
-    auto grouped_rows = [&](const std::string& where) {
-        return "SELECT queue, name, status, due, count(*), " + ms("now()") + " - min(" +
-               ms("COALESCE(available_at, created_at)") +
-               ") FILTER (WHERE due AND isfinite(COALESCE(available_at, created_at))), " +
-               run_time_sum +
-               " FROM (SELECT queue, name, status, status = 'pending' AND "
-               "(available_at IS NULL OR available_at <= now()) AS due, available_at, "
-               "created_at, finished_at FROM " +
-               J + where + ") x GROUP BY queue, name, status, due";
-    };
-    db.prepare(stmt::stats_counts, grouped_rows(""));
-    // The same over the live rows only, for a table whose other rows are counted (q_counts).
-    // Spelled as an OR so that the planner can join the two partial indexes, one per state.
-    db.prepare(stmt::stats_live,
-               grouped_rows(" WHERE (status = 'pending' OR status = 'processing')"));
-    db.prepare(stmt::stats_totals,
-               "SELECT queue, name, sum(pushed)::int8, sum(completed)::int8, sum(dead)::int8, "
-               "sum(retries)::int8, sum(processing_ms)::int8 FROM " +
-                   n.totals + " GROUP BY queue, name");
+    // Live rows are spelled as an OR so that the planner can join the two partial indexes, one
+    // per state.
+    const std::string where =
+        live_only ? " WHERE (status = 'pending' OR status = 'processing')" : "";
+    return "SELECT queue, name, status, due, count(*), " + ms("now()") + " - min(" +
+           ms("COALESCE(available_at, created_at)") +
+           ") FILTER (WHERE due AND isfinite(COALESCE(available_at, created_at))), " +
+           run_time_sum +
+           " FROM (SELECT queue, name, status, status = 'pending' AND "
+           "(available_at IS NULL OR available_at <= now()) AS due, available_at, "
+           "created_at, finished_at FROM " +
+           n.jobs + where + ") x GROUP BY queue, name, status, due";
+}
+
+std::string stats_totals_query(const Names& n) {
+    return "SELECT queue, name, sum(pushed)::int8, sum(completed)::int8, sum(dead)::int8, "
+           "sum(retries)::int8, sum(processing_ms)::int8 FROM " +
+           n.totals + " GROUP BY queue, name";
+}
+
+std::string now_ms_sql() {
+    return ms("now()");
 }
 
 std::string row_run_time_ms() {

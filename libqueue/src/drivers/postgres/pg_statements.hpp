@@ -41,9 +41,6 @@ inline constexpr const char* list_stale = "q_list_stale";        // (p)
 inline constexpr const char* stamp_untimed_claims = "q_stamp_untimed_claims";
 inline constexpr const char* prune = "q_prune";
 inline constexpr const char* prune_keys = "q_prune_keys";
-inline constexpr const char* stats_counts = "q_stats_counts";
-inline constexpr const char* stats_totals = "q_stats_totals";
-inline constexpr const char* stats_live = "q_stats_live";
 }  // namespace stmt
 
 // The statements marked (p) above come in two forms: for a jobs table with q's q_priority
@@ -68,6 +65,16 @@ std::string list_by_id_query(const Names& n, bool priorities);
 // cost less than planning the statement, which doubled the server's time per completion.
 inline constexpr std::size_t kPreparedCompleteBatchMax = 32;
 std::string complete_batch_query(const Names& n, bool keep_completed);
+
+// q stats' reads, run once per call and so not prepared (a prepared statement costs a round trip
+// more on its first use, and a `q stats` connection has no second). The rows grouped by queue,
+// name, status and whether due (live_only: the pending and processing rows only, for a table
+// whose settled rows are counted), then the lifetime totals.
+std::string stats_rows_query(const Names& n, bool live_only);
+std::string stats_totals_query(const Names& n);
+
+// The server's now() as epoch milliseconds, an SQL expression.
+std::string now_ms_sql();
 
 // The statuses claims move rows between all the time, as an SQL list: the counts leave them out
 // (q stats reads those rows), and a unique key is taken while its job is in one of them.

@@ -675,19 +675,26 @@ class PostgresDriver final : public QueueDriver {
         return total;
     }
 
+    // Round trips: the transaction's begin and commit, one probe, the counts (when kept), the
+    // rows, the totals. A `q stats` under load waits for the server's scheduling on each.
     Stats stats() override {
         ensure_schema();
         return pool_.run("stats", [&](Connection& c, int) {
             // One snapshot for counts and totals, so they agree with each other.
             pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*c.db);
-            StatsBuilder stats(
-                TimePoint(Milliseconds(tx.exec_prepared1(stmt::now)[0].as<long long>())));
-            // With the settled rows counted by the table's triggers, only the live rows are read.
-            const bool counted = counts_kept(tx, names_);
+            // The server's now, whether the settled rows are counted by the table's triggers
+            // (then only the live rows are read), and reltuples: the planner's own estimate of
+            // the table's rows (-1 before its first analyze, or if the table is gone).
+            const auto probe =
+                tx.exec1("SELECT " + now_ms_sql() + ", " + counts_kept_condition(tx, names_) +
+                         ", coalesce((SELECT reltuples FROM pg_class WHERE oid = "
+                         "to_regclass(" +
+                         tx.quote(names_.jobs) + ")), -1)");
+            StatsBuilder stats(TimePoint(Milliseconds(probe[0].as<long long>())));
+            const bool counted = probe[1].as<bool>();
             double settled_rows = 0;
+            std::string rows_query = stats_rows_query(names_, counted);
             if (counted) {
-                // Not a prepared statement: those are prepared when a connection opens, and the
-                // counts table may not exist until `q migrate --counts`.
                 for (const auto& row : tx.exec(
                          "SELECT queue, name, status, sum(jobs)::int8, sum(run_ms)::int8, "
                          "sum(runs)::int8 FROM " +
@@ -713,19 +720,12 @@ class PostgresDriver final : public QueueDriver {
                 // live: 86 ms for the (parallel) scan, 17 ms along the indexes; during a soak,
                 // 800,000 rows with 28,000 live: 142 against 52. Where most rows are live (a
                 // backlog), the scan is the faster, so the indexes are imposed only where the
-                // counted rows are most of the table. reltuples is the planner's own estimate
-                // of the table's rows (-1 before its first analyze, or if the table is gone).
-                const auto table_rows =
-                    tx.exec_params1(
-                          "SELECT coalesce((SELECT reltuples FROM pg_class WHERE oid = "
-                          "to_regclass($1)), -1)",
-                          names_.jobs)[0]
-                        .as<double>();
+                // counted rows are most of the table. Sent with the query, in one round trip.
+                const auto table_rows = probe[2].as<double>();
                 if (table_rows > 0 && settled_rows >= 0.9 * table_rows)
-                    tx.exec("SET LOCAL enable_seqscan = off");
+                    rows_query = "SET LOCAL enable_seqscan = off; " + rows_query;
             }
-            for (const auto& row :
-                 tx.exec_prepared(counted ? stmt::stats_live : stmt::stats_counts)) {
+            for (const auto& row : tx.exec(rows_query)) {
                 auto queue = row[0].as<std::string>();
                 bool due = !row[3].is_null() && row[3].as<bool>();
                 stats.count_rows(queue, row[1].as<std::string>(), row[2].as<std::string>(), due,
@@ -738,7 +738,7 @@ class PostgresDriver final : public QueueDriver {
                                              row[7].as<std::uint64_t>());
                 }
             }
-            for (const auto& row : tx.exec_prepared(stmt::stats_totals)) {
+            for (const auto& row : tx.exec(stats_totals_query(names_))) {
                 Totals t;
                 t.pushed = row[2].as<std::uint64_t>();
                 t.completed = row[3].as<std::uint64_t>();
@@ -757,24 +757,20 @@ class PostgresDriver final : public QueueDriver {
     // pushed batch) and the counts stats reads: say how to fix it.
     std::vector<std::string> warnings() override {
         ensure_schema();
-        bool counted = false;
-        auto missing = pool_.run("check indexes", [&](Connection& c, int) {
-            {
-                pqxx::read_transaction tx(*c.db);
-                counted = counts_kept(tx, names_);
-            }
-            return missing_indexes(*c.db, names_, priorities_);
+        const auto health = pool_.run("check indexes", [&](Connection& c, int) {
+            return check_health(*c.db, names_, priorities_);
         });
         std::vector<std::string> lines;
-        if (!missing.empty()) {
+        if (!health.missing_indexes.empty()) {
             std::string list;
-            for (const auto& name : missing) list += (list.empty() ? "" : ", ") + name;
+            for (const auto& name : health.missing_indexes)
+                list += (list.empty() ? "" : ", ") + name;
             lines.push_back("PostgreSQL table " + names_.display +
                             " lacks q's recommended indexes (" + list +
                             "): claims, completions, stale recovery and prune read more rows than "
                             "they need; run `q migrate --indexes`");
         }
-        if (!counted) {
+        if (!health.counts_kept) {
             lines.push_back("PostgreSQL table " + names_.display +
                             " keeps no counts of its completed and dead rows: q stats reads "
                             "every row; run `q migrate --counts`");
