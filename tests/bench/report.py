@@ -380,8 +380,8 @@ class Report:
             return []
         out.append("\nWall time of one whole process, median (hyperfine). The baselines do the "
                    "same one-row insert on the same store: sqlite3 on q's WAL database, psql (the "
-                   "client binary, not Debian's Perl wrapper) on q's table, redis-cli one EVALSHA of a script that stores a hash and indexes "
-                   "it.\n")
+                   "client binary, not Debian's Perl wrapper) on q's table, redis-cli one "
+                   "EVALSHA of a script that stores a hash and indexes it.\n")
         return out
 
     def rss_section(self):
