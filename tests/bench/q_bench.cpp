@@ -5,6 +5,7 @@
 //   q_bench ceiling  sqlite-full|sqlite-normal [--one N] [--jobs N] [--batch N]
 //   q_bench drain    BACKEND [--jobs N] [--concurrency N] [--logs 0|1] [--limit-concurrency N]
 //   q_bench latency  BACKEND [--samples N] [--gap-ms N] [--background JOBS_PER_S]
+//   q_bench floor    postgres [--samples N] [--gap-ms N]   (latency's path, PostgreSQL alone)
 //   q_bench claim    BACKEND [--pending N] [--claims N] [--runs N]
 //   q_bench complete BACKEND [--jobs N] [--limit N] [--runs N]
 // Every figure also takes --keep-completed 0|1 (default 1, q's default): 0 deletes a job when it
@@ -26,9 +27,10 @@
 namespace {
 
 int usage(const char* why) {
-    std::cerr << "q_bench: " << why
-              << "\nusage: q_bench enqueue|ceiling|drain|latency|claim|complete BACKEND [--option "
-                 "N ...]\n";
+    std::cerr
+        << "q_bench: " << why
+        << "\nusage: q_bench enqueue|ceiling|drain|latency|floor|claim|complete BACKEND [--option "
+           "N ...]\n";
     return 64;
 }
 
@@ -84,6 +86,11 @@ int main(int argc, char** argv) {
         } else if (figure == "latency") {
             result = bench::latency(backend, get("samples", 200), unsigned(get("gap-ms", 20)),
                                     unsigned(get("background", 0)));
+        } else if (figure == "floor") {
+            if (!backend.is_postgres())
+                return usage("the floor figure is PostgreSQL's: postgres");
+            result = bench::postgres_latency_floor(backend, get("samples", 200),
+                                                   unsigned(get("gap-ms", 20)));
         } else if (figure == "claim") {
             result = bench::claim(backend, get("pending", 1000), get("claims", 500),
                                   unsigned(get("runs", 3)));

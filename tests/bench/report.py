@@ -279,9 +279,11 @@ class Report:
             out.append(f"| {backend} | {fmt_ms(p50)} | {fmt_ms(p99)} | {fmt_ms(l50)} | "
                        f"{fmt_ms(l99)} | {peer or '—'} | {fmt_ms(pp50)} | {fmt_ms(pp99)} |")
             if backend in goals:
+                f50 = self.get("postgres", f"floor/{backend}", "p50_ms")
+                floor = "" if f50 is None else f"; PostgreSQL alone on the same path p50 {fmt_ms(f50)} ms"
                 self.target(f"push→start p50 on {backend} ≤ {goals[backend]:g} ms", p50 <= goals[backend],
                             f"p50 {fmt_ms(p50)} ms, p99 {fmt_ms(p99)} ms idle; "
-                            f"p50 {fmt_ms(l50)} ms, p99 {fmt_ms(l99)} ms loaded")
+                            f"p50 {fmt_ms(l50)} ms, p99 {fmt_ms(l99)} ms loaded{floor}")
         out.append("\nThe time from just before push() (another driver object, as another process "
                    "would be) to the handler's start. Idle: the worker waits with idle_sleep 1s, so "
                    "anything well under 500 ms is a wake-up, not a poll. Loaded: a third driver "
@@ -291,6 +293,18 @@ class Report:
                    "the worker's claims and outcomes not waiting for the server's disk (pushes "
                    "still do; the risk is in the README). plainjob polls every second (its default `pollIntervall`) "
                    "and has no wake-up; it is measured over 50 jobs.\n")
+        f50 = self.get("postgres", "floor/postgres", "p50_ms")
+        if f50 is not None:
+            f99 = self.get("postgres", "floor/postgres", "p99_ms")
+            q50 = self.get("q", "latency/postgres", "p50_ms")
+            out.append(f"PostgreSQL alone on the same path (`q_bench floor`, run by run alternated "
+                       f"with q's idle figure): p50 {fmt_ms(f50)} ms, p99 {fmt_ms(f99)} ms; q ÷ "
+                       f"that at p50 {fmt_ratio(q50, f50)}. On the table q made, one connection "
+                       "inserts a job and notifies in one statement; another, listening, claims the "
+                       "oldest due job with one UPDATE … FOR UPDATE SKIP LOCKED when the "
+                       "notification comes; both commit durably. What q adds: the push's counters "
+                       "and id, the claim's tokens and job columns, the worker's hand-off to the "
+                       "handler.\n")
         return out
 
     def claim_section(self):
@@ -440,6 +454,11 @@ class Report:
                 continue
             lines.append(f"| push→start p50 ms, {backend} vs {peer} (lower is better) | "
                          f"{fmt_ms(q50)} | {fmt_ms(p50)} | {fmt_ratio(q50, p50)} |")
+            alone = self.get("postgres", f"floor/{backend}", "p50_ms")
+            if alone is not None:
+                lines.append(f"| push→start p50 ms, {backend} vs PostgreSQL alone, same path "
+                             f"(lower is better) | {fmt_ms(q50)} | {fmt_ms(alone)} | "
+                             f"{fmt_ratio(q50, alone)} |")
         xc = self.xargs_concurrencies()
         if xc:
             c = xc[-1]

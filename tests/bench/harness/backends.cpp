@@ -148,6 +148,10 @@ std::shared_ptr<libqueue::QueueDriver> Backend::open() {
     return libqueue::create_driver(config);
 }
 
+std::string Backend::postgres_dsn() {
+    return env("Q_TEST_PG_DSN");
+}
+
 void Backend::analyze() {
     if (is_postgres())
         postgres_exec("ANALYZE \"" + suffix_ + "\"");

@@ -34,6 +34,9 @@ class Backend {
     bool is_postgres() const { return names_postgres(name_); }
     std::filesystem::path sqlite_path() const { return dir_ / "queue.db"; }
     std::string sqlite_synchronous() const { return name_ == "sqlite-full" ? "FULL" : "NORMAL"; }
+    // is_postgres(): the jobs table q makes for this backend (in $Q_TEST_PG_DSN's database).
+    const std::string& postgres_table() const { return suffix_; }
+    static std::string postgres_dsn();
     // A new driver object on the same store, as another process would open it. The memory
     // driver cannot be shared that way: it returns the one shared object every time.
     std::shared_ptr<libqueue::QueueDriver> open();

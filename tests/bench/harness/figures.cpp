@@ -4,10 +4,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -15,6 +18,7 @@
 #include "drivers/sqlite/connection.hpp"
 #include "drivers/sqlite/statements.hpp"
 #include "libqueue/handler.hpp"
+#include "libqueue/job.hpp"
 #include "libqueue/worker.hpp"
 
 namespace bench {
@@ -245,6 +249,103 @@ json latency(Backend& backend, std::size_t samples, unsigned gap_ms, unsigned ba
             {"timed_out", lost},
             {"background_per_s", background_per_s},
             {"background_pushed_per_s", double(pushed_during) / (sampled_s + 0.3)},
+            {"p50_ms", percentile(ms, 0.50)},
+            {"p99_ms", percentile(ms, 0.99)},
+            {"max_ms", ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end())}};
+}
+
+json postgres_latency_floor(Backend& backend, std::size_t samples, unsigned gap_ms) {
+    {
+        // q makes the table (its indexes, triggers and side tables) on its first write.
+        auto driver = backend.open();
+        driver->push(noop_job());
+        driver->clear("default");
+    }
+    const std::string table = "\"" + backend.postgres_table() + "\"";
+    const std::string channel = backend.postgres_table() + "_floor";
+
+    // The listener claims on its own connection, right after the notification: no thread in
+    // between, one round trip. A token per claim, as q's fencing needs.
+    pqxx::connection listener(Backend::postgres_dsn());
+    listener.prepare("claim", "UPDATE " + table +
+                                  " SET status = 'processing', attempts = attempts + 1, "
+                                  "available_at = now(), reserved_by = $1 WHERE id = (SELECT id "
+                                  "FROM " +
+                                  table +
+                                  " WHERE queue = 'default' AND status = 'pending' AND "
+                                  "available_at <= now() ORDER BY available_at, created_at, id "
+                                  "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id");
+    listener.prepare("complete", "UPDATE " + table +
+                                     " SET status = 'completed', finished_at = now(), "
+                                     "reserved_by = NULL WHERE id = $1 AND reserved_by = $2");
+    pqxx::nontransaction(listener).exec("LISTEN \"" + channel + "\"");
+
+    pqxx::connection pusher(Backend::postgres_dsn());
+    pusher.prepare("push", "WITH ins AS (INSERT INTO " + table +
+                               " (id, name, queue, status, attempts, max_retries, payload, "
+                               "created_at, available_at) VALUES ($1, 'noop', 'default', "
+                               "'pending', 0, 3, '{\"n\":1}', now(), now()) RETURNING queue) "
+                               "SELECT pg_notify($2, queue) FROM ins");
+
+    std::mutex mutex;
+    std::condition_variable claimed;
+    std::map<std::string, Clock::time_point> claim_times;
+    std::atomic<bool> running{true};
+    std::exception_ptr failure;
+    std::thread waiter([&] {
+        try {
+            std::size_t tokens = 0;
+            while (running) {
+                if (listener.await_notification(0, 200'000) == 0)
+                    continue;
+                for (;;) {  // every job due now, as a worker's claims would take them
+                    const std::string token = "floor:" + std::to_string(++tokens);
+                    pqxx::nontransaction tx(listener);
+                    auto rows = tx.exec_prepared("claim", token);
+                    if (rows.empty())
+                        break;
+                    const auto now = Clock::now();
+                    const auto id = rows[0][0].as<std::string>();
+                    {
+                        std::lock_guard lock(mutex);
+                        claim_times[id] = now;
+                    }
+                    claimed.notify_all();
+                    tx.exec_prepared("complete", id, token);
+                }
+            }
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            failure = std::current_exception();
+            claimed.notify_all();
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+    std::vector<double> ms;
+    std::size_t lost = 0;
+    for (std::size_t i = 0; i < samples; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
+        const std::string id = new_job_id();  // made before the clock starts
+        const auto before = Clock::now();
+        pqxx::nontransaction(pusher).exec_prepared("push", id, channel);
+        std::unique_lock lock(mutex);
+        if (claimed.wait_for(lock, std::chrono::seconds(5),
+                             [&] { return failure || claim_times.count(id) > 0; }) &&
+            !failure) {
+            ms.push_back(ms_between(before, claim_times[id]));
+        } else {
+            ++lost;
+        }
+        if (failure)
+            break;
+    }
+    running = false;
+    waiter.join();
+    if (failure)
+        std::rethrow_exception(failure);
+    return {{"samples", ms.size()},
+            {"timed_out", lost},
             {"p50_ms", percentile(ms, 0.50)},
             {"p99_ms", percentile(ms, 0.99)},
             {"max_ms", ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end())}};

@@ -37,6 +37,14 @@ nlohmann::json drain(Backend& backend, std::size_t jobs, unsigned concurrency, b
 nlohmann::json latency(Backend& backend, std::size_t samples, unsigned gap_ms,
                        unsigned background_per_s);
 
+// Backend::is_postgres() only: latency()'s path with PostgreSQL alone, the floor q's push ->
+// start is compared with. On the table q made (its indexes and triggers), one connection
+// inserts a job and notifies in one statement; another, listening, claims the oldest due job
+// with one UPDATE ... FOR UPDATE SKIP LOCKED as soon as the notification comes. Both commit as
+// the server's settings say (durably, on scripts/pg-start's). Timed from just before the insert
+// to the claim's return, `samples` times, one every `gap_ms`.
+nlohmann::json postgres_latency_floor(Backend& backend, std::size_t samples, unsigned gap_ms);
+
 // `pending` jobs stored (in batches), then `runs` times: claim one job at a time and complete it,
 // `claims` times. Reports the claim rate (jobs / time inside claim()) and the cycle rate
 // (claim + complete). With pending <= 2 * claims the store is refilled before each run, so every
