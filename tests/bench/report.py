@@ -481,8 +481,12 @@ class Report:
                 lines.append(f"| one call, ms: {name} (lower is better) | {fmt_ms(q_ms)} | "
                              f"{fmt_ms(b_ms)} | {fmt_ratio(q_ms, b_ms)} |")
         lines += ["", *readme_details(self)]
+        together = ("q and each peer in the same run" if len(set(
+            section_dates(m)[s] for s in ["lib", "process", "peers"])) == 1 else
+            "q's and the peers' figures from the runs dated below, so a ratio across sections "
+            "compares different hours")
         head = (f"Measured on {mach['cpu']} ({mach['nproc']} cores, {mach['memory']}), median of "
-                f"{m['runs']} runs, q and each peer in the same run; {when_measured(m)}. Every "
+                f"{m['runs']} runs, {together}; {when_measured(m)}. Every "
                 "figure, the peers' settings and the targets are in "
                 "tests/bench/results/results.md. Reproduce with `scripts/bench`.\n")
         return head + "\n" + "\n".join(lines) + "\n"
@@ -544,13 +548,19 @@ def readme_details(report):
     return lines
 
 
-def when_measured(m):
-    """When each section's figures were taken (its latest run) and the one-minute load then."""
+def section_dates(m):
+    """Each section's latest run: (date, one-minute load at its start)."""
     latest = {s: (m["date"], m["machine"]["load_before"]) for s in SECTIONS}
     for rerun in m.get("reruns", []):
         for section in rerun["sections"].split(","):
             if section in latest:
                 latest[section] = (rerun["date"], rerun["load_before"])
+    return latest
+
+
+def when_measured(m):
+    """When each section's figures were taken (its latest run) and the one-minute load then."""
+    latest = section_dates(m)
     groups = {}
     for section in SECTIONS:
         groups.setdefault(latest[section], []).append(section)
