@@ -320,6 +320,17 @@ json postgres_latency_floor(Backend& backend, std::size_t samples, unsigned gap_
             claimed.notify_all();
         }
     });
+    // Stops and joins the listener however the pushes end (a failed push throws).
+    struct StopWaiter {
+        std::atomic<bool>& running;
+        std::thread& waiter;
+        void operator()() {
+            running = false;
+            if (waiter.joinable())
+                waiter.join();
+        }
+        ~StopWaiter() { (*this)(); }
+    } stop_waiter{running, waiter};
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
     std::vector<double> ms;
@@ -340,8 +351,7 @@ json postgres_latency_floor(Backend& backend, std::size_t samples, unsigned gap_
         if (failure)
             break;
     }
-    running = false;
-    waiter.join();
+    stop_waiter();
     if (failure)
         std::rethrow_exception(failure);
     return {{"samples", ms.size()},
