@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -52,6 +53,27 @@ void fill(QueueDriver& driver, std::size_t jobs, std::size_t batch = 5000) {
         driver.push_batch(chunk);
     }
 }
+
+// Stops a helper thread and joins it when the figure returns or throws: a thread still joinable
+// when destroyed would end the process instead of the figure's error being reported.
+class JoinOnExit {
+  public:
+    JoinOnExit(std::thread& thread, std::function<void()> stop)
+        : thread_(thread), stop_(std::move(stop)) {}
+    JoinOnExit(const JoinOnExit&) = delete;
+    JoinOnExit& operator=(const JoinOnExit&) = delete;
+    ~JoinOnExit() { now(); }
+    void now() {
+        if (thread_.joinable()) {
+            stop_();
+            thread_.join();
+        }
+    }
+
+  private:
+    std::thread& thread_;
+    std::function<void()> stop_;
+};
 
 double percentile(std::vector<double> sorted, double p) {
     if (sorted.empty())
@@ -202,6 +224,7 @@ json latency(Backend& backend, std::size_t samples, unsigned gap_ms, unsigned ba
     options.idle_sleep = Milliseconds(1000);  // the CLI's default: wake-ups must do better
     Worker worker(*driver, handlers, options);
     std::thread runner([&] { worker.run(); });
+    JoinOnExit stop_runner(runner, [&] { worker.stop(); });
 
     // The load: no-op jobs pushed one at a time from a third connection, evenly spread, into the
     // same queue and worker as the timed ones.
@@ -222,6 +245,7 @@ json latency(Backend& backend, std::size_t samples, unsigned gap_ms, unsigned ba
             std::this_thread::sleep_until(next);
         }
     });
+    JoinOnExit stop_background(background, [&] { loading = false; });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // idle or loaded by now
 
     std::vector<double> ms;
@@ -241,10 +265,8 @@ json latency(Backend& backend, std::size_t samples, unsigned gap_ms, unsigned ba
     }
     const double sampled_s = seconds_since(sampling);
     const std::size_t pushed_during = background_pushed;
-    loading = false;
-    background.join();
-    worker.stop();
-    runner.join();
+    stop_background.now();
+    stop_runner.now();
     return {{"samples", ms.size()},
             {"timed_out", lost},
             {"background_per_s", background_per_s},
@@ -320,17 +342,7 @@ json postgres_latency_floor(Backend& backend, std::size_t samples, unsigned gap_
             claimed.notify_all();
         }
     });
-    // Stops and joins the listener however the pushes end (a failed push throws).
-    struct StopWaiter {
-        std::atomic<bool>& running;
-        std::thread& waiter;
-        void operator()() {
-            running = false;
-            if (waiter.joinable())
-                waiter.join();
-        }
-        ~StopWaiter() { (*this)(); }
-    } stop_waiter{running, waiter};
+    JoinOnExit stop_waiter(waiter, [&] { running = false; });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
     std::vector<double> ms;
@@ -351,7 +363,7 @@ json postgres_latency_floor(Backend& backend, std::size_t samples, unsigned gap_
         if (failure)
             break;
     }
-    stop_waiter();
+    stop_waiter.now();
     if (failure)
         std::rethrow_exception(failure);
     return {{"samples", ms.size()},
