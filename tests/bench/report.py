@@ -303,8 +303,8 @@ class Report:
                        "inserts a job and notifies in one statement; another, listening, claims the "
                        "oldest due job with one UPDATE … FOR UPDATE SKIP LOCKED when the "
                        "notification comes; both commit durably. What q adds: the push's counters "
-                       "and id, the claim's tokens and job columns, the worker's hand-off to the "
-                       "handler.\n")
+                       "and id, the claim's tokens and job columns, and the worker around the "
+                       "driver.\n")
         return out
 
     def claim_section(self):

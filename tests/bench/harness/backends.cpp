@@ -21,7 +21,7 @@ std::string env(const char* name) {
 }
 
 void postgres_exec(const std::string& statement) {
-    pqxx::connection db(env("Q_TEST_PG_DSN"));
+    pqxx::connection db(Backend::postgres_dsn());
     pqxx::nontransaction tx(db);
     tx.exec(statement);
 }
@@ -75,7 +75,7 @@ std::vector<std::string> Backend::names() {
 
 bool Backend::available(const std::string& name) {
     if (names_postgres(name))
-        return !env("Q_TEST_PG_DSN").empty();
+        return !postgres_dsn().empty();
     if (name == "redis")
         return !env("Q_TEST_REDIS_URL").empty();
     for (const auto& known : names())
@@ -132,7 +132,7 @@ std::shared_ptr<libqueue::QueueDriver> Backend::open() {
         config.driver_sections["file"] = {{"path", (dir_ / "queue.json").string()}};
     } else if (is_postgres()) {
         config.driver = "postgres";
-        config.driver_sections["postgres"] = {{"dsn", env("Q_TEST_PG_DSN")}, {"table", suffix_}};
+        config.driver_sections["postgres"] = {{"dsn", postgres_dsn()}, {"table", suffix_}};
         if (name_ == "postgres-async")  // the worker's writes without waiting for the disk
             config.driver_sections["postgres"]["synchronous_commit"] = "off";
     } else if (name_ == "redis") {

@@ -83,6 +83,15 @@ double percentile(std::vector<double> sorted, double p) {
     return sorted[std::min(at, sorted.size() - 1)];
 }
 
+// What a push -> start figure reports of its samples (ms) and of the pushes never seen to start.
+json latency_summary(const std::vector<double>& ms, std::size_t lost) {
+    return {{"samples", ms.size()},
+            {"timed_out", lost},
+            {"p50_ms", percentile(ms, 0.50)},
+            {"p99_ms", percentile(ms, 0.99)},
+            {"max_ms", ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end())}};
+}
+
 }  // namespace
 
 json enqueue(Backend& backend, std::size_t one_by_one, std::size_t bulk, std::size_t batch) {
@@ -267,13 +276,10 @@ json latency(Backend& backend, std::size_t samples, unsigned gap_ms, unsigned ba
     const std::size_t pushed_during = background_pushed;
     stop_background.now();
     stop_runner.now();
-    return {{"samples", ms.size()},
-            {"timed_out", lost},
-            {"background_per_s", background_per_s},
-            {"background_pushed_per_s", double(pushed_during) / (sampled_s + 0.3)},
-            {"p50_ms", percentile(ms, 0.50)},
-            {"p99_ms", percentile(ms, 0.99)},
-            {"max_ms", ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end())}};
+    json result = latency_summary(ms, lost);
+    result["background_per_s"] = background_per_s;
+    result["background_pushed_per_s"] = double(pushed_during) / (sampled_s + 0.3);
+    return result;
 }
 
 json postgres_latency_floor(Backend& backend, std::size_t samples, unsigned gap_ms) {
@@ -366,11 +372,7 @@ json postgres_latency_floor(Backend& backend, std::size_t samples, unsigned gap_
     stop_waiter.now();
     if (failure)
         std::rethrow_exception(failure);
-    return {{"samples", ms.size()},
-            {"timed_out", lost},
-            {"p50_ms", percentile(ms, 0.50)},
-            {"p99_ms", percentile(ms, 0.99)},
-            {"max_ms", ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end())}};
+    return latency_summary(ms, lost);
 }
 
 json claim(Backend& backend, std::size_t pending, std::size_t claims, unsigned runs) {
