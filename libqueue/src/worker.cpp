@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "exec/backend_backoff.hpp"
 #include "exec/claim_keeper.hpp"
@@ -45,6 +46,11 @@ constexpr Milliseconds log_prune_interval{3'600'000};
 // slow one for much longer than the window.
 constexpr std::chrono::microseconds claim_ahead_window{20'000};
 constexpr std::size_t max_claim = 256;
+// ...except right after a wake-up, when the push that woke the worker most likely added one job:
+// a claim carries a token for every job it may take, and each costs (a Redis claim of 256 took the
+// server twice as long as one of 9), so the first claim asks for a few beyond the free slots. A
+// larger burst is taken by the next claim, which follows at once when this one comes back full.
+constexpr std::size_t claim_ahead_after_wake = 8;
 // A retry of our own that nobody claimed this long after it was due was taken by another worker
 // (or cancelled): it no longer keeps a stop_when_empty worker running.
 constexpr Milliseconds own_retry_slack{2'000};
@@ -99,6 +105,7 @@ struct Worker::State {
     unsigned pausing = 0;  // slots in their delay between jobs
     bool claiming = false;
     bool waiting_on_driver = false;
+    bool woken = false;  // the driver's last wait ended early, and no claim has followed yet
     Clock::time_point next_claim_at{};
     exec::BackendBackoff error_backoff;
     bool backend_failing = false;  // since the last claim that failed, until one succeeds
@@ -318,13 +325,14 @@ struct Worker::State {
             backend_failed(*error, lock);
         } else if (woken_early) {
             next_claim_at = Clock::now();  // a push may have made a job due
+            woken = true;
         }
         changed.notify_all();
     }
 
     void claim(std::unique_lock<std::mutex>& lock) {
         const std::size_t free_slots = options.concurrency - running.size() - pausing;  // >= 1
-        std::size_t limit = free_slots + claim_ahead();
+        std::size_t limit = free_slots + claim_ahead(std::exchange(woken, false));
         if (options.max_jobs) {
             limit = std::min<std::size_t>(limit,
                                           *options.max_jobs - std::min(taken, *options.max_jobs));
@@ -399,15 +407,18 @@ struct Worker::State {
 
     // How many jobs to claim beyond the free slots: options.prefetch, or else what the slots
     // would finish within claim_ahead_window at the recent run time, beyond the jobs they run
-    // now. Nothing ahead until a job has run, or when jobs take longer.
-    std::size_t claim_ahead() const {
+    // now. Nothing ahead until a job has run, or when jobs take longer; a few at most right after
+    // a wake-up.
+    std::size_t claim_ahead(bool after_wake) const {
         if (options.prefetch)
             return std::min<std::size_t>(*options.prefetch, max_prefetch);
         if (average_run_us < 0 || average_run_us >= claim_ahead_window.count())
             return 0;
         const double per_slot = claim_ahead_window.count() / std::max(average_run_us, 1.0);
         const double finished = std::min(per_slot * options.concurrency, double(max_claim));
-        return static_cast<std::size_t>(std::max(finished - double(options.concurrency), 0.0));
+        const auto ahead =
+            static_cast<std::size_t>(std::max(finished - double(options.concurrency), 0.0));
+        return after_wake ? std::min(ahead, claim_ahead_after_wake) : ahead;
     }
 
     void note_run_time(Clock::duration took) {

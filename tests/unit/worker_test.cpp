@@ -9,6 +9,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "libqueue/errors.hpp"
 #include "libqueue/registry.hpp"
@@ -71,6 +72,11 @@ class FlakyDriver : public QueueDriver {
     std::atomic<std::size_t> largest_claim{0};
     std::atomic<std::size_t> largest_completion_batch{0};
 
+    std::vector<std::size_t> claim_limits() const {  // every claim's limit, in order
+        std::lock_guard lock(limits_mutex_);
+        return limits_;
+    }
+
     std::string name() const override { return "flaky"; }
     Capabilities capabilities() const override { return inner_.capabilities(); }
     TimePoint now() override { return inner_.now(); }
@@ -83,6 +89,10 @@ class FlakyDriver : public QueueDriver {
             throw DataError("flaky: jobs.json: line 1, column 1: not JSON");
         ++claims;
         largest_claim = std::max<std::size_t>(largest_claim, r.limit);
+        {
+            std::lock_guard lock(limits_mutex_);
+            limits_.push_back(r.limit);
+        }
         if (claim_failures > 0) {
             --claim_failures;
             throw UnavailableError("flaky: connection refused");
@@ -131,6 +141,8 @@ class FlakyDriver : public QueueDriver {
 
   private:
     QueueDriver& inner_;
+    mutable std::mutex limits_mutex_;
+    std::vector<std::size_t> limits_;
 };
 
 }  // namespace
@@ -347,7 +359,11 @@ TEST_CASE("stop() gives running jobs the grace period, then puts them back", "[w
         cv.wait_for(lock, stop, 10s, [] { return false; });
         return stop.stop_requested() ? Outcome::interrupted() : Outcome::success();
     });
-    handlers.on("quick", [](const Job&) { std::this_thread::sleep_for(100ms); });
+    std::atomic<bool> quick_started{false};
+    handlers.on("quick", [&](const Job&) {
+        quick_started = true;
+        std::this_thread::sleep_for(100ms);
+    });
     const auto a = driver->push(job_named("patient")).id;
     const auto b = driver->push(job_named("patient")).id;
     const auto c = driver->push(job_named("quick")).id;
@@ -361,7 +377,9 @@ TEST_CASE("stop() gives running jobs the grace period, then puts them back", "[w
 
     WorkerSummary summary;
     std::jthread runner([&] { summary = worker.run(); });
-    REQUIRE(eventually([&] { return running == 2; }));
+    // All three started (on a loaded machine the quick one can still be waiting for its slot,
+    // and a job that never started is put back at once).
+    REQUIRE(eventually([&] { return running == 2 && quick_started; }));
     const auto stop_at = std::chrono::steady_clock::now();
     worker.stop();
     runner.join();
@@ -689,6 +707,38 @@ TEST_CASE("fast jobs are claimed ahead and completed in batches, each exactly on
     CHECK(driver.largest_claim > 1);
     CHECK(driver.largest_claim <= 256);
     CHECK(driver.largest_completion_batch > 1);
+}
+
+TEST_CASE("right after a wake-up a worker claims a few ahead, then the rest of the burst in full",
+          "[worker][batch]") {
+    auto memory = memory_driver();
+    FlakyDriver driver(*memory);
+    Handlers handlers;
+    std::atomic<int> ran{0};
+    handlers.on("fast", [&](const Job&) { ++ran; });
+    auto options = fast_options();
+    options.idle_sleep = 10s;  // so that only a push ends the worker's wait early
+    Worker worker(driver, handlers, options);
+    std::jthread runner([&] { worker.run(); });
+    driver.push_batch(std::vector<NewJob>(50, job_named("fast")));  // the jobs' run time, learnt
+    REQUIRE(eventually([&] { return ran == 50; }));
+
+    // A wait can also end on its own just before a push, and the claim after that asks for the
+    // full number: the first of a few bursts must show the wake-up's claim.
+    bool seen = false;
+    for (int burst = 1; burst <= 3 && !seen; ++burst) {
+        std::this_thread::sleep_for(50ms);  // the worker is back in its wait
+        const auto before = driver.claim_limits().size();
+        driver.push_batch(std::vector<NewJob>(300, job_named("fast")));
+        REQUIRE(eventually([&] { return ran == 50 + 300 * burst; }));
+        const auto limits = driver.claim_limits();
+        REQUIRE(limits.size() >= before + 2);
+        seen =
+            limits[before] <= 1 + 8 && std::any_of(limits.begin() + long(before) + 1, limits.end(),
+                                                   [](std::size_t limit) { return limit > 1 + 8; });
+    }
+    CHECK(seen);
+    worker.stop();
 }
 
 TEST_CASE("a slow job is not claimed ahead of", "[worker][batch]") {
