@@ -720,11 +720,15 @@ TEST_CASE("right after a wake-up a worker claims a few ahead, then the rest of t
     options.idle_sleep = 10s;  // so that only a push ends the worker's wait early
     Worker worker(driver, handlers, options);
     std::jthread runner([&] { worker.run(); });
+    struct StopOnExit {  // before the runner is joined, also when a REQUIRE fails
+        Worker& worker;
+        ~StopOnExit() { worker.stop(); }
+    } stop_on_exit{worker};
     driver.push_batch(std::vector<NewJob>(50, job_named("fast")));  // the jobs' run time, learnt
     REQUIRE(eventually([&] { return ran == 50; }));
 
-    // A wait can also end on its own just before a push, and the claim after that asks for the
-    // full number: the first of a few bursts must show the wake-up's claim.
+    // On a loaded machine the worker may not be back in its wait when a burst comes, and then
+    // claims it as a busy worker would: one of a few bursts must show the wake-up's claim.
     bool seen = false;
     for (int burst = 1; burst <= 3 && !seen; ++burst) {
         std::this_thread::sleep_for(50ms);  // the worker is back in its wait
@@ -738,7 +742,6 @@ TEST_CASE("right after a wake-up a worker claims a few ahead, then the rest of t
                                                    [](std::size_t limit) { return limit > 1 + 8; });
     }
     CHECK(seen);
-    worker.stop();
 }
 
 TEST_CASE("a slow job is not claimed ahead of", "[worker][batch]") {
