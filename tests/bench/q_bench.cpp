@@ -8,6 +8,8 @@
 //   q_bench floor    postgres [--samples N] [--gap-ms N]   (latency's path, PostgreSQL alone)
 //   q_bench claim    BACKEND [--pending N] [--claims N] [--runs N]
 //   q_bench complete BACKEND [--jobs N] [--limit N] [--runs N]
+//   q_bench soak     BACKEND [--jobs N] [--segments N] [--concurrency N] [--ahead N]
+//                    [--delayed-per-s N] [--prune-every-s N] [--keep-s N] [--sample-every-s N]
 // Every figure also takes --keep-completed 0|1 (default 1, q's default): 0 deletes a job when it
 // completes, as Graphile Worker does.
 // BACKEND: sqlite-full, sqlite-normal, postgres, postgres-async (the worker's writes with
@@ -16,6 +18,7 @@
 // without them the run exits 77 (skipped).
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -23,14 +26,15 @@
 
 #include "harness/backends.hpp"
 #include "harness/figures.hpp"
+#include "harness/soak.hpp"
 
 namespace {
 
 int usage(const char* why) {
-    std::cerr
-        << "q_bench: " << why
-        << "\nusage: q_bench enqueue|ceiling|drain|latency|floor|claim|complete BACKEND [--option "
-           "N ...]\n";
+    std::cerr << "q_bench: " << why
+              << "\nusage: q_bench enqueue|ceiling|drain|latency|floor|claim|complete|soak BACKEND "
+                 "[--option "
+                 "N ...]\n";
     return 64;
 }
 
@@ -97,6 +101,18 @@ int main(int argc, char** argv) {
         } else if (figure == "complete") {
             result = bench::complete(backend, get("jobs", 20000), get("limit", 100),
                                      unsigned(get("runs", 3)));
+        } else if (figure == "soak") {
+            bench::SoakOptions soak;
+            soak.jobs = get("jobs", soak.jobs);
+            soak.segments = std::max<std::size_t>(1, get("segments", soak.segments));
+            soak.concurrency = unsigned(get("concurrency", soak.concurrency));
+            soak.ahead = get("ahead", soak.ahead);
+            soak.delayed_per_s = unsigned(get("delayed-per-s", soak.delayed_per_s));
+            soak.prune_every_s = unsigned(get("prune-every-s", soak.prune_every_s));
+            soak.keep_s = unsigned(get("keep-s", soak.keep_s));
+            soak.sample_every_s =
+                std::max(1u, unsigned(get("sample-every-s", soak.sample_every_s)));
+            result = bench::soak(backend, soak);
         } else {
             return usage(("unknown figure " + figure).c_str());
         }
