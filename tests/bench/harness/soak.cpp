@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,6 +100,7 @@ class Helper {
         : interrupt_(std::move(interrupt)), thread_([this, body] {
               try {
                   body(stopping_);
+                  returned_ = true;
               } catch (...) {
                   error_ = std::current_exception();
                   failed_ = true;
@@ -120,11 +122,14 @@ class Helper {
             std::rethrow_exception(error_);
         }
     }
+    // Whether `body` has returned (not thrown) without being asked to stop.
+    bool returned_early() const { return returned_ && !stopping_; }
 
   private:
     std::function<void()> interrupt_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> failed_{false};
+    std::atomic<bool> returned_{false};
     std::exception_ptr error_;
     std::thread thread_;
 };
@@ -238,6 +243,10 @@ json soak(Backend& backend, const SoakOptions& options) {
         pusher.rethrow_if_failed();
         delayed_pusher.rethrow_if_failed();
         pruner.rethrow_if_failed();
+        // A worker that returns on its own would leave this loop waiting for jobs nobody runs.
+        if (worker_thread.returned_early())
+            throw std::runtime_error("the worker stopped after " + std::to_string(ran.load()) +
+                                     " jobs");
         if (Clock::now() >= next_sample) {
             next_sample += std::chrono::seconds(options.sample_every_s);
             auto t0 = Clock::now();
