@@ -33,8 +33,7 @@ namespace {
 int usage(const char* why) {
     std::cerr << "q_bench: " << why
               << "\nusage: q_bench enqueue|ceiling|drain|latency|floor|claim|complete|soak BACKEND "
-                 "[--option "
-                 "N ...]\n";
+                 "[--option N ...]\n";
     return 64;
 }
 

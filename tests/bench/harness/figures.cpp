@@ -18,6 +18,7 @@
 
 #include "drivers/sqlite/connection.hpp"
 #include "drivers/sqlite/statements.hpp"
+#include "harness/common.hpp"
 #include "libqueue/handler.hpp"
 #include "libqueue/job.hpp"
 #include "libqueue/worker.hpp"
@@ -25,25 +26,9 @@
 namespace bench {
 
 using namespace libqueue;
-using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
 namespace {
-
-double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double ms_between(Clock::time_point from, Clock::time_point to) {
-    return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
-NewJob noop_job() {
-    NewJob job;
-    job.name = "noop";
-    job.payload = R"({"n":1})";
-    return job;
-}
 
 void fill(QueueDriver& driver, std::size_t jobs, std::size_t batch = 5000) {
     std::vector<NewJob> chunk(std::min(jobs, batch), noop_job());
@@ -74,14 +59,6 @@ class JoinOnExit {
     std::thread& thread_;
     std::function<void()> stop_;
 };
-
-double percentile(std::vector<double> sorted, double p) {
-    if (sorted.empty())
-        return 0;
-    std::sort(sorted.begin(), sorted.end());
-    auto at = std::size_t(p * double(sorted.size() - 1) + 0.5);
-    return sorted[std::min(at, sorted.size() - 1)];
-}
 
 // What a push -> start figure reports of its samples (ms) and of the pushes never seen to start.
 json latency_summary(const std::vector<double>& ms, std::size_t lost) {

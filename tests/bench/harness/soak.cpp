@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/common.hpp"
 #include "libqueue/handler.hpp"
 #include "libqueue/job.hpp"
 #include "libqueue/worker.hpp"
@@ -21,18 +22,9 @@
 namespace bench {
 
 using namespace libqueue;
-using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
 namespace {
-
-double seconds_between(Clock::time_point from, Clock::time_point to) {
-    return std::chrono::duration<double>(to - from).count();
-}
-
-double ms_since(Clock::time_point from) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - from).count();
-}
 
 // The process's resident memory now (peak_rss_kb, which q_bench reports, only ever grows).
 long rss_kb() {
@@ -79,14 +71,6 @@ json store_sizes(Backend& backend) {
                 {"dead_rows", row[4].is_null() ? 0 : row[4].as<long long>()}};
     }
     return {{"table_bytes", nullptr}, {"index_bytes", nullptr}, {"side_bytes", nullptr}};
-}
-
-NewJob soak_job(const char* name, Milliseconds delay = Milliseconds(0)) {
-    NewJob job;
-    job.name = name;
-    job.payload = R"({"n":1})";
-    job.delay = delay;
-    return job;
 }
 
 // Runs `body` on a thread until stop() is called or it throws; the error is kept for the
@@ -142,13 +126,6 @@ void sleep_unless_stopping(const std::atomic<bool>& stopping, std::chrono::milli
             std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
 }
 
-double median(std::vector<double> values) {
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
-}
-
 }  // namespace
 
 json soak(Backend& backend, const SoakOptions& options) {
@@ -178,7 +155,7 @@ json soak(Backend& backend, const SoakOptions& options) {
     std::atomic<std::size_t> pushed{0};
     Helper pusher([&](const std::atomic<bool>& stopping) {
         auto driver = backend.open();
-        std::vector<NewJob> batch(1000, soak_job("noop"));
+        std::vector<NewJob> batch(1000, noop_job());
         while (!stopping && pushed < options.jobs) {
             if (pushed - std::min<std::size_t>(pushed, ran) >= options.ahead) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -197,8 +174,10 @@ json soak(Backend& backend, const SoakOptions& options) {
         auto driver = backend.open();
         // A tenth of a second's worth at a time, due in an hour: the worker's claims pass over
         // them as they would in use.
-        std::vector<NewJob> batch(std::max(1u, options.delayed_per_s / 10),
-                                  soak_job("later", Milliseconds(3'600'000)));
+        NewJob later = noop_job();
+        later.name = "later";
+        later.delay = Milliseconds(3'600'000);
+        std::vector<NewJob> batch(std::max(1u, options.delayed_per_s / 10), later);
         auto next = Clock::now();
         while (!stopping) {
             driver->push_batch(batch);
@@ -232,7 +211,7 @@ json soak(Backend& backend, const SoakOptions& options) {
                               {"completed", ran.load()},
                               {"deleted", deleted},
                               {"logs_deleted", logs_deleted},
-                              {"ms", ms_since(t0)}});
+                              {"ms", ms_between(t0, Clock::now())}});
         }
     });
 
@@ -251,7 +230,7 @@ json soak(Backend& backend, const SoakOptions& options) {
             next_sample += std::chrono::seconds(options.sample_every_s);
             auto t0 = Clock::now();
             auto stats = backend.open()->stats();
-            double stats_ms = ms_since(t0);
+            double stats_ms = ms_between(t0, Clock::now());
             json sample = store_sizes(backend);
             sample["at_s"] = seconds_between(start, t0);
             sample["completed"] = ran.load();
@@ -283,7 +262,7 @@ json soak(Backend& backend, const SoakOptions& options) {
     for (int i = 0; i < 5; ++i) {
         auto t0 = Clock::now();
         (void)backend.open()->stats();
-        idle_stats_ms.push_back(ms_since(t0));
+        idle_stats_ms.push_back(ms_between(t0, Clock::now()));
     }
 
     json segments = json::array();
@@ -303,9 +282,13 @@ json soak(Backend& backend, const SoakOptions& options) {
     long long table_max = 0, index_max = 0, side_max = 0;
     for (const auto& s : samples) {
         stats_ms.push_back(s["stats_ms"].get<double>());
-        long rss = s["rss_kb"].get<long>();
-        rss_min = rss_min < 0 ? rss : std::min(rss_min, rss);
-        rss_max = std::max(rss_max, rss);
+        // Memory from the end of the first segment on: before it the process is still filling
+        // its pools.
+        if (s["completed"].get<std::size_t>() >= segment) {
+            long rss = s["rss_kb"].get<long>();
+            rss_min = rss_min < 0 ? rss : std::min(rss_min, rss);
+            rss_max = std::max(rss_max, rss);
+        }
         auto bigger = [&](const char* key, long long& max) {
             if (s[key].is_number())
                 max = std::max(max, s[key].get<long long>());
@@ -329,10 +312,10 @@ json soak(Backend& backend, const SoakOptions& options) {
             {"table_bytes_max", table_max},
             {"index_bytes_max", index_max},
             {"side_bytes_max", side_max},
-            {"stats_ms_median", median(stats_ms)},
+            {"stats_ms_median", percentile(stats_ms, 0.5)},
             {"stats_ms_max",
              stats_ms.empty() ? 0 : *std::max_element(stats_ms.begin(), stats_ms.end())},
-            {"idle_stats_ms_median", median(idle_stats_ms)},
+            {"idle_stats_ms_median", percentile(idle_stats_ms, 0.5)},
             {"samples", samples},
             {"prunes", prunes}};
 }

@@ -27,7 +27,8 @@ struct SoakOptions {
 // object as another process would be: the pruner (prune() in batches of 500 as `q prune` does,
 // then prune_attempt_logs()), the delayed pusher, and the sampler, whose stats() is timed on a
 // driver opened for it (a connection and the schema check, as a `q stats` call opens, without
-// the process). Reports each segment's rate, the samples and the prunes, and a summary; then
+// the process). Reports each segment's rate, the samples and the prunes, and a summary (RSS from
+// the end of the first segment on); then
 // stats() five times more with everything else stopped (idle_stats_ms_median).
 nlohmann::json soak(Backend& backend, const SoakOptions& options);
 
