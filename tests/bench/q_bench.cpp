@@ -10,6 +10,8 @@
 //   q_bench complete BACKEND [--jobs N] [--limit N] [--runs N]
 //   q_bench soak     BACKEND [--jobs N] [--segments N] [--concurrency N] [--ahead N]
 //                    [--delayed-per-s N] [--prune-every-s N] [--keep-s N] [--sample-every-s N]
+//                    [--table-options 'NAME=VALUE, ...'] (postgres: the jobs table's storage
+//                    parameters, set once the driver has created it)
 // Every figure also takes --keep-completed 0|1 (default 1, q's default): 0 deletes a job when it
 // completes, as Graphile Worker does.
 // BACKEND: sqlite-full, sqlite-normal, postgres, postgres-async (the worker's writes with
@@ -50,20 +52,29 @@ int main(int argc, char** argv) {
         return usage("a figure and a backend are required");
     std::string figure = argv[1];
     std::string backend_name = argv[2];
-    std::map<std::string, std::size_t> options;
+    std::map<std::string, std::string> options;
     for (int i = 3; i < argc; ++i) {
         std::string key = argv[i];
         if (key.rfind("--", 0) != 0 || i + 1 >= argc)
             return usage(("bad option " + key).c_str());
-        try {
-            options[key.substr(2)] = std::stoul(argv[++i]);
-        } catch (const std::exception&) {
-            return usage(("not a number after " + key).c_str());
-        }
+        options[key.substr(2)] = argv[++i];
     }
+    // Every option is a count but --table-options; a value that is not one is found when read.
+    struct NotANumber {
+        std::string key;
+    };
     auto get = [&](const std::string& key, std::size_t fallback) {
         auto it = options.find(key);
-        return it == options.end() ? fallback : it->second;
+        if (it == options.end())
+            return fallback;
+        try {
+            std::size_t used = 0;
+            const auto value = std::stoul(it->second, &used);
+            if (used == it->second.size())
+                return std::size_t(value);
+        } catch (const std::exception&) {
+        }
+        throw NotANumber{key};
     };
 
     if (!bench::Backend::available(backend_name)) {
@@ -111,6 +122,11 @@ int main(int argc, char** argv) {
             soak.keep_s = unsigned(get("keep-s", soak.keep_s));
             soak.sample_every_s =
                 std::max(1u, unsigned(get("sample-every-s", soak.sample_every_s)));
+            if (auto it = options.find("table-options"); it != options.end()) {
+                if (!backend.is_postgres())
+                    return usage("--table-options is PostgreSQL's: postgres");
+                soak.table_options = it->second;
+            }
             result = bench::soak(backend, soak);
         } else {
             return usage(("unknown figure " + figure).c_str());
@@ -120,6 +136,8 @@ int main(int argc, char** argv) {
         result["keep_completed"] = keep_completed;
         result["peak_rss_kb"] = peak_rss_kb();
         std::cout << result.dump() << std::endl;
+    } catch (const NotANumber& bad) {
+        return usage(("not a number after --" + bad.key).c_str());
     } catch (const std::exception& e) {
         std::cerr << "q_bench " << figure << " " << backend_name << ": " << e.what() << "\n";
         return 1;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "harness/backends.hpp"
 
@@ -20,6 +21,9 @@ struct SoakOptions {
     unsigned prune_every_s = 10;   // a prune of finished jobs and attempt logs this often...
     unsigned keep_s = 60;          // ...deleting what finished longer ago than this
     unsigned sample_every_s = 10;  // RSS, store sizes and a timed stats() this often
+    // PostgreSQL: storage parameters ("autovacuum_vacuum_threshold = 50000, ...") set on the
+    // jobs table once the worker's driver has created it; empty leaves the table as q made it.
+    std::string table_options;
 };
 
 // A Worker (attempt logs on, completed jobs kept) drains no-op jobs while a pusher keeps
