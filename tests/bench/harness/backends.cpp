@@ -157,4 +157,11 @@ void Backend::analyze() {
         postgres_exec("ANALYZE \"" + suffix_ + "\"");
 }
 
+void Backend::set_table_options(const std::string& options) {
+    if (!is_postgres())
+        return;
+    open()->size("default");  // the driver creates its table on first use
+    postgres_exec("ALTER TABLE \"" + suffix_ + "\" SET (" + options + ")");
+}
+
 }  // namespace bench

@@ -43,6 +43,9 @@ class Backend {
     // Refresh the planner's statistics after a bulk load (postgres: ANALYZE; others: nothing),
     // so a claim right after a fill is planned as it would be in a steady state.
     void analyze();
+    // postgres: sets storage parameters ("NAME = VALUE, ...") on the jobs table, which a driver
+    // creates first if none has yet; others: nothing.
+    void set_table_options(const std::string& options);
 
   private:
     std::string name_;

@@ -131,13 +131,8 @@ void sleep_unless_stopping(const std::atomic<bool>& stopping, std::chrono::milli
 json soak(Backend& backend, const SoakOptions& options) {
     const std::size_t segment = std::max<std::size_t>(1, options.jobs / options.segments);
     auto worker_driver = backend.open();
-    if (!options.table_options.empty()) {
-        worker_driver->size("default");  // the driver creates its table on first use
-        pqxx::connection db(Backend::postgres_dsn());
-        pqxx::nontransaction tx(db);
-        tx.exec0("ALTER TABLE " + tx.quote_name(backend.postgres_table()) + " SET (" +
-                 options.table_options + ")");
-    }
+    if (!options.table_options.empty())
+        backend.set_table_options(options.table_options);
 
     std::atomic<std::size_t> ran{0};
     std::mutex marks_mutex;
