@@ -35,7 +35,8 @@ void add_migrate_command(CLI::App& app, Context& context) {
         "rows once (pushes and completions wait meanwhile: 1.7 s for 5 million rows on a small "
         "machine). The triggers count every program's writes, the Dart queue system's too; their "
         "function runs with the rights of the role that ran q migrate. Without them q stats reads "
-        "every row.");
+        "every row. On a table whose insert trigger an older q made row by row, --counts "
+        "replaces the triggers and keeps the counts.");
     auto indexes = std::make_shared<bool>(false);
     cmd->add_flag("--indexes", *indexes,
                   "also add q's recommended indexes to an existing jobs table");

@@ -33,12 +33,16 @@ bool schema_ready(pqxx::connection& db, const Names& names, bool& priorities);
 // more in the same round trip.
 std::string counts_kept_condition(pqxx::transaction_base& tx, const Names& names);
 bool counts_kept(pqxx::transaction_base& tx, const Names& names);
+// Whether the insert trigger is the row-level one an older q created (right, but a statement of
+// many finished rows takes time quadratic in their number); `q migrate --counts` replaces it.
+std::string counts_inserts_per_row_condition(pqxx::transaction_base& tx, const Names& names);
 
 // What a table another program created (or an older q) may lack, asked in one round trip.
 struct Health {
     // The kronix_jobs index and q's recommended indexes that the jobs table lacks (unquoted).
     std::vector<std::string> missing_indexes;
     bool counts_kept = false;
+    bool counts_inserts_per_row = false;  // see counts_inserts_per_row_condition
 };
 // `priorities`: the table has q_priority, so the index of jobs with a priority is wanted too.
 Health check_health(pqxx::connection& db, const Names& names, bool priorities);

@@ -126,8 +126,12 @@ void prepare_job_statements(pqxx::connection& db, const Names& n, bool p) {
     db.prepare(variant(stmt::push, p),
                "WITH src AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], "
                "$5::text[], $6::int8[], $7::int8[], $10::int[], $11::int[]) AS u(id, name, "
-               "queue, max_retries, payload, run_at, delay, attempts, priority)), "
-               "ins AS (INSERT INTO " +
+               "queue, max_retries, payload, run_at, delay, attempts, priority) "
+               // An uncorrelated subquery: evaluated once, before the first row is inserted.
+               "WHERE (SELECT set_config('" +
+                   std::string(kInsertsOnlyPending) +
+                   "', 'on', true)) IS NOT NULL), "
+                   "ins AS (INSERT INTO " +
                    J +
                    " (id, name, queue, status, attempts, max_retries, payload, created_at, "
                    "available_at" +

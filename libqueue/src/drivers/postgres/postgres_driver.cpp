@@ -774,6 +774,11 @@ class PostgresDriver final : public QueueDriver {
             lines.push_back("PostgreSQL table " + names_.display +
                             " keeps no counts of its completed and dead rows: q stats reads "
                             "every row; run `q migrate --counts`");
+        } else if (health.counts_inserts_per_row) {
+            lines.push_back("PostgreSQL table " + names_.display +
+                            " counts inserted rows one by one: a statement inserting many "
+                            "completed or dead rows takes time quadratic in their number; run "
+                            "`q migrate --counts`");
         }
         return lines;
     }
