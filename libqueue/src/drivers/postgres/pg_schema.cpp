@@ -191,12 +191,24 @@ std::string count_function_sql(const Names& n, const std::string& counts) {
            settled_row_changes("+", "new_rows") + upsert_end + "END IF;\nRETURN NULL;\nEND\n$body$";
 }
 
-// (Re)creates the triggers that keep the counts, all once per statement. An insert trigger per
-// row would cost a statement of many settled rows time quadratic in their number: each row
-// updates the same count row again inside one transaction, and each update walks the versions
-// the earlier ones left (40,000 rows took 7.3 s, 1,000,000 did not finish in 10 minutes).
-// Run with the jobs table locked against writes, so no write falls between old and new.
+// The counts table's name with its schema, as the trigger function names it.
+std::string counts_table_in_schema(pqxx::transaction_base& tx, const Names& n) {
+    return tx
+        .exec_params1(
+            "SELECT quote_ident(s.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+            "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE c.oid = to_regclass($1)",
+            n.counts)[0]
+        .as<std::string>();
+}
+
+// (Re)creates the function and the triggers that keep the counts table (which must exist), each
+// trigger once per statement. An insert trigger per row would cost a statement of many settled
+// rows time quadratic in their number: each row updates the same count row again inside one
+// transaction, and each update walks the versions the earlier ones left (40,000 rows took 7.3 s,
+// 1,000,000 did not finish in 10 minutes). Run with the jobs table locked against writes, so no
+// write falls between old and new.
 void create_count_triggers(pqxx::transaction_base& tx, const Names& n) {
+    tx.exec(count_function_sql(n, counts_table_in_schema(tx, n)));
     for (const char* event : kCountTriggerEvents) {
         const std::string trigger = "\"" + count_trigger_name(n, event) + "\"";
         tx.exec("DROP TRIGGER IF EXISTS " + trigger + " ON " + n.jobs);
@@ -213,16 +225,6 @@ void create_count_triggers(pqxx::transaction_base& tx, const Names& n) {
     }
 }
 
-// The counts table's name with its schema, as the trigger function names it.
-std::string counts_table_in_schema(pqxx::transaction_base& tx, const Names& n) {
-    return tx
-        .exec_params1(
-            "SELECT quote_ident(s.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
-            "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE c.oid = to_regclass($1)",
-            n.counts)[0]
-        .as<std::string>();
-}
-
 // Creates the counts table, its function and triggers, and counts the settled rows already
 // there; replaces whatever part of them was left (a trigger dropped by hand means missed
 // writes, so the rows are counted again). The caller's transaction holds the jobs table in SHARE
@@ -233,7 +235,6 @@ void keep_counts(pqxx::transaction_base& tx, const Names& n) {
             " (queue TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, shard SMALLINT NOT "
             "NULL, jobs BIGINT NOT NULL, run_ms BIGINT NOT NULL, runs BIGINT NOT NULL, PRIMARY "
             "KEY (queue, name, status, shard))");
-    tx.exec(count_function_sql(n, counts_table_in_schema(tx, n)));
     create_count_triggers(tx, n);
     tx.exec("INSERT INTO " + n.counts +
             " (queue, name, status, shard, jobs, run_ms, runs) SELECT queue, name, status, 0, "
@@ -373,7 +374,6 @@ std::vector<std::string> migrate(pqxx::connection& db, const Names& n,
                               unquoted(n.counts) + ", kept by its triggers from now on");
         } else if (tx.exec1("SELECT " + counts_inserts_per_row_condition(tx, n))[0].as<bool>()) {
             // The counts are right; only the way inserts are counted changes.
-            tx.exec(count_function_sql(n, counts_table_in_schema(tx, n)));
             create_count_triggers(tx, n);
             actions.push_back("replaced the triggers of " + unquoted(n.counts) +
                               ": an insert of many finished rows is counted once per statement");
